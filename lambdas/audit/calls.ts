@@ -1,0 +1,93 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** One external call (AWS operation, Kubernetes request, SQL query, HTTP request). */
+export interface CallRecord {
+  service: string;
+  operation: string;
+  /** Identifies the resource read, to detect the same read made twice. */
+  resource: string;
+  ms: number;
+  ok: boolean;
+  /** Position in its chain of dependent calls (1 = needs no earlier call). */
+  depth: number;
+}
+
+export interface CallSummary {
+  total: number;
+  /** `service:operation` → count. */
+  byOperation: Record<string, number>;
+  /** Sum of all call durations: what a sequential script would wait. */
+  sumMs: number;
+  /** Longest chain of calls that depend on each other. */
+  maxDepth: number;
+  /** `service:operation resource` read more than once. */
+  duplicates: string[];
+}
+
+interface Chain {
+  depth: number;
+}
+
+/**
+ * Counts external calls per service/operation and tracks how deep the chains of dependent calls are
+ * (a call started after another call completed in the same async flow is one level deeper).
+ */
+export class CallRecorder {
+  private readonly records: CallRecord[] = [];
+  private readonly als = new AsyncLocalStorage<Chain>();
+  private readonly root: Chain = { depth: 0 };
+
+  /** Run `fn` as one recorded call. */
+  public async track<T>(
+    service: string,
+    operation: string,
+    resource: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const parent = this.als.getStore() ?? this.root;
+    const depth = parent.depth + 1;
+    const started = performance.now();
+    let ok = false;
+    try {
+      const result = await this.als.run({ depth }, fn);
+      ok = true;
+      return result;
+    } finally {
+      this.records.push({ service, operation, resource, ms: performance.now() - started, ok, depth });
+      if (parent.depth < depth) parent.depth = depth;
+    }
+  }
+
+  /** Run `fn` in a fresh branch: calls inside it do not depend on calls that finished elsewhere. */
+  public branch<T>(fn: () => Promise<T>): Promise<T> {
+    const parent = this.als.getStore() ?? this.root;
+    return this.als.run({ depth: parent.depth }, fn);
+  }
+
+  public list(): readonly CallRecord[] {
+    return this.records;
+  }
+
+  public summary(): CallSummary {
+    const byOperation: Record<string, number> = {};
+    const seen = new Map<string, number>();
+    let sumMs = 0;
+    let maxDepth = 0;
+    for (const r of this.records) {
+      const op = `${r.service}:${r.operation}`;
+      byOperation[op] = (byOperation[op] ?? 0) + 1;
+      sumMs += r.ms;
+      maxDepth = Math.max(maxDepth, r.depth);
+      const k = `${op} ${r.resource}`;
+      seen.set(k, (seen.get(k) ?? 0) + 1);
+    }
+    const duplicates = [...seen].filter(([, n]) => n > 1).map(([k]) => k);
+    return {
+      total: this.records.length,
+      byOperation: Object.fromEntries(Object.entries(byOperation).sort()),
+      sumMs: Math.round(sumMs),
+      maxDepth,
+      duplicates,
+    };
+  }
+}

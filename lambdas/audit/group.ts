@@ -1,0 +1,32 @@
+import type { CallRecorder } from './calls.js';
+import type { Check } from './check.js';
+import type { DeploymentConfig } from './config.js';
+import type { GroupId } from './model.js';
+import type { AwsClients } from '../clients/aws.js';
+
+/** What a collector gets: configuration, clients, the clock, the deadline and the call recorder. */
+export interface CollectContext {
+  deployment: DeploymentConfig;
+  aws: AwsClients;
+  calls: CallRecorder;
+  /** Aborts at the group deadline; pass it to every call and to `settle`. */
+  signal: AbortSignal;
+  now: Date;
+  /** Progress/debug messages; never pass secrets. */
+  log: (message: string) => void;
+}
+
+/** A check group: one collector (all I/O) and the pure checks that evaluate its snapshot. */
+export interface CheckGroup<S> {
+  id: GroupId;
+  /** Why the group does not apply to this deployment (e.g. `database` not configured), or undefined. */
+  skipReason(deployment: DeploymentConfig): string | undefined;
+  /** Read every fact once, in parallel; never throws for a failed read (failed reads are failed facts). */
+  collect(ctx: CollectContext): Promise<S>;
+  checks: readonly Check<S>[];
+}
+
+/** Identity helper that keeps the snapshot type inferred. */
+export function defineGroup<S>(group: CheckGroup<S>): CheckGroup<S> {
+  return group;
+}

@@ -1,0 +1,199 @@
+import { CallRecorder, type CallSummary } from './calls.js';
+import type { Check, FindingInput } from './check.js';
+import type { DeploymentConfig } from './config.js';
+import { DeadlineError, describeError } from './errors.js';
+import type { CheckGroup, CollectContext } from './group.js';
+import { SEVERITIES, Status, fingerprint, type Finding, type GroupId, type Severity } from './model.js';
+import type { AwsClients } from '../clients/aws.js';
+
+/** Summary counts of a report. */
+export interface AuditSummary {
+  total: number;
+  byStatus: Record<Status, number>;
+  /** Failing or erroring findings per severity. */
+  bySeverity: Record<Severity, number>;
+  groups: Record<string, { findings: number; ms: number; skipped?: string }>;
+}
+
+/** Result of auditing one deployment: the stable JSON document the CLI prints. */
+export interface AuditReport {
+  deployment: string;
+  startedAt: string;
+  finishedAt: string;
+  findings: Finding[];
+  summary: AuditSummary;
+  calls: CallSummary;
+}
+
+export type ProgressEvent =
+  | { type: 'group-start'; group: GroupId }
+  | { type: 'group-done'; group: GroupId; ms: number; findings: number }
+  | { type: 'group-skipped'; group: GroupId; reason: string };
+
+export interface RunOptions {
+  deployment: DeploymentConfig;
+  groups: readonly CheckGroup<unknown>[];
+  aws: AwsClients;
+  calls?: CallRecorder;
+  /** Only these check ids (and their groups). */
+  only?: readonly string[];
+  /** Injectable clock. */
+  now?: () => Date;
+  onProgress?: (e: ProgressEvent) => void;
+  log?: (message: string) => void;
+}
+
+/** Complete a check's result into a finding. */
+export function toFinding(check: Check<unknown>, input: FindingInput): Finding {
+  const m = check.meta;
+  return {
+    checkId: m.id,
+    group: m.group,
+    status: input.status,
+    severity: input.severity ?? (input.status === Status.Pass ? 'info' : m.severity),
+    resource: input.resource,
+    title: input.title ?? m.title,
+    detail: input.detail,
+    evidence: input.evidence ?? {},
+    ...(input.remediation ? { remediation: input.remediation } : {}),
+    guideSection: m.guideSection,
+    fingerprint: fingerprint(m.id, input.resource, input.key),
+  };
+}
+
+/** The `error` finding of a check that could not run. */
+export function errorFinding(check: Check<unknown>, resource: string, reason: string): Finding {
+  return toFinding(check, {
+    status: Status.Error,
+    resource,
+    detail: `Check could not run: ${reason}`,
+    evidence: { error: reason },
+    key: 'error',
+  });
+}
+
+/** Evaluate one pure check, containing any failure as an `error` finding. */
+export function evaluateCheck<S>(
+  check: Check<S>,
+  snapshot: S,
+  deployment: DeploymentConfig,
+  now: Date,
+): Finding[] {
+  const c = check as Check<unknown>;
+  try {
+    const results = check.evaluate(snapshot, { deployment, now });
+    if (results.length === 0) {
+      return [
+        toFinding(c, {
+          status: Status.Pass,
+          resource: deployment.id,
+          detail: 'Nothing in scope to evaluate.',
+          key: 'empty',
+        }),
+      ];
+    }
+    return results.map((r) => toFinding(c, r));
+  } catch (err) {
+    return [errorFinding(c, deployment.id, describeError(err))];
+  }
+}
+
+/** Run one group: collect under its deadline, then evaluate every selected check. */
+export async function runGroup<S>(
+  group: CheckGroup<S>,
+  checks: readonly Check<S>[],
+  ctx: Omit<CollectContext, 'signal'>,
+): Promise<Finding[]> {
+  const ms = ctx.deployment.timeouts.groupMs;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DeadlineError(`check group ${group.id}`, ms)), ms);
+  timer.unref?.();
+  try {
+    let snapshot: S;
+    try {
+      snapshot = await Promise.race([
+        group.collect({ ...ctx, signal: controller.signal }),
+        new Promise<never>((_, reject) =>
+          controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), {
+            once: true,
+          }),
+        ),
+      ]);
+    } catch (err) {
+      const reason = describeError(err);
+      return checks.map((c) => errorFinding(c as Check<unknown>, ctx.deployment.id, reason));
+    }
+    return checks.flatMap((c) => evaluateCheck(c, snapshot, ctx.deployment, ctx.now));
+  } finally {
+    clearTimeout(timer);
+    controller.abort(new Error('check group finished'));
+  }
+}
+
+/** Audit one deployment: every applicable group concurrently, each bounded by its deadline. */
+export async function runAudit(opts: RunOptions): Promise<AuditReport> {
+  const now = opts.now ?? (() => new Date());
+  const calls = opts.calls ?? new CallRecorder();
+  const started = now();
+  const t0 = performance.now();
+  const groupsSummary: AuditSummary['groups'] = {};
+  const only = opts.only ? new Set(opts.only) : undefined;
+  const results = await Promise.all(
+    opts.groups.map(async (group) => {
+      const checks = group.checks.filter((c) => !only || only.has(c.meta.id));
+      if (checks.length === 0) return [];
+      const skip = group.skipReason(opts.deployment);
+      if (skip) {
+        groupsSummary[group.id] = { findings: 0, ms: 0, skipped: skip };
+        opts.onProgress?.({ type: 'group-skipped', group: group.id, reason: skip });
+        return [];
+      }
+      opts.onProgress?.({ type: 'group-start', group: group.id });
+      const g0 = performance.now();
+      const findings = await calls.branch(() =>
+        runGroup(group, checks, {
+          deployment: opts.deployment,
+          aws: opts.aws,
+          calls,
+          now: started,
+          log: opts.log ?? (() => {}),
+        }),
+      );
+      const ms = Math.round(performance.now() - g0);
+      groupsSummary[group.id] = { findings: findings.length, ms };
+      opts.onProgress?.({ type: 'group-done', group: group.id, ms, findings: findings.length });
+      return findings;
+    }),
+  );
+  const findings = sortFindings(results.flat());
+  return {
+    deployment: opts.deployment.id,
+    startedAt: started.toISOString(),
+    finishedAt: new Date(started.getTime() + Math.round(performance.now() - t0)).toISOString(),
+    findings,
+    summary: summarize(findings, groupsSummary),
+    calls: calls.summary(),
+  };
+}
+
+/** Most severe first; failures before errors before passes; then by check id and resource. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  const statusRank: Record<Status, number> = { fail: 0, error: 1, pass: 2 };
+  return [...findings].sort(
+    (a, b) =>
+      statusRank[a.status] - statusRank[b.status] ||
+      SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+      a.checkId.localeCompare(b.checkId) ||
+      a.resource.localeCompare(b.resource),
+  );
+}
+
+export function summarize(findings: readonly Finding[], groups: AuditSummary['groups'] = {}): AuditSummary {
+  const byStatus = { fail: 0, pass: 0, error: 0 } as Record<Status, number>;
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of findings) {
+    byStatus[f.status] += 1;
+    if (f.status !== Status.Pass) bySeverity[f.severity] += 1;
+  }
+  return { total: findings.length, byStatus, bySeverity, groups };
+}

@@ -1,0 +1,118 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { STSClient } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  HandlerOptions,
+  AbsoluteLocation,
+  InitializeMiddleware,
+  MetadataBearer,
+} from '@smithy/types';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { CallRecorder } from '../audit/calls.js';
+import type { DeploymentConfig } from '../audit/config.js';
+
+/** The AWS clients an audit uses, built once per audit from configuration. */
+export interface AwsClients {
+  region: string;
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
+  eks: EKSClient;
+  ec2: EC2Client;
+  rds: RDSClient;
+  elbv2: ElasticLoadBalancingV2Client;
+  quotas: ServiceQuotasClient;
+  secrets: SecretsManagerClient;
+  sts: STSClient;
+  destroy(): void;
+}
+
+interface SmithyClientLike {
+  middlewareStack: {
+    add(
+      mw: InitializeMiddleware<any, any>,
+      opts: HandlerOptions & AbsoluteLocation & { step: 'initialize' },
+    ): void;
+  }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  destroy(): void;
+}
+
+/** Resource identity of a command input: the request parameters minus pagination tokens. */
+function resourceKey(input: unknown): string {
+  if (!input || typeof input !== 'object') return '';
+  const { NextToken: _n, Marker: _m, nextToken: _nt, ...rest } = input as Record<string, unknown>;
+  const page = _n ?? _m ?? _nt;
+  return JSON.stringify(rest) + (page ? ` page:${String(page)}` : '');
+}
+
+/** Count every command (one logical call, retries included) with the recorder. */
+export function instrument<C extends SmithyClientLike>(
+  client: C,
+  service: string,
+  recorder: CallRecorder,
+): C {
+  const counter: InitializeMiddleware<object, MetadataBearer> = (next, context) => (args) =>
+    recorder.track(
+      service,
+      String(context.commandName ?? 'unknown').replace(/Command$/, ''),
+      resourceKey(args.input),
+      () => next(args),
+    );
+  client.middlewareStack.add(counter, {
+    step: 'initialize',
+    name: 'coderAuditCallCounter',
+    priority: 'high',
+  });
+  return client;
+}
+
+/** Build the audit's AWS clients: region, endpoint override, credentials, retry mode and timeouts. */
+export function createAwsClients(deployment: DeploymentConfig, recorder: CallRecorder): AwsClients {
+  const { aws, timeouts } = deployment;
+  const endpoint = aws.endpoint ?? process.env.AWS_ENDPOINT_URL;
+  const base = { region: aws.region, ...(endpoint ? { endpoint } : {}) };
+  const credentials: AwsClients['credentials'] = aws.credentials
+    ? { accessKeyId: aws.credentials.accessKeyId, secretAccessKey: aws.credentials.secretAccessKey }
+    : aws.roleArn
+      ? fromTemporaryCredentials({
+          params: {
+            RoleArn: aws.roleArn,
+            RoleSessionName: `coder-audit-${deployment.id}`,
+            ...(aws.externalId ? { ExternalId: aws.externalId } : {}),
+          },
+          clientConfig: base,
+        })
+      : undefined;
+  const common = {
+    ...base,
+    ...(credentials ? { credentials } : {}),
+    retryMode: 'adaptive',
+    maxAttempts: aws.maxAttempts,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: timeouts.callMs,
+      requestTimeout: timeouts.callMs,
+    }),
+  } as const;
+  const clients = {
+    eks: instrument(new EKSClient(common), 'eks', recorder),
+    ec2: instrument(new EC2Client(common), 'ec2', recorder),
+    rds: instrument(new RDSClient(common), 'rds', recorder),
+    elbv2: instrument(new ElasticLoadBalancingV2Client(common), 'elbv2', recorder),
+    quotas: instrument(new ServiceQuotasClient(common), 'servicequotas', recorder),
+    secrets: instrument(new SecretsManagerClient(common), 'secretsmanager', recorder),
+    sts: instrument(new STSClient(common), 'sts', recorder),
+  };
+  return {
+    region: aws.region,
+    credentials,
+    ...clients,
+    destroy() {
+      for (const c of Object.values(clients)) c.destroy();
+    },
+  };
+}
