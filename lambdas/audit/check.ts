@@ -1,4 +1,5 @@
 import type { DeploymentConfig } from './config.js';
+import type { GuideSection } from './guide.js';
 import type { GroupId, Remediation, Severity, Status } from './model.js';
 
 /** Static description of a check: what the catalogue and the README show. */
@@ -14,7 +15,7 @@ export interface CheckMeta {
   /** Why it matters. */
   risk: string;
   /** Exact heading of the runbook section it automates. */
-  guideSection: string;
+  guideSection: GuideSection;
 }
 
 /** Everything a check may read besides its group's snapshot. Pure: no I/O. */

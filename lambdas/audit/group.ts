@@ -14,6 +14,11 @@ export interface CollectContext {
   now: Date;
   /** Progress/debug messages; never pass secrets. */
   log: (message: string) => void;
+  /**
+   * Per-audit memo shared by all groups: the first caller of a key does the read, later callers (in any
+   * group) share its promise. Key reads by service, operation and resource, e.g. `eks:DescribeCluster:coder-prod`.
+   */
+  once<T>(key: string, read: () => Promise<T>): Promise<T>;
 }
 
 /** A check group: one collector (all I/O) and the pure checks that evaluate its snapshot. */

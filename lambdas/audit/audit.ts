@@ -1,0 +1,34 @@
+import { GROUPS } from '../checks/index.js';
+import { createAwsClients } from '../clients/aws.js';
+import { CallRecorder } from './calls.js';
+import type { DeploymentConfig } from './config.js';
+import type { CheckGroup } from './group.js';
+import { runAudit, type AuditReport, type ProgressEvent } from './runner.js';
+
+export interface AuditOptions {
+  only?: readonly string[];
+  groups?: readonly CheckGroup<unknown>[];
+  now?: () => Date;
+  onProgress?: (e: ProgressEvent) => void;
+  log?: (message: string) => void;
+}
+
+/** Audit one deployment with every registered group: the path shared by the CLI, the demo and the tests. */
+export async function auditDeployment(deployment: DeploymentConfig, opts: AuditOptions = {}): Promise<AuditReport> {
+  const calls = new CallRecorder();
+  const aws = createAwsClients(deployment, calls);
+  try {
+    return await runAudit({
+      deployment,
+      groups: opts.groups ?? GROUPS,
+      aws,
+      calls,
+      ...(opts.only ? { only: opts.only } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
+  } finally {
+    aws.destroy();
+  }
+}
