@@ -34,6 +34,7 @@ export class DeadlineError extends AuditError {
 
 /** Short, log-safe description of any thrown value: `Name: message` (AWS error codes kept). */
 export function describeError(err: unknown): string {
+  if (err instanceof AuditError) return err.message;
   if (err instanceof Error) {
     const code = (err as { Code?: string; code?: string }).Code ?? (err as { code?: string }).code;
     const name = err.name && err.name !== 'Error' ? err.name : (code ?? 'Error');

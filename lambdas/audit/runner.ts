@@ -98,7 +98,14 @@ export function evaluateCheck<S>(
   }
 }
 
-/** Run one group: collect under its deadline, then evaluate every selected check. */
+/** Time a collector gets after its deadline to hand back what it read before the runner gives up on it. */
+export const COLLECT_GRACE_MS = 1_000;
+
+/**
+ * Run one group: collect under its deadline, then evaluate every selected check. At the deadline the
+ * group's signal aborts, so pending reads settle as failed facts and the checks that need them error;
+ * a collector that still has not returned after a grace period errors every check.
+ */
 export async function runGroup<S>(
   group: CheckGroup<S>,
   checks: readonly Check<S>[],
@@ -106,18 +113,16 @@ export async function runGroup<S>(
 ): Promise<Finding[]> {
   const ms = ctx.deployment.timeouts.groupMs;
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DeadlineError(`check group ${group.id}`, ms)), ms);
-  timer.unref?.();
+  const soft = setTimeout(() => controller.abort(new DeadlineError(`check group ${group.id}`, ms)), ms);
+  let hard: NodeJS.Timeout | undefined;
   try {
     let snapshot: S;
     try {
       snapshot = await Promise.race([
         group.collect({ ...ctx, signal: controller.signal }),
-        new Promise<never>((_, reject) =>
-          controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), {
-            once: true,
-          }),
-        ),
+        new Promise<never>((_, reject) => {
+          hard = setTimeout(() => reject(new DeadlineError(`check group ${group.id}`, ms)), ms + COLLECT_GRACE_MS);
+        }),
       ]);
     } catch (err) {
       const reason = describeError(err);
@@ -125,7 +130,8 @@ export async function runGroup<S>(
     }
     return checks.flatMap((c) => evaluateCheck(c, snapshot, ctx.deployment, ctx.now));
   } finally {
-    clearTimeout(timer);
+    clearTimeout(soft);
+    clearTimeout(hard);
     controller.abort(new Error('check group finished'));
   }
 }

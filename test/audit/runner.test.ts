@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { CallRecorder } from '../../lambdas/audit/calls.js';
+import { defineCheck } from '../../lambdas/audit/check.js';
+import { settle, need, type Fact } from '../../lambdas/audit/fact.js';
+import { defineGroup } from '../../lambdas/audit/group.js';
+import { GuideSection } from '../../lambdas/audit/guide.js';
+import { runAudit } from '../../lambdas/audit/runner.js';
+import type { AwsClients } from '../../lambdas/clients/aws.js';
+import { testDeployment } from '../fixtures/deployment.js';
+
+interface Snap {
+  a: Fact<number>;
+  b: Fact<number>;
+}
+const meta = (id: string) => ({
+  id,
+  group: 'infra' as const,
+  severity: 'high' as const,
+  title: id,
+  description: id,
+  risk: id,
+  guideSection: GuideSection.AwsDebugging,
+});
+const usesA = defineCheck<Snap>(meta('uses-a'), (s) => [
+  { status: need(s.a) > 1 ? 'fail' : 'pass', resource: 'r-a', detail: 'a' },
+]);
+const usesB = defineCheck<Snap>(meta('uses-b'), (s) => [{ status: 'pass', resource: 'r-b', detail: String(need(s.b)) }]);
+const throws = defineCheck<Snap>(meta('throws'), () => {
+  throw new TypeError('boom');
+});
+const empty = defineCheck<Snap>(meta('empty'), () => []);
+
+function group(collect: (signal: AbortSignal) => Promise<Snap>) {
+  return defineGroup<Snap>({
+    id: 'infra',
+    skipReason: () => undefined,
+    collect: (ctx) => collect(ctx.signal),
+    checks: [usesA, usesB, throws, empty],
+  });
+}
+const aws = {} as AwsClients;
+
+describe('Function: runAudit', () => {
+  it('turns a failed fact into errors only for the checks that need it', async () => {
+    const g = group(async (signal) => ({
+      a: await settle('svc:A', async () => 2, signal),
+      b: await settle('svc:B', () => Promise.reject(Object.assign(new Error('denied'), { name: 'AccessDenied' })), signal),
+    }));
+    const r = await runAudit({ deployment: testDeployment(), groups: [g as never], aws });
+    const by = Object.fromEntries(r.findings.map((f) => [f.checkId, f]));
+    expect(by['uses-a']).toMatchObject({ status: 'fail', severity: 'high' });
+    expect(by['uses-b']).toMatchObject({ status: 'error', detail: 'Check could not run: could not read svc:B: AccessDenied: denied' });
+    expect(by['throws']).toMatchObject({ status: 'error', detail: 'Check could not run: TypeError: boom' });
+    expect(by['empty']).toMatchObject({ status: 'pass', detail: 'Nothing in scope to evaluate.' });
+    expect(r.summary.byStatus).toEqual({ fail: 1, error: 2, pass: 1 });
+  });
+
+  it('bounds a hung collection by the group deadline and keeps what was read', async () => {
+    const deployment = testDeployment({ timeouts: { groupMs: 150 } });
+    const g = group(async (signal) => {
+      const [a, b] = await Promise.all([
+        settle('svc:A', async () => 1, signal),
+        settle('svc:B', () => new Promise<number>(() => {}), signal),
+      ]);
+      return { a, b };
+    });
+    const r = await runAudit({ deployment, groups: [g as never], aws });
+    expect(r.findings.find((f) => f.checkId === 'uses-a')?.status).toBe('pass');
+    expect(r.findings.find((f) => f.checkId === 'uses-b')?.detail).toMatch(/did not finish within 150 ms/);
+  });
+
+  it('errors every check when the collector itself throws or never returns', async () => {
+    const deployment = testDeployment({ timeouts: { groupMs: 100 } });
+    const hung = group(() => new Promise<never>(() => {}));
+    const r = await runAudit({ deployment, groups: [hung as never], aws });
+    expect(r.findings.map((f) => f.status)).toEqual(['error', 'error', 'error', 'error']);
+  });
+
+  it('runs only the selected checks and skips groups that do not apply', async () => {
+    const g = group(async () => ({ a: { ok: true, value: 1 }, b: { ok: true, value: 1 } }));
+    const skipped = defineGroup<Snap>({ ...g, id: 'database', skipReason: () => 'database not configured' });
+    const r = await runAudit({
+      deployment: testDeployment(),
+      groups: [g as never, skipped as never],
+      aws,
+      only: ['uses-a'],
+      calls: new CallRecorder(),
+    });
+    expect(r.findings.map((f) => f.checkId)).toEqual(['uses-a']);
+    expect(r.summary.groups.database).toEqual({ findings: 0, ms: 0, skipped: 'database not configured' });
+  });
+
+  it('gives stable fingerprints across runs', async () => {
+    const g = group(async () => ({ a: { ok: true, value: 5 }, b: { ok: true, value: 1 } }));
+    const one = await runAudit({ deployment: testDeployment(), groups: [g as never], aws });
+    const two = await runAudit({ deployment: testDeployment(), groups: [g as never], aws });
+    expect(one.findings.map((f) => f.fingerprint)).toEqual(two.findings.map((f) => f.fingerprint));
+  });
+});
