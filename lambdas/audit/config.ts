@@ -157,11 +157,40 @@ export const DeploymentSchema = z
   })
   .strict();
 
+/** Optional settings of the serverless deployment (`npx cdk deploy`); the CLI ignores them. */
+export const ServerlessSchema = z
+  .object({
+    /** VPC the cluster, database and coder check groups run in (they reach private endpoints). */
+    vpcId: z
+      .string()
+      .regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id')
+      .optional(),
+    /** Private subnets (with a route to AWS APIs) for the VPC functions. */
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id')).default([]),
+    /** Availability zones of `subnetIds`, in the same order; default: unknown (synth stays offline). */
+    availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'must be an AZ')).optional(),
+    /** Link to the runbook rendered into alerts. */
+    runbookUrl: z.url().optional(),
+    /** Retention of the functions' and the workflow's log groups, in days. */
+    logRetentionDays: z.number().int().positive().default(90),
+    /** Express instead of Standard workflow (no debounce wait above 4 minutes then). */
+    expressWorkflow: z.boolean().default(false),
+    /** Deployments audited at once by one execution. */
+    maxConcurrency: z.number().int().min(1).max(40).default(4),
+    /** Aurora cluster resource ids (`cluster-ABC...`) by deployment id, to scope `rds-db:connect`. */
+    dbResourceIds: z
+      .record(z.string(), z.string().regex(/^cluster-[A-Z0-9]+$/, 'must be a DbClusterResourceId like cluster-ABC123'))
+      .default({}),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     deployments: z.array(DeploymentSchema).min(1, 'list at least one deployment'),
     /** Schedule expression of the serverless audit. */
     schedule: z.string().default('rate(1 hour)'),
+    /** Settings of the serverless deployment only. */
+    serverless: ServerlessSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -206,6 +235,7 @@ export type AuditConfig = z.output<typeof ConfigSchema>;
 export type DeploymentConfig = z.output<typeof DeploymentSchema>;
 export type DeploymentInput = z.input<typeof DeploymentSchema>;
 export type Thresholds = z.output<typeof ThresholdsSchema>;
+export type ServerlessConfig = z.output<typeof ServerlessSchema>;
 
 /** Render zod issues as `field.path: problem` lines. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {

@@ -96,6 +96,8 @@ export function createAwsClients(deployment: DeploymentConfig, recorder: CallRec
     requestHandler: new NodeHttpHandler({
       connectionTimeout: timeouts.callMs,
       requestTimeout: timeouts.callMs,
+      // Without this the handler only logs a warning and a hung endpoint never fails the call.
+      throwOnRequestTimeout: true,
     }),
   } as const;
   const clients = {

@@ -1,3 +1,5 @@
+import { NodegroupIssueCode } from '@aws-sdk/client-eks';
+import { TargetHealthReasonEnum } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
 import { ConfigError } from '../../lambdas/audit/errors.js';
 import { formatIssues } from '../../lambdas/audit/config.js';
@@ -24,10 +26,10 @@ const Taint = z
   })
   .strict();
 
-/** EKS node group health issue (`code` is one of EKS's NodegroupIssueCode values). */
+/** EKS node group health issue. */
 const HealthIssue = z
   .object({
-    code: z.string().regex(/^[A-Z][A-Za-z0-9]+$/, 'must be an EKS node group issue code'),
+    code: z.enum(NodegroupIssueCode),
     message: z.string(),
     resourceIds: z.array(z.string()).default([]),
   })
@@ -178,8 +180,18 @@ const Target = z
   .object({
     port: port.optional(),
     availabilityZone: z.string().optional(),
-    state: z.enum(['initial', 'healthy', 'unhealthy', 'unhealthy.draining', 'unused', 'draining', 'unavailable']),
-    reason: z.string().optional(),
+    state: z.enum([
+      'initial',
+      'healthy',
+      'unhealthy',
+      'unhealthy.draining',
+      'unused',
+      'draining',
+      'unavailable',
+    ]),
+    /** `Target.FailedHealthChecks`, `Target.Timeout`... (not sent for healthy targets). */
+    reason: z.enum(TargetHealthReasonEnum).optional(),
+    /** Default: ELB's wording for the reason. */
     description: z.string().optional(),
   })
   .strict();
@@ -280,11 +292,15 @@ export function parseAwsState(raw: unknown, name: string): AwsState {
   for (const [ngName, ng] of Object.entries(state.eks?.nodegroups ?? {})) {
     for (const t of ng.instanceTypes) {
       if (!state.ec2.instanceTypes[t])
-        problems.push(`aws.eks.nodegroups.${ngName}: instance type ${t} is missing from aws.ec2.instanceTypes`);
+        problems.push(
+          `aws.eks.nodegroups.${ngName}: instance type ${t} is missing from aws.ec2.instanceTypes`,
+        );
     }
   }
   if (problems.length) {
-    throw new ConfigError(`invalid aws section of scenario "${name}":\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    throw new ConfigError(
+      `invalid aws section of scenario "${name}":\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
   }
   return state;
 }

@@ -1,7 +1,549 @@
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { SimEnv, SimPart } from '../env.js';
+import { delay, type FaultDecision } from '../faults.js';
 import type { Scenario } from '../scenario.js';
+import { majorMinor, parseCoderScenario, simUuid, SIM_HEALTH_SECTIONS, type CoderScenario } from './model.js';
 
-/** Placeholder until the coder twin lands: starts nothing. */
-export async function startCoderSim(_env: SimEnv, _scenario: Scenario, _now: Date): Promise<SimPart> {
-  return { name: 'coder', config: {}, apply: async () => {}, stop: async () => {} };
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+/** coderd reports a daemon offline when it has not heartbeated for this long. */
+const DAEMON_STALE_MS = 90_000;
+/** httpmw.SignedOutErrorMessage. */
+const SIGNED_OUT = 'You are signed out or your session has expired. Please sign in again to continue.';
+
+type Json = Record<string, unknown>;
+interface Reply {
+  status: number;
+  body: unknown;
+  text?: boolean;
+}
+interface Route {
+  service: 'coder' | 'oidc';
+  /** Operation name for fault injection, e.g. `GET /api/v2/templates/{template}/acl`. */
+  operation: string;
+  pattern: RegExp;
+  auth: boolean;
+  handle(params: string[], at: Date): Reply;
+}
+
+/** State of the twin: the parsed scenario and the absolute times it resolves to. */
+interface State {
+  s: CoderScenario;
+  now: Date;
+  orgId: string;
+}
+
+const json = (status: number, body: unknown): Reply => ({ status, body });
+const notFound = (): Reply =>
+  json(404, { message: 'Resource not found or you do not have access to this resource' });
+
+/**
+ * Start the Coder API twin and the OIDC issuer twin: one HTTPS server on 127.0.0.1 serving the Coder API
+ * under `/` and the issuer under `/oidc`. Only `Coder-Session-Token: env.secrets.coderToken` is accepted; the
+ * token's key id is its part before the first `-`.
+ */
+export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date): Promise<SimPart> {
+  const token = env.secrets.coderToken;
+  const keyId = token.slice(0, token.indexOf('-'));
+  let state = makeState(scenario, now);
+  const stopping = new AbortController();
+  let base = '';
+
+  const routes: Route[] = [
+    {
+      service: 'coder',
+      operation: 'GET /healthz',
+      pattern: /^\/healthz$/,
+      auth: false,
+      handle: () => ({ status: state.s.healthz.status, body: state.s.healthz.body, text: true }),
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/buildinfo',
+      pattern: /^\/api\/v2\/buildinfo$/,
+      auth: false,
+      handle: () =>
+        json(200, {
+          external_url: `https://github.com/coder/coder/releases/tag/${state.s.version}`,
+          version: state.s.version,
+          dashboard_url: base,
+          telemetry: false,
+          workspace_proxy: false,
+          agent_api_version: '2.6',
+          provisioner_api_version: '1.6',
+          upgrade_message: '',
+          deployment_id: simUuid('deployment', 'sim'),
+        }),
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/debug/health',
+      pattern: /^\/api\/v2\/debug\/health$/,
+      auth: true,
+      handle: (_p, at) =>
+        state.s.role === 'owner'
+          ? json(200, healthReport(state, base, at))
+          : json(403, { message: 'Forbidden.' }),
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/organizations/{organization}',
+      pattern: /^\/api\/v2\/organizations\/([^/]+)$/,
+      auth: true,
+      handle: ([org]) => (isOrg(state, org!) ? json(200, organization(state)) : notFound()),
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/organizations/{organization}/provisionerkeys',
+      pattern: /^\/api\/v2\/organizations\/([^/]+)\/provisionerkeys$/,
+      auth: true,
+      handle: ([org]) => {
+        if (!isOrg(state, org!)) return notFound();
+        if (!state.s.premium)
+          return json(403, { message: 'Multiple Organizations is a Premium feature. Contact sales!' });
+        return json(
+          200,
+          Object.entries(state.s.provisionerKeys).map(([name, k]) => ({
+            id: simUuid('provisionerkey', name),
+            created_at: iso(state.now.getTime() - k.ageDays * DAY),
+            organization: state.orgId,
+            name,
+            tags: k.tags,
+          })),
+        );
+      },
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/organizations/{organization}/provisionerdaemons',
+      pattern: /^\/api\/v2\/organizations\/([^/]+)\/provisionerdaemons$/,
+      auth: true,
+      handle: ([org], at) => (isOrg(state, org!) ? json(200, daemons(state, at)) : notFound()),
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/organizations/{organization}/templates',
+      pattern: /^\/api\/v2\/organizations\/([^/]+)\/templates$/,
+      auth: true,
+      handle: ([org]) =>
+        isOrg(state, org!)
+          ? json(
+              200,
+              templates(state).filter((t) => t.organization_id === state.orgId),
+            )
+          : notFound(),
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/templates',
+      pattern: /^\/api\/v2\/templates$/,
+      auth: true,
+      handle: () => json(200, templates(state)),
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/templates/{template}/acl',
+      pattern: /^\/api\/v2\/templates\/([^/]+)\/acl$/,
+      auth: true,
+      handle: ([id]) => {
+        const name = Object.keys(state.s.templates).find((n) => simUuid('template', n) === id);
+        if (!name) return notFound();
+        if (!state.s.premium)
+          return json(403, { message: 'Template RBAC is a Premium feature. Contact sales!' });
+        return json(200, templateAcl(state, name));
+      },
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/users/me',
+      pattern: /^\/api\/v2\/users\/me$/,
+      auth: true,
+      handle: () => json(200, user(state, 'coder-auditor')),
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/users/{user}/keys/{keyid}',
+      pattern: /^\/api\/v2\/users\/me\/keys\/([^/]+)$/,
+      auth: true,
+      handle: ([id]) => (id === keyId ? json(200, apiKey(state, keyId)) : notFound()),
+    },
+    {
+      service: 'oidc',
+      operation: 'GET /.well-known/openid-configuration',
+      pattern: /^\/oidc\/\.well-known\/openid-configuration$/,
+      auth: false,
+      handle: () => json(200, discovery(state, `${base}/oidc`)),
+    },
+  ];
+
+  const server: Server = createServer({ cert: env.tls.cert, key: env.tls.key }, (req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, json(500, { message: 'Internal error.' }));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'https://sim').pathname.replace(/(.)\/+$/, '$1');
+    const route = routes.find((r) => r.pattern.test(path));
+    if (!route) return send(res, json(404, { message: 'Route not found.' }));
+    if (req.method !== 'GET') return send(res, json(405, { message: 'Method not allowed.' }));
+    const fault = env.faults.decide(route.service, route.operation);
+    await delay(fault.delayMs, stopping.signal);
+    if (fault.failure) return injectFailure(req, res, fault, route);
+    if (route.auth) {
+      const denied = authenticate(req.headers['coder-session-token']);
+      if (denied) return send(res, denied);
+    }
+    const params = route.pattern.exec(path)!.slice(1).map(decodeURIComponent);
+    send(res, route.handle(params, new Date()));
+  }
+
+  function authenticate(header: string | string[] | undefined): Reply | undefined {
+    if (typeof header !== 'string' || header === '') {
+      return json(401, {
+        message: SIGNED_OUT,
+        detail: 'Cookie "coder_session_token" or header "Coder-Session-Token" must be provided.',
+      });
+    }
+    if (header !== token) return json(401, { message: SIGNED_OUT, detail: 'API key secret is invalid.' });
+    if (state.s.token.expiresInDays <= 0) {
+      return json(401, { message: SIGNED_OUT, detail: `API key expired at "${expiresAt(state)}".` });
+    }
+    return undefined;
+  }
+
+  async function injectFailure(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fault: FaultDecision,
+    route: Route,
+  ): Promise<void> {
+    switch (fault.failure) {
+      case 'throttle':
+        res.setHeader('Retry-After', '1');
+        return send(
+          res,
+          json(429, { message: "You've been rate limited for sending more than 600 requests in 1m0s." }),
+        );
+      case 'error5xx':
+        return send(res, json(500, { message: 'Internal error.', detail: 'simulated fault' }));
+      case 'accessDenied':
+        return send(res, json(403, { message: 'Forbidden.' }));
+      case 'refuse':
+        req.socket.destroy();
+        return;
+      case 'hang':
+        // Never answer; the client gives up, or the sim stops.
+        await new Promise<void>((resolve) => {
+          stopping.signal.addEventListener('abort', () => resolve(), { once: true });
+          req.socket.once('close', () => resolve());
+        });
+        req.socket.destroy();
+        return;
+      case 'malformed':
+        // `/healthz` is plain text: there is no JSON to break.
+        if (route.operation === 'GET /healthz') return send(res, route.handle([], new Date()));
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end('{"message": "truncated');
+        return;
+      default:
+        return send(res, json(500, { message: 'Internal error.' }));
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    name: 'coder',
+    config: {
+      coder: {
+        url: base,
+        tokenSecretId: env.secrets.coderTokenSecretId,
+        organization: state.s.organization.name,
+        expectedTemplates: ['kubernetes-devcontainer', 'pod-swdev'],
+        oidc: { issuerUrl: `${base}/oidc` },
+        // The sim's certificate is signed by sim/tls/ca.pem; pass that CA once the config has `coder.caFile`.
+        insecureTls: true,
+      },
+    },
+    async apply(next, at) {
+      state = makeState(next, at);
+    },
+    async stop() {
+      stopping.abort();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  if (reply.text) {
+    res.writeHead(reply.status, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(String(reply.body));
+    return;
+  }
+  res.writeHead(reply.status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(reply.body));
+}
+
+function makeState(scenario: Scenario, now: Date): State {
+  const s = parseCoderScenario(scenario);
+  return { s, now, orgId: simUuid('organization', s.organization.name) };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function isOrg(state: State, ref: string): boolean {
+  return ref === state.s.organization.name || ref === state.orgId || ref === 'default';
+}
+
+function organization(state: State): Json {
+  return {
+    id: state.orgId,
+    name: state.s.organization.name,
+    display_name: state.s.organization.displayName,
+    description: '',
+    icon: '',
+    is_default: true,
+    created_at: iso(state.now.getTime() - 400 * DAY),
+    updated_at: iso(state.now.getTime() - 400 * DAY),
+  };
+}
+
+function user(state: State, username: string): Json {
+  return {
+    id: simUuid('user', username),
+    username,
+    name: username,
+    email: `${username}@example.com`,
+    status: 'active',
+    login_type: username === 'coder-auditor' ? 'none' : 'oidc',
+    created_at: iso(state.now.getTime() - 200 * DAY),
+    roles:
+      username === 'coder-auditor' && state.s.role === 'owner'
+        ? [{ name: 'owner', display_name: 'Owner' }]
+        : [],
+    organization_ids: [state.orgId],
+  };
+}
+
+function expiresAt(state: State): string {
+  return iso(state.now.getTime() + state.s.token.expiresInDays * DAY);
+}
+
+function apiKey(state: State, keyId: string): Json {
+  const lifetime = state.s.token.lifetimeDays * DAY;
+  const expires = state.now.getTime() + state.s.token.expiresInDays * DAY;
+  return {
+    id: keyId,
+    user_id: simUuid('user', 'coder-auditor'),
+    last_used: iso(state.now.getTime()),
+    expires_at: iso(expires),
+    created_at: iso(expires - lifetime),
+    updated_at: iso(expires - lifetime),
+    login_type: 'token',
+    scope: 'all',
+    scopes: ['coder:all'],
+    token_name: state.s.token.name,
+    lifetime_seconds: lifetime / 1000,
+    allow_list: [],
+  };
+}
+
+interface SimDaemon {
+  name: string;
+  version: string;
+  online: boolean;
+  json: Json;
+}
+
+function daemonList(state: State, at: Date): SimDaemon[] {
+  return Object.entries(state.s.daemons).map(([name, d]) => {
+    const lastSeen = at.getTime() - d.lastSeenMinutes * MINUTE;
+    const online = at.getTime() - lastSeen <= DAEMON_STALE_MS;
+    const version = d.version ?? state.s.version;
+    const key = d.key ?? Object.keys(state.s.provisionerKeys)[0];
+    return {
+      name,
+      version,
+      online,
+      json: {
+        id: simUuid('daemon', name),
+        organization_id: state.orgId,
+        created_at: iso(state.now.getTime() - 7 * DAY),
+        last_seen_at: iso(lastSeen),
+        name,
+        version,
+        api_version: '1.6',
+        provisioners: ['terraform'],
+        tags: { owner: '', scope: 'organization' },
+        key_id: key ? simUuid('provisionerkey', key) : '00000000-0000-0000-0000-000000000001',
+        key_name: key ?? 'built-in',
+        status: online ? (d.busy ? 'busy' : 'idle') : 'offline',
+        current_job: null,
+        previous_job: null,
+      },
+    };
+  });
+}
+
+function daemons(state: State, at: Date): Json[] {
+  return daemonList(state, at).map((d) => d.json);
+}
+
+/** coderd's provisioner daemons health section: EPD01 without an active daemon, EPD02 on version skew. */
+function derivedProvisionerSection(state: State, at: Date): Json {
+  const online = daemonList(state, at).filter((d) => d.online);
+  const warnings: { code: string; message: string }[] = [];
+  let severity: 'ok' | 'warning' | 'error' = 'ok';
+  if (online.length === 0) {
+    severity = 'error';
+    warnings.push({ code: 'EPD01', message: 'No active provisioner daemons found!' });
+  }
+  for (const d of online) {
+    if (majorMinor(d.version) !== majorMinor(state.s.version)) {
+      severity = severity === 'error' ? 'error' : 'warning';
+      warnings.push({
+        code: 'EPD02',
+        message: `Provisioner daemon ${JSON.stringify(d.name)} version ${d.version} does not match coderd version ${state.s.version}.`,
+      });
+    }
+  }
+  return {
+    severity,
+    warnings,
+    dismissed: false,
+    items: online.map((d) => ({ provisioner_daemon: d.json, warnings: [] })),
+  };
+}
+
+function healthReport(state: State, base: string, at: Date): Json {
+  const rank = { ok: 0, warning: 1, error: 2 } as const;
+  let worst: keyof typeof rank = 'ok';
+  const sections: Json = {};
+  for (const key of SIM_HEALTH_SECTIONS) {
+    const given = state.s.health[key];
+    const section: Json =
+      given !== undefined
+        ? {
+            severity: given.severity,
+            warnings: given.warnings,
+            dismissed: given.dismissed,
+            ...(given.error ? { error: given.error } : {}),
+          }
+        : key === 'provisioner_daemons'
+          ? derivedProvisionerSection(state, at)
+          : { severity: 'ok', warnings: [], dismissed: false };
+    const severity = section.severity as keyof typeof rank;
+    section.healthy = severity !== 'error';
+    if (!section.dismissed && rank[severity] > rank[worst]) worst = severity;
+    sections[key] = { ...section, ...sectionDetails(key, state, base) };
+  }
+  return {
+    time: at.toISOString(),
+    healthy: worst !== 'error',
+    severity: worst,
+    coder_version: state.s.version,
+    ...sections,
+  };
+}
+
+function sectionDetails(key: string, state: State, base: string): Json {
+  switch (key) {
+    case 'access_url':
+      return {
+        access_url: base,
+        reachable: true,
+        status_code: state.s.healthz.status,
+        healthz_response: state.s.healthz.body,
+      };
+    case 'database':
+      return { reachable: true, latency: '2.1ms', latency_ms: 2, threshold_ms: 15 };
+    case 'derp':
+      return { regions: {}, netcheck_logs: [] };
+    case 'websocket':
+      return { body: '', code: 101 };
+    case 'workspace_proxy':
+      return { workspace_proxies: { regions: [] } };
+    default:
+      return {};
+  }
+}
+
+interface SimTemplate extends Json {
+  id: string;
+  organization_id: string;
+}
+
+function templates(state: State): SimTemplate[] {
+  return Object.entries(state.s.templates).map(([name, t]) => {
+    const orgName = t.organization ?? state.s.organization.name;
+    return {
+      id: simUuid('template', name),
+      created_at: iso(state.now.getTime() - 120 * DAY),
+      updated_at: iso(state.now.getTime() - 3 * DAY),
+      organization_id: orgName === state.s.organization.name ? state.orgId : simUuid('organization', orgName),
+      organization_name: orgName,
+      organization_display_name: orgName,
+      name,
+      display_name: t.displayName ?? name,
+      provisioner: 'terraform',
+      active_version_id: simUuid('templateversion', name),
+      active_user_count: 0,
+      description: '',
+      icon: '',
+      deprecated: t.deprecated,
+      deprecation_message: t.deprecated ? 'This template is deprecated.' : '',
+      created_by_id: simUuid('user', 'terraform'),
+      created_by_name: 'terraform',
+    };
+  });
+}
+
+function templateAcl(state: State, name: string): Json {
+  const acl = state.s.templates[name]!.acl;
+  return {
+    users: acl.users.map((u) => ({ ...user(state, u), role: 'use' })),
+    group: acl.groups.map((g) => {
+      const everyone = g.toLowerCase() === 'everyone';
+      return {
+        id: everyone ? state.orgId : simUuid('group', g),
+        name: everyone ? 'Everyone' : g,
+        display_name: everyone ? '' : g,
+        organization_id: state.orgId,
+        organization_name: state.s.organization.name,
+        members: [],
+        total_member_count: everyone ? 42 : 5,
+        avatar_url: '',
+        quota_allowance: 0,
+        source: 'user',
+        role: 'use',
+      };
+    }),
+  };
+}
+
+function discovery(state: State, issuerBase: string): Json {
+  const doc: Json = {
+    issuer: state.s.oidc.issuer.replaceAll('{base}', issuerBase),
+    authorization_endpoint: `${issuerBase}/authorize`,
+    token_endpoint: `${issuerBase}/token`,
+    userinfo_endpoint: `${issuerBase}/userinfo`,
+    jwks_uri: `${issuerBase}/jwks`,
+    response_types_supported: ['code'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    scopes_supported: state.s.oidc.scopes_supported,
+    claims_supported: ['sub', 'email', 'email_verified', 'name', 'preferred_username', 'groups'],
+    code_challenge_methods_supported: ['S256'],
+  };
+  for (const k of state.s.oidc.omit) delete doc[k];
+  return doc;
 }

@@ -1,9 +1,28 @@
 import { defineGroup } from '../../audit/group.js';
+import coderdReady from './coderd-ready.js';
+import { collectCluster, type ClusterSnapshot } from './collector.js';
+import logErrorPatterns from './log-error-patterns.js';
+import nodegroupTaintsTolerated from './nodegroup-taints-tolerated.js';
+import oidcConfig from './oidc-config.js';
+import podsConfigErrors from './pods-config-errors.js';
+import podsPending from './pods-pending.js';
+import provisionersReady from './provisioners-ready.js';
 
-/** Placeholder until the cluster group lands. */
-export const clusterGroup = defineGroup<Record<string, never>>({
+/**
+ * Kubernetes side of the runbook, read through the auditor's EKS access entry (AmazonEKSViewPolicy scoped
+ * to the Coder namespaces): pods, FailedScheduling events, the coderd deployment and coderd/provisioner logs.
+ */
+export const clusterGroup = defineGroup<ClusterSnapshot>({
   id: 'cluster',
-  skipReason: () => 'not implemented yet',
-  collect: async () => ({}),
-  checks: [],
+  skipReason: () => undefined,
+  collect: collectCluster,
+  checks: [
+    podsPending,
+    nodegroupTaintsTolerated,
+    coderdReady,
+    provisionersReady,
+    podsConfigErrors,
+    oidcConfig,
+    logErrorPatterns,
+  ],
 });

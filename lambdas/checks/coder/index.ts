@@ -1,9 +1,30 @@
 import { defineGroup } from '../../audit/group.js';
+import auditorTokenExpiry from './auditor-token-expiry.js';
+import coderHealthReport from './coder-health-report.js';
+import coderHealthz from './coder-healthz.js';
+import coderVersion from './coder-version.js';
+import { collectCoder, type CoderSnapshot } from './collector.js';
+import oidcDiscovery from './oidc-discovery.js';
+import provisionerDaemons from './provisioner-daemons.js';
+import provisionerKeyAge from './provisioner-key-age.js';
+import templatesAvailable from './templates-available.js';
 
-/** Placeholder until the coder group lands. */
-export const coderGroup = defineGroup<Record<string, never>>({
+/** The Coder HTTP API and the OIDC issuer, read with the auditor's Coder token. */
+export const coderGroup = defineGroup<CoderSnapshot>({
   id: 'coder',
-  skipReason: () => 'not implemented yet',
-  collect: async () => ({}),
-  checks: [],
+  skipReason: (deployment) =>
+    deployment.coder
+      ? undefined
+      : 'Coder API not configured (no coder section in the deployment configuration)',
+  collect: collectCoder,
+  checks: [
+    coderHealthz,
+    coderVersion,
+    coderHealthReport,
+    provisionerKeyAge,
+    provisionerDaemons,
+    templatesAvailable,
+    oidcDiscovery,
+    auditorTokenExpiry,
+  ],
 });

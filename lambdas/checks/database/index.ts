@@ -1,9 +1,16 @@
 import { defineGroup } from '../../audit/group.js';
+import { collectDatabase } from './collect.js';
+import dbConnectionsUsage from './db-connections-usage.js';
+import dbConnectivity from './db-connectivity.js';
+import dbIdleInTransaction from './db-idle-in-transaction.js';
+import dbLongRunningQueries from './db-long-running-queries.js';
+import dbSize from './db-size.js';
+import type { DatabaseSnapshot } from './snapshot.js';
 
-/** Placeholder until the database group lands. */
-export const databaseGroup = defineGroup<Record<string, never>>({
+/** The Coder database (Aurora PostgreSQL), read over one TLS connection as the auditor role. */
+export const databaseGroup = defineGroup<DatabaseSnapshot>({
   id: 'database',
-  skipReason: () => 'not implemented yet',
-  collect: async () => ({}),
-  checks: [],
+  skipReason: (d) => (d.database ? undefined : 'no database configured (deployment.database)'),
+  collect: collectDatabase,
+  checks: [dbConnectivity, dbConnectionsUsage, dbLongRunningQueries, dbIdleInTransaction, dbSize],
 });

@@ -56,8 +56,8 @@ export interface InfraSnapshot {
   auroraEvents: Fact<RdsEvent[]>;
   /** The configured target groups (one DescribeTargetGroups). */
   targetGroups: Fact<TargetGroup[]>;
-  /** Target health by configured target group ARN. */
-  targetHealth: Fact<Record<string, TargetHealthDescription[]>>;
+  /** Target health by configured target group ARN; `undefined` for a target group that does not exist. */
+  targetHealth: Fact<Record<string, TargetHealthDescription[] | undefined>>;
   /** The EC2 On-Demand Standard vCPU quota of the region. */
   vcpuQuota: Fact<ServiceQuota>;
 }
@@ -71,7 +71,10 @@ export function describeCluster(ctx: CollectContext): Promise<DescribeClusterCom
 }
 
 /** DescribeNodegroup, shared with the other groups through `ctx.once` (the memo holds the SDK output). */
-export function describeNodegroup(ctx: CollectContext, nodegroup: string): Promise<DescribeNodegroupCommandOutput> {
+export function describeNodegroup(
+  ctx: CollectContext,
+  nodegroup: string,
+): Promise<DescribeNodegroupCommandOutput> {
   const clusterName = ctx.deployment.eks.clusterName;
   return ctx.once(`eks:DescribeNodegroup:${clusterName}/${nodegroup}`, () =>
     ctx.aws.eks.send(new DescribeNodegroupCommand({ clusterName, nodegroupName: nodegroup }), {
@@ -82,181 +85,179 @@ export function describeNodegroup(ctx: CollectContext, nodegroup: string): Promi
 
 /** Read every infra fact once, all in parallel; the longest chain of dependent calls is 2. */
 export async function collectInfra(ctx: CollectContext): Promise<InfraSnapshot> {
-  const { deployment: d, aws, signal } = ctx;
-  const opts = { abortSignal: signal };
-  const clusterId = d.aurora.clusterId;
-  const nodegroupNames = unique(d.eks.nodegroups);
-  const targetGroupArns = unique(d.nlb.targetGroupArns);
-  const duration = d.thresholds.auroraEventWindowMinutes;
+  const { deployment: d, signal } = ctx;
+  const names = unique(d.eks.nodegroups);
+  const cluster = shared(describeCluster(ctx).then((o) => o.cluster, notFound('ResourceNotFoundException')));
+  const nodegroups = names.map((n) =>
+    shared(describeNodegroup(ctx, n).then((o) => o.nodegroup, notFound('ResourceNotFoundException'))),
+  );
+  const aurora = shared(readAuroraCluster(ctx));
+  const sgIds = unique([d.network.dbSecurityGroupId, d.network.nodeSecurityGroupId]);
+  return awaitAll({
+    cluster: settle(`eks:DescribeCluster ${d.eks.clusterName}`, () => cluster, signal),
+    nodegroups: settle(
+      `eks:DescribeNodegroup ${d.eks.clusterName}/${names.join(',')}`,
+      async () => zip(names, await Promise.all(nodegroups)),
+      signal,
+    ),
+    instanceTypes: settle('ec2:DescribeInstanceTypes', () => readInstanceTypes(ctx, nodegroups), signal),
+    securityGroups: settle(
+      `ec2:DescribeSecurityGroups ${sgIds.join(',')}`,
+      () => readSecurityGroups(ctx, sgIds),
+      signal,
+    ),
+    vpcEndpoints: settle('ec2:DescribeVpcEndpoints', () => readVpcEndpoints(ctx, cluster), signal),
+    auroraCluster: settle(`rds:DescribeDBClusters ${d.aurora.clusterId}`, () => aurora, signal),
+    auroraInstances: settle(
+      `rds:DescribeDBInstances ${d.aurora.clusterId}`,
+      () => readAuroraInstances(ctx),
+      signal,
+    ),
+    auroraEvents: settle(
+      `rds:DescribeEvents ${d.aurora.clusterId}`,
+      () => readAuroraEvents(ctx, aurora),
+      signal,
+    ),
+    targetGroups: settle('elbv2:DescribeTargetGroups', () => readTargetGroups(ctx), signal),
+    targetHealth: settle('elbv2:DescribeTargetHealth', () => readTargetHealth(ctx), signal),
+    vcpuQuota: settle(
+      `servicequotas:GetServiceQuota ${VCPU_QUOTA.QuotaCode}`,
+      () => readVcpuQuota(ctx),
+      signal,
+    ),
+  });
+}
 
-  const cluster = shared(
-    describeCluster(ctx).then(
-      (out) => out.cluster,
-      (err: unknown) => missing(err, 'ResourceNotFoundException'),
-    ),
+/** The Aurora cluster, `undefined` when it does not exist. */
+async function readAuroraCluster(ctx: CollectContext): Promise<DBCluster | undefined> {
+  const id = ctx.deployment.aurora.clusterId;
+  const paginator = paginateDescribeDBClusters(
+    { client: ctx.aws.rds },
+    { DBClusterIdentifier: id },
+    opts(ctx),
   );
-  const nodegroups = nodegroupNames.map((name) =>
-    shared(
-      describeNodegroup(ctx, name).then(
-        (out) => out.nodegroup,
-        (err: unknown) => missing(err, 'ResourceNotFoundException'),
-      ),
-    ),
+  return pages(paginator, (p) => p.DBClusters).then(
+    (list) => list.find((c) => c.DBClusterIdentifier === id),
+    notFound('DBClusterNotFoundFault'),
   );
-  const auroraCluster = shared(
-    pages(paginateDescribeDBClusters({ client: aws.rds }, { DBClusterIdentifier: clusterId }, opts), (p) => p.DBClusters).then(
-      (list) => list.find((c) => c.DBClusterIdentifier === clusterId),
-      (err: unknown) => missing(err, 'DBClusterNotFoundFault'),
-    ),
-  );
+}
 
-  const [
-    clusterFact,
-    nodegroupsFact,
-    instanceTypes,
-    securityGroups,
-    vpcEndpoints,
-    auroraClusterFact,
-    auroraInstances,
-    auroraEvents,
-    targetGroups,
-    targetHealth,
-    vcpuQuota,
-  ] = await Promise.all([
-    settle(`eks:DescribeCluster ${d.eks.clusterName}`, () => cluster, signal),
-    settle(
-      `eks:DescribeNodegroup ${d.eks.clusterName}/${nodegroupNames.join(',')}`,
-      async () => Object.fromEntries(nodegroupNames.map((n, i) => [n, undefined as Nodegroup | undefined])) &&
-        Object.fromEntries(await Promise.all(nodegroupNames.map(async (n, i) => [n, await nodegroups[i]] as const))),
-      signal,
+/** The member instances of the Aurora cluster (filter on the configured id: no wait for DescribeDBClusters). */
+function readAuroraInstances(ctx: CollectContext): Promise<DBInstance[]> {
+  const input = { Filters: [{ Name: 'db-cluster-id', Values: [ctx.deployment.aurora.clusterId] }] };
+  return pages(paginateDescribeDBInstances({ client: ctx.aws.rds }, input, opts(ctx)), (p) => p.DBInstances);
+}
+
+/**
+ * Events of the cluster and of its members within the window. Instance events are read for the whole region in
+ * parallel with DescribeDBClusters and filtered on its members afterwards, so that the chain stays one call long.
+ */
+async function readAuroraEvents(
+  ctx: CollectContext,
+  aurora: Promise<DBCluster | undefined>,
+): Promise<RdsEvent[]> {
+  const id = ctx.deployment.aurora.clusterId;
+  const Duration = ctx.deployment.thresholds.auroraEventWindowMinutes;
+  const client = { client: ctx.aws.rds };
+  const [clusterEvents, instanceEvents, db] = await Promise.all([
+    pages(
+      paginateDescribeEvents(client, { SourceType: 'db-cluster', SourceIdentifier: id, Duration }, opts(ctx)),
+      (p) => p.Events,
     ),
-    settle(
-      'ec2:DescribeInstanceTypes',
-      async () => {
-        const read = await Promise.allSettled(nodegroups);
-        const types = unique(read.flatMap((r) => (r.status === 'fulfilled' ? (r.value?.instanceTypes ?? []) : [])));
-        if (types.length === 0) return [];
-        return pages(
-          paginateDescribeInstanceTypes({ client: aws.ec2 }, { InstanceTypes: types as _InstanceType[] }, opts),
-          (p) => p.InstanceTypes,
-        );
-      },
-      signal,
+    pages(
+      paginateDescribeEvents(client, { SourceType: 'db-instance', Duration }, opts(ctx)),
+      (p) => p.Events,
     ),
-    settle(
-      `ec2:DescribeSecurityGroups ${d.network.dbSecurityGroupId},${d.network.nodeSecurityGroupId}`,
-      () =>
-        pages(
-          paginateDescribeSecurityGroups(
-            { client: aws.ec2 },
-            {
-              Filters: [
-                { Name: 'group-id', Values: unique([d.network.dbSecurityGroupId, d.network.nodeSecurityGroupId]) },
-              ],
-            },
-            opts,
-          ),
-          (p) => p.SecurityGroups,
-        ),
-      signal,
-    ),
-    settle(
-      'ec2:DescribeVpcEndpoints',
-      async () => {
-        const vpcId = d.network.vpcId ?? (await cluster)?.resourcesVpcConfig?.vpcId;
-        if (!vpcId) {
-          throw new Error(`VPC unknown: set network.vpcId (EKS cluster ${d.eks.clusterName} not found or has no VPC)`);
-        }
-        const endpoints = await pages(
-          paginateDescribeVpcEndpoints({ client: aws.ec2 }, { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }, opts),
-          (p) => p.VpcEndpoints,
-        );
-        return { vpcId, endpoints };
-      },
-      signal,
-    ),
-    settle(`rds:DescribeDBClusters ${clusterId}`, () => auroraCluster, signal),
-    settle(
-      `rds:DescribeDBInstances db-cluster-id=${clusterId}`,
-      () =>
-        pages(
-          paginateDescribeDBInstances(
-            { client: aws.rds },
-            { Filters: [{ Name: 'db-cluster-id', Values: [clusterId] }] },
-            opts,
-          ),
-          (p) => p.DBInstances,
-        ),
-      signal,
-    ),
-    settle(
-      `rds:DescribeEvents ${clusterId}`,
-      async () => {
-        const [clusterEvents, instanceEvents, db] = await Promise.all([
-          pages(
-            paginateDescribeEvents(
-              { client: aws.rds },
-              { SourceType: 'db-cluster', SourceIdentifier: clusterId, Duration: duration },
-              opts,
-            ),
-            (p) => p.Events,
-          ),
-          pages(
-            paginateDescribeEvents({ client: aws.rds }, { SourceType: 'db-instance', Duration: duration }, opts),
-            (p) => p.Events,
-          ),
-          auroraCluster,
-        ]);
-        const members = new Set((db?.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier));
-        return [...clusterEvents, ...instanceEvents.filter((e) => members.has(e.SourceIdentifier))];
-      },
-      signal,
-    ),
-    settle(
-      'elbv2:DescribeTargetGroups',
-      () =>
-        pages(
-          paginateDescribeTargetGroups({ client: aws.elbv2 }, { TargetGroupArns: targetGroupArns }, opts),
-          (p) => p.TargetGroups,
-        ),
-      signal,
-    ),
-    settle(
-      'elbv2:DescribeTargetHealth',
-      async () =>
-        Object.fromEntries(
-          await Promise.all(
-            targetGroupArns.map(async (arn) => {
-              const out = await aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }), opts);
-              return [arn, out.TargetHealthDescriptions ?? []] as const;
-            }),
-          ),
-        ),
-      signal,
-    ),
-    settle(
-      `servicequotas:GetServiceQuota ${VCPU_QUOTA.ServiceCode}/${VCPU_QUOTA.QuotaCode}`,
-      async () => {
-        const out = await aws.quotas.send(new GetServiceQuotaCommand({ ...VCPU_QUOTA }), opts);
-        if (out.Quota?.Value === undefined) throw new Error('the quota has no value');
-        return out.Quota;
-      },
-      signal,
-    ),
+    aurora,
   ]);
-  return {
-    cluster: clusterFact,
-    nodegroups: nodegroupsFact,
-    instanceTypes,
-    securityGroups,
-    vpcEndpoints,
-    auroraCluster: auroraClusterFact,
-    auroraInstances,
-    auroraEvents,
-    targetGroups,
-    targetHealth,
-    vcpuQuota,
+  const members = new Set((db?.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier));
+  return [...clusterEvents, ...instanceEvents.filter((e) => members.has(e.SourceIdentifier))];
+}
+
+/** One DescribeInstanceTypes for every instance type of every node group that could be read. */
+async function readInstanceTypes(
+  ctx: CollectContext,
+  nodegroups: readonly Promise<Nodegroup | undefined>[],
+): Promise<InstanceTypeInfo[]> {
+  const read = await Promise.allSettled(nodegroups);
+  const types = unique(read.flatMap((r) => (r.status === 'fulfilled' ? (r.value?.instanceTypes ?? []) : [])));
+  if (types.length === 0) return [];
+  const input = { InstanceTypes: types as _InstanceType[] };
+  return pages(
+    paginateDescribeInstanceTypes({ client: ctx.aws.ec2 }, input, opts(ctx)),
+    (p) => p.InstanceTypes,
+  );
+}
+
+/** One DescribeSecurityGroups for both groups; a filter (not GroupIds) so that a missing group is just absent. */
+function readSecurityGroups(ctx: CollectContext, ids: string[]): Promise<SecurityGroup[]> {
+  const input = { Filters: [{ Name: 'group-id', Values: ids }] };
+  return pages(
+    paginateDescribeSecurityGroups({ client: ctx.aws.ec2 }, input, opts(ctx)),
+    (p) => p.SecurityGroups,
+  );
+}
+
+/** Endpoints of `network.vpcId`, or of the cluster's VPC (then one call after DescribeCluster). */
+async function readVpcEndpoints(
+  ctx: CollectContext,
+  cluster: Promise<Cluster | undefined>,
+): Promise<{ vpcId: string; endpoints: VpcEndpoint[] }> {
+  const vpcId = ctx.deployment.network.vpcId ?? (await cluster)?.resourcesVpcConfig?.vpcId;
+  if (!vpcId)
+    throw new Error(
+      `VPC unknown: EKS cluster ${ctx.deployment.eks.clusterName} not found; set network.vpcId`,
+    );
+  const input = { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] };
+  const endpoints = await pages(
+    paginateDescribeVpcEndpoints({ client: ctx.aws.ec2 }, input, opts(ctx)),
+    (p) => p.VpcEndpoints,
+  );
+  return { vpcId, endpoints };
+}
+
+/** Every configured target group in one (paginated) DescribeTargetGroups. */
+function readTargetGroups(ctx: CollectContext): Promise<TargetGroup[]> {
+  const input = { TargetGroupArns: unique(ctx.deployment.nlb.targetGroupArns) };
+  return pages(
+    paginateDescribeTargetGroups({ client: ctx.aws.elbv2 }, input, opts(ctx)),
+    (p) => p.TargetGroups,
+  );
+}
+
+/** DescribeTargetHealth of every configured target group, in parallel. */
+async function readTargetHealth(
+  ctx: CollectContext,
+): Promise<Record<string, TargetHealthDescription[] | undefined>> {
+  const arns = unique(ctx.deployment.nlb.targetGroupArns);
+  const health = await Promise.all(
+    arns.map((arn) =>
+      ctx.aws.elbv2
+        .send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }), opts(ctx))
+        .then((out) => out.TargetHealthDescriptions ?? [], notFound('TargetGroupNotFoundException')),
+    ),
+  );
+  return zip(arns, health);
+}
+
+async function readVcpuQuota(ctx: CollectContext): Promise<ServiceQuota> {
+  const out = await ctx.aws.quotas.send(new GetServiceQuotaCommand({ ...VCPU_QUOTA }), opts(ctx));
+  if (out.Quota?.Value === undefined) throw new Error(`quota ${VCPU_QUOTA.QuotaCode} has no value`);
+  return out.Quota;
+}
+
+/** Await an object of promises into an object of their values. */
+async function awaitAll<T extends Record<string, Promise<unknown>>>(
+  facts: T,
+): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const values = await Promise.all(Object.values(facts));
+  return Object.fromEntries(Object.keys(facts).map((k, i) => [k, values[i]])) as {
+    [K in keyof T]: Awaited<T[K]>;
   };
+}
+
+function opts(ctx: CollectContext): { abortSignal: AbortSignal } {
+  return { abortSignal: ctx.signal };
 }
 
 /** Concatenate the items of every page. */
@@ -266,16 +267,22 @@ async function pages<P, T>(paginator: AsyncIterable<P>, items: (page: P) => T[] 
   return out;
 }
 
-/** `undefined` for a "does not exist" error named in `names`; rethrow anything else. */
-function missing(err: unknown, ...names: string[]): undefined {
-  if (err instanceof Error && names.includes(err.name)) return undefined;
-  throw err;
+/** A rejection handler: `undefined` for a "does not exist" error named `name`, rethrow anything else. */
+function notFound(name: string): (err: unknown) => undefined {
+  return (err) => {
+    if (err instanceof Error && err.name === name) return undefined;
+    throw err;
+  };
 }
 
 /** A promise read by several facts: keep it from being reported unhandled when the group is aborted first. */
 function shared<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
   return p;
+}
+
+function zip<T>(keys: readonly string[], values: readonly T[]): Record<string, T> {
+  return Object.fromEntries(keys.map((k, i) => [k, values[i] as T]));
 }
 
 function unique<T>(values: readonly T[]): T[] {

@@ -1,9 +1,35 @@
 import { defineGroup } from '../../audit/group.js';
+import auroraClusterAvailable from './aurora-cluster-available.js';
+import auroraRecentEvents from './aurora-recent-events.js';
+import { collectInfra, type InfraSnapshot } from './collector.js';
+import dbSgAllowsNodes from './db-sg-allows-nodes.js';
+import dbSgOpenToWorld from './db-sg-open-to-world.js';
+import ec2VcpuQuota from './ec2-vcpu-quota.js';
+import eksAccessEntriesEnabled from './eks-access-entries-enabled.js';
+import eksClusterActive from './eks-cluster-active.js';
+import nlbHealthCheckConfig from './nlb-health-check-config.js';
+import nlbTargetsHealthy from './nlb-targets-healthy.js';
+import nodegroupCapacity from './nodegroup-capacity.js';
+import nodegroupHealth from './nodegroup-health.js';
+import vpcEndpointsAvailable from './vpc-endpoints-available.js';
 
-/** Placeholder until the infra group lands. */
-export const infraGroup = defineGroup<Record<string, never>>({
+/** AWS side of the runbook: EKS, node groups, Aurora, security groups, VPC endpoints, NLB, quotas. */
+export const infraGroup = defineGroup<InfraSnapshot>({
   id: 'infra',
-  skipReason: () => 'not implemented yet',
-  collect: async () => ({}),
-  checks: [],
+  skipReason: () => undefined,
+  collect: collectInfra,
+  checks: [
+    eksClusterActive,
+    eksAccessEntriesEnabled,
+    nodegroupHealth,
+    nodegroupCapacity,
+    auroraClusterAvailable,
+    auroraRecentEvents,
+    dbSgAllowsNodes,
+    dbSgOpenToWorld,
+    vpcEndpointsAvailable,
+    nlbTargetsHealthy,
+    nlbHealthCheckConfig,
+    ec2VcpuQuota,
+  ],
 });

@@ -1,0 +1,74 @@
+import { defineCheck, type FindingInput } from '../../audit/check.js';
+import { need } from '../../audit/fact.js';
+import { GuideSection } from '../../audit/guide.js';
+import { shq } from '../../audit/model.js';
+import type { ClusterSnapshot } from './collector.js';
+import { podName, podProblems, podRef, podsIn, selects } from './pods.js';
+
+/** Compliant when the coderd deployment has all replicas available and no pod is unready, crash-looping or restarting. */
+export default defineCheck<ClusterSnapshot>(
+  {
+    id: 'coderd-ready',
+    group: 'cluster',
+    severity: 'critical',
+    title: 'coderd pods are ready and stable',
+    description:
+      'Checks the coderd deployment (available vs desired replicas) and each of its pods: Ready, ' +
+      'CrashLoopBackOff or other waiting states, restarts within the window, and OOMKilled terminations.',
+    risk: 'Without ready coderd pods the NLB has no healthy targets: the Coder URL returns 502/503.',
+    guideSection: GuideSection.NlbHealth,
+  },
+  (snap, { deployment: d, now }) => {
+    const ns = d.namespaces.coderd;
+    const name = d.coderd.deploymentName;
+    const resource = `k8s:${ns}/deployment/${name}`;
+    const listPods = `kubectl get pods -n ${shq(ns)} -l app.kubernetes.io/name=coder`;
+    const dep = need(snap.deployments).find((x) => x.metadata?.name === name);
+    if (!dep) {
+      const text = 'Install or restore the coder Helm release.';
+      const commands = [`helm list -n ${shq(ns)}`, listPods];
+      return [
+        {
+          status: 'fail',
+          resource,
+          detail: `Deployment ${name} not found in ${ns}.`,
+          remediation: { text, commands },
+        },
+      ];
+    }
+    const desired = dep.spec?.replicas ?? 1;
+    const available = dep.status?.availableReplicas ?? 0;
+    const results: FindingInput[] = [
+      {
+        status: available >= desired && desired > 0 ? 'pass' : 'fail',
+        resource,
+        detail: `Deployment ${name}: ${available}/${desired} replicas available.`,
+        evidence: { desired, available, ready: dep.status?.readyReplicas ?? 0 },
+        remediation: { text: 'Check which coderd pods are not ready and why.', commands: [listPods] },
+      },
+    ];
+    for (const pod of podsIn(snap.pods, ns).filter((p) => selects(dep, p))) {
+      const pname = podName(pod);
+      const { problems, oomKilled, restarts } = podProblems(pod, now, d.thresholds.restartWindowMinutes);
+      results.push({
+        status: problems.length ? 'fail' : 'pass',
+        resource: podRef(pod),
+        detail: problems.length
+          ? `coderd pod ${pname}: ${problems.join('; ')}.`
+          : `coderd pod ${pname} is Ready and stable.`,
+        evidence: { phase: pod.status?.phase, restarts, oomKilled },
+        remediation: {
+          text: oomKilled
+            ? 'The container was OOMKilled: raise its memory limit (Helm value coder.resources.limits.memory).'
+            : 'Check the readiness probe and the previous container logs.',
+          commands: [
+            listPods,
+            `kubectl describe pod ${shq(pname)} -n ${shq(ns)} | grep -A 10 "Readiness:"`,
+            `kubectl logs -n ${shq(ns)} ${shq(pname)} --previous`,
+          ],
+        },
+      });
+    }
+    return results;
+  },
+);

@@ -1,0 +1,189 @@
+import {
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  type DescribeClusterCommandOutput,
+  type DescribeNodegroupCommandOutput,
+  type Nodegroup,
+} from '@aws-sdk/client-eks';
+import type { CoreV1Event, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { describeError } from '../../audit/errors.js';
+import { settle, type Fact } from '../../audit/fact.js';
+import type { CollectContext } from '../../audit/group.js';
+import { eksTokenProvider } from '../../clients/eks-token.js';
+import { KubeClient, KubernetesApiError } from '../../clients/kube.js';
+import { mainContainer, neverStarted } from './pods.js';
+
+/** Most bytes read from one container's log. */
+export const LOG_LIMIT_BYTES = 512 * 1024;
+
+/** The log of one coderd or provisioner pod over the log window, or why it was not read. */
+export interface PodLog {
+  component: 'coderd' | 'provisioner';
+  namespace: string;
+  pod: string;
+  container: string;
+  /** The log text (last `thresholds.logWindowMinutes`, at most LOG_LIMIT_BYTES). */
+  text?: string;
+  /** Why the read failed (an `error` result). */
+  error?: string;
+  /** Why there is nothing to read (the container never started). */
+  skipped?: string;
+}
+
+/** Everything the cluster checks read: each namespace's pods once, then the logs, all in parallel. */
+export interface ClusterSnapshot {
+  /** The cluster's VPC (for remediation commands), from the shared DescribeCluster. */
+  cluster: Fact<{ vpcId?: string }>;
+  /** Pods by namespace (each distinct namespace of `namespaces` read once). */
+  pods: Record<string, Fact<V1Pod[]>>;
+  /** FailedScheduling events of the workspaces namespace. */
+  schedulingEvents: Fact<CoreV1Event[]>;
+  /** Deployments of the coderd namespace. */
+  deployments: Fact<V1Deployment[]>;
+  /** Logs of the coderd and provisioner pods over the log window. */
+  logs: Fact<PodLog[]>;
+  /** Workspace node groups by name (`undefined` when one does not exist), from the shared DescribeNodegroup. */
+  nodegroups: Fact<Record<string, Nodegroup | undefined>>;
+}
+
+/** DescribeCluster, shared with the other groups through `ctx.once` (the memo holds the SDK output). */
+export function describeCluster(ctx: CollectContext): Promise<DescribeClusterCommandOutput> {
+  const name = ctx.deployment.eks.clusterName;
+  return ctx.once(`eks:DescribeCluster:${name}`, () =>
+    ctx.aws.eks.send(new DescribeClusterCommand({ name }), { abortSignal: ctx.signal }),
+  );
+}
+
+/** DescribeNodegroup, shared with the other groups through `ctx.once`. */
+export function describeNodegroup(
+  ctx: CollectContext,
+  nodegroup: string,
+): Promise<DescribeNodegroupCommandOutput> {
+  const clusterName = ctx.deployment.eks.clusterName;
+  return ctx.once(`eks:DescribeNodegroup:${clusterName}/${nodegroup}`, () =>
+    ctx.aws.eks.send(new DescribeNodegroupCommand({ clusterName, nodegroupName: nodegroup }), {
+      abortSignal: ctx.signal,
+    }),
+  );
+}
+
+/** The Kubernetes client of this audit: endpoint and CA from DescribeCluster (endpoint overridable). */
+async function kubeClient(ctx: CollectContext): Promise<KubeClient> {
+  const d = ctx.deployment;
+  const { cluster } = await describeCluster(ctx);
+  const server = d.eks.apiEndpoint ?? cluster?.endpoint;
+  const ca = cluster?.certificateAuthority?.data;
+  if (!server || !ca) {
+    throw new Error(`EKS cluster ${d.eks.clusterName} has no API endpoint or certificate authority yet`);
+  }
+  return new KubeClient({
+    server,
+    caPem: Buffer.from(ca, 'base64').toString('utf8'),
+    token: eksTokenProvider({
+      clusterName: d.eks.clusterName,
+      region: ctx.aws.region,
+      credentials: ctx.aws.credentials,
+    }),
+    timeoutMs: d.timeouts.callMs,
+    signal: ctx.signal,
+    calls: ctx.calls,
+  });
+}
+
+/** Read every cluster fact once. Chain: DescribeCluster -> pods/events/deployments -> logs (depth 3). */
+export async function collectCluster(ctx: CollectContext): Promise<ClusterSnapshot> {
+  const d = ctx.deployment;
+  const ns = d.namespaces;
+  const signal = ctx.signal;
+  const client = kubeClient(ctx);
+  client.catch(() => {}); // failures surface through every fact that needs it
+  const namespaces = [...new Set([ns.coderd, ns.provisioner, ns.workspaces])];
+  const podReads = new Map(namespaces.map((n) => [n, client.then((c) => c.listPods(n))]));
+  for (const p of podReads.values()) p.catch(() => {});
+  const workspaceGroups = [...new Set(d.eks.workspaceNodegroups ?? d.eks.nodegroups)];
+
+  const readLogs = async (component: PodLog['component'], namespace: string): Promise<PodLog[]> => {
+    const [c, pods] = await Promise.all([client, podReads.get(namespace)!]);
+    const live = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+    return Promise.all(
+      live.map(async (p): Promise<PodLog> => {
+        const pod = p.metadata?.name ?? '';
+        const container = mainContainer(p, component === 'coderd' ? 'coder' : 'provisioner');
+        const base = { component, namespace, pod, container };
+        const why = neverStarted(p, container);
+        if (why) return { ...base, skipped: why };
+        try {
+          const text = await c.readPodLog(namespace, pod, {
+            container,
+            sinceSeconds: d.thresholds.logWindowMinutes * 60,
+            limitBytes: LOG_LIMIT_BYTES,
+          });
+          return { ...base, text };
+        } catch (err) {
+          if (
+            err instanceof KubernetesApiError &&
+            err.status === 400 &&
+            /waiting to start/.test(err.message)
+          ) {
+            return { ...base, skipped: 'container is waiting to start' };
+          }
+          return { ...base, error: describeError(err) };
+        }
+      }),
+    );
+  };
+
+  const [cluster, schedulingEvents, deployments, logs, nodegroups, ...pods] = await Promise.all([
+    settle(
+      `eks:DescribeCluster ${d.eks.clusterName}`,
+      async () => {
+        const out = await describeCluster(ctx);
+        return { vpcId: out.cluster?.resourcesVpcConfig?.vpcId };
+      },
+      signal,
+    ),
+    settle(
+      `kubernetes events ${ns.workspaces}`,
+      async () => (await client).listEvents(ns.workspaces, 'reason=FailedScheduling'),
+      signal,
+    ),
+    settle(
+      `kubernetes deployments ${ns.coderd}`,
+      async () => (await client).listDeployments(ns.coderd),
+      signal,
+    ),
+    settle(
+      `kubernetes logs ${ns.coderd},${ns.provisioner}`,
+      async () =>
+        (await Promise.all([readLogs('coderd', ns.coderd), readLogs('provisioner', ns.provisioner)])).flat(),
+      signal,
+    ),
+    settle(
+      `eks:DescribeNodegroup ${d.eks.clusterName}/${workspaceGroups.join(',')}`,
+      async () =>
+        Object.fromEntries(
+          await Promise.all(
+            workspaceGroups.map(async (name) => {
+              try {
+                return [name, (await describeNodegroup(ctx, name)).nodegroup] as const;
+              } catch (err) {
+                if ((err as { name?: string }).name === 'ResourceNotFoundException')
+                  return [name, undefined] as const;
+                throw err;
+              }
+            }),
+          ),
+        ),
+      signal,
+    ),
+    ...namespaces.map((n) => settle(`kubernetes pods ${n}`, () => podReads.get(n)!, signal)),
+  ]);
+  return {
+    cluster,
+    pods: Object.fromEntries(namespaces.map((n, i) => [n, pods[i]!])),
+    schedulingEvents,
+    deployments,
+    logs,
+    nodegroups,
+  };
+}

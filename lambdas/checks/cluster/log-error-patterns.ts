@@ -1,0 +1,62 @@
+import { defineCheck, type FindingInput } from '../../audit/check.js';
+import { need } from '../../audit/fact.js';
+import { GuideSection } from '../../audit/guide.js';
+import { shq } from '../../audit/model.js';
+import type { ClusterSnapshot } from './collector.js';
+import { ERROR_PATTERNS, countPattern } from './log-patterns.js';
+
+/** Compliant when no coderd or provisioner log line of the window matches a runbook error pattern. */
+export default defineCheck<ClusterSnapshot>(
+  {
+    id: 'log-error-patterns',
+    group: 'cluster',
+    severity: 'medium',
+    title: 'No runbook error patterns in coderd and provisioner logs',
+    description:
+      'Counts the runbook error patterns (connection refused, database timeout, terraform plan failed, AWS API ' +
+      'rate limit, OIDC callback failed, token expired) in the coderd and provisioner logs of the window.',
+    risk: 'These errors precede outages: database loss, failed builds, throttled provisioning, failed logins.',
+    guideSection: GuideSection.LogPatterns,
+  },
+  (snap, { deployment: d }) => {
+    const logs = need(snap.logs);
+    const window = d.thresholds.logWindowMinutes;
+    const read = logs.filter((l) => l.text !== undefined);
+    const results: FindingInput[] = logs
+      .filter((l) => l.error)
+      .map((l) => ({
+        status: 'error',
+        resource: `k8s:${l.namespace}/pod/${l.pod}`,
+        key: 'log',
+        detail: `Could not read the log of ${l.pod}: ${l.error}`,
+      }));
+    for (const p of ERROR_PATTERNS) {
+      const hits = countPattern(read, p.text);
+      if (hits.count === 0) continue;
+      results.push({
+        status: 'fail',
+        severity: p.severity,
+        resource: `k8s:logs/${p.id}`,
+        key: p.id,
+        detail: `"${p.text}" appears ${hits.count} time(s) in the last ${window} min of ${Object.keys(hits.byPod).join(', ')}.`,
+        evidence: { pattern: p.text, count: hits.count, byPod: hits.byPod, samples: hits.samples },
+        remediation: {
+          text: `Read the surrounding log lines and follow the runbook section for "${p.text}".`,
+          commands: hits.namespaces.map((ns) => {
+            const app = ns === d.namespaces.provisioner ? 'coder-provisioner' : 'coder';
+            return `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=${app} --since=${window}m | grep -i ${shq(p.grep)}`;
+          }),
+        },
+      });
+    }
+    if (read.length > 0 && !results.some((r) => r.status === 'fail')) {
+      results.push({
+        status: 'pass',
+        resource: 'k8s:logs',
+        detail: `No runbook error pattern in the last ${window} min of ${read.length} pod log(s).`,
+        evidence: { pods: read.map((l) => l.pod), skipped: logs.filter((l) => l.skipped).map((l) => l.pod) },
+      });
+    }
+    return results;
+  },
+);

@@ -1,0 +1,40 @@
+import type { Severity } from '../../audit/model.js';
+import type { PodLog } from './collector.js';
+import { redact } from './redact.js';
+
+/** The runbook's "Common Log Patterns" error patterns; database patterns are high, the others medium. */
+export const ERROR_PATTERNS: readonly { id: string; text: string; severity: Severity; grep: string }[] = [
+  { id: 'connection-refused', text: 'connection refused', severity: 'high', grep: 'database' },
+  { id: 'database-timeout', text: 'database timeout', severity: 'high', grep: 'database' },
+  { id: 'terraform-plan-failed', text: 'terraform plan failed', severity: 'medium', grep: 'terraform' },
+  { id: 'aws-api-rate-limit', text: 'AWS API rate limit', severity: 'medium', grep: 'rate limit' },
+  { id: 'oidc-callback-failed', text: 'OIDC callback failed', severity: 'medium', grep: 'oidc' },
+  { id: 'token-expired', text: 'token expired', severity: 'medium', grep: 'token expired' },
+];
+
+/** Occurrences of one pattern: per pod, the namespaces, and up to 3 distinct redacted sample lines. */
+export interface PatternHits {
+  count: number;
+  byPod: Record<string, number>;
+  namespaces: string[];
+  samples: string[];
+}
+
+/** Count a pattern (case-insensitive substring) over the logs read. */
+export function countPattern(logs: readonly PodLog[], text: string): PatternHits {
+  const needle = text.toLowerCase();
+  const byPod: Record<string, number> = {};
+  const samples = new Set<string>();
+  const namespaces = new Set<string>();
+  let count = 0;
+  for (const l of logs) {
+    for (const line of (l.text ?? '').split('\n')) {
+      if (!line.toLowerCase().includes(needle)) continue;
+      count += 1;
+      byPod[l.pod] = (byPod[l.pod] ?? 0) + 1;
+      namespaces.add(l.namespace);
+      if (samples.size < 3) samples.add(redact(line));
+    }
+  }
+  return { count, byPod, namespaces: [...namespaces], samples: [...samples] };
+}

@@ -1,0 +1,76 @@
+import { defineCheck } from '../../audit/check.js';
+import { need } from '../../audit/fact.js';
+import { GuideSection } from '../../audit/guide.js';
+import { shq } from '../../audit/model.js';
+import type { ClusterSnapshot } from './collector.js';
+import { envSource, templateContainer } from './pods.js';
+
+const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'groups'];
+/** What coderd uses when CODER_OIDC_SCOPES is unset. */
+const CODER_DEFAULT = 'openid,profile,email';
+
+/** Compliant when coderd has an OIDC issuer and CODER_OIDC_SCOPES includes every required scope. */
+export default defineCheck<ClusterSnapshot>(
+  {
+    id: 'oidc-config',
+    group: 'cluster',
+    severity: 'high',
+    title: 'coderd OIDC configuration is complete',
+    description:
+      "Reads the coderd deployment's container env: CODER_OIDC_ISSUER_URL is set and CODER_OIDC_SCOPES " +
+      'includes the required scopes (default openid, profile, email, groups). Secret references are not read.',
+    risk: 'Without the groups scope, group sync and template ACLs fail; without an issuer users cannot log in.',
+    guideSection: GuideSection.Oidc,
+  },
+  (snap, { deployment: d }) => {
+    const ns = d.namespaces.coderd;
+    const name = d.coderd.deploymentName;
+    const resource = `k8s:${ns}/deployment/${name}`;
+    const dep = need(snap.deployments).find((x) => x.metadata?.name === name);
+    if (!dep) return [{ status: 'error', resource, detail: `Deployment ${name} not found in ${ns}.` }];
+    const env = templateContainer(dep, 'coder')?.env ?? [];
+    const get = (k: string) => envSource(env.find((e) => e.name === k));
+    const issuer = get('CODER_OIDC_ISSUER_URL');
+    const scopesVar = get('CODER_OIDC_SCOPES');
+    const required = d.coder?.oidc?.requiredScopes ?? DEFAULT_SCOPES;
+    const scopesShown = scopesVar.ref ?? scopesVar.value ?? `unset (coderd default ${CODER_DEFAULT})`;
+    const issuerShown = issuer.ref ?? issuer.value ?? 'unset';
+    const evidence = {
+      CODER_OIDC_ISSUER_URL: issuerShown,
+      CODER_OIDC_SCOPES: scopesShown,
+      requiredScopes: required,
+    };
+    const hasIssuer = Boolean(issuer.ref || issuer.value);
+    if (scopesVar.ref && hasIssuer) {
+      const detail = `CODER_OIDC_SCOPES comes ${scopesVar.ref}: cannot verify it includes ${required.join(', ')}.`;
+      return [{ status: 'error', resource, evidence, detail }];
+    }
+    const scopes = (scopesVar.value ?? CODER_DEFAULT).split(/[\s,]+/).filter(Boolean);
+    const missing = scopesVar.ref ? [] : required.filter((s) => !scopes.includes(s));
+    const problems = [
+      !hasIssuer && 'CODER_OIDC_ISSUER_URL is not set',
+      missing.length > 0 && `CODER_OIDC_SCOPES (${scopesShown}) lacks ${missing.join(', ')}`,
+    ].filter(Boolean);
+    if (problems.length === 0) {
+      return [
+        {
+          status: 'pass',
+          resource,
+          evidence,
+          detail: `OIDC issuer ${issuerShown}; scopes ${scopes.join(',')}.`,
+        },
+      ];
+    }
+    const values = [
+      ...(missing.length ? [['CODER_OIDC_SCOPES', [...scopes, ...missing].join(',')]] : []),
+      ...(hasIssuer ? [] : [['CODER_OIDC_ISSUER_URL', d.coder?.oidc?.issuerUrl ?? 'https://<issuer>']]),
+    ].map(([k, v]) => `\n    - name: ${k}\n      value: "${v}"`);
+    const text = `Set in the Helm values (coder.env) and upgrade the release:\ncoder:\n  env:${values.join('')}`;
+    const commands = [
+      `kubectl exec -it deploy/${shq(name)} -n ${shq(ns)} -- env | grep OIDC`,
+      `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=coder | grep -i oidc`,
+    ];
+    const detail = `coderd OIDC configuration: ${problems.join('; ')}.`;
+    return [{ status: 'fail', resource, evidence, detail, remediation: { text, commands } }];
+  },
+);

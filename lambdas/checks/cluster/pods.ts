@@ -1,0 +1,109 @@
+import type { V1Container, V1ContainerStatus, V1Deployment, V1EnvVar, V1Pod } from '@kubernetes/client-node';
+import { need, type Fact } from '../../audit/fact.js';
+
+/** Pure helpers over Kubernetes objects shared by the cluster checks. */
+
+/** `k8s:<namespace>/pod/<name>` */
+export function podRef(pod: V1Pod): string {
+  return `k8s:${pod.metadata?.namespace ?? ''}/pod/${pod.metadata?.name ?? ''}`;
+}
+
+export function podName(pod: V1Pod): string {
+  return pod.metadata?.name ?? '';
+}
+
+/** Minutes since the pod was created (0 when unknown). */
+export function ageMinutes(pod: V1Pod, now: Date): number {
+  const created = pod.metadata?.creationTimestamp;
+  return created ? (now.getTime() - new Date(created).getTime()) / 60_000 : 0;
+}
+
+/** The pods of a namespace; throws (→ `error` result) when they could not be read. */
+export function podsIn(pods: Record<string, Fact<V1Pod[]>>, namespace: string): V1Pod[] {
+  const fact = pods[namespace];
+  if (!fact) throw new Error(`pods of namespace ${namespace} were not collected`);
+  return need(fact);
+}
+
+/** The pod's Ready condition is True. */
+export function isReady(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** The container a component's logs and env come from: the one named `preferred`, else the first. */
+export function mainContainer(pod: V1Pod, preferred: string): string {
+  const names = (pod.spec?.containers ?? []).map((c) => c.name);
+  return names.includes(preferred) ? preferred : (names[0] ?? preferred);
+}
+
+/** Why the container has never produced a log (never started), or undefined. */
+export function neverStarted(pod: V1Pod, container: string): string | undefined {
+  if (pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False')) {
+    return 'pod is not scheduled';
+  }
+  const s = pod.status?.containerStatuses?.find((c) => c.name === container);
+  if (!s) return 'container has no status yet';
+  if (s.state?.waiting && s.restartCount === 0)
+    return `container is waiting: ${s.state.waiting.reason ?? ''}`;
+  return undefined;
+}
+
+/** Container statuses, init containers included. */
+export function statuses(pod: V1Pod): V1ContainerStatus[] {
+  return [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+}
+
+/** True when every `matchLabels` pair is on the pod. */
+export function selects(deployment: V1Deployment, pod: V1Pod): boolean {
+  const want = deployment.spec?.selector?.matchLabels ?? {};
+  const have = pod.metadata?.labels ?? {};
+  return Object.keys(want).length > 0 && Object.entries(want).every(([k, v]) => have[k] === v);
+}
+
+/** The deployment's container the component runs in. */
+export function templateContainer(deployment: V1Deployment, preferred: string): V1Container | undefined {
+  const cs = deployment.spec?.template?.spec?.containers ?? [];
+  return cs.find((c) => c.name === preferred) ?? cs[0];
+}
+
+/** First `n` items, and how many were left out. */
+export function sample<T>(items: readonly T[], n = 10): { items: T[]; more: number } {
+  return { items: items.slice(0, n), more: Math.max(0, items.length - n) };
+}
+
+/** Where an env var's value comes from; secret and config map references are described, never resolved. */
+export function envSource(v: V1EnvVar | undefined): { value?: string; ref?: string } {
+  if (!v) return {};
+  const s = v.valueFrom?.secretKeyRef;
+  if (s) return { ref: `from secret ${s.name}/${s.key}, not read` };
+  const c = v.valueFrom?.configMapKeyRef;
+  if (c) return { ref: `from config map ${c.name}/${c.key}, not read` };
+  return v.valueFrom ? { ref: 'from a field reference, not read' } : { value: v.value ?? '' };
+}
+
+/** What is wrong with a long-running pod: not Ready, waiting, crash-looping, restarts in the window, OOMKilled. */
+export function podProblems(
+  pod: V1Pod,
+  now: Date,
+  windowMinutes: number,
+): { problems: string[]; oomKilled: boolean; restarts: number } {
+  const since = now.getTime() - windowMinutes * 60_000;
+  const problems: string[] = isReady(pod) ? [] : ['not Ready'];
+  let oomKilled = false;
+  let restarts = 0;
+  for (const s of statuses(pod)) {
+    restarts += s.restartCount;
+    const waiting = s.state?.waiting?.reason;
+    const last = s.lastState?.terminated;
+    if (waiting === 'CrashLoopBackOff')
+      problems.push(`${s.name} in CrashLoopBackOff (${s.restartCount} restarts)`);
+    else if (waiting) problems.push(`${s.name} waiting in ${waiting}`);
+    if (s.restartCount > 0 && last?.finishedAt && new Date(last.finishedAt).getTime() >= since) {
+      problems.push(
+        `${s.name} restarted within ${windowMinutes} min (last exit: ${last.reason ?? '?'}, code ${last.exitCode})`,
+      );
+    }
+    oomKilled ||= last?.reason === 'OOMKilled' || s.state?.terminated?.reason === 'OOMKilled';
+  }
+  return { problems, oomKilled, restarts };
+}

@@ -1,0 +1,110 @@
+import type { Taint } from '@aws-sdk/client-eks';
+import type { V1Toleration } from '@kubernetes/client-node';
+
+/** Pure helpers about scheduling: the scheduler's FailedScheduling message, taints and tolerations. */
+
+export type CauseKind = 'insufficient' | 'taint' | 'selector' | 'pvc' | 'too-many-pods' | 'other';
+
+/** One reason why nodes rejected a pod, as the scheduler reports it. */
+export interface SchedulingCause {
+  kind: CauseKind;
+  /** Stable id: `insufficient-cpu`, `taint:coder.com/workspaces=true`, `selector`, ... */
+  id: string;
+  /** The scheduler's own words for it (`3 Insufficient cpu`). */
+  text: string;
+  /** Nodes rejecting the pod for this reason. */
+  nodes: number;
+  /** For `insufficient`: the resource (`cpu`, `memory`, `nvidia.com/gpu`...). */
+  resource?: string;
+  /** For `taint`: the taint as the message names it (its effect is not in the message). */
+  taint?: { key: string; value: string };
+}
+
+/**
+ * Parse "0/6 nodes are available: 3 Insufficient cpu, 3 node(s) had untolerated taint {k: v}. preemption: ..."
+ * into causes. Nodes rejected only because the pod's node selector/affinity excludes them are not a cause
+ * when other nodes were rejected for another reason: those are the pod's targets by design.
+ */
+export function parseSchedulingMessage(message: string): SchedulingCause[] {
+  const m = /nodes are available:\s*(.*?)(?:\.\s*preemption:|\.?\s*$)/s.exec(message);
+  if (!m) {
+    const text = message.trim() || 'unknown';
+    return [{ kind: 'other', id: `other:${text.slice(0, 60)}`, text, nodes: 0 }];
+  }
+  const items = m[1]!
+    .replace(/, that the pod didn't tolerate/g, " that the pod didn't tolerate")
+    .split(/,\s*(?=\d+ )/)
+    .map((s) => s.trim().replace(/\.$/, ''))
+    .filter(Boolean);
+  const causes = items.map((item): SchedulingCause => {
+    const [, n = '0', reason = item] = /^(\d+)\s+(.*)$/.exec(item) ?? [];
+    const nodes = Number(n);
+    let r: RegExpExecArray | null;
+    if ((r = /^Insufficient (\S+)/.exec(reason))) {
+      return { kind: 'insufficient', id: `insufficient-${r[1]}`, text: item, nodes, resource: r[1]! };
+    }
+    if ((r = /had (?:untolerated )?taint \{([^:}]+):\s*([^}]*)\}/.exec(reason))) {
+      const taint = { key: r[1]!.trim(), value: r[2]!.trim() };
+      return { kind: 'taint', id: `taint:${taint.key}=${taint.value}`, text: item, nodes, taint };
+    }
+    if (/didn't match (Pod's )?node (affinity|selector)/.test(reason)) {
+      return { kind: 'selector', id: 'selector', text: item, nodes };
+    }
+    if (/PersistentVolumeClaim|volume node affinity conflict/.test(reason)) {
+      return { kind: 'pvc', id: 'pvc', text: item, nodes };
+    }
+    if (/Too many pods/.test(reason))
+      return { kind: 'too-many-pods', id: 'too-many-pods', text: item, nodes };
+    return { kind: 'other', id: `other:${reason.slice(0, 60)}`, text: item, nodes };
+  });
+  const blocking = causes.filter((c) => c.kind !== 'selector');
+  return blocking.length > 0 ? blocking : causes;
+}
+
+/** Kubernetes name of an EKS taint effect (`NO_SCHEDULE` → `NoSchedule`). */
+export function k8sEffect(effect: string | undefined): string {
+  const map: Record<string, string> = {
+    NO_SCHEDULE: 'NoSchedule',
+    NO_EXECUTE: 'NoExecute',
+    PREFER_NO_SCHEDULE: 'PreferNoSchedule',
+  };
+  return (effect && map[effect]) ?? effect ?? 'NoSchedule';
+}
+
+/** A taint in Kubernetes terms. */
+export interface K8sTaint {
+  key: string;
+  value: string;
+  effect: string;
+}
+
+export function fromEks(t: Taint): K8sTaint {
+  return { key: t.key ?? '', value: t.value ?? '', effect: k8sEffect(t.effect) };
+}
+
+/** Kubernetes' ToleratesTaint: does any toleration match the taint? */
+export function tolerates(tolerations: readonly V1Toleration[] | undefined, taint: K8sTaint): boolean {
+  return (tolerations ?? []).some((t) => {
+    if (t.effect && t.effect !== taint.effect) return false;
+    if (t.key && t.key !== taint.key) return false;
+    if (t.operator === 'Exists') return true;
+    if (!t.key) return false;
+    return (t.value ?? '') === taint.value;
+  });
+}
+
+/** The toleration to add to the workspace pod spec, as YAML. */
+export function tolerationYaml(taint: K8sTaint): string {
+  return [
+    'tolerations:',
+    `  - key: ${JSON.stringify(taint.key)}`,
+    '    operator: "Equal"',
+    `    value: ${JSON.stringify(taint.value)}`,
+    `    effect: ${JSON.stringify(taint.effect)}`,
+  ].join('\n');
+}
+
+/** `key=value:Effect` */
+export function taintText(t: K8sTaint): string {
+  return `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
+}

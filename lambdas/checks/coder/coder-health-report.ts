@@ -1,0 +1,84 @@
+import { defineCheck, type FindingInput } from '../../audit/check.js';
+import { need } from '../../audit/fact.js';
+import { GuideSection } from '../../audit/guide.js';
+import { HEALTH_SECTIONS, type HealthSection } from '../../clients/coder.js';
+import type { CoderSnapshot } from './collector.js';
+import { accessUrl, curlCoder, healthDiagnosis } from './lib.js';
+
+/** Compliant when every section of coderd's deployment health report (`/api/v2/debug/health`) is ok. */
+export default defineCheck<CoderSnapshot>(
+  {
+    id: 'coder-health-report',
+    group: 'coder',
+    severity: 'high',
+    title: "coderd's deployment health report is clean",
+    description:
+      "Reads coderd's own health report (access URL, database, DERP, websocket, workspace proxies, provisioner " +
+      'daemons) and reports each section at warning (medium) or error (high) with its health codes.',
+    risk: 'coderd sees a degraded dependency (slow database, unreachable access URL, no provisioner) before users do.',
+    guideSection: GuideSection.KubernetesDebugging,
+  },
+  (snap, { deployment }) => {
+    const gated = need(snap.health);
+    const base = accessUrl(deployment);
+    if (!gated.available) {
+      return [
+        {
+          status: 'pass',
+          severity: 'info',
+          resource: `${base}/api/v2/debug/health`,
+          detail:
+            `Skipped: Coder answered HTTP ${gated.status} (${gated.message || 'no message'}); the deployment health ` +
+            "report needs the Owner role for the auditor's user. This check is optional.",
+          evidence: { status: gated.status, message: gated.message },
+          key: 'unavailable',
+        },
+      ];
+    }
+    const report = gated.value;
+    return HEALTH_SECTIONS.flatMap((name): FindingInput[] => {
+      const section: HealthSection | undefined = report[name];
+      if (!section) return [];
+      const resource = `${base}/api/v2/debug/health#${name}`;
+      const codes = section.warnings.map((w) => w.code);
+      const evidence = {
+        section: name,
+        severity: section.severity,
+        codes,
+        ...(section.error ? { error: section.error } : {}),
+      };
+      if (section.severity === 'ok' || section.dismissed) {
+        const note = section.severity === 'ok' ? 'ok' : `${section.severity}, dismissed by an administrator`;
+        return [
+          {
+            status: 'pass',
+            resource,
+            key: name,
+            detail: `Health section ${name}: ${note}.`,
+            evidence,
+          },
+        ];
+      }
+      const rel = healthDiagnosis(codes[0] ?? name, deployment);
+      const messages = [
+        ...section.warnings.map((w) => `${w.code}: ${w.message}`),
+        ...(section.error ? [section.error] : []),
+      ];
+      return [
+        {
+          status: 'fail',
+          severity: section.severity === 'error' ? 'high' : 'medium',
+          resource,
+          key: name,
+          title: `coderd health: ${name} is ${section.severity}`,
+          detail: `Health section ${name} is ${section.severity}: ${messages.join('; ') || 'no detail'}. See the runbook section "${rel.section}".`,
+          evidence: { ...evidence, relatedGuideSection: rel.section },
+          remediation: {
+            text: `Follow "${rel.section}"; Coder's health check documentation explains each code.`,
+            commands: [curlCoder(deployment, '/api/v2/debug/health'), ...rel.commands],
+          },
+        },
+      ];
+    });
+  },
+);

@@ -1,0 +1,63 @@
+import { defineCheck, type FindingInput } from '../../audit/check.js';
+import { need } from '../../audit/fact.js';
+import { GuideSection } from '../../audit/guide.js';
+import type { CoderSnapshot } from './collector.js';
+import { coderRef, templateDiagnosis } from './lib.js';
+
+/** Compliant when each expected template is in the organization, not deprecated, and its ACL grants someone. */
+export default defineCheck<CoderSnapshot>(
+  {
+    id: 'templates-available',
+    group: 'coder',
+    severity: 'medium',
+    title: 'Expected templates are available to users',
+    description:
+      'For each coder.expectedTemplates: present in the configured organization, not deprecated, and with an ' +
+      'ACL granting at least one user or group (the Everyone group counts).',
+    risk: 'A template deployed by Terraform but missing, deprecated or with an empty ACL is invisible in the Coder UI.',
+    guideSection: GuideSection.TemplateNotAppearing,
+  },
+  (snap, { deployment: d }) => {
+    const templates = need(snap.templates);
+    const org = d.coder!.organization;
+    return d.coder!.expectedTemplates.map((name): FindingInput => {
+      const resource = coderRef(d, 'template', name);
+      const t = templates.find((x) => x.name === name);
+      const fail = (detail: string, evidence: Record<string, unknown>, acl: boolean, text: string): FindingInput => ({
+        status: 'fail',
+        resource,
+        detail: `Template ${name} ${detail}.`,
+        evidence,
+        remediation: templateDiagnosis(d, name, acl ? 'coderd_template_acl' : 'coderd_template', text),
+      });
+      if (!t) {
+        const evidence = { organization: org, found: templates.map((x) => x.name) };
+        return fail(`is not in organization ${org}`, evidence, false, 'Check that Terraform created it in this organization.');
+      }
+      if (t.deprecated) {
+        const why = `is deprecated${t.deprecation_message ? ` (${t.deprecation_message})` : ''}: no new workspaces`;
+        return fail(why, { id: t.id, deprecated: true }, false, 'Clear its deprecation_message, or stop expecting it.');
+      }
+      const aclFact = snap.templateAcls[name];
+      if (!aclFact?.ok) {
+        const why = aclFact?.error ?? 'not read';
+        return { status: 'error', resource, detail: `ACL of template ${name} not evaluated: ${why}.` };
+      }
+      const acl = aclFact.value;
+      if (!acl.available) {
+        const why = `HTTP ${acl.status}: ${acl.message || 'no message'}`;
+        const detail = `Template ${name} is present; ACL not read (${why}): without Template RBAC all members can use it.`;
+        return { status: 'pass', resource, detail, evidence: { id: t.id, aclStatus: acl.status } };
+      }
+      const groups = acl.value.group.map((g) => g.name);
+      const users = acl.value.users.map((u) => u.username);
+      const evidence = { id: t.id, groups, users: users.length };
+      if (groups.length + users.length === 0) {
+        const why = 'exists but its ACL grants no user or group: nobody sees it in the Coder UI';
+        return fail(why, evidence, true, 'Grant the template to the right groups in coderd_template_acl.');
+      }
+      const to = [...groups.map((g) => `group ${g}`), ...(users.length ? [`${users.length} users`] : [])].join(', ');
+      return { status: 'pass', resource, detail: `Template ${name} is available to ${to}.`, evidence };
+    });
+  },
+);

@@ -1,0 +1,84 @@
+import type { VpcEndpoint } from '@aws-sdk/client-ec2';
+import type { FindingInput } from '../../audit/check.js';
+import { defineCheck } from '../../audit/check.js';
+import { need } from '../../audit/fact.js';
+import { GuideSection } from '../../audit/guide.js';
+import { shq } from '../../audit/model.js';
+import type { InfraSnapshot } from './collector.js';
+
+const available = (e: VpcEndpoint) => String(e.State ?? '').toLowerCase() === 'available';
+const dnsOk = (e: VpcEndpoint) =>
+  e.VpcEndpointType?.toLowerCase() !== 'interface' || e.PrivateDnsEnabled === true;
+
+/** What is wrong with the best endpoint for a service, and the command that fixes it. */
+function problem(
+  vpcId: string,
+  service: string,
+  e: VpcEndpoint | undefined,
+): { text: string; fix: string } | undefined {
+  if (!e) {
+    const type = /\.(s3|dynamodb)$/.test(service)
+      ? 'Gateway --route-table-ids <private-route-table-ids>'
+      : 'Interface --private-dns-enabled --subnet-ids <private-subnet-ids> --security-group-ids <endpoint-sg-id>';
+    const fix = `aws ec2 create-vpc-endpoint --vpc-id ${shq(vpcId)} --service-name ${shq(service)} --vpc-endpoint-type ${type}`;
+    return { text: `VPC ${vpcId} has no endpoint for ${service}`, fix };
+  }
+  const id = e.VpcEndpointId ?? '?';
+  if (!available(e)) {
+    return { text: `Endpoint ${id} for ${service} is ${e.State ?? 'in no state'}, not available`, fix: '' };
+  }
+  if (!dnsOk(e)) {
+    const fix = `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${shq(id)} --private-dns-enabled`;
+    return { text: `Interface endpoint ${id} for ${service} has private DNS disabled`, fix };
+  }
+  return undefined;
+}
+
+/** Compliant when every required VPC endpoint exists in the VPC, is available and (Interface) has private DNS on. */
+export default defineCheck<InfraSnapshot>(
+  {
+    id: 'vpc-endpoints-available',
+    group: 'infra',
+    severity: 'high',
+    title: 'Required VPC endpoint is available',
+    description:
+      'Reports each network.requiredVpcEndpoints entry (`ecr.api` or `com.amazonaws.<region>.ecr.api`) that is ' +
+      'missing from the VPC, not available, or an Interface endpoint without private DNS.',
+    risk: 'Nodes in private subnets cannot pull images (ECR, S3), get credentials (STS) or ship logs: pods fail to start.',
+    guideSection: GuideSection.NetworkDebugging,
+  },
+  (snap, { deployment }) => {
+    const { vpcId, endpoints } = need(snap.vpcEndpoints);
+    const describe = `aws ec2 describe-vpc-endpoints --filters ${shq(`Name=vpc-id,Values=${vpcId}`)}`;
+    return [...new Set(deployment.network.requiredVpcEndpoints)].map((required): FindingInput => {
+      const service = /^(com\.amazonaws|aws)\./.test(required)
+        ? required
+        : `com.amazonaws.${deployment.aws.region}.${required}`;
+      const matches = endpoints.filter((e) => e.ServiceName?.toLowerCase() === service.toLowerCase());
+      const best = matches.find((e) => available(e) && dnsOk(e)) ?? matches.find(available) ?? matches[0];
+      const found = problem(vpcId, service, best);
+      const evidence = best
+        ? { service, endpointId: best.VpcEndpointId, state: best.State, privateDns: best.PrivateDnsEnabled }
+        : { service };
+      const resource = `${vpcId}/${service}`;
+      if (!found) {
+        return {
+          status: 'pass',
+          resource,
+          detail: `Endpoint ${best?.VpcEndpointId} for ${service} is available.`,
+          evidence,
+        };
+      }
+      return {
+        status: 'fail',
+        resource,
+        detail: `${found.text}.`,
+        evidence,
+        remediation: {
+          text: 'Create or repair the endpoint so that nodes reach the service privately.',
+          commands: [...(found.fix ? [found.fix] : []), describe],
+        },
+      };
+    });
+  },
+);

@@ -1,0 +1,412 @@
+import { rootCertificates } from 'node:tls';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Agent, fetch } from 'undici';
+import { z } from 'zod';
+import type { CallRecorder } from '../audit/calls.js';
+import type { DeploymentConfig } from '../audit/config.js';
+import { AuditError, describeError } from '../audit/errors.js';
+
+/** The `coder` section of a deployment configuration. */
+export type CoderConfig = NonNullable<DeploymentConfig['coder']>;
+
+/** Go `time.Time` in JSON (RFC 3339, any sub-second precision). */
+const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an RFC 3339 timestamp');
+/** Go marshals a nil slice as `null`. */
+const list = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .nullish()
+    .transform((v) => v ?? []);
+
+/** `GET /api/v2/buildinfo` (codersdk.BuildInfoResponse). */
+export const BuildInfoSchema = z.object({ version: z.string().min(1), external_url: z.string().optional() });
+export type BuildInfo = z.output<typeof BuildInfoSchema>;
+
+/** One section of the deployment health report (healthsdk.BaseReport). */
+export const HealthSectionSchema = z.object({
+  healthy: z.boolean().optional(),
+  severity: z.enum(['ok', 'warning', 'error']),
+  warnings: list(z.object({ code: z.string(), message: z.string() })),
+  error: z.string().nullish(),
+  dismissed: z.boolean().optional(),
+});
+export type HealthSection = z.output<typeof HealthSectionSchema>;
+
+/** Section keys of `GET /api/v2/debug/health` (healthsdk.HealthcheckReport), in report order. */
+export const HEALTH_SECTIONS = [
+  'access_url',
+  'database',
+  'derp',
+  'websocket',
+  'workspace_proxy',
+  'provisioner_daemons',
+] as const;
+export type HealthSectionName = (typeof HEALTH_SECTIONS)[number];
+
+export const HealthReportSchema = z.object({
+  time: z.string().optional(),
+  healthy: z.boolean(),
+  severity: z.enum(['ok', 'warning', 'error']),
+  coder_version: z.string().optional(),
+  access_url: HealthSectionSchema,
+  database: HealthSectionSchema,
+  derp: HealthSectionSchema,
+  websocket: HealthSectionSchema,
+  /** Absent on servers older than the section. */
+  workspace_proxy: HealthSectionSchema.optional(),
+  provisioner_daemons: HealthSectionSchema.optional(),
+});
+export type HealthReport = z.output<typeof HealthReportSchema>;
+
+/** `GET /api/v2/organizations/{organization}/provisionerkeys` item (codersdk.ProvisionerKey). */
+export const ProvisionerKeySchema = z.object({
+  id: z.string(),
+  created_at: timestamp,
+  organization: z.string(),
+  name: z.string(),
+  tags: z.record(z.string(), z.string()).nullish(),
+});
+export type ProvisionerKey = z.output<typeof ProvisionerKeySchema>;
+
+/** `GET /api/v2/organizations/{organization}/provisionerdaemons` item (codersdk.ProvisionerDaemon). */
+export const ProvisionerDaemonSchema = z.object({
+  id: z.string(),
+  created_at: timestamp,
+  last_seen_at: timestamp.nullish(),
+  name: z.string(),
+  version: z.string().default(''),
+  api_version: z.string().optional(),
+  /** Since v2.19; absent on older servers. */
+  status: z.enum(['offline', 'idle', 'busy']).nullish(),
+  key_id: z.string().nullish(),
+  key_name: z.string().nullish(),
+  tags: z.record(z.string(), z.string()).nullish(),
+});
+export type ProvisionerDaemon = z.output<typeof ProvisionerDaemonSchema>;
+
+/** `GET /api/v2/organizations/{organization}/templates` item (codersdk.Template), the fields used. */
+export const TemplateSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  display_name: z.string().optional(),
+  organization_id: z.string(),
+  organization_name: z.string().optional(),
+  deprecated: z.boolean().default(false),
+  deprecation_message: z.string().optional(),
+  active_version_id: z.string().optional(),
+});
+export type Template = z.output<typeof TemplateSchema>;
+
+/** `GET /api/v2/templates/{template}/acl` (codersdk.TemplateACL), the fields used. */
+export const TemplateAclSchema = z.object({
+  users: list(z.object({ id: z.string(), username: z.string(), role: z.string().optional() })),
+  group: list(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      organization_id: z.string().optional(),
+      total_member_count: z.number().optional(),
+      role: z.string().optional(),
+    }),
+  ),
+});
+export type TemplateAcl = z.output<typeof TemplateAclSchema>;
+
+/** `GET /api/v2/users/me/keys/{keyid}` (codersdk.APIKey), the fields used. Never holds the secret. */
+export const ApiKeySchema = z.object({
+  id: z.string(),
+  expires_at: timestamp,
+  token_name: z.string().optional(),
+  login_type: z.string().optional(),
+  lifetime_seconds: z.number().optional(),
+});
+export type ApiKey = z.output<typeof ApiKeySchema>;
+
+/** `<issuer>/.well-known/openid-configuration` (OpenID Connect Discovery 1.0), the fields used. */
+export const OidcDiscoverySchema = z.object({
+  issuer: z.string(),
+  authorization_endpoint: z.string().optional(),
+  token_endpoint: z.string().optional(),
+  jwks_uri: z.string().optional(),
+  userinfo_endpoint: z.string().optional(),
+  scopes_supported: z.array(z.string()).optional(),
+});
+export type OidcDiscovery = z.output<typeof OidcDiscoverySchema>;
+
+/** Coder's error body (codersdk.Response). */
+const CoderErrorSchema = z.object({ message: z.string(), detail: z.string().optional() });
+
+/** Answer of the unauthenticated `/healthz` probe. */
+export interface HealthzResponse {
+  status: number;
+  /** First 200 characters of the body (coderd answers `OK`). */
+  body: string;
+  /** Time to the whole body, through the access URL. */
+  ms: number;
+}
+
+/** Coder (or the issuer) answered with an HTTP error status. */
+export class CoderHttpError extends AuditError {
+  public constructor(
+    operation: string,
+    public readonly status: number,
+    /** Coder's `message` (and `detail`), when the body was Coder's error JSON. */
+    public readonly coderMessage: string,
+  ) {
+    super(`${operation}: HTTP ${status}${coderMessage ? `: ${coderMessage}` : ''}`);
+    this.name = 'CoderHttpError';
+  }
+}
+
+/** The answer was not the JSON document expected (malformed JSON or another shape). */
+export class CoderResponseError extends AuditError {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'CoderResponseError';
+  }
+}
+
+/** No answer: connection, TLS, timeout or abort. */
+export class CoderRequestError extends AuditError {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'CoderRequestError';
+  }
+}
+
+/** The auditor's session token could not be read or is not a Coder session token. */
+export class CoderTokenError extends AuditError {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'CoderTokenError';
+  }
+}
+
+export interface CoderClientOptions {
+  coder: CoderConfig;
+  /** Client-side timeout of one request (`timeouts.callMs`). */
+  callMs: number;
+  secrets: SecretsManagerClient;
+  calls: CallRecorder;
+  /** The group's deadline: aborts every request. */
+  signal: AbortSignal;
+  /** Extra CA (PEM) trusted for the access URL and the issuer, besides the public roots. */
+  ca?: string;
+}
+
+interface Token {
+  value: string;
+  keyId: string;
+}
+
+/**
+ * Read-only client of the Coder API and of the OIDC issuer's discovery document. The session token is read
+ * once from Secrets Manager, sent only as the `Coder-Session-Token` header, and redacted from every error.
+ */
+export class CoderClient {
+  private readonly base: string;
+  private readonly agent: Agent;
+  private tokenPromise: Promise<Token> | undefined;
+  private readonly redactions: string[] = [];
+
+  public constructor(private readonly opts: CoderClientOptions) {
+    this.base = opts.coder.url.replace(/\/+$/, '');
+    this.agent = new Agent({
+      connect: {
+        ...(opts.ca ? { ca: [...rootCertificates, opts.ca] } : {}),
+        rejectUnauthorized: !opts.coder.insecureTls,
+      },
+    });
+  }
+
+  /** Organization name or id the org-scoped routes use. */
+  public get organization(): string {
+    return this.opts.coder.organization;
+  }
+
+  /** `GET /healthz` through the access URL, without a token. Throws only when there is no answer. */
+  public healthz(): Promise<HealthzResponse> {
+    const op = 'GET /healthz';
+    return this.opts.calls.track('coder', op, this.base, async () => {
+      const t0 = performance.now();
+      const res = await this.send(op, `${this.base}/healthz`, {});
+      return { status: res.status, body: res.text.slice(0, 200), ms: Math.round(performance.now() - t0) };
+    });
+  }
+
+  public buildInfo(): Promise<BuildInfo> {
+    return this.getJson('GET /api/v2/buildinfo', '/api/v2/buildinfo', BuildInfoSchema, false);
+  }
+
+  /** Needs the Owner role (403 otherwise). */
+  public debugHealth(): Promise<HealthReport> {
+    return this.getJson('GET /api/v2/debug/health', '/api/v2/debug/health', HealthReportSchema);
+  }
+
+  /** Premium: 403 without the licence feature, 404 on the open-source build. */
+  public provisionerKeys(): Promise<ProvisionerKey[]> {
+    return this.getJson(
+      'GET /api/v2/organizations/{organization}/provisionerkeys',
+      `/api/v2/organizations/${encodeURIComponent(this.organization)}/provisionerkeys`,
+      list(ProvisionerKeySchema),
+    );
+  }
+
+  public provisionerDaemons(): Promise<ProvisionerDaemon[]> {
+    return this.getJson(
+      'GET /api/v2/organizations/{organization}/provisionerdaemons',
+      `/api/v2/organizations/${encodeURIComponent(this.organization)}/provisionerdaemons`,
+      list(ProvisionerDaemonSchema),
+    );
+  }
+
+  public templates(): Promise<Template[]> {
+    return this.getJson(
+      'GET /api/v2/organizations/{organization}/templates',
+      `/api/v2/organizations/${encodeURIComponent(this.organization)}/templates`,
+      list(TemplateSchema),
+    );
+  }
+
+  /** Premium (Template RBAC): 403 without the licence feature, 404 on the open-source build. */
+  public templateAcl(templateId: string): Promise<TemplateAcl> {
+    return this.getJson(
+      'GET /api/v2/templates/{template}/acl',
+      `/api/v2/templates/${encodeURIComponent(templateId)}/acl`,
+      TemplateAclSchema,
+    );
+  }
+
+  /** The auditor's own token: its key id is the part of the session token before the first `-`. */
+  public async tokenKey(): Promise<ApiKey> {
+    const { keyId } = await this.token();
+    return this.getJson(
+      'GET /api/v2/users/me/keys/{keyid}',
+      `/api/v2/users/me/keys/${encodeURIComponent(keyId)}`,
+      ApiKeySchema,
+      true,
+      'me/session-token',
+    );
+  }
+
+  /** `<issuer>/.well-known/openid-configuration`, without a token. */
+  public oidcDiscovery(issuerUrl: string): Promise<OidcDiscovery> {
+    const op = 'GET /.well-known/openid-configuration';
+    const url = `${issuerUrl.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+    return this.opts.calls.track('oidc', op, issuerUrl, async () =>
+      this.parse(op, await this.send(op, url, {}), OidcDiscoverySchema),
+    );
+  }
+
+  /** Release the connection pool (in-flight requests are cut). */
+  public async close(): Promise<void> {
+    await this.agent.destroy().catch(() => undefined);
+  }
+
+  /** The session token, read once; the read is an AWS call the SDK middleware counts. */
+  private token(): Promise<Token> {
+    this.tokenPromise ??= (async () => {
+      const id = this.opts.coder.tokenSecretId;
+      let value: string | undefined;
+      try {
+        const out = await this.opts.secrets.send(new GetSecretValueCommand({ SecretId: id }), {
+          abortSignal: this.opts.signal,
+        });
+        value = out.SecretString?.trim();
+      } catch (err) {
+        throw new CoderTokenError(`cannot read the Coder token from secret ${id}: ${describeError(err)}`);
+      }
+      if (!value) throw new CoderTokenError(`secret ${id} has no SecretString holding the Coder token`);
+      this.redactions.push(value);
+      const dash = value.indexOf('-');
+      if (dash <= 0) {
+        throw new CoderTokenError(`secret ${id} does not hold a Coder session token (<key id>-<secret>)`);
+      }
+      const keyId = value.slice(0, dash);
+      if (keyId.length >= 4) this.redactions.push(keyId);
+      return { value, keyId };
+    })();
+    return this.tokenPromise;
+  }
+
+  private async getJson<T extends z.ZodType>(
+    op: string,
+    path: string,
+    schema: T,
+    auth = true,
+    resource = path,
+  ): Promise<z.output<T>> {
+    const headers: Record<string, string> = {};
+    if (auth) headers['Coder-Session-Token'] = (await this.token()).value;
+    return this.opts.calls.track('coder', op, resource, async () =>
+      this.parse(op, await this.send(op, `${this.base}${path}`, headers), schema),
+    );
+  }
+
+  private async send(
+    op: string,
+    url: string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; text: string }> {
+    const timeout = AbortSignal.timeout(this.opts.callMs);
+    try {
+      const res = await fetch(url, {
+        headers: { Accept: 'application/json', ...headers },
+        signal: AbortSignal.any([this.opts.signal, timeout]),
+        dispatcher: this.agent,
+        // Never carry the token header to wherever a redirect points.
+        redirect: 'Coder-Session-Token' in headers ? 'manual' : 'follow',
+      });
+      return { status: res.status, text: await res.text() };
+    } catch (err) {
+      if (this.opts.signal.aborted) {
+        throw new CoderRequestError(`${op}: aborted (${describeError(this.opts.signal.reason)})`);
+      }
+      if (timeout.aborted) throw new CoderRequestError(`${op}: no answer within ${this.opts.callMs} ms`);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? describeError(err);
+      throw new CoderRequestError(this.redact(`${op}: request failed: ${why}`));
+    }
+  }
+
+  private parse<T extends z.ZodType>(
+    op: string,
+    res: { status: number; text: string },
+    schema: T,
+  ): z.output<T> {
+    if (res.status < 200 || res.status > 299) {
+      let message = '';
+      try {
+        const body = CoderErrorSchema.safeParse(JSON.parse(res.text));
+        if (body.success) message = [body.data.message, body.data.detail].filter(Boolean).join(' ');
+      } catch {
+        // Not Coder's error JSON (a proxy's HTML page...): the status says enough.
+      }
+      throw new CoderHttpError(op, res.status, this.redact(message.slice(0, 300)));
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(res.text);
+    } catch {
+      throw new CoderResponseError(`${op}: the response is not valid JSON`);
+    }
+    const parsed = schema.safeParse(doc);
+    if (!parsed.success) {
+      const issues = parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ');
+      throw new CoderResponseError(this.redact(`${op}: unexpected response shape: ${issues}`));
+    }
+    return parsed.data;
+  }
+
+  private redact(text: string): string {
+    return this.redactions.reduce((t, secret) => t.split(secret).join('[REDACTED]'), text);
+  }
+}
+
+/** Build the audit's Coder client from the deployment configuration. */
+export function createCoderClient(opts: CoderClientOptions): CoderClient {
+  return new CoderClient(opts);
+}

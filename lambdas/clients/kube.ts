@@ -1,0 +1,219 @@
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  ServerConfiguration,
+  createConfiguration,
+  type CoreV1Event,
+  type Middleware,
+  type RequestContext,
+  type V1Deployment,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import type { CallRecorder } from '../audit/calls.js';
+import { AuditError, describeError } from '../audit/errors.js';
+
+/** Where the Kubernetes API is and how to authenticate to it. */
+export interface KubeClientOptions {
+  /** API server URL (`https://...`). */
+  server: string;
+  /** PEM bundle that signs the API server's certificate (the cluster CA). TLS is always verified. */
+  caPem: string;
+  /** Bearer token source (an EKS token provider); asked before every request. */
+  token: () => Promise<string>;
+  /** Client-side timeout of one request (`timeouts.callMs`). */
+  timeoutMs: number;
+  /** Aborts every request in flight (the group deadline). */
+  signal?: AbortSignal;
+  calls: CallRecorder;
+  /** Attempts per request for 429 and 5xx answers (default 3). */
+  maxAttempts?: number;
+}
+
+/** Options of a pod log read. */
+export interface PodLogOptions {
+  container?: string;
+  sinceSeconds?: number;
+  limitBytes?: number;
+}
+
+/** The Kubernetes API answered with an error status (or not at all). */
+export class KubernetesApiError extends AuditError {
+  /** HTTP status; 0 when no answer arrived (timeout, TLS, connection). */
+  public readonly status: number;
+  public readonly reason: string;
+  public constructor(operation: string, resource: string, status: number, reason: string, message: string) {
+    super(`kubernetes ${operation} ${resource}: ${status ? `HTTP ${status} ${reason}: ` : ''}${message}`);
+    this.name = 'KubernetesApiError';
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+const USER = 'coder-auditor';
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+const PAGE_SIZE = 500;
+
+/**
+ * Read-only Kubernetes client for the cluster checks: the real @kubernetes/client-node over HTTPS, the
+ * cluster CA pinned, an EKS bearer token, a client-side timeout and the group's abort signal on every
+ * request, bounded retries of 429/5xx (honouring Retry-After), and every request counted by the recorder.
+ */
+export class KubeClient {
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly opts: KubeClientOptions;
+
+  public constructor(opts: KubeClientOptions) {
+    this.opts = opts;
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [
+        {
+          name: 'eks',
+          server: opts.server,
+          caData: Buffer.from(opts.caPem, 'utf8').toString('base64'),
+          skipTLSVerify: false,
+        },
+      ],
+      users: [{ name: USER }],
+      contexts: [{ name: 'audit', cluster: 'eks', user: USER }],
+      currentContext: 'audit',
+    });
+    kc.addAuthenticator({
+      isAuthProvider: (user) => user.name === USER,
+      applyAuthentication: async (_user, reqOpts) => {
+        reqOpts.headers = { ...reqOpts.headers, Authorization: `Bearer ${await opts.token()}` };
+      },
+    });
+    const deadline: Middleware = {
+      pre: async (rc: RequestContext) => {
+        const timeout = AbortSignal.timeout(opts.timeoutMs);
+        rc.setSignal(opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout);
+        return rc;
+      },
+      post: async (response) => response,
+    };
+    const config = createConfiguration({
+      baseServer: new ServerConfiguration(opts.server.replace(/\/+$/, ''), {}),
+      authMethods: { default: kc },
+      promiseMiddleware: [deadline],
+    });
+    this.core = new CoreV1Api(config);
+    this.apps = new AppsV1Api(config);
+  }
+
+  /** Every pod of a namespace (optionally filtered by a label selector). */
+  public listPods(namespace: string, labelSelector?: string): Promise<V1Pod[]> {
+    return this.list('listNamespacedPod', `${namespace}/pods`, (cont) =>
+      this.core.listNamespacedPod({ namespace, labelSelector, limit: PAGE_SIZE, _continue: cont }),
+    );
+  }
+
+  /** Every event of a namespace (optionally filtered by a field selector). */
+  public listEvents(namespace: string, fieldSelector?: string): Promise<CoreV1Event[]> {
+    return this.list('listNamespacedEvent', `${namespace}/events`, (cont) =>
+      this.core.listNamespacedEvent({ namespace, fieldSelector, limit: PAGE_SIZE, _continue: cont }),
+    );
+  }
+
+  /** Every deployment of a namespace. */
+  public listDeployments(namespace: string): Promise<V1Deployment[]> {
+    return this.list('listNamespacedDeployment', `${namespace}/deployments`, (cont) =>
+      this.apps.listNamespacedDeployment({ namespace, limit: PAGE_SIZE, _continue: cont }),
+    );
+  }
+
+  /** The log of one container (`pods/log`). */
+  public readPodLog(namespace: string, name: string, o: PodLogOptions = {}): Promise<string> {
+    return this.call('readNamespacedPodLog', `${namespace}/pods/${name}/log`, () =>
+      this.core.readNamespacedPodLog({ namespace, name, ...o }),
+    );
+  }
+
+  private async list<T>(
+    operation: string,
+    resource: string,
+    page: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { _continue?: string } }>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    do {
+      const res = await this.call(operation, cont ? `${resource} page:${cont}` : resource, () => page(cont));
+      items.push(...res.items);
+      cont = res.metadata?._continue || undefined;
+    } while (cont);
+    return items;
+  }
+
+  private call<T>(operation: string, resource: string, fn: () => Promise<T>): Promise<T> {
+    const attempts = this.opts.maxAttempts ?? 3;
+    return this.opts.calls.track('kubernetes', operation, resource, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await fn();
+        } catch (err) {
+          const e = toApiError(operation, resource, err);
+          if (attempt >= attempts || !RETRYABLE.has(e.status) || this.opts.signal?.aborted) throw e;
+          await sleep(retryDelayMs(err, attempt), this.opts.signal);
+        }
+      }
+    });
+  }
+}
+
+/** Backoff: the server's Retry-After (capped at 2 s), else 200 ms doubling. */
+function retryDelayMs(err: unknown, attempt: number): number {
+  const headers = err instanceof ApiException ? (err.headers as Record<string, string>) : {};
+  const retryAfter = Number(headers['retry-after']);
+  if (Number.isFinite(retryAfter) && retryAfter >= 0) return Math.min(retryAfter * 1000, 2_000);
+  return 200 * 2 ** (attempt - 1);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+/** A short, secret-free error: status, reason and the API's Status message (never headers or tokens). */
+function toApiError(operation: string, resource: string, err: unknown): KubernetesApiError {
+  if (err instanceof KubernetesApiError) return err;
+  if (err instanceof ApiException) {
+    const status = Number(err.code);
+    const body = parseStatus(err.body);
+    const reason = body.reason ?? (status === 401 ? 'Unauthorized' : 'Error');
+    return new KubernetesApiError(operation, resource, status, reason, body.message ?? reason);
+  }
+  const name = err instanceof Error ? err.name : '';
+  if (name === 'TimeoutError') {
+    return new KubernetesApiError(operation, resource, 0, 'Timeout', 'no answer within the client timeout');
+  }
+  if (name === 'AbortError') return new KubernetesApiError(operation, resource, 0, 'Aborted', 'aborted');
+  const cause = err instanceof Error && err.cause ? `: ${describeError(err.cause)}` : '';
+  return new KubernetesApiError(operation, resource, 0, 'NoResponse', `${describeError(err)}${cause}`);
+}
+
+function parseStatus(body: unknown): { reason?: string; message?: string } {
+  let v = body;
+  if (typeof body === 'string') {
+    try {
+      v = JSON.parse(body);
+    } catch {
+      return { message: body.slice(0, 200) };
+    }
+  }
+  if (v && typeof v === 'object') {
+    const o = v as { reason?: unknown; message?: unknown };
+    return {
+      ...(typeof o.reason === 'string' ? { reason: o.reason } : {}),
+      ...(typeof o.message === 'string' ? { message: o.message.slice(0, 300) } : {}),
+    };
+  }
+  return {};
+}

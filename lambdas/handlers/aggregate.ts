@@ -1,0 +1,87 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { aggregate, type GroupResult } from '../audit/aggregate.js';
+import { AuditError } from '../audit/errors.js';
+import { Status } from '../audit/model.js';
+import { renderAlert } from '../notify/render.js';
+import { FindingsStore, type RunOutcome } from '../store/findings-store.js';
+import { documentClient } from './dynamo.js';
+import { count, lambdaEntry, lambdaTelemetry, requireEnv, type Telemetry } from './runtime.js';
+
+/** What the workflow sends the Aggregate task: the four group results of one deployment. */
+export interface AggregateEvent {
+  deployment: string;
+  executionId: string;
+  startedAt: string;
+  results: GroupResult[];
+}
+
+/** What the Aggregate task returns; the workflow notifies when `changed`. */
+export interface AggregateOutput {
+  deployment: string;
+  executionId: string;
+  /** The run's alert would not be empty and was not sent yet (false on a replay). */
+  changed: boolean;
+  outcome: RunOutcome;
+}
+
+export interface AggregateHandlerDeps {
+  store: Pick<FindingsStore, 'recordRun'>;
+  telemetry: Telemetry;
+  runbookUrl?: string;
+  /** @default () => new Date() */
+  now?: () => Date;
+}
+
+/** Merge the group results, record the run (idempotent on the execution id) and say whether to alert. */
+export function makeAggregateHandler(deps: AggregateHandlerDeps): (event: AggregateEvent) => Promise<AggregateOutput> {
+  const { logger } = deps.telemetry;
+  return async (event) => {
+    if (!event || typeof event.deployment !== 'string' || !Array.isArray(event.results)) {
+      throw new AuditError('aggregate event needs deployment, executionId, startedAt and results[]');
+    }
+    logger.appendKeys({ deployment: event.deployment, executionId: event.executionId });
+    const now = deps.now ?? (() => new Date());
+    const audit = aggregate({
+      deployment: event.deployment,
+      executionId: event.executionId,
+      startedAt: event.startedAt,
+      finishedAt: now().toISOString(),
+      results: event.results,
+    });
+    const outcome = await deps.store.recordRun(audit);
+    const alert = renderAlert(outcome, deps.runbookUrl ? { runbookUrl: deps.runbookUrl } : {});
+    const changed = !outcome.notified && alert !== undefined;
+    const c = outcome.changes;
+    logger.info('run recorded', {
+      replay: outcome.replay,
+      changed,
+      failing: audit.summary.byStatus[Status.Fail],
+      errors: audit.summary.byStatus[Status.Error],
+      opened: c.opened.length,
+      escalated: c.escalated.length,
+      resolved: c.resolved.length,
+      failingGroups: c.failingGroups.length,
+    });
+    count(deps.telemetry, 'OpenedFindings', c.opened.length);
+    count(deps.telemetry, 'ResolvedFindings', c.resolved.length);
+    count(deps.telemetry, 'FailedGroups', Object.keys(audit.groupErrors).length);
+    return { deployment: event.deployment, executionId: event.executionId, changed, outcome };
+  };
+}
+
+const telemetry = lambdaTelemetry('aggregate');
+let run: ((event: AggregateEvent) => Promise<AggregateOutput>) | undefined;
+
+/** Built on the first invocation (not at import, so the local workflow can import this module). */
+function init(): (event: AggregateEvent) => Promise<AggregateOutput> {
+  const ddb = new DynamoDBClient({});
+  const store = new FindingsStore({
+    client: documentClient(telemetry.tracer?.captureAWSv3Client(ddb) ?? ddb),
+    tableName: requireEnv('TABLE_NAME'),
+  });
+  const runbookUrl = process.env.RUNBOOK_URL;
+  return makeAggregateHandler({ store, telemetry, ...(runbookUrl ? { runbookUrl } : {}) });
+}
+
+/** Lambda entry point: table from `TABLE_NAME`, runbook link from `RUNBOOK_URL`. */
+export const handler = lambdaEntry(telemetry, (event: AggregateEvent) => (run ??= init())(event));

@@ -1,0 +1,5 @@
+import { clusterGroup } from '../checks/cluster/index.js';
+import { groupLambda } from './group.js';
+
+/** Lambda entry point of the `cluster` check group (imports only this group, so its bundle stays small). */
+export const handler = groupLambda(clusterGroup);

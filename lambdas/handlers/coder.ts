@@ -1,0 +1,5 @@
+import { coderGroup } from '../checks/coder/index.js';
+import { groupLambda } from './group.js';
+
+/** Lambda entry point of the `coder` check group (imports only this group, so its bundle stays small). */
+export const handler = groupLambda(coderGroup);

@@ -1,0 +1,131 @@
+import { CallRecorder } from '../audit/calls.js';
+import type { GroupResult } from '../audit/aggregate.js';
+import type { AuditConfig, DeploymentConfig } from '../audit/config.js';
+import { AuditError } from '../audit/errors.js';
+import type { CheckGroup } from '../audit/group.js';
+import { Status, type GroupId } from '../audit/model.js';
+import { runGroup } from '../audit/runner.js';
+import { createAwsClients, type AwsClients } from '../clients/aws.js';
+import { configFromEnv, count, findDeployment, lambdaEntry, lambdaTelemetry, millis, type Telemetry } from './runtime.js';
+
+/** What the workflow sends a check-group task. */
+export interface GroupEvent {
+  deployment: string;
+  group: GroupId;
+  /** Execution ARN (`$$.Execution.Id`): logged, never used as a clock. */
+  executionId: string;
+  startedAt: string;
+}
+
+export interface GroupHandlerDeps {
+  /** The validated configuration (read once per container in Lambda). */
+  config: () => AuditConfig;
+  telemetry: Telemetry;
+  /** @default () => new Date() */
+  now?: () => Date;
+}
+
+/**
+ * The recorder the cached clients' counting middleware reports to: it forwards to the current
+ * invocation's recorder, so clients live as long as the container while call counts stay per audit.
+ */
+class RecorderSlot extends CallRecorder {
+  public current = new CallRecorder();
+  public override track<T>(service: string, operation: string, resource: string, fn: () => Promise<T>): Promise<T> {
+    return this.current.track(service, operation, resource, fn);
+  }
+  public override branch<T>(fn: () => Promise<T>): Promise<T> {
+    return this.current.branch(fn);
+  }
+}
+
+/** A group handler; `close()` releases the cached clients (in-process runs). */
+export type GroupHandler = ((event: GroupEvent) => Promise<GroupResult>) & { close(): void };
+
+interface CachedClients {
+  aws: AwsClients;
+  slot: RecorderSlot;
+}
+
+/**
+ * The in-process handler of one check group: collect the group's facts once, evaluate its checks, and
+ * return a `GroupResult`. AWS clients are built once per deployment per container (Lambda runs one
+ * invocation at a time per container, so the recorder slot is never shared by two audits).
+ */
+export function makeGroupHandler<S>(group: CheckGroup<S>, deps: GroupHandlerDeps): GroupHandler {
+  const clients = new Map<string, CachedClients>();
+  const clientsFor = (deployment: DeploymentConfig, tracer: Telemetry['tracer']): CachedClients => {
+    const key = JSON.stringify(deployment);
+    let cached = clients.get(key);
+    if (!cached) {
+      const slot = new RecorderSlot();
+      const aws = createAwsClients(deployment, slot);
+      if (tracer) {
+        for (const c of [aws.eks, aws.ec2, aws.rds, aws.elbv2, aws.quotas, aws.secrets, aws.sts]) {
+          tracer.captureAWSv3Client(c);
+        }
+      }
+      cached = { aws, slot };
+      clients.set(key, cached);
+    }
+    return cached;
+  };
+  const { logger } = deps.telemetry;
+
+  const handle = async (event: GroupEvent): Promise<GroupResult> => {
+    if (event?.group !== group.id) {
+      throw new AuditError(`this function runs the ${group.id} group, not ${JSON.stringify(event?.group)}`);
+    }
+    const deployment = findDeployment(deps.config(), event.deployment);
+    logger.appendKeys({ deployment: deployment.id, group: group.id, executionId: event.executionId });
+    deps.telemetry.tracer?.putAnnotation('deployment', deployment.id);
+    const skipped = group.skipReason(deployment);
+    if (skipped) {
+      logger.info('group skipped', { reason: skipped });
+      return { deployment: deployment.id, group: group.id, findings: [], ms: 0, skipped };
+    }
+    const { aws, slot } = clientsFor(deployment, deps.telemetry.tracer);
+    const calls = new CallRecorder();
+    slot.current = calls;
+    const memo = new Map<string, Promise<unknown>>();
+    const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+      let p = memo.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = read();
+        memo.set(key, p);
+      }
+      return p;
+    };
+    const t0 = performance.now();
+    const findings = await runGroup(group, group.checks, {
+      deployment,
+      aws,
+      calls,
+      now: (deps.now ?? (() => new Date()))(),
+      log: (message) => logger.debug(message),
+      once,
+    });
+    const ms = Math.round(performance.now() - t0);
+    const failing = findings.filter((f) => f.status === Status.Fail).length;
+    const errors = findings.filter((f) => f.status === Status.Error).length;
+    logger.info('group done', { ms, findings: findings.length, failing, errors, calls: calls.summary().total });
+    count(deps.telemetry, 'FindingsFailing', failing);
+    count(deps.telemetry, 'FindingsError', errors);
+    millis(deps.telemetry, 'GroupDuration', ms);
+    return { deployment: deployment.id, group: group.id, findings, ms, calls: calls.summary() };
+  };
+  return Object.assign(handle, {
+    close() {
+      for (const c of clients.values()) c.aws.destroy();
+      clients.clear();
+    },
+  });
+}
+
+/** The Lambda entry point of one check group: configuration from `AUDIT_CONFIG`, read at cold start. */
+export function groupLambda<S>(group: CheckGroup<S>): ReturnType<typeof lambdaEntry<GroupEvent, GroupResult>> {
+  const telemetry = lambdaTelemetry(`group-${group.id}`);
+  const config = configFromEnv();
+  return lambdaEntry(telemetry, makeGroupHandler(group, { config: () => config, telemetry }));
+}
+

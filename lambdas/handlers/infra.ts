@@ -1,0 +1,5 @@
+import { infraGroup } from '../checks/infra/index.js';
+import { groupLambda } from './group.js';
+
+/** Lambda entry point of the `infra` check group (imports only this group, so its bundle stays small). */
+export const handler = groupLambda(infraGroup);

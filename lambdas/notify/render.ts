@@ -1,0 +1,205 @@
+import { guideAnchor } from '../audit/guide.js';
+import { SEVERITIES, Status, severityRank, type Finding, type Severity } from '../audit/model.js';
+import type { RunOutcome, StoredFinding } from '../store/findings-store.js';
+
+/** One alert: what SNS publishes (subject, plain-text body, filterable attributes). */
+export interface AlertMessage {
+  subject: string;
+  text: string;
+  attributes: { severity: string; deployment: string };
+}
+
+export interface RenderOptions {
+  /** URL of the troubleshooting guide; section anchors are appended. */
+  runbookUrl?: string;
+  /** Where on-call finds the run (e.g. the Step Functions execution or a dashboard). */
+  consoleUrl?: string;
+}
+
+/**
+ * Severity attribute of an alert that only says checks could not run (single checks or whole groups):
+ * subscribers filtering on critical/high are paged for real failures only.
+ */
+export const COULD_NOT_CHECK_SEVERITY: Severity = 'medium';
+/** SNS subjects must be shorter than 100 ASCII characters. */
+export const MAX_SUBJECT_CHARS = 99;
+/** SNS messages are limited to 256 KiB; keep room for the attributes. */
+export const MAX_TEXT_BYTES = 240_000;
+
+const INDENT = '  ';
+
+/**
+ * Render the alert of one run, or undefined when there is nothing to say (nothing changed) or it was
+ * already published. Root causes come first with their symptoms under them, then the other new and
+ * escalated failures by severity, then checks that could not run, then what resolved, then check
+ * groups failing run after run. Every finding carries its detail, its commands and its runbook link.
+ */
+export function renderAlert(outcome: RunOutcome, opts: RenderOptions = {}): AlertMessage | undefined {
+  if (outcome.notified) return undefined;
+  const { changes } = outcome;
+  const fails = changes.opened.filter((f) => f.status === Status.Fail);
+  const couldNotCheck = changes.opened.filter((f) => f.status !== Status.Fail);
+  const escalatedFrom = new Map(changes.escalated.map((e) => [e.finding.fingerprint, e.from]));
+  const changed = sortBySeverity([...fails, ...changes.escalated.map((e) => e.finding)]);
+  if (changed.length + couldNotCheck.length + changes.resolved.length + changes.failingGroups.length === 0) {
+    return undefined;
+  }
+
+  const label = (f: Finding): string => {
+    const from = escalatedFrom.get(f.fingerprint);
+    if (from) return `ESCALATED from ${from}`;
+    return changed.includes(f) ? 'NEW' : 'ALREADY OPEN';
+  };
+  const known = new Map([...changed, ...(changes.causes ?? [])].map((f) => [f.fingerprint, f]));
+  const roots = sortBySeverity(
+    [...known.values()].filter((f) => changed.some((s) => s.rootCause === f.fingerprint && s !== f)),
+  );
+  const explained = new Set(
+    changed.filter((f) => f.rootCause && known.has(f.rootCause)).map((f) => f.fingerprint),
+  );
+  const others = changed.filter((f) => !explained.has(f.fingerprint) && !roots.includes(f));
+
+  const lines: string[] = [
+    `coder-audit: deployment ${outcome.deployment}, run ${outcome.executionId}`,
+    `Summary: ${summaryParts(outcome).join(', ')}`,
+  ];
+  const section = (title: string, body: string[]): void => {
+    if (body.length > 0) lines.push('', `== ${title} ==`, ...body);
+  };
+  section(
+    'ROOT CAUSES',
+    roots.flatMap((root) => [
+      '',
+      ...findingBlock(root, label(root), opts, ''),
+      `${INDENT}Symptoms of this cause:`,
+      ...changed
+        .filter((s) => s.rootCause === root.fingerprint && s !== root)
+        .flatMap((s) => ['', ...findingBlock(s, label(s), opts, INDENT.repeat(2))]),
+    ]),
+  );
+  section(
+    roots.length > 0 ? 'OTHER NEW AND ESCALATED' : 'NEW AND ESCALATED',
+    others.flatMap((f) => ['', ...findingBlock(f, label(f), opts, '')]),
+  );
+  section(
+    'COULD NOT CHECK',
+    sortBySeverity(couldNotCheck).flatMap((f) => ['', ...findingBlock(f, 'NEW', opts, '')]),
+  );
+  section(
+    'RESOLVED',
+    changes.resolved.flatMap((f) => ['', ...resolvedBlock(f, opts)]),
+  );
+  section(
+    'CHECK GROUPS FAILING',
+    changes.failingGroups.flatMap((g) => [
+      '',
+      `- ${g.group}: failed as a whole ${g.consecutiveRuns} runs in a row${g.error ? `: ${g.error}` : ''}`,
+      `${INDENT}Its checks could not run: their findings are neither confirmed nor resolved until it recovers.`,
+    ]),
+  );
+  if (opts.consoleUrl) lines.push('', `Run details: ${opts.consoleUrl}`);
+
+  return {
+    subject: subjectOf(outcome),
+    text: truncateBytes(lines.join('\n') + '\n', MAX_TEXT_BYTES),
+    attributes: { severity: alertSeverity(outcome), deployment: outcome.deployment },
+  };
+}
+
+/** `[coder-audit] prod: 2 new critical, 1 resolved`, cut to fit SNS. */
+function subjectOf(outcome: RunOutcome): string {
+  const prefix = ascii(`[coder-audit] ${outcome.deployment}: `);
+  const parts = summaryParts(outcome);
+  let subject = prefix + parts.join(', ');
+  for (let n = parts.length - 1; subject.length > MAX_SUBJECT_CHARS && n > 0; n--) {
+    subject = `${prefix}${parts.slice(0, n).join(', ')}, ...`;
+  }
+  return subject.length > MAX_SUBJECT_CHARS ? `${subject.slice(0, MAX_SUBJECT_CHARS - 3)}...` : subject;
+}
+
+function summaryParts(outcome: RunOutcome): string[] {
+  const c = outcome.changes;
+  const fails = c.opened.filter((f) => f.status === Status.Fail);
+  const errors = c.opened.length - fails.length;
+  const parts = SEVERITIES.flatMap((s) => {
+    const n = fails.filter((f) => f.severity === s).length;
+    return n > 0 ? [`${n} new ${s}`] : [];
+  });
+  if (c.escalated.length > 0) parts.push(`${c.escalated.length} escalated`);
+  if (errors > 0) parts.push(`${errors} could not check`);
+  if (c.resolved.length > 0) parts.push(`${c.resolved.length} resolved`);
+  if (c.failingGroups.length === 1) parts.push(`group ${c.failingGroups[0]?.group} failing`);
+  if (c.failingGroups.length > 1) parts.push(`${c.failingGroups.length} groups failing`);
+  return parts;
+}
+
+/** Highest severity among new and escalated failures; `medium` for could-not-check; `info` for resolved only. */
+function alertSeverity(outcome: RunOutcome): Severity {
+  const c = outcome.changes;
+  const candidates: Severity[] = [
+    ...c.opened.filter((f) => f.status === Status.Fail).map((f) => f.severity),
+    ...c.escalated.map((e) => e.finding.severity),
+  ];
+  if (c.failingGroups.length > 0 || c.opened.some((f) => f.status !== Status.Fail)) {
+    candidates.push(COULD_NOT_CHECK_SEVERITY);
+  }
+  return candidates.reduce<Severity>((max, s) => (severityRank(s) > severityRank(max) ? s : max), 'info');
+}
+
+function findingBlock(f: Finding, label: string, opts: RenderOptions, pad: string): string[] {
+  const lines = [
+    `${pad}[${f.severity.toUpperCase()}] ${f.checkId}: ${f.title} (${label})`,
+    `${pad}${INDENT}Resource: ${f.resource}`,
+    ...wrapDetail(f.detail, pad + INDENT),
+  ];
+  if (f.remediation) {
+    lines.push(`${pad}${INDENT}Fix: ${f.remediation.text}`);
+    lines.push(...f.remediation.commands.map((cmd) => `${pad}${INDENT.repeat(2)}$ ${cmd}`));
+  }
+  lines.push(`${pad}${INDENT}Runbook: ${runbookLink(f.guideSection, opts)}`);
+  return lines;
+}
+
+function resolvedBlock(f: StoredFinding, opts: RenderOptions): string[] {
+  return [
+    `- [${f.severity.toUpperCase()}] ${f.checkId}: ${f.title}`,
+    `${INDENT}Resource: ${f.resource}`,
+    `${INDENT}Open since ${f.openedAt}, seen in ${f.occurrences} run${f.occurrences === 1 ? '' : 's'}; resolved ${f.resolvedAt ?? ''}`.trimEnd(),
+    `${INDENT}Runbook: ${runbookLink(f.guideSection, opts)}`,
+  ];
+}
+
+function wrapDetail(detail: string, pad: string): string[] {
+  return detail
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.length > 0)
+    .map((l) => `${pad}${l}`);
+}
+
+function runbookLink(section: string, opts: RenderOptions): string {
+  if (!opts.runbookUrl) return `"${section}" in the troubleshooting guide`;
+  return `${opts.runbookUrl.replace(/#.*$/, '')}${guideAnchor(section)}`;
+}
+
+function sortBySeverity(findings: Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+      a.checkId.localeCompare(b.checkId) ||
+      a.resource.localeCompare(b.resource),
+  );
+}
+
+/** Printable ASCII only (SNS subjects). */
+function ascii(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '?');
+}
+
+function truncateBytes(text: string, max: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= max) return text;
+  const note = '\n[... message truncated: see the run details for the full list]\n';
+  let cut = text.slice(0, max - note.length);
+  while (Buffer.byteLength(cut, 'utf8') > max - note.length) cut = cut.slice(0, -1000);
+  return cut + note;
+}

@@ -1,0 +1,212 @@
+import type { AwsIngressRule } from '../model.js';
+import {
+  AwsError,
+  filterParam,
+  intParam,
+  list,
+  listParam,
+  paginate,
+  type AwsRequest,
+  type AwsService,
+  type Route,
+  type World,
+  type XmlFields,
+} from '../protocol.js';
+
+const invalidToken = () => new AwsError('InvalidPaginationToken', 'The pagination token is invalid.');
+const maxResults = (form: URLSearchParams, min: number) =>
+  intParam(form, 'MaxResults', { min, max: 1000, code: 'InvalidParameterValue' });
+
+/** Reject filter names the operation does not know, as EC2 does. */
+function checkFilters(filters: Map<string, string[]>, known: readonly string[]): void {
+  for (const name of filters.keys()) {
+    if (!known.includes(name)) throw new AwsError('InvalidParameterValue', `The filter '${name}' is invalid`);
+  }
+}
+
+const matches = (filters: Map<string, string[]>, name: string, value: string | undefined): boolean =>
+  !filters.has(name) || (value !== undefined && filters.get(name)!.includes(value));
+
+function permission(r: AwsIngressRule, world: World): XmlFields {
+  return {
+    ipProtocol: r.protocol,
+    fromPort: r.protocol === '-1' ? undefined : r.fromPort,
+    toPort: r.protocol === '-1' ? undefined : r.toPort,
+    groups: list(
+      'item',
+      r.sourceGroups.map((g) => ({ description: r.description, userId: world.accountId, groupId: g })),
+    ),
+    ipRanges: list(
+      'item',
+      r.cidrs.map((c) => ({ description: r.description, cidrIp: c })),
+    ),
+    ipv6Ranges: list(
+      'item',
+      r.ipv6Cidrs.map((c) => ({ description: r.description, cidrIpv6: c })),
+    ),
+    prefixListIds: list('item', []),
+  };
+}
+
+function describeSecurityGroups(form: URLSearchParams, world: World): XmlFields {
+  const groups = world.state.ec2.securityGroups;
+  const ids = listParam(form, 'GroupId');
+  const filters = filterParam(form, 'Filter', 'Value');
+  checkFilters(filters, ['group-id', 'group-name', 'vpc-id']);
+  const missing = ids.filter((id) => !groups[id]);
+  if (missing.length) {
+    throw new AwsError(
+      'InvalidGroup.NotFound',
+      `The security group '${missing.join("', '")}' does not exist`,
+    );
+  }
+  const selected = Object.entries(groups).filter(
+    ([id, sg]) =>
+      (ids.length === 0 || ids.includes(id)) &&
+      matches(filters, 'group-id', id) &&
+      matches(filters, 'group-name', sg.name) &&
+      matches(filters, 'vpc-id', sg.vpcId),
+  );
+  const page = paginate(selected, form.get('NextToken'), maxResults(form, 5), invalidToken);
+  return {
+    securityGroupInfo: list(
+      'item',
+      page.items.map(([id, sg]) => ({
+        ownerId: world.accountId,
+        groupId: id,
+        groupName: sg.name,
+        groupDescription: sg.description,
+        vpcId: sg.vpcId,
+        securityGroupArn: `arn:aws:ec2:${world.region}:${world.accountId}:security-group/${id}`,
+        ipPermissions: list(
+          'item',
+          Object.values(sg.ingress).map((r) => permission(r, world)),
+        ),
+        ipPermissionsEgress: list(
+          'item',
+          Object.values(sg.egress).map((r) => permission(r, world)),
+        ),
+      })),
+    ),
+    nextToken: page.next,
+  };
+}
+
+function describeVpcEndpoints(form: URLSearchParams, world: World): XmlFields {
+  const endpoints = world.state.ec2.vpcEndpoints;
+  const ids = listParam(form, 'VpcEndpointId');
+  const filters = filterParam(form, 'Filter', 'Value');
+  checkFilters(filters, [
+    'vpc-id',
+    'service-name',
+    'vpc-endpoint-id',
+    'vpc-endpoint-state',
+    'vpc-endpoint-type',
+  ]);
+  const missing = ids.filter((id) => !endpoints[id]);
+  if (missing.length) {
+    throw new AwsError('InvalidVpcEndpointId.NotFound', `The Vpc Endpoint Id '${missing[0]}' does not exist`);
+  }
+  const defaultVpc = world.state.eks?.cluster.vpcId;
+  const rows = Object.entries(endpoints)
+    .map(([id, e]) => ({
+      id,
+      e,
+      vpcId: e.vpcId ?? defaultVpc,
+      serviceName: `com.amazonaws.${world.region}.${e.service}`,
+    }))
+    .filter(
+      ({ id, e, vpcId, serviceName }) =>
+        (ids.length === 0 || ids.includes(id)) &&
+        matches(filters, 'vpc-id', vpcId) &&
+        matches(filters, 'service-name', serviceName) &&
+        matches(filters, 'vpc-endpoint-id', id) &&
+        matches(filters, 'vpc-endpoint-state', e.state) &&
+        matches(filters, 'vpc-endpoint-type', e.type),
+    );
+  const page = paginate(rows, form.get('NextToken'), maxResults(form, 1), invalidToken);
+  return {
+    vpcEndpointSet: list(
+      'item',
+      page.items.map(({ id, e, vpcId, serviceName }) => ({
+        vpcEndpointId: id,
+        vpcEndpointType: e.type,
+        vpcId,
+        serviceName,
+        state: e.state,
+        routeTableIdSet: list('item', e.routeTableIds),
+        subnetIdSet: list('item', e.subnetIds),
+        groupSet: list(
+          'item',
+          e.securityGroupIds.map((g) => ({ groupId: g })),
+        ),
+        ipAddressType: 'ipv4',
+        privateDnsEnabled: e.privateDnsEnabled ?? e.type === 'Interface',
+        requesterManaged: false,
+        networkInterfaceIdSet: list('item', []),
+        dnsEntrySet: list(
+          'item',
+          e.type === 'Interface'
+            ? [
+                {
+                  dnsName: `${id}.${e.service}.${world.region}.vpce.amazonaws.com`,
+                  hostedZoneId: 'Z7HUB22UULQXV',
+                },
+              ]
+            : [],
+        ),
+        creationTimestamp: new Date(world.appliedAt.getTime() - 200 * 86_400_000),
+        ownerId: world.accountId,
+      })),
+    ),
+    nextToken: page.next,
+  };
+}
+
+function describeInstanceTypes(form: URLSearchParams, world: World): XmlFields {
+  const types = world.state.ec2.instanceTypes;
+  const wanted = listParam(form, 'InstanceType');
+  const unknown = wanted.filter((t) => !types[t]);
+  if (unknown.length) {
+    throw new AwsError(
+      'InvalidInstanceType',
+      `The following supplied instance types do not exist: [${unknown.join(', ')}]`,
+    );
+  }
+  const rows = Object.entries(types).filter(([t]) => wanted.length === 0 || wanted.includes(t));
+  const page = paginate(rows, form.get('NextToken'), maxResults(form, 5), invalidToken);
+  return {
+    instanceTypeSet: list(
+      'item',
+      page.items.map(([t, info]) => ({
+        instanceType: t,
+        currentGeneration: true,
+        vCpuInfo: {
+          defaultVCpus: info.vcpus,
+          defaultCores: Math.max(1, info.vcpus / 2),
+          defaultThreadsPerCore: 2,
+        },
+        memoryInfo: { sizeInMiB: info.memoryMiB },
+      })),
+    ),
+    nextToken: page.next,
+  };
+}
+
+const OPERATIONS: Record<string, (form: URLSearchParams, world: World) => XmlFields> = {
+  DescribeSecurityGroups: describeSecurityGroups,
+  DescribeVpcEndpoints: describeVpcEndpoints,
+  DescribeInstanceTypes: describeInstanceTypes,
+};
+
+/** EC2 (EC2 query protocol). */
+export const ec2Service: AwsService = {
+  signingName: 'ec2',
+  sim: 'ec2',
+  protocol: 'ec2',
+  route(req: AwsRequest): Route | undefined {
+    const action = req.form.get('Action') ?? '';
+    const op = OPERATIONS[action];
+    return op && { operation: action, run: (world) => op(req.form, world) };
+  },
+};

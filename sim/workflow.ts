@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { GroupResult } from '../lambdas/audit/aggregate.js';
+import type { AuditConfig } from '../lambdas/audit/config.js';
+import type { CheckGroup } from '../lambdas/audit/group.js';
+import type { GroupId } from '../lambdas/audit/model.js';
+import { clusterGroup } from '../lambdas/checks/cluster/index.js';
+import { coderGroup } from '../lambdas/checks/coder/index.js';
+import { databaseGroup } from '../lambdas/checks/database/index.js';
+import { infraGroup } from '../lambdas/checks/infra/index.js';
+import { makeAggregateHandler, type AggregateOutput } from '../lambdas/handlers/aggregate.js';
+import { documentClient } from '../lambdas/handlers/dynamo.js';
+import { makeGroupHandler, type GroupEvent } from '../lambdas/handlers/group.js';
+import { makeNotifyHandler, type AlertMessage, type NotifyOutput } from '../lambdas/handlers/notify.js';
+import { localTelemetry } from '../lambdas/handlers/runtime.js';
+import { FindingsStore } from '../lambdas/store/findings-store.js';
+import type { Sim } from './index.js';
+
+/** The workflow definition the CDK stack deploys. */
+export const ASL_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'statemachines', 'audit.asl.json');
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+const STATE_MACHINE = 'coder-auditor-local';
+const fnArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:coder-auditor-${name}`;
+
+type LocalRunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
+type LocalHandlers = NonNullable<NonNullable<LocalRunOptions['overrides']>['taskResourceLocalHandlers']>;
+
+/** Task state name → group id, as in `statemachines/audit.asl.json`. */
+const GROUP_STATES: Record<string, GroupId> = {
+  Infra: 'infra',
+  Cluster: 'cluster',
+  Database: 'database',
+  Coder: 'coder',
+};
+const GROUPS: Record<GroupId, CheckGroup<unknown>> = {
+  infra: infraGroup as CheckGroup<unknown>,
+  cluster: clusterGroup as CheckGroup<unknown>,
+  database: databaseGroup as CheckGroup<unknown>,
+  coder: coderGroup as CheckGroup<unknown>,
+};
+const GATE_STATES = ['AcquireGate', 'ReleaseGate', 'ClearGate'];
+
+export interface LocalWorkflowOptions {
+  /** The running simulated deployment; its `deployment` config is read at each group invocation. */
+  sim: Sim;
+  /** DynamoDB endpoint (dynalite) holding the findings table. */
+  tableEndpoint: string;
+  tableName: string;
+  /** Execution name or ARN; the same id replays the same execution. @default a random id */
+  executionId?: string;
+  /** Called with every alert the Notify task would publish to SNS. */
+  onAlert?: (alert: AlertMessage) => void;
+  /** Execution input. @default { deployments: [sim.deployment.id] } */
+  input?: { deployments: string[]; debounce?: boolean };
+  /** Replace the handler of a group (e.g. one that throws), keyed by group id. */
+  groupHandlers?: Partial<Record<GroupId, (event: GroupEvent) => Promise<GroupResult>>>;
+  runbookUrl?: string;
+  /** `$$.Execution.StartTime`; pass the first run's to replay an execution exactly. @default now */
+  startTime?: Date;
+}
+
+export interface LocalWorkflowResult {
+  executionId: string;
+  startTime: Date;
+  /** The execution's output: the input plus one entry per deployment in `audits`. */
+  output: { deployments: string[]; audits: Array<Partial<AggregateOutput & NotifyOutput> & { debounced?: boolean }> };
+  /** State transitions as Step Functions counts them: states entered plus retries. */
+  transitions: number;
+  /** Alerts captured instead of publishing to SNS. */
+  alerts: AlertMessage[];
+  /** Wall-clock duration of the execution in ms. */
+  ms: number;
+}
+
+/** Read the ASL and substitute `${Name}` placeholders (as CloudFormation's DefinitionSubstitutions do). */
+export function loadDefinition(substitutions: Record<string, string>, file = ASL_FILE): StateMachineDefinition {
+  const text = readFileSync(file, 'utf8').replace(/\$\{(\w+)\}/g, (whole, name: string) => {
+    const value = substitutions[name];
+    if (value === undefined) throw new Error(`no substitution for ${whole} in ${file}`);
+    return value;
+  });
+  return JSON.parse(text) as StateMachineDefinition;
+}
+
+/** Error named as Step Functions names a failed DynamoDB integration (`DynamoDB.<Exception>`). */
+class IntegrationError extends Error {
+  public constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/**
+ * Execute the real `statemachines/audit.asl.json` with aws-local-stepfunctions: Lambda tasks run the
+ * real handlers in-process against the simulated deployment, the DynamoDB integration and the store use
+ * dynalite, and SNS is an in-memory publisher. Waits and retry pauses are zeroed.
+ */
+export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<LocalWorkflowResult> {
+  const executionName = opts.executionId?.split(':').pop() ?? randomUUID();
+  const executionId = opts.executionId?.startsWith('arn:')
+    ? opts.executionId
+    : `arn:aws:states:${REGION}:${ACCOUNT}:execution:${STATE_MACHINE}:${executionName}`;
+  const ddbClient = new DynamoDBClient({
+    endpoint: opts.tableEndpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+  });
+  const store = new FindingsStore({ client: documentClient(ddbClient), tableName: opts.tableName });
+  const config = (): AuditConfig => ({ deployments: [opts.sim.deployment], schedule: 'rate(1 hour)' });
+  const alerts: AlertMessage[] = [];
+  const startTime = opts.startTime ?? new Date();
+  const runbook = opts.runbookUrl ? { runbookUrl: opts.runbookUrl } : {};
+
+  const owned = Object.entries(GROUPS).map(([id, group]) => [id, makeGroupHandler(group, { config, telemetry: localTelemetry() })] as const);
+  const groupHandlers = Object.fromEntries(
+    owned.map(([id, handler]) => [id, opts.groupHandlers?.[id as GroupId] ?? handler]),
+  ) as Record<GroupId, (event: GroupEvent) => Promise<GroupResult>>;
+  const aggregateHandler = makeAggregateHandler({ store, telemetry: localTelemetry(), ...runbook });
+  const notifyHandler = makeNotifyHandler({
+    store,
+    telemetry: localTelemetry(),
+    ...runbook,
+    publish: async (alert) => {
+      alerts.push(alert);
+      opts.onAlert?.(alert);
+      return `local-${alerts.length}`;
+    },
+  });
+
+  type Handler = (input: unknown) => Promise<unknown>;
+  // aws-local-stepfunctions restarts `$$.Execution.StartTime` in every Map iteration and Parallel branch;
+  // in AWS it is the execution's start. Restore it in the payloads, so replays agree as they do in AWS.
+  const startedAt = startTime.toISOString();
+  const invoke =
+    <E>(fn: (event: E) => Promise<unknown>): Handler =>
+    async (input) => {
+      const payload = (input as { Payload: E }).Payload;
+      const event = payload && typeof payload === 'object' && 'startedAt' in payload ? { ...payload, startedAt } : payload;
+      return { Payload: await fn(event) };
+    };
+  const updateItem: Handler = async (input) => {
+    try {
+      const { $metadata: _, ...out } = await ddbClient.send(new UpdateItemCommand(input as UpdateItemCommandInput));
+      return out;
+    } catch (err) {
+      const e = err as Error;
+      throw new IntegrationError(`DynamoDB.${e.name}`, e.message);
+    }
+  };
+  const handlers: Record<string, Handler> = {
+    Aggregate: invoke(aggregateHandler),
+    Notify: invoke(notifyHandler),
+  };
+  for (const [state, group] of Object.entries(GROUP_STATES)) handlers[state] = invoke(groupHandlers[group]);
+  for (const state of GATE_STATES) handlers[state] = updateItem;
+
+  const definition = loadDefinition({
+    InfraFunctionArn: fnArn('infra'),
+    ClusterFunctionArn: fnArn('cluster'),
+    DatabaseFunctionArn: fnArn('database'),
+    CoderFunctionArn: fnArn('coder'),
+    AggregateFunctionArn: fnArn('aggregate'),
+    NotifyFunctionArn: fnArn('notify'),
+    TableName: opts.tableName,
+  });
+  const input = opts.input ?? { deployments: [opts.sim.deployment.id] };
+  const machine = new StateMachine(definition);
+  const t0 = performance.now();
+  const retryZero = Object.fromEntries(
+    [...Object.keys(handlers)].map((s) => [s, 0]),
+  );
+  const execution = machine.run(input, {
+    overrides: {
+      taskResourceLocalHandlers: handlers as unknown as LocalHandlers,
+      waitTimeOverrides: { Settle: 0 },
+      retryIntervalOverrides: retryZero,
+    },
+    context: {
+      Execution: {
+        Id: executionId,
+        Name: executionName,
+        Input: input,
+        StartTime: startTime.toISOString(),
+      },
+      StateMachine: { Id: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${STATE_MACHINE}`, Name: STATE_MACHINE },
+    },
+  });
+  let transitions = 0;
+  const counting = (async () => {
+    for await (const event of execution.eventLogs) {
+      if (event.type === 'StateEntered' || event.type === 'StateRetried') transitions += 1;
+    }
+  })();
+  try {
+    const output = (await execution.result) as unknown as LocalWorkflowResult['output'];
+    await counting;
+    return { executionId, startTime, output, transitions, alerts, ms: Math.round(performance.now() - t0) };
+  } finally {
+    ddbClient.destroy();
+    for (const [, handler] of owned) handler.close();
+  }
+}

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runGroup } from '../../../lambdas/audit/runner.js';
+import { clusterGroup } from '../../../lambdas/checks/cluster/index.js';
+import { loadScenario } from '../../../sim/scenario.js';
+import { startHarness, type Harness } from './harness.js';
+
+const CLUSTER_IDS = new Set(clusterGroup.checks.map((c) => c.meta.id));
+const SCENARIOS = [
+  'healthy',
+  'pods-pending-insufficient-cpu',
+  'taint-not-tolerated',
+  'coderd-crashloop',
+  'missing-db-secret',
+  'image-pull-backoff',
+  'oidc-missing-groups-scope',
+];
+
+describe('Group: cluster (Kubernetes twin + mocked EKS)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('healthy');
+  });
+  afterAll(async () => h.stop());
+
+  it.each(SCENARIOS)('scenario %s fails exactly its expected cluster checks', async (name) => {
+    const scenario = loadScenario(name);
+    await h.kube.apply(scenario, new Date());
+    const ctx = h.context();
+    const findings = await runGroup(clusterGroup, clusterGroup.checks, ctx);
+    const failing = [...new Set(findings.filter((f) => f.status !== 'pass').map((f) => f.checkId))].sort();
+    const expected = scenario.expect.failing.filter((id) => CLUSTER_IDS.has(id)).sort();
+    expect(failing).toEqual(expected);
+    expect(findings.every((f) => f.status !== 'error')).toBe(true);
+    // Every check produced at least one result.
+    expect(new Set(findings.map((f) => f.checkId))).toEqual(CLUSTER_IDS);
+  });
+
+  it('reads each resource once, in a chain of at most 3 dependent calls', async () => {
+    await h.kube.apply(loadScenario('healthy'), new Date());
+    const ctx = h.context();
+    await runGroup(clusterGroup, clusterGroup.checks, ctx);
+    const s = ctx.calls.summary();
+    expect(s.duplicates).toEqual([]);
+    expect(s.byOperation).toEqual({
+      'kubernetes:listNamespacedDeployment': 1,
+      'kubernetes:listNamespacedEvent': 1,
+      'kubernetes:listNamespacedPod': 3,
+      'kubernetes:readNamespacedPodLog': 4,
+    });
+    expect(s.maxDepth).toBeLessThanOrEqual(3);
+  });
+
+  it('a forbidden namespace becomes error findings, never a pass', async () => {
+    await h.kube.apply(loadScenario('healthy'), new Date());
+    const ctx = h.context();
+    const findings = await runGroup(clusterGroup, clusterGroup.checks, {
+      ...ctx,
+      deployment: { ...ctx.deployment, namespaces: { ...ctx.deployment.namespaces, workspaces: 'kube-system' } },
+    });
+    const pending = findings.filter((f) => f.checkId === 'pods-pending');
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ status: 'error' });
+    expect(pending[0]!.detail).toContain('403 Forbidden');
+  });
+
+  it('a hanging API server yields error findings within the group deadline', async () => {
+    await h.kube.apply(loadScenario('healthy'), new Date());
+    h.env.faults.set([{ service: 'kubernetes', operation: 'listNamespacedPod', kind: 'hang', ms: 0, rate: 1 }]);
+    try {
+      const findings = await runGroup(clusterGroup, clusterGroup.checks, h.context());
+      const byCheck = new Map(findings.map((f) => [f.checkId, f.status]));
+      expect(byCheck.get('pods-pending')).toBe('error');
+      expect(byCheck.get('coderd-ready')).toBe('error');
+      expect(byCheck.get('log-error-patterns')).toBe('error');
+      expect(byCheck.get('oidc-config')).toBe('pass'); // the deployment list still answered
+    } finally {
+      h.env.faults.set([]);
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { known } from '../../../lambdas/audit/fact.js';
+import { evaluateCheck } from '../../../lambdas/audit/runner.js';
+import check from '../../../lambdas/checks/coder/coder-health-report.js';
+import { coderDeployment, coderSnapshot, failed, healthReport, NOW, section } from './fixtures.js';
+
+const run = (report: ReturnType<typeof healthReport>) =>
+  evaluateCheck(
+    check,
+    coderSnapshot({ health: known({ available: true, value: report }) }),
+    coderDeployment(),
+    NOW,
+  );
+
+describe('Check: coder-health-report', () => {
+  it('Compliance', () => {
+    const findings = run(healthReport());
+    expect(findings).toHaveLength(6);
+    expect(findings.every((f) => f.status === 'pass')).toBe(true);
+  });
+
+  it('Noncompliance 1: database warning EDB02 maps to Database Connection Errors', () => {
+    const report = healthReport({
+      severity: 'warning',
+      database: section({
+        severity: 'warning',
+        warnings: [{ code: 'EDB02', message: 'Database ping exceeded threshold' }],
+      }),
+    });
+    const db = run(report).find((f) => f.resource.endsWith('#database'))!;
+    expect(db).toMatchObject({
+      status: 'fail',
+      severity: 'medium',
+      evidence: { codes: ['EDB02'], relatedGuideSection: 'Database Connection Errors' },
+    });
+    expect(db.detail).toContain('EDB02: Database ping exceeded threshold');
+    expect(db.remediation!.commands).toContain(
+      'aws rds describe-db-clusters --db-cluster-identifier coder-prod-aurora',
+    );
+    expect(db.remediation!.commands[0]).toBe(
+      'curl -H "Coder-Session-Token: $TOKEN" https://coder.example.com/api/v2/debug/health',
+    );
+  });
+
+  it('Noncompliance 2: provisioner error EPD01 is high and maps to Workspace Provisioning Timeouts', () => {
+    const report = healthReport({
+      severity: 'error',
+      provisioner_daemons: section({
+        severity: 'error',
+        warnings: [{ code: 'EPD01', message: 'No active provisioner daemons found!' }],
+      }),
+    });
+    const f = run(report).find((x) => x.status === 'fail')!;
+    expect(f).toMatchObject({
+      severity: 'high',
+      evidence: { relatedGuideSection: 'Workspace Provisioning Timeouts' },
+    });
+  });
+
+  it('Noncompliance 3: access URL EACS03 maps to NLB Health Check Failures', () => {
+    const report = healthReport({
+      access_url: section({ severity: 'warning', warnings: [{ code: 'EACS03', message: 'timeout' }] }),
+    });
+    const f = run(report).find((x) => x.status === 'fail')!;
+    expect(f.evidence).toMatchObject({ relatedGuideSection: 'NLB Health Check Failures' });
+    expect(f.remediation!.commands.some((c) => c.startsWith('aws elbv2 describe-target-health'))).toBe(true);
+  });
+
+  it('passes a warning an administrator dismissed', () => {
+    const report = healthReport({
+      derp: section({ severity: 'warning', dismissed: true, warnings: [{ code: 'EDERP01', message: 'x' }] }),
+    });
+    expect(run(report).every((f) => f.status === 'pass')).toBe(true);
+  });
+
+  it('is an info pass when the token lacks the Owner role (403)', () => {
+    const snap = coderSnapshot({ health: known({ available: false, status: 403, message: 'Forbidden.' }) });
+    const findings = evaluateCheck(check, snap, coderDeployment(), NOW);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ status: 'pass', severity: 'info' });
+    expect(findings[0]!.detail).toContain('Owner role');
+  });
+
+  it('errors when the report could not be read', () => {
+    const snap = coderSnapshot({ health: failed('Coder deployment health report') });
+    expect(evaluateCheck(check, snap, coderDeployment(), NOW)[0]).toMatchObject({ status: 'error' });
+  });
+});

@@ -1,0 +1,135 @@
+import type { DeploymentConfig, DeploymentInput } from '../../../lambdas/audit/config.js';
+import { known, type Fact } from '../../../lambdas/audit/fact.js';
+import type { CoderSnapshot } from '../../../lambdas/checks/coder/collector.js';
+import type {
+  ApiKey,
+  HealthReport,
+  HealthSection,
+  ProvisionerDaemon,
+  ProvisionerKey,
+  Template,
+  TemplateAcl,
+} from '../../../lambdas/clients/coder.js';
+import { testDeployment } from '../../fixtures/deployment.js';
+
+export const NOW = new Date('2025-06-15T12:00:00Z');
+export const URL = 'https://coder.example.com';
+export const ISSUER = 'https://login.example.com/realms/coder';
+const DAY = 86_400_000;
+
+export const ago = (ms: number): string => new Date(NOW.getTime() - ms).toISOString();
+export const daysAgo = (d: number): string => ago(d * DAY);
+
+/** A deployment with a coder section (OIDC configured), `coder` merged shallowly. */
+export function coderDeployment(
+  coder: Partial<NonNullable<DeploymentInput['coder']>> = {},
+): DeploymentConfig {
+  return testDeployment({
+    coder: {
+      url: URL,
+      tokenSecretId: 'coder-auditor/prod/coder-token',
+      expectedTemplates: ['kubernetes-devcontainer', 'pod-swdev'],
+      oidc: { issuerUrl: ISSUER },
+      ...coder,
+    },
+  });
+}
+
+export const section = (over: Partial<HealthSection> = {}): HealthSection => ({
+  healthy: true,
+  severity: 'ok',
+  warnings: [],
+  dismissed: false,
+  ...over,
+});
+
+export const healthReport = (over: Partial<HealthReport> = {}): HealthReport => ({
+  healthy: true,
+  severity: 'ok',
+  coder_version: 'v2.24.2',
+  access_url: section(),
+  database: section(),
+  derp: section(),
+  websocket: section(),
+  workspace_proxy: section(),
+  provisioner_daemons: section(),
+  ...over,
+});
+
+export const key = (name: string, ageDays: number): ProvisionerKey => ({
+  id: `id-${name}`,
+  created_at: daysAgo(ageDays),
+  organization: 'org-id',
+  name,
+  tags: { scope: 'organization' },
+});
+
+export const daemon = (name: string, over: Partial<ProvisionerDaemon> = {}): ProvisionerDaemon => ({
+  id: `id-${name}`,
+  created_at: daysAgo(7),
+  last_seen_at: ago(10_000),
+  name,
+  version: 'v2.24.2',
+  api_version: '1.6',
+  status: 'idle',
+  key_name: 'coder-prov',
+  ...over,
+});
+
+export const template = (name: string, over: Partial<Template> = {}): Template => ({
+  id: `tpl-${name}`,
+  name,
+  organization_id: 'org-id',
+  deprecated: false,
+  ...over,
+});
+
+export const acl = (groups: string[], users: string[] = []): TemplateAcl => ({
+  group: groups.map((g) => ({ id: `grp-${g}`, name: g, role: 'use' })),
+  users: users.map((u) => ({ id: `usr-${u}`, username: u, role: 'use' })),
+});
+
+export const apiKey = (expiresInMs: number): ApiKey => ({
+  id: 'kEyId01234',
+  expires_at: new Date(NOW.getTime() + expiresInMs).toISOString(),
+  token_name: 'coder-auditor',
+  login_type: 'token',
+  lifetime_seconds: 90 * 86_400,
+});
+
+/** A failed read, as `settle` records it. */
+export const failed = <T>(name: string, error = 'CoderRequestError: no answer within 5000 ms'): Fact<T> => ({
+  ok: false,
+  name,
+  error,
+});
+
+/** A healthy snapshot; `over` replaces whole facts. */
+export function coderSnapshot(over: Partial<CoderSnapshot> = {}): CoderSnapshot {
+  return {
+    healthz: known({ reachable: true, value: { status: 200, body: 'OK', ms: 42 } }),
+    buildInfo: known({
+      version: 'v2.24.2',
+      external_url: 'https://github.com/coder/coder/releases/tag/v2.24.2',
+    }),
+    health: known({ available: true, value: healthReport() }),
+    provisionerKeys: known({ available: true, value: [key('coder-prov', 30), key('built-in', 400)] }),
+    daemons: known([daemon('prov-a'), daemon('prov-b', { status: 'busy' })]),
+    templates: known([template('kubernetes-devcontainer'), template('pod-swdev')]),
+    templateAcls: {
+      'kubernetes-devcontainer': known({ available: true, value: acl(['Everyone']) }),
+      'pod-swdev': known({ available: true, value: acl(['swdev']) }),
+    },
+    token: known({ valid: true, key: apiKey(60 * DAY) }),
+    oidc: known({
+      reachable: true,
+      value: {
+        issuer: ISSUER,
+        authorization_endpoint: `${ISSUER}/protocol/openid-connect/auth`,
+        token_endpoint: `${ISSUER}/protocol/openid-connect/token`,
+        scopes_supported: ['openid', 'profile', 'email', 'groups', 'offline_access'],
+      },
+    }),
+    ...over,
+  };
+}

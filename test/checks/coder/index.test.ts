@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAudit } from '../../../lambdas/audit/runner.js';
+import { coderGroup } from '../../../lambdas/checks/coder/index.js';
+import { CODER_CA_ENV } from '../../../lambdas/checks/coder/collector.js';
+import { loadScenario } from '../../../sim/scenario.js';
+import { CANARY, startTwin, type Twin } from '../../sim/coder/twin.js';
+import { coderDeployment } from './fixtures.js';
+
+let twin: Twin;
+const CODER_CHECKS = new Set(coderGroup.checks.map((c) => c.meta.id));
+
+async function audit() {
+  return runAudit({
+    deployment: twin.deployment,
+    groups: [coderGroup as never],
+    aws: twin.aws,
+    calls: twin.calls,
+  });
+}
+
+beforeAll(async () => {
+  process.env[CODER_CA_ENV] = 'sim/tls/ca.pem';
+  twin = await startTwin();
+});
+afterAll(() => twin.stop());
+
+describe('Group: coder', () => {
+  it('is skipped without a coder section', () => {
+    expect(coderGroup.skipReason({ ...coderDeployment(), coder: undefined })).toMatch(/not configured/);
+    expect(coderGroup.skipReason(coderDeployment())).toBeUndefined();
+  });
+
+  it.each([
+    'healthy',
+    'provisioner-key-expired',
+    'provisioner-offline',
+    'template-acl-empty',
+    'health-report-warnings',
+    'oidc-issuer-mismatch',
+    'coder-api-malformed',
+  ])('scenario %s: exactly the expected checks fail and error', async (name) => {
+    const scenario = loadScenario(name);
+    await twin.part.apply(scenario, new Date());
+    twin.faults.set(scenario.faults);
+    const report = await audit();
+    const ids = (status: string) =>
+      [...new Set(report.findings.filter((f) => f.status === status).map((f) => f.checkId))].sort();
+    expect(ids('fail')).toEqual(scenario.expect.failing.filter((id) => CODER_CHECKS.has(id)).sort());
+    expect(ids('error')).toEqual(scenario.expect.erroring.filter((id) => CODER_CHECKS.has(id)).sort());
+    expect(JSON.stringify(report)).not.toContain(CANARY);
+  });
+
+  it('reads each endpoint once, in a chain of at most three (secret → reads → template ACLs)', async () => {
+    await twin.apply();
+    const calls = twin.calls;
+    const before = calls.list().length;
+    await audit();
+    const records = calls.list().slice(before);
+    const ops = records.map((r) => `${r.service}:${r.operation}`);
+    expect(new Set(ops).size).toBe(ops.length - 1); // only the ACL route is called twice (two templates)
+    expect(Math.max(...records.map((r) => r.depth))).toBeLessThanOrEqual(3);
+    expect(records.find((r) => r.operation === 'GET /healthz')!.depth).toBe(1);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { known } from '../../../lambdas/audit/fact.js';
+import { evaluateCheck } from '../../../lambdas/audit/runner.js';
+import check from '../../../lambdas/checks/coder/provisioner-daemons.js';
+import type { ProvisionerDaemon } from '../../../lambdas/clients/coder.js';
+import { ago, coderDeployment, coderSnapshot, daemon, failed, NOW } from './fixtures.js';
+
+const run = (daemons: ProvisionerDaemon[], over: Parameters<typeof coderSnapshot>[0] = {}) =>
+  evaluateCheck(check, coderSnapshot({ daemons: known(daemons), ...over }), coderDeployment(), NOW);
+const HOURS_2 = 2 * 3_600_000;
+
+describe('Check: provisioner-daemons', () => {
+  it('Compliance', () => {
+    const findings = run([
+      daemon('prov-a'),
+      daemon('prov-b', { status: 'busy' }),
+      daemon('old', { status: 'offline', last_seen_at: ago(HOURS_2) }),
+    ]);
+    expect(findings.map((f) => f.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(findings[0]).toMatchObject({ evidence: { online: ['prov-a', 'prov-b'] } });
+  });
+
+  it('Noncompliance 1: every daemon offline', () => {
+    const findings = run([
+      daemon('prov-a', { status: 'offline', last_seen_at: ago(HOURS_2) }),
+      daemon('prov-b', { status: 'offline', last_seen_at: ago(HOURS_2) }),
+    ]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      status: 'fail',
+      severity: 'high',
+      evidence: {
+        offline: [
+          { name: 'prov-a', lastSeenMinutesAgo: 120 },
+          { name: 'prov-b', lastSeenMinutesAgo: 120 },
+        ],
+      },
+    });
+    expect(findings[0]!.remediation!.commands[0]).toBe(
+      'kubectl get pods -n coder-prov -l app.kubernetes.io/name=coder-provisioner',
+    );
+  });
+
+  it('Noncompliance 2: no daemon at all', () => {
+    expect(run([])[0]).toMatchObject({ status: 'fail', severity: 'high' });
+  });
+
+  it('Noncompliance 3: major.minor skew with coderd', () => {
+    const findings = run([
+      daemon('prov-a', { version: 'v2.23.4' }),
+      daemon('prov-b', { version: 'v2.24.0' }),
+    ]);
+    const skew = findings.filter((f) => f.status === 'fail');
+    expect(skew).toHaveLength(1);
+    expect(skew[0]).toMatchObject({
+      severity: 'medium',
+      resource: 'coder:coder/provisionerdaemon/prov-a',
+      evidence: { daemonVersion: 'v2.23.4' },
+    });
+  });
+
+  it('Noncompliance 4: an old server without status uses last_seen_at', () => {
+    const findings = run([daemon('prov-a', { status: undefined, last_seen_at: ago(HOURS_2) })]);
+    expect(findings[0]).toMatchObject({ status: 'fail' });
+  });
+
+  it('keeps the availability result and errors the skew part when build info is unreadable', () => {
+    const findings = run([daemon('prov-a')], { buildInfo: failed('Coder build info') });
+    expect(findings.map((f) => f.status)).toEqual(['pass', 'error']);
+  });
+
+  it('errors when the daemons could not be read', () => {
+    const snap = coderSnapshot({ daemons: failed('Coder provisioner daemons') });
+    expect(evaluateCheck(check, snap, coderDeployment(), NOW)[0]).toMatchObject({ status: 'error' });
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { known } from '../../../lambdas/audit/fact.js';
+import { evaluateCheck } from '../../../lambdas/audit/runner.js';
+import check from '../../../lambdas/checks/coder/provisioner-key-age.js';
+import type { ProvisionerKey } from '../../../lambdas/clients/coder.js';
+import { coderDeployment, coderSnapshot, failed, key, NOW } from './fixtures.js';
+
+const run = (keys: ProvisionerKey[]) =>
+  evaluateCheck(
+    check,
+    coderSnapshot({ provisionerKeys: known({ available: true, value: keys }) }),
+    coderDeployment(),
+    NOW,
+  );
+
+describe('Check: provisioner-key-age', () => {
+  it('Compliance', () => {
+    const findings = run([
+      key('coder-prov', 30),
+      key('built-in', 400),
+      key('user-auth', 400),
+      key('psk', 400),
+    ]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ status: 'pass', resource: 'coder:coder/provisionerkey/coder-prov' });
+  });
+
+  it('Noncompliance 1: older than the 90-day policy', () => {
+    const [f] = run([key('coder-prov', 120)]);
+    expect(f).toMatchObject({
+      status: 'fail',
+      severity: 'high',
+      title: 'Provisioner key expired by policy',
+      evidence: { ageDays: 120 },
+    });
+    expect(f!.remediation!.commands).toEqual([
+      'coder provisioner keys create coder-prov-202506 --org coder --tag scope=organization',
+      'kubectl rollout restart deployment -n coder-prov -l app.kubernetes.io/name=coder-provisioner',
+      'coder provisioner keys delete coder-prov --org coder',
+    ]);
+  });
+
+  it('Noncompliance 2: rotation due (older than the warning threshold)', () => {
+    const [f] = run([key('coder-prov-202503', 80)]);
+    expect(f).toMatchObject({ status: 'fail', severity: 'medium' });
+    expect(f!.remediation!.commands[0]).toContain('create coder-prov-202506 ');
+  });
+
+  it('is an info pass naming the Premium feature without the licence', () => {
+    const snap = coderSnapshot({
+      provisionerKeys: known({
+        available: false,
+        status: 403,
+        message: 'Multiple Organizations is a Premium feature. Contact sales!',
+      }),
+    });
+    const [f] = evaluateCheck(check, snap, coderDeployment(), NOW);
+    expect(f).toMatchObject({
+      status: 'pass',
+      severity: 'info',
+      evidence: { feature: 'provisioner keys (Premium)' },
+    });
+  });
+
+  it('errors when the keys could not be read', () => {
+    const snap = coderSnapshot({ provisionerKeys: failed('Coder provisioner keys') });
+    expect(evaluateCheck(check, snap, coderDeployment(), NOW)[0]).toMatchObject({ status: 'error' });
+  });
+});

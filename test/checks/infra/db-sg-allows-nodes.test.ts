@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import check from '../../../lambdas/checks/infra/db-sg-allows-nodes.js';
+import { known } from '../../../lambdas/audit/fact.js';
+import { IDS, allTraffic, failed, run, securityGroup, snapshot, tcp } from './fixtures.js';
+
+const DB = IDS.dbSecurityGroupId;
+const NODE = IDS.nodeSecurityGroupId;
+const node = securityGroup(NODE, {
+  IpPermissionsEgress: [allTraffic({ IpRanges: [{ CidrIp: '0.0.0.0/0' }] })],
+});
+const withDb = (...IpPermissions: ReturnType<typeof tcp>[]) =>
+  snapshot({ securityGroups: known([securityGroup(DB, { IpPermissions }), node]) });
+
+describe('Check: db-sg-allows-nodes', () => {
+  it('Compliance', () => {
+    const findings = run(check, snapshot());
+    expect(findings.map((f) => [f.resource, f.status])).toEqual([
+      [DB, 'pass'],
+      [NODE, 'pass'],
+    ]);
+    const all = withDb(allTraffic({ UserIdGroupPairs: [{ GroupId: NODE }] }));
+    expect(run(check, all)[0]?.status).toBe('pass');
+    const range = withDb(tcp([5000, 6000], { UserIdGroupPairs: [{ GroupId: NODE }] }));
+    expect(run(check, range)[0]?.status).toBe('pass');
+  });
+
+  it('Noncompliance 1: no rule from the node security group', () => {
+    const [f] = run(
+      check,
+      withDb(tcp(5432, { UserIdGroupPairs: [{ GroupId: 'sg-0ther000000000000' }] }), tcp(443)),
+    );
+    expect(f).toMatchObject({ status: 'fail', severity: 'critical', resource: DB });
+    expect(f?.remediation?.commands).toEqual([
+      `aws ec2 authorize-security-group-ingress --group-id ${DB} --protocol tcp --port 5432 --source-group ${NODE}`,
+    ]);
+  });
+
+  it('Noncompliance 2: a rule from the node group on another port', () => {
+    const [f] = run(check, withDb(tcp(3306, { UserIdGroupPairs: [{ GroupId: NODE }] })));
+    expect(f?.status).toBe('fail');
+  });
+
+  it('Noncompliance 3: the DB security group does not exist', () => {
+    const [f] = run(check, snapshot({ securityGroups: known([node]) }));
+    expect(f).toMatchObject({ status: 'fail', resource: DB });
+    expect(f?.detail).toContain('does not exist');
+  });
+
+  it('Noncompliance 4: node egress does not allow 5432', () => {
+    const db = securityGroup(DB, { IpPermissions: [tcp(5432, { UserIdGroupPairs: [{ GroupId: NODE }] })] });
+    const closed = securityGroup(NODE, {
+      IpPermissionsEgress: [tcp(443, { IpRanges: [{ CidrIp: '0.0.0.0/0' }] })],
+    });
+    const [, f] = run(check, snapshot({ securityGroups: known([db, closed]) }));
+    expect(f).toMatchObject({ status: 'fail', resource: NODE });
+    expect(f?.remediation?.commands[0]).toBe(
+      `aws ec2 authorize-security-group-egress --group-id ${NODE} --ip-permissions 'IpProtocol=tcp,FromPort=5432,ToPort=5432,UserIdGroupPairs=[{GroupId=${DB}}]'`,
+    );
+  });
+
+  it('Error when DescribeSecurityGroups failed', () => {
+    expect(run(check, snapshot({ securityGroups: failed() })).map((f) => f.status)).toEqual(['error']);
+  });
+});

@@ -1,0 +1,195 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CallRecorder } from '../../lambdas/audit/calls.js';
+import {
+  CoderHttpError,
+  CoderRequestError,
+  CoderResponseError,
+  CoderTokenError,
+  createCoderClient,
+  type CoderClient,
+  type CoderClientOptions,
+} from '../../lambdas/clients/coder.js';
+import { CANARY, startTwin, type Twin } from '../sim/coder/twin.js';
+
+let twin: Twin;
+const clients: CoderClient[] = [];
+
+/** A client of the twin; `token` replaces the secret's value, `over` the options. */
+function client(over: Partial<CoderClientOptions> = {}, token?: string) {
+  const secrets = new SecretsManagerClient({ region: 'us-east-1' });
+  const sm = mockClient(secrets);
+  sm.on(GetSecretValueCommand).resolves({ SecretString: token ?? twin.env.secrets.coderToken });
+  const calls = new CallRecorder();
+  const c = createCoderClient({
+    coder: twin.deployment.coder!,
+    callMs: 1_000,
+    secrets,
+    calls,
+    signal: new AbortController().signal,
+    ca: twin.env.tls.ca,
+    ...over,
+  });
+  clients.push(c);
+  return { c, calls, sm };
+}
+
+/** Run `fn` and return what it threw. */
+async function thrown(fn: () => Promise<unknown>): Promise<Error> {
+  try {
+    await fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+beforeAll(async () => {
+  twin = await startTwin();
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await twin.apply();
+});
+afterAll(() => twin.stop());
+
+describe('Class: CoderClient', () => {
+  describe('Method: healthz', () => {
+    it('reads /healthz through the access URL, verifying TLS with the given CA', async () => {
+      const { c, calls } = client();
+      await expect(c.healthz()).resolves.toMatchObject({ status: 200, body: 'OK' });
+      expect(calls.list()).toMatchObject([
+        { service: 'coder', operation: 'GET /healthz', ok: true, depth: 1 },
+      ]);
+    });
+
+    it('refuses a certificate it cannot verify', async () => {
+      const { c } = client({ ca: undefined });
+      const err = await thrown(() => c.healthz());
+      expect(err).toBeInstanceOf(CoderRequestError);
+      expect(err.message).toMatch(/GET \/healthz: request failed: .*(CERT|VERIFY|SELF_SIGNED)/);
+    });
+
+    it('returns a non-200 answer instead of throwing', async () => {
+      await twin.apply({ healthz: { status: 503, body: 'no healthy upstream' } });
+      await expect(client().c.healthz()).resolves.toMatchObject({ status: 503, body: 'no healthy upstream' });
+    });
+  });
+
+  describe('Method: authenticated reads', () => {
+    it('sends the token from Secrets Manager, read once for all calls', async () => {
+      const { c, sm, calls } = client();
+      const [keys, daemons, templates] = await Promise.all([
+        c.provisionerKeys(),
+        c.provisionerDaemons(),
+        c.templates(),
+      ]);
+      expect(keys.map((k) => k.name)).toEqual(['coder-prov']);
+      expect(daemons).toHaveLength(2);
+      expect(templates.map((t) => t.name)).toEqual(['kubernetes-devcontainer', 'pod-swdev']);
+      const acl = await c.templateAcl(templates[0]!.id);
+      expect(acl.group.map((g) => g.name)).toEqual(['Everyone']);
+      expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+      expect(sm.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({
+        SecretId: twin.env.secrets.coderTokenSecretId,
+      });
+      expect(calls.summary().byOperation).toMatchObject({
+        'coder:GET /api/v2/organizations/{organization}/provisionerkeys': 1,
+        'coder:GET /api/v2/templates/{template}/acl': 1,
+      });
+    });
+
+    it("looks up the auditor's own key and keeps the key id out of the call records", async () => {
+      const { c, calls } = client();
+      const key = await c.tokenKey();
+      expect(key).toMatchObject({ id: CANARY, token_name: 'coder-auditor' });
+      expect(Date.parse(key.expires_at)).toBeGreaterThan(Date.now());
+      expect(JSON.stringify(calls.list())).not.toContain(CANARY);
+    });
+
+    it('gives CoderHttpError 403 for the health report without the Owner role', async () => {
+      await twin.apply({ role: 'member' });
+      const err = await thrown(() => client().c.debugHealth());
+      expect(err).toBeInstanceOf(CoderHttpError);
+      expect(err).toMatchObject({ status: 403, coderMessage: 'Forbidden.' });
+    });
+
+    it('rejects a wrong token with 401 and never shows it, even in error messages', async () => {
+      const wrong = `${CANARY}X-wrongsecret`;
+      const { c, calls } = client({}, wrong);
+      const errors = await Promise.all([
+        thrown(() => c.buildInfo().then(() => c.templates())),
+        thrown(() => c.tokenKey()),
+      ]);
+      for (const err of errors) {
+        expect(err).toMatchObject({ status: 401 });
+        expect(`${err.message} ${JSON.stringify(err)} ${String(err.stack)}`).not.toContain(CANARY);
+      }
+      expect(JSON.stringify(calls.list())).not.toContain(CANARY);
+    });
+
+    it('reports a secret that is not a session token without its value', async () => {
+      const err = await thrown(() => client({}, `${CANARY}nodash`).c.templates());
+      expect(err).toBeInstanceOf(CoderTokenError);
+      expect(err.message).not.toContain(CANARY);
+    });
+  });
+
+  describe('Method: faults', () => {
+    it('turns malformed JSON into CoderResponseError', async () => {
+      await twin.apply({}, [{ service: 'coder', kind: 'malformed', ms: 0, rate: 1 }]);
+      const err = await thrown(() => client().c.buildInfo());
+      expect(err).toBeInstanceOf(CoderResponseError);
+      expect(err.message).toBe('GET /api/v2/buildinfo: the response is not valid JSON');
+    });
+
+    it('turns another JSON shape into CoderResponseError', async () => {
+      await twin.apply({ version: '' });
+      const err = await thrown(() => client().c.buildInfo());
+      expect(err).toBeInstanceOf(CoderResponseError);
+      expect(err.message).toContain('unexpected response shape: version');
+    });
+
+    it('gives up on a hung request after callMs', async () => {
+      await twin.apply({}, [
+        { service: 'coder', operation: 'GET /api/v2/debug/health', kind: 'hang', ms: 0, rate: 1 },
+      ]);
+      const err = await thrown(() => client({ callMs: 300 }).c.debugHealth());
+      expect(err).toBeInstanceOf(CoderRequestError);
+      expect(err.message).toBe('GET /api/v2/debug/health: no answer within 300 ms');
+    });
+
+    it("stops at the group's deadline", async () => {
+      await twin.apply({}, [{ service: 'coder', kind: 'hang', ms: 0, rate: 1 }]);
+      const ctl = new AbortController();
+      const p = thrown(() => client({ signal: ctl.signal, callMs: 30_000 }).c.provisionerDaemons());
+      setTimeout(() => ctl.abort(new Error('deadline')), 100);
+      expect((await p).message).toMatch(/aborted/);
+    });
+
+    it('surfaces throttling and 5xx as HTTP errors', async () => {
+      await twin.apply({}, [
+        { service: 'coder', operation: 'GET /api/v2/buildinfo', kind: 'throttle', ms: 0, rate: 1 },
+      ]);
+      await expect(client().c.buildInfo()).rejects.toMatchObject({ status: 429 });
+      await twin.apply({}, [{ service: 'coder', kind: 'error5xx', ms: 0, rate: 1 }]);
+      await expect(client().c.templates()).rejects.toMatchObject({ status: 500 });
+    });
+  });
+
+  describe('Method: oidcDiscovery', () => {
+    it('reads the discovery document as service oidc', async () => {
+      const { c, calls } = client();
+      const doc = await c.oidcDiscovery(`${twin.url}/oidc`);
+      expect(doc).toMatchObject({
+        issuer: `${twin.url}/oidc`,
+        scopes_supported: expect.arrayContaining(['groups']),
+      });
+      expect(calls.list()[0]).toMatchObject({
+        service: 'oidc',
+        operation: 'GET /.well-known/openid-configuration',
+      });
+    });
+  });
+});

@@ -1,0 +1,169 @@
+import { Agent, fetch } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseCoderScenario } from '../../../sim/coder/model.js';
+import { loadScenario } from '../../../sim/scenario.js';
+import { CANARY, startTwin, type Twin } from './twin.js';
+
+let twin: Twin;
+let agent: Agent;
+
+async function get(path: string, token?: string): Promise<{ status: number; body: unknown; text: string }> {
+  const res = await fetch(`${twin.url}${path}`, {
+    dispatcher: agent,
+    headers: token ? { 'Coder-Session-Token': token } : {},
+    signal: AbortSignal.timeout(2_000),
+  });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, body, text };
+}
+const authed = (path: string) => get(path, twin.env.secrets.coderToken);
+
+beforeAll(async () => {
+  twin = await startTwin();
+  agent = new Agent({ connect: { ca: twin.env.tls.ca } });
+});
+afterEach(() => twin.apply());
+afterAll(async () => {
+  await agent.close();
+  await twin.stop();
+});
+
+describe('Twin: coder', () => {
+  it('serves /healthz and buildinfo without a token over TLS signed by the sim CA', async () => {
+    expect(await get('/healthz')).toMatchObject({ status: 200, text: 'OK' });
+    expect((await get('/api/v2/buildinfo')).body).toMatchObject({ version: 'v2.24.2' });
+  });
+
+  it("accepts only the sim's session token, with Coder's error JSON otherwise", async () => {
+    expect((await authed('/api/v2/organizations/coder/templates')).status).toBe(200);
+    const missing = await get('/api/v2/organizations/coder/templates');
+    expect(missing).toMatchObject({
+      status: 401,
+      body: { message: expect.stringContaining('signed out'), detail: expect.any(String) },
+    });
+    const wrong = await get('/api/v2/organizations/coder/templates', `${CANARY}-nope`);
+    expect(wrong).toMatchObject({ status: 401, body: { detail: 'API key secret is invalid.' } });
+  });
+
+  it('answers 401 for every call once the token expired', async () => {
+    await twin.apply({ token: { expiresInDays: -1 } });
+    expect((await authed('/api/v2/users/me')).status).toBe(401);
+  });
+
+  it('looks the token up by the key id before its first dash', async () => {
+    const key = await authed(`/api/v2/users/me/keys/${CANARY}`);
+    expect(key).toMatchObject({
+      status: 200,
+      body: { id: CANARY, token_name: 'coder-auditor', login_type: 'token' },
+    });
+    expect((await authed('/api/v2/users/me/keys/otherkey01')).status).toBe(404);
+  });
+
+  it('accepts the organization by name or id, 404 otherwise', async () => {
+    const org = (await authed('/api/v2/organizations/coder')).body as { id: string };
+    expect((await authed(`/api/v2/organizations/${org.id}/provisionerdaemons`)).status).toBe(200);
+    expect((await authed('/api/v2/organizations/nope/templates')).status).toBe(404);
+  });
+
+  it('gates the health report on the Owner role and keys/ACLs on the Premium licence', async () => {
+    await twin.apply({ role: 'member', premium: false });
+    expect(await authed('/api/v2/debug/health')).toMatchObject({
+      status: 403,
+      body: { message: 'Forbidden.' },
+    });
+    expect(await authed('/api/v2/organizations/coder/provisionerkeys')).toMatchObject({
+      status: 403,
+      body: { message: expect.stringContaining('Premium feature') },
+    });
+    const [tpl] = (await authed('/api/v2/organizations/coder/templates')).body as { id: string }[];
+    expect((await authed(`/api/v2/templates/${tpl!.id}/acl`)).status).toBe(403);
+  });
+
+  it('derives EPD01 in the health report when no daemon heartbeats, as coderd does', async () => {
+    expect((await authed('/api/v2/debug/health')).body).toMatchObject({
+      severity: 'ok',
+      provisioner_daemons: { severity: 'ok' },
+    });
+    await twin.apply({
+      daemons: {
+        'coder-provisioner-6d9c7b5f4-2xkqp': { lastSeenMinutes: 120 },
+        'coder-provisioner-6d9c7b5f4-9wzlm': { lastSeenMinutes: 120 },
+      },
+    });
+    const report = (await authed('/api/v2/debug/health')).body;
+    expect(report).toMatchObject({
+      severity: 'error',
+      healthy: false,
+      provisioner_daemons: { warnings: [{ code: 'EPD01' }] },
+    });
+    const daemons = (await authed('/api/v2/organizations/coder/provisionerdaemons')).body as {
+      status: string;
+    }[];
+    expect(daemons.map((d) => d.status)).toEqual(['offline', 'offline']);
+  });
+
+  it('serves the OIDC discovery document, with the scenario issuer override', async () => {
+    expect((await get('/oidc/.well-known/openid-configuration')).body).toMatchObject({
+      issuer: `${twin.url}/oidc`,
+    });
+    await twin.apply({ oidc: { issuer: '{base}/', scopes_supported: ['openid'] } });
+    expect((await get('/oidc/.well-known/openid-configuration')).body).toMatchObject({
+      issuer: `${twin.url}/oidc/`,
+      scopes_supported: ['openid'],
+    });
+  });
+
+  it('injects faults per service and operation', async () => {
+    await twin.apply({}, [
+      { service: 'coder', operation: 'GET /api/v2/buildinfo', kind: 'malformed', ms: 0, rate: 1 },
+      {
+        service: 'coder',
+        operation: 'GET /api/v2/organizations/{organization}/templates',
+        kind: 'throttle',
+        ms: 0,
+        rate: 1,
+      },
+      { service: 'oidc', kind: 'error5xx', ms: 0, rate: 1 },
+    ]);
+    const buildinfo = await get('/api/v2/buildinfo');
+    expect(buildinfo.status).toBe(200);
+    expect(buildinfo.body).toBeUndefined();
+    expect((await authed('/api/v2/organizations/coder/templates')).status).toBe(429);
+    expect((await get('/oidc/.well-known/openid-configuration')).status).toBe(500);
+    expect((await get('/healthz')).status).toBe(200);
+  });
+
+  it('hangs until the client gives up', async () => {
+    await twin.apply({}, [{ service: 'coder', operation: 'GET /healthz', kind: 'hang', ms: 0, rate: 1 }]);
+    await expect(
+      fetch(`${twin.url}/healthz`, { dispatcher: agent, signal: AbortSignal.timeout(200) }),
+    ).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+  });
+
+  it('parses the coder section of every shipped scenario', () => {
+    for (const name of [
+      'healthy',
+      'provisioner-key-expired',
+      'provisioner-offline',
+      'template-acl-empty',
+      'health-report-warnings',
+      'oidc-issuer-mismatch',
+      'coder-api-malformed',
+    ]) {
+      expect(() => parseCoderScenario(loadScenario(name)), name).not.toThrow();
+    }
+  });
+
+  it('reports an invalid coder section by field', () => {
+    const bad = { ...loadScenario('healthy'), coder: { role: 'admin' } };
+    expect(() => parseCoderScenario(bad)).toThrow(/role/);
+  });
+});
