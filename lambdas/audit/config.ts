@@ -21,6 +21,11 @@ export const AwsSchema = z
     /** Static credentials: only for the simulated deployment. */
     credentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }).optional(),
     maxAttempts: z.number().int().min(1).max(10).default(4),
+    /**
+     * SDK retry mode. `standard` retries throttling with exponential backoff and jitter; `adaptive` also
+     * rate-limits the client after throttling, which protects a shared account but can slow an audit a lot.
+     */
+    retryMode: z.enum(['standard', 'adaptive']).default('standard'),
   })
   .strict();
 

@@ -91,7 +91,7 @@ export function createAwsClients(deployment: DeploymentConfig, recorder: CallRec
   const common = {
     ...base,
     ...(credentials ? { credentials } : {}),
-    retryMode: 'adaptive',
+    retryMode: aws.retryMode,
     maxAttempts: aws.maxAttempts,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: timeouts.callMs,

@@ -3,7 +3,7 @@ import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { HEALTH_SECTIONS, type HealthSection } from '../../clients/coder.js';
 import type { CoderSnapshot } from './collector.js';
-import { accessUrl, curlCoder, healthDiagnosis } from './lib.js';
+import { accessUrl, healthDiagnosis } from './lib.js';
 
 /** Compliant when every section of coderd's deployment health report (`/api/v2/debug/health`) is ok. */
 export default defineCheck<CoderSnapshot>(
@@ -36,9 +36,9 @@ export default defineCheck<CoderSnapshot>(
       ];
     }
     const report = gated.value;
-    return HEALTH_SECTIONS.flatMap((name): FindingInput[] => {
-      const section: HealthSection | undefined = report[name];
-      if (!section) return [];
+    const present = HEALTH_SECTIONS.filter((name) => report[name] !== undefined);
+    return present.map((name): FindingInput => {
+      const section: HealthSection = report[name]!;
       const resource = `${base}/api/v2/debug/health#${name}`;
       const codes = section.warnings.map((w) => w.code);
       const evidence = {
@@ -49,36 +49,23 @@ export default defineCheck<CoderSnapshot>(
       };
       if (section.severity === 'ok' || section.dismissed) {
         const note = section.severity === 'ok' ? 'ok' : `${section.severity}, dismissed by an administrator`;
-        return [
-          {
-            status: 'pass',
-            resource,
-            key: name,
-            detail: `Health section ${name}: ${note}.`,
-            evidence,
-          },
-        ];
+        return { status: 'pass', resource, key: name, detail: `Health section ${name}: ${note}.`, evidence };
       }
       const rel = healthDiagnosis(codes[0] ?? name, deployment);
       const messages = [
         ...section.warnings.map((w) => `${w.code}: ${w.message}`),
         ...(section.error ? [section.error] : []),
       ];
-      return [
-        {
-          status: 'fail',
-          severity: section.severity === 'error' ? 'high' : 'medium',
-          resource,
-          key: name,
-          title: `coderd health: ${name} is ${section.severity}`,
-          detail: `Health section ${name} is ${section.severity}: ${messages.join('; ') || 'no detail'}. See the runbook section "${rel.section}".`,
-          evidence: { ...evidence, relatedGuideSection: rel.section },
-          remediation: {
-            text: `Follow "${rel.section}"; Coder's health check documentation explains each code.`,
-            commands: [curlCoder(deployment, '/api/v2/debug/health'), ...rel.commands],
-          },
-        },
-      ];
+      return {
+        status: 'fail',
+        severity: section.severity === 'error' ? 'high' : 'medium',
+        resource,
+        key: name,
+        title: `coderd health: ${name} is ${section.severity}`,
+        detail: `Health section ${name} is ${section.severity}: ${messages.join('; ') || 'no detail'}. See "${rel.section}".`,
+        evidence: { ...evidence, relatedGuideSection: rel.section },
+        remediation: rel.remediation,
+      };
     });
   },
 );

@@ -41,39 +41,53 @@ export function curlCoder(deployment: DeploymentConfig, path: string): string {
 }
 
 /**
- * Runbook section and diagnosis commands for a coderd health code (EDB02, EACS03, EPD01...) or, without a
- * code, a health report section name.
+ * Runbook section and diagnosis for a coderd health code (EDB02, EACS03, EPD01...) or, without a code, a
+ * health report section name: EDB → database, EACS → NLB, EPD → provisioning, anything else → Kubernetes.
  */
 export function healthDiagnosis(
   code: string,
   d: DeploymentConfig,
-): { section: GuideSection; commands: string[] } {
+): { section: GuideSection; remediation: Remediation } {
   const ns = shq(d.namespaces.coderd);
-  if (code.startsWith('EDB') || code === 'database') {
-    return {
-      section: GuideSection.DatabaseConnection,
-      commands: [
-        `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder | grep -i database`,
-        `aws rds describe-db-clusters --db-cluster-identifier ${shq(d.aurora.clusterId)}`,
-      ],
-    };
-  }
-  if (code.startsWith('EACS') || code === 'access_url') {
-    const tg = d.nlb.targetGroupArns.map(
-      (a) => `aws elbv2 describe-target-health --target-group-arn ${shq(a)}`,
-    );
-    return { section: GuideSection.NlbHealth, commands: [kubectlHealthz(d), ...tg] };
-  }
-  if (code.startsWith('EPD') || code === 'provisioner_daemons') {
-    const cmd = `kubectl logs -n ${shq(d.namespaces.provisioner)} -l app.kubernetes.io/name=coder-provisioner`;
-    return { section: GuideSection.ProvisioningTimeouts, commands: [cmd] };
-  }
+  const [section, commands] =
+    code.startsWith('EDB') || code === 'database'
+      ? [
+          GuideSection.DatabaseConnection,
+          [
+            `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder | grep -i database`,
+            `aws rds describe-db-clusters --db-cluster-identifier ${shq(d.aurora.clusterId)}`,
+          ],
+        ]
+      : code.startsWith('EACS') || code === 'access_url'
+        ? [
+            GuideSection.NlbHealth,
+            [
+              kubectlHealthz(d),
+              ...d.nlb.targetGroupArns.map(
+                (a) => `aws elbv2 describe-target-health --target-group-arn ${shq(a)}`,
+              ),
+            ],
+          ]
+        : code.startsWith('EPD') || code === 'provisioner_daemons'
+          ? [
+              GuideSection.ProvisioningTimeouts,
+              [
+                `kubectl logs -n ${shq(d.namespaces.provisioner)} -l app.kubernetes.io/name=coder-provisioner`,
+              ],
+            ]
+          : [
+              GuideSection.KubernetesDebugging,
+              [
+                `kubectl get events -n ${ns} --sort-by='.lastTimestamp'`,
+                `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder`,
+              ],
+            ];
   return {
-    section: GuideSection.KubernetesDebugging,
-    commands: [
-      `kubectl get events -n ${ns} --sort-by='.lastTimestamp'`,
-      `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder`,
-    ],
+    section,
+    remediation: {
+      text: `Follow "${section}"; Coder's health check documentation explains each code.`,
+      commands: [curlCoder(d, '/api/v2/debug/health'), ...commands],
+    },
   };
 }
 

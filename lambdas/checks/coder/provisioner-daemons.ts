@@ -2,7 +2,14 @@ import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import type { CoderSnapshot } from './collector.js';
-import { coderRef, daemonOnline, majorMinor, minutesSince, provisionerDiagnosis, versionSkew } from './lib.js';
+import {
+  coderRef,
+  daemonOnline,
+  majorMinor,
+  minutesSince,
+  provisionerDiagnosis,
+  versionSkew,
+} from './lib.js';
 
 /** Compliant when at least one provisioner daemon is online and every online daemon runs coderd's major.minor. */
 export default defineCheck<CoderSnapshot>(
@@ -21,28 +28,18 @@ export default defineCheck<CoderSnapshot>(
     const daemons = need(snap.daemons);
     const org = deployment.coder!.organization;
     const up = daemons.filter((d) => daemonOnline(d, now));
-    const offline = daemons.filter((d) => !up.includes(d));
     const orgRef = coderRef(deployment, 'provisionerdaemons', org);
-    const results: FindingInput[] = [
-      {
-        status: up.length > 0 ? 'pass' : 'fail',
-        resource: orgRef,
-        key: 'online',
-        detail:
-          up.length > 0
-            ? `${up.length} of ${daemons.length} provisioner daemons are online in organization ${org}.`
-            : `No provisioner daemon is online in organization ${org} (${daemons.length} known): workspace builds wait forever.`,
-        evidence: {
-          online: up.map((d) => d.name),
-          offline: offline.map((d) => ({
-            name: d.name,
-            lastSeenMinutesAgo: minutesSince(d.last_seen_at, now),
-          })),
-        },
-        remediation: provisionerDiagnosis(deployment),
-      },
-    ];
-    if (up.length === 0) return results;
+    const offline = daemons
+      .filter((d) => !up.includes(d))
+      .map((d) => ({ name: d.name, lastSeenMinutesAgo: minutesSince(d.last_seen_at, now) }));
+    const evidence = { online: up.map((d) => d.name), offline };
+    if (up.length === 0) {
+      const detail = `No provisioner daemon is online in organization ${org} (${daemons.length} known): builds wait forever.`;
+      const remediation = provisionerDiagnosis(deployment);
+      return [{ status: 'fail', resource: orgRef, key: 'online', detail, evidence, remediation }];
+    }
+    const detail = `${up.length} of ${daemons.length} provisioner daemons are online in organization ${org}.`;
+    const results: FindingInput[] = [{ status: 'pass', resource: orgRef, key: 'online', detail, evidence }];
     if (!snap.buildInfo.ok) {
       const why = `could not read ${snap.buildInfo.name}: ${snap.buildInfo.error}`;
       return [
@@ -53,20 +50,32 @@ export default defineCheck<CoderSnapshot>(
     const server = snap.buildInfo.value.version;
     for (const d of up) {
       const same = majorMinor(d.version) !== undefined && majorMinor(d.version) === majorMinor(server);
-      const evidence = { daemon: d.name, daemonVersion: d.version, coderdVersion: server, apiVersion: d.api_version };
-      const base = { resource: coderRef(deployment, 'provisionerdaemon', d.name), key: 'version', evidence };
-      if (same) {
-        results.push({ ...base, status: 'pass', detail: `Provisioner daemon ${d.name} runs ${d.version}, like coderd.` });
-        continue;
-      }
-      results.push({
-        ...base,
-        status: 'fail',
-        severity: 'medium',
-        title: 'Provisioner daemon version differs from coderd',
-        detail: `Provisioner daemon ${d.name} runs '${d.version}' but coderd runs ${server}.`,
-        remediation: versionSkew(deployment),
-      });
+      const base = {
+        resource: coderRef(deployment, 'provisionerdaemon', d.name),
+        key: 'version',
+        evidence: {
+          daemon: d.name,
+          daemonVersion: d.version,
+          coderdVersion: server,
+          apiVersion: d.api_version,
+        },
+      };
+      results.push(
+        same
+          ? {
+              ...base,
+              status: 'pass',
+              detail: `Provisioner daemon ${d.name} runs ${d.version}, like coderd.`,
+            }
+          : {
+              ...base,
+              status: 'fail',
+              severity: 'medium',
+              title: 'Provisioner daemon version differs from coderd',
+              detail: `Provisioner daemon ${d.name} runs '${d.version}' but coderd runs ${server}.`,
+              remediation: versionSkew(deployment),
+            },
+      );
     }
     return results;
   },

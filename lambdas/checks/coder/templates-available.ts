@@ -23,7 +23,12 @@ export default defineCheck<CoderSnapshot>(
     return d.coder!.expectedTemplates.map((name): FindingInput => {
       const resource = coderRef(d, 'template', name);
       const t = templates.find((x) => x.name === name);
-      const fail = (detail: string, evidence: Record<string, unknown>, acl: boolean, text: string): FindingInput => ({
+      const fail = (
+        detail: string,
+        evidence: Record<string, unknown>,
+        acl: boolean,
+        text: string,
+      ): FindingInput => ({
         status: 'fail',
         resource,
         detail: `Template ${name} ${detail}.`,
@@ -32,11 +37,21 @@ export default defineCheck<CoderSnapshot>(
       });
       if (!t) {
         const evidence = { organization: org, found: templates.map((x) => x.name) };
-        return fail(`is not in organization ${org}`, evidence, false, 'Check that Terraform created it in this organization.');
+        return fail(
+          `is not in organization ${org}`,
+          evidence,
+          false,
+          'Check that Terraform created it in this organization.',
+        );
       }
       if (t.deprecated) {
         const why = `is deprecated${t.deprecation_message ? ` (${t.deprecation_message})` : ''}: no new workspaces`;
-        return fail(why, { id: t.id, deprecated: true }, false, 'Clear its deprecation_message, or stop expecting it.');
+        return fail(
+          why,
+          { id: t.id, deprecated: true },
+          false,
+          'Clear its deprecation_message, or stop expecting it.',
+        );
       }
       const aclFact = snap.templateAcls[name];
       if (!aclFact?.ok) {
@@ -56,7 +71,10 @@ export default defineCheck<CoderSnapshot>(
         const why = 'exists but its ACL grants no user or group: nobody sees it in the Coder UI';
         return fail(why, evidence, true, 'Grant the template to the right groups in coderd_template_acl.');
       }
-      const to = [...groups.map((g) => `group ${g}`), ...(users.length ? [`${users.length} users`] : [])].join(', ');
+      const to = [
+        ...groups.map((g) => `group ${g}`),
+        ...(users.length ? [`${users.length} users`] : []),
+      ].join(', ');
       return { status: 'pass', resource, detail: `Template ${name} is available to ${to}.`, evidence };
     });
   },

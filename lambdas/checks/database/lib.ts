@@ -1,5 +1,6 @@
 import type { DeploymentConfig } from '../../audit/config.js';
-import { shq } from '../../audit/model.js';
+import { shq, type Remediation } from '../../audit/model.js';
+import type { DbFailure } from '../../clients/pg.js';
 
 /** `<aurora cluster id>/<database>`: the resource of the database findings. */
 export function databaseResource(deployment: DeploymentConfig): string {
@@ -34,4 +35,33 @@ export function formatDuration(seconds: number): string {
 /** `N minutes` for a threshold that may be fractional (scenarios use 0.02). */
 export function formatMinutes(minutes: number): string {
   return minutes >= 1 && Number.isInteger(minutes) ? `${minutes} min` : formatDuration(minutes * 60);
+}
+
+/** Why a connection failed, per failure kind, for the finding's detail. */
+export const FAILURE_REASONS: Record<DbFailure, string> = {
+  refused: 'the connection was refused or reset (nothing listening, or a security group/NACL rejects it)',
+  timeout:
+    'the database did not answer in time (packets dropped by a security group, or an overloaded server)',
+  auth: 'authentication failed (wrong password or IAM token, or no pg_hba entry for the role)',
+  tls: 'the TLS handshake or the server certificate verification failed',
+  saturated: 'every connection slot is taken (too many clients)',
+  'not-found': 'the database does not exist',
+  dns: 'the database host name does not resolve',
+  other: 'the connection failed',
+};
+
+/** The runbook's "Database Connection Errors" diagnosis, filled with the deployment's ids. */
+export function connectionRemediation(d: DeploymentConfig, failure: DbFailure): Remediation {
+  const extra =
+    failure === 'auth'
+      ? ' Check the credentials: the secret coderd and the auditor use, and the role (rds_iam for IAM auth).'
+      : '';
+  return {
+    text: `Verify the Aurora cluster is available and that the database security group allows port ${d.database?.port ?? 5432} from the EKS nodes; look for database errors in the coderd logs.${extra}`,
+    commands: [
+      `aws rds describe-db-clusters --db-cluster-identifier ${shq(d.aurora.clusterId)} --region ${shq(d.aws.region)}`,
+      `aws ec2 describe-security-groups --group-ids ${shq(d.network.dbSecurityGroupId)} --region ${shq(d.aws.region)}`,
+      `kubectl logs -n ${shq(d.namespaces.coderd)} -l app.kubernetes.io/name=coder | grep -i database`,
+    ],
+  };
 }
