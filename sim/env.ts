@@ -8,10 +8,13 @@ import type { Scenario } from './scenario.js';
 
 const TLS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'tls');
 
+/** Absolute path of the sim CA certificate (clients verify the twins with it, as production verifies AWS). */
+export const SIM_CA_FILE = join(TLS_DIR, 'ca.pem');
+
 /** Test-only TLS material of the simulated deployment (CA-signed cert for localhost/127.0.0.1). */
 export function simTls(): { ca: string; cert: string; key: string } {
   return {
-    ca: readFileSync(join(TLS_DIR, 'ca.pem'), 'utf8'),
+    ca: readFileSync(SIM_CA_FILE, 'utf8'),
     cert: readFileSync(join(TLS_DIR, 'server.pem'), 'utf8'),
     key: readFileSync(join(TLS_DIR, 'server.key'), 'utf8'),
   };

@@ -76,6 +76,12 @@ export interface LocalWorkflowResult {
   alerts: AlertMessage[];
   /** Wall-clock duration of the execution in ms. */
   ms: number;
+  /** Time spent in each Task state's handler, summed over iterations and retries, in ms. */
+  taskMs: Record<string, number>;
+  /** DynamoDB commands sent by the store and the gate, by command name. */
+  dynamoCalls: Record<string, number>;
+  /** JSON bytes of every state's input and output: what `includeExecutionData` logging ingests. */
+  executionDataBytes: number;
 }
 
 /** Read the ASL and substitute `${Name}` placeholders (as CloudFormation's DefinitionSubstitutions do). */
@@ -145,6 +151,26 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
       const event = payload && typeof payload === 'object' && 'startedAt' in payload ? { ...payload, startedAt } : payload;
       return { Payload: await fn(event) };
     };
+  const taskMs: Record<string, number> = {};
+  const timed =
+    (state: string, fn: Handler): Handler =>
+    async (input) => {
+      const t = performance.now();
+      try {
+        return await fn(input);
+      } finally {
+        taskMs[state] = Math.round((taskMs[state] ?? 0) + performance.now() - t);
+      }
+    };
+  const dynamoCalls: Record<string, number> = {};
+  ddbClient.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      dynamoCalls[name] = (dynamoCalls[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countDynamoCalls' },
+  );
   const updateItem: Handler = async (input) => {
     try {
       const { $metadata: _, ...out } = await ddbClient.send(new UpdateItemCommand(input as UpdateItemCommandInput));
@@ -160,6 +186,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
   };
   for (const [state, group] of Object.entries(GROUP_STATES)) handlers[state] = invoke(groupHandlers[group]);
   for (const state of GATE_STATES) handlers[state] = updateItem;
+  for (const [state, fn] of Object.entries(handlers)) handlers[state] = timed(state, fn);
 
   const definition = loadDefinition({
     InfraFunctionArn: fnArn('infra'),
@@ -193,15 +220,21 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     },
   });
   let transitions = 0;
+  let executionDataBytes = 0;
   const counting = (async () => {
     for await (const event of execution.eventLogs) {
       if (event.type === 'StateEntered' || event.type === 'StateRetried') transitions += 1;
+      if (event.type === 'StateEntered' || event.type === 'StateExited') {
+        const { input: i, output: o } = event.state;
+        executionDataBytes += JSON.stringify(i ?? null).length + (o === undefined ? 0 : JSON.stringify(o).length);
+      }
     }
   })();
   try {
     const output = (await execution.result) as unknown as LocalWorkflowResult['output'];
     await counting;
-    return { executionId, startTime, output, transitions, alerts, ms: Math.round(performance.now() - t0) };
+    const ms = Math.round(performance.now() - t0);
+    return { executionId, startTime, output, transitions, alerts, ms, taskMs, dynamoCalls, executionDataBytes };
   } finally {
     ddbClient.destroy();
     for (const [, handler] of owned) handler.close();

@@ -95,7 +95,9 @@ export const CoderSchema = z
       })
       .strict()
       .optional(),
-    /** Accept the sim's self-signed certificate (never in production). */
+    /** PEM CA bundle trusted for the access URL and the OIDC issuer (default: the system trust store). */
+    caFile: z.string().optional(),
+    /** Skip TLS verification (never in production; prefer caFile). */
     insecureTls: z.boolean().default(false),
   })
   .strict();

@@ -187,7 +187,7 @@ export async function connectDb(opts: ConnectOptions): Promise<DbConnection> {
   // An idle connection that breaks emits 'error'; without a listener it would crash the process.
   client.on('error', () => {});
   const destroy = () => client.connection.stream.destroy();
-  if (signal?.aborted) throw new DatabaseError(DbFailure.Other, 'aborted before connecting');
+  if (signal?.aborted) throw new AuditError('aborted before connecting to the database');
   signal?.addEventListener('abort', destroy, { once: true });
   let closed = false;
   const close = async () => {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SimEnv, SimPart } from '../env.js';
+import { SIM_CA_FILE, type SimEnv, type SimPart } from '../env.js';
 import { delay, type FaultDecision } from '../faults.js';
 import type { Scenario } from '../scenario.js';
 import { majorMinor, parseCoderScenario, simUuid, SIM_HEALTH_SECTIONS, type CoderScenario } from './model.js';
@@ -164,7 +164,7 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
     },
     {
       service: 'coder',
-      operation: 'GET /api/v2/users/{user}/keys/{keyid}',
+      operation: 'GET /api/v2/users/me/keys/{keyid}',
       pattern: /^\/api\/v2\/users\/me\/keys\/([^/]+)$/,
       auth: true,
       handle: ([id]) => (id === keyId ? json(200, apiKey(state, keyId)) : notFound()),
@@ -268,8 +268,8 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
         organization: state.s.organization.name,
         expectedTemplates: ['kubernetes-devcontainer', 'pod-swdev'],
         oidc: { issuerUrl: `${base}/oidc` },
-        // The sim's certificate is signed by sim/tls/ca.pem; pass that CA once the config has `coder.caFile`.
-        insecureTls: true,
+        // The sim's certificate is signed by the sim CA: verified like production, never skipped.
+        caFile: SIM_CA_FILE,
       },
     },
     async apply(next, at) {

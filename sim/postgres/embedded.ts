@@ -148,47 +148,51 @@ interface Spawned {
   log: () => string;
 }
 
-/** Start postgres on `dataDir` and resolve once it accepts connections. */
-async function launch(user: RunAs | undefined, dataDir: string, flags: string[]): Promise<Spawned> {
+/** Server settings of every sim cluster: loopback only, few slots, no durability (fast start/stop). */
+const SETTINGS: Record<string, string | number> = {
+  listen_addresses: '127.0.0.1',
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+  shared_buffers: '16MB',
+  max_connections: MAX_CONNECTIONS,
+  superuser_reserved_connections: SUPERUSER_RESERVED,
+  // Backends of clients that vanished mid-query (pg_sleep) end within a second.
+  client_connection_check_interval: 1000,
+};
+
+/** Start postgres on `dataDir` and resolve once it accepts connections (retrying a port clash). */
+async function launch(
+  user: RunAs | undefined,
+  dataDir: string,
+  extra: Record<string, string> = {},
+): Promise<Spawned> {
   const { postgres } = await pgBinaries();
+  const settings = { ...SETTINGS, unix_socket_directories: dataDir, ...extra };
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const child = spawnAs(user, postgres, [
-      '-D',
-      dataDir,
-      '-p',
-      String(port),
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      `unix_socket_directories=${dataDir}`,
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-      '-c',
-      'shared_buffers=16MB',
-      '-c',
-      `max_connections=${MAX_CONNECTIONS}`,
-      '-c',
-      `superuser_reserved_connections=${SUPERUSER_RESERVED}`,
-      '-c',
-      'client_connection_check_interval=1000',
-      ...flags,
-    ]);
+    const flags = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    const child = spawnAs(user, postgres, ['-D', dataDir, '-p', String(port), ...flags]);
     let log = '';
+    child.stdout?.resume();
     const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 60_000);
       child.stderr?.on('data', (d: Buffer) => {
         log = (log + d.toString()).slice(-8000);
-        if (log.includes('database system is ready to accept connections')) resolve(true);
+        if (log.includes('database system is ready to accept connections')) {
+          clearTimeout(timer);
+          resolve(true);
+        }
       });
       child.once('exit', () => resolve(false));
-      child.once('error', () => resolve(false));
+      child.once('error', (err) => {
+        log += String(err);
+        resolve(false);
+      });
     });
     if (ready) return { port, child, log: () => log };
+    await shutdown(child);
     lastError = new Error(`PostgreSQL did not start: ${log.slice(-2000)}`);
     if (!/could not bind|Address already in use/.test(log)) break;
   }
@@ -196,7 +200,7 @@ async function launch(user: RunAs | undefined, dataDir: string, flags: string[])
 }
 
 async function shutdown(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGINT');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
@@ -234,7 +238,7 @@ function templateDataDir(user: RunAs | undefined): Promise<string> {
       const args = ['-D', building, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'];
       await run(initdb, [...args, '--no-instructions'], user);
       await writeFile(join(building, 'pg_hba.conf'), HBA);
-      const srv = await launch(user, building, []);
+      const srv = await launch(user, building);
       try {
         const admin = socketClient(building, srv.port, SUPERUSER, 'postgres', 'sim-setup');
         await admin.connect();
@@ -279,14 +283,11 @@ export async function startPgServer(
     await writeFile(file, pem, { mode: 0o600 });
     if (user) await chown(file, user.uid, user.gid);
   }
-  const srv = await launch(user, dataDir, [
-    '-c',
-    'ssl=on',
-    '-c',
-    'ssl_cert_file=server.crt',
-    '-c',
-    'ssl_key_file=server.key',
-  ]);
+  const srv = await launch(user, dataDir, {
+    ssl: 'on',
+    ssl_cert_file: 'server.crt',
+    ssl_key_file: 'server.key',
+  });
   return {
     port: srv.port,
     socketDir: dataDir,

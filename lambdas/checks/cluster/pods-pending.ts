@@ -46,7 +46,7 @@ export default defineCheck<ClusterSnapshot>(
       const event = events
         .filter((e) => e.involvedObject.name === podName(pod))
         .sort((a, b) => +(b.lastTimestamp ?? 0) - +(a.lastTimestamp ?? 0))[0]?.message;
-      for (const cause of parseSchedulingMessage(condition || event || '')) {
+      for (const cause of parseSchedulingMessage(condition.trim() || event || '')) {
         const entry = byCause.get(cause.id) ?? { cause, pods: [] };
         entry.pods.push(pod);
         byCause.set(cause.id, entry);

@@ -45,13 +45,10 @@ export interface CoderSnapshot {
   oidc: Fact<Probe<OidcDiscovery>> | undefined;
 }
 
-/** Environment variable naming a PEM file of an extra CA to trust for the access URL and the issuer. */
-export const CODER_CA_ENV = 'CODER_AUDIT_CODER_CA_FILE';
-
 /** Read every Coder fact in parallel: secret → (all endpoints) → template ACLs; healthz and OIDC need no token. */
 export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> {
   const coder = ctx.deployment.coder!;
-  const caFile = process.env[CODER_CA_ENV];
+  const caFile = coder.caFile;
   const client = createCoderClient({
     coder,
     callMs: ctx.deployment.timeouts.callMs,

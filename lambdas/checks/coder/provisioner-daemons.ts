@@ -18,9 +18,7 @@ export default defineCheck<CoderSnapshot>(
     group: 'coder',
     severity: 'high',
     title: 'Provisioner daemons are online and match coderd',
-    description:
-      'Reports an organization without an online provisioner daemon (high) and online daemons whose ' +
-      "major.minor version differs from coderd's (medium).",
+    description: "Reports no online provisioner daemon (high) and daemons off coderd's major.minor (medium).",
     risk: 'Without a daemon no workspace build runs; a skewed daemon may fail builds with protocol errors.',
     guideSection: GuideSection.ProvisioningTimeouts,
   },

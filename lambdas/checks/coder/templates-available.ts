@@ -12,8 +12,7 @@ export default defineCheck<CoderSnapshot>(
     severity: 'medium',
     title: 'Expected templates are available to users',
     description:
-      'For each coder.expectedTemplates: present in the configured organization, not deprecated, and with an ' +
-      'ACL granting at least one user or group (the Everyone group counts).',
+      'Each coder.expectedTemplates is in the organization, not deprecated, and granted to someone.',
     risk: 'A template deployed by Terraform but missing, deprecated or with an empty ACL is invisible in the Coder UI.',
     guideSection: GuideSection.TemplateNotAppearing,
   },

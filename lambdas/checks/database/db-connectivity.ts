@@ -57,7 +57,7 @@ export default defineCheck<DatabaseSnapshot>(
       {
         status: 'pass',
         resource,
-        detail: `Connected over TLS; SELECT 1 took ${c.roundTripMs} ms.`,
+        detail: `Connected to ${snap.endpoint}; SELECT 1 took ${c.roundTripMs} ms.`,
         evidence,
       },
     ];

@@ -83,46 +83,71 @@ export function describeNodegroup(
   );
 }
 
-/** Read every infra fact once, all in parallel; the longest chain of dependent calls is 2. */
+/**
+ * Read every infra fact once, all in parallel. Each independent read runs in its own call branch; a read that
+ * waits for another (DescribeVpcEndpoints for DescribeCluster, DescribeInstanceTypes for DescribeNodegroup) runs in
+ * the branch of the read it waits for, so that the call recorder sees the real chains: the longest is 2 (plus pages).
+ */
 export async function collectInfra(ctx: CollectContext): Promise<InfraSnapshot> {
   const { deployment: d, signal } = ctx;
   const names = unique(d.eks.nodegroups);
-  const cluster = shared(describeCluster(ctx).then((o) => o.cluster, notFound('ResourceNotFoundException')));
-  const nodegroups = names.map((n) =>
-    shared(describeNodegroup(ctx, n).then((o) => o.nodegroup, notFound('ResourceNotFoundException'))),
-  );
-  const aurora = shared(readAuroraCluster(ctx));
   const sgIds = unique([d.network.dbSecurityGroupId, d.network.nodeSecurityGroupId]);
+  const branch =
+    <T>(read: () => Promise<T>) =>
+    () =>
+      ctx.calls.branch(read);
+  const eks = ctx.calls.branch(async () => {
+    const cluster = shared(
+      describeCluster(ctx).then((o) => o.cluster, notFound('ResourceNotFoundException')),
+    );
+    return { cluster, vpcEndpoints: shared(readVpcEndpoints(ctx, cluster)) };
+  });
+  const nodes = ctx.calls.branch(async () => {
+    const nodegroups = names.map((n) =>
+      shared(describeNodegroup(ctx, n).then((o) => o.nodegroup, notFound('ResourceNotFoundException'))),
+    );
+    return { nodegroups, instanceTypes: shared(readInstanceTypes(ctx, nodegroups)) };
+  });
+  const aurora = shared(ctx.calls.branch(() => readAuroraCluster(ctx)));
+  const clusterId = d.aurora.clusterId;
   return awaitAll({
-    cluster: settle(`eks:DescribeCluster ${d.eks.clusterName}`, () => cluster, signal),
+    cluster: settle(`eks:DescribeCluster ${d.eks.clusterName}`, async () => (await eks).cluster, signal),
     nodegroups: settle(
       `eks:DescribeNodegroup ${d.eks.clusterName}/${names.join(',')}`,
-      async () => zip(names, await Promise.all(nodegroups)),
+      async () => zip(names, await Promise.all((await nodes).nodegroups)),
       signal,
     ),
-    instanceTypes: settle('ec2:DescribeInstanceTypes', () => readInstanceTypes(ctx, nodegroups), signal),
+    instanceTypes: settle('ec2:DescribeInstanceTypes', async () => (await nodes).instanceTypes, signal),
     securityGroups: settle(
       `ec2:DescribeSecurityGroups ${sgIds.join(',')}`,
-      () => readSecurityGroups(ctx, sgIds),
+      branch(() => readSecurityGroups(ctx, sgIds)),
       signal,
     ),
-    vpcEndpoints: settle('ec2:DescribeVpcEndpoints', () => readVpcEndpoints(ctx, cluster), signal),
-    auroraCluster: settle(`rds:DescribeDBClusters ${d.aurora.clusterId}`, () => aurora, signal),
+    vpcEndpoints: settle('ec2:DescribeVpcEndpoints', async () => (await eks).vpcEndpoints, signal),
+    auroraCluster: settle(`rds:DescribeDBClusters ${clusterId}`, () => aurora, signal),
     auroraInstances: settle(
-      `rds:DescribeDBInstances ${d.aurora.clusterId}`,
-      () => readAuroraInstances(ctx),
+      `rds:DescribeDBInstances ${clusterId}`,
+      branch(() => readAuroraInstances(ctx)),
       signal,
     ),
     auroraEvents: settle(
-      `rds:DescribeEvents ${d.aurora.clusterId}`,
-      () => readAuroraEvents(ctx, aurora),
+      `rds:DescribeEvents ${clusterId}`,
+      branch(() => readAuroraEvents(ctx, aurora)),
       signal,
     ),
-    targetGroups: settle('elbv2:DescribeTargetGroups', () => readTargetGroups(ctx), signal),
-    targetHealth: settle('elbv2:DescribeTargetHealth', () => readTargetHealth(ctx), signal),
+    targetGroups: settle(
+      'elbv2:DescribeTargetGroups',
+      branch(() => readTargetGroups(ctx)),
+      signal,
+    ),
+    targetHealth: settle(
+      'elbv2:DescribeTargetHealth',
+      branch(() => readTargetHealth(ctx)),
+      signal,
+    ),
     vcpuQuota: settle(
       `servicequotas:GetServiceQuota ${VCPU_QUOTA.QuotaCode}`,
-      () => readVcpuQuota(ctx),
+      branch(() => readVcpuQuota(ctx)),
       signal,
     ),
   });
@@ -150,7 +175,7 @@ function readAuroraInstances(ctx: CollectContext): Promise<DBInstance[]> {
 
 /**
  * Events of the cluster and of its members within the window. Instance events are read for the whole region in
- * parallel with DescribeDBClusters and filtered on its members afterwards, so that the chain stays one call long.
+ * parallel with DescribeDBClusters and filtered on its members afterwards: no call waits for another.
  */
 async function readAuroraEvents(
   ctx: CollectContext,

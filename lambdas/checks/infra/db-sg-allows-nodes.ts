@@ -1,6 +1,5 @@
 import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
-import type { FindingInput } from '../../audit/check.js';
-import { defineCheck } from '../../audit/check.js';
+import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';

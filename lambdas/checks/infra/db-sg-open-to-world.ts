@@ -1,5 +1,4 @@
-import type { FindingInput } from '../../audit/check.js';
-import { defineCheck } from '../../audit/check.js';
+import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';

@@ -1,6 +1,5 @@
 import type { VpcEndpoint } from '@aws-sdk/client-ec2';
-import type { FindingInput } from '../../audit/check.js';
-import { defineCheck } from '../../audit/check.js';
+import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
@@ -10,12 +9,10 @@ const available = (e: VpcEndpoint) => String(e.State ?? '').toLowerCase() === 'a
 const dnsOk = (e: VpcEndpoint) =>
   e.VpcEndpointType?.toLowerCase() !== 'interface' || e.PrivateDnsEnabled === true;
 
+type Problem = { text: string; fix?: string };
+
 /** What is wrong with the best endpoint for a service, and the command that fixes it. */
-function problem(
-  vpcId: string,
-  service: string,
-  e: VpcEndpoint | undefined,
-): { text: string; fix: string } | undefined {
+function problem(vpcId: string, service: string, e?: VpcEndpoint): Problem | undefined {
   if (!e) {
     const type = /\.(s3|dynamodb)$/.test(service)
       ? 'Gateway --route-table-ids <private-route-table-ids>'
@@ -25,7 +22,7 @@ function problem(
   }
   const id = e.VpcEndpointId ?? '?';
   if (!available(e)) {
-    return { text: `Endpoint ${id} for ${service} is ${e.State ?? 'in no state'}, not available`, fix: '' };
+    return { text: `Endpoint ${id} for ${service} is ${e.State ?? 'in no state'}, not available` };
   }
   if (!dnsOk(e)) {
     const fix = `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${shq(id)} --private-dns-enabled`;

@@ -1,5 +1,12 @@
 import type { Nodegroup } from '@aws-sdk/client-eks';
-import type { CoreV1Event, V1ContainerStatus, V1Deployment, V1Pod, V1Toleration } from '@kubernetes/client-node';
+import type {
+  CoreV1Event,
+  V1ContainerStatus,
+  V1Deployment,
+  V1EnvVar,
+  V1Pod,
+  V1Toleration,
+} from '@kubernetes/client-node';
 import type { Check } from '../../../lambdas/audit/check.js';
 import { parseConfig, type DeploymentConfig, type DeploymentInput } from '../../../lambdas/audit/config.js';
 import { known, type Fact } from '../../../lambdas/audit/fact.js';
@@ -17,7 +24,7 @@ export function deploymentConfig(over: Record<string, unknown> = {}): Deployment
   return parseConfig(deepMerge(baseSimDeployment(), over) as DeploymentInput).deployments[0]!;
 }
 
-export function failed<T>(name = 'kubernetes pods'): Fact<T> {
+export function failed<T = never>(name = 'kubernetes pods'): Fact<T> {
   return { ok: false, name, error: 'KubernetesApiError: HTTP 403 Forbidden' };
 }
 
@@ -65,7 +72,9 @@ export function pod(namespace: string, name: string, o: PodOpts = {}): V1Pod {
     status: o.unschedulable
       ? {
           phase: 'Pending',
-          conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: o.unschedulable }],
+          conditions: [
+            { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: o.unschedulable },
+          ],
         }
       : {
           phase: o.phase ?? 'Running',
@@ -88,8 +97,11 @@ export function wsPod(name: string, o: PodOpts = {}): V1Pod {
   return pod('coder-ws', name, { tolerations: [WS_TOLERATION], ...o });
 }
 
-export const FULL_ENV = [
-  { name: 'CODER_PG_CONNECTION_URL', valueFrom: { secretKeyRef: { name: 'coder-db-credentials', key: 'url' } } },
+export const FULL_ENV: V1EnvVar[] = [
+  {
+    name: 'CODER_PG_CONNECTION_URL',
+    valueFrom: { secretKeyRef: { name: 'coder-db-credentials', key: 'url' } },
+  },
   { name: 'CODER_OIDC_ISSUER_URL', value: 'https://login.example.com/realms/coder' },
   { name: 'CODER_OIDC_SCOPES', value: 'openid,profile,email,groups' },
 ];
@@ -107,10 +119,16 @@ export function coderDeployment(
       selector: { matchLabels: CODER_LABELS },
       template: {
         metadata: { labels: CODER_LABELS },
-        spec: { containers: [{ name: 'coder', image: 'ghcr.io/coder/coder:v2.18.5', env: p.env ?? FULL_ENV }] },
+        spec: {
+          containers: [{ name: 'coder', image: 'ghcr.io/coder/coder:v2.18.5', env: p.env ?? FULL_ENV }],
+        },
       },
     },
-    status: { replicas: p.replicas ?? 2, availableReplicas: p.available ?? 2, readyReplicas: p.available ?? 2 },
+    status: {
+      replicas: p.replicas ?? 2,
+      availableReplicas: p.available ?? 2,
+      readyReplicas: p.available ?? 2,
+    },
   };
 }
 

@@ -55,7 +55,10 @@ describe('Group: cluster (Kubernetes twin + mocked EKS)', () => {
     const ctx = h.context();
     const findings = await runGroup(clusterGroup, clusterGroup.checks, {
       ...ctx,
-      deployment: { ...ctx.deployment, namespaces: { ...ctx.deployment.namespaces, workspaces: 'kube-system' } },
+      deployment: {
+        ...ctx.deployment,
+        namespaces: { ...ctx.deployment.namespaces, workspaces: 'kube-system' },
+      },
     });
     const pending = findings.filter((f) => f.checkId === 'pods-pending');
     expect(pending).toHaveLength(1);
@@ -65,7 +68,9 @@ describe('Group: cluster (Kubernetes twin + mocked EKS)', () => {
 
   it('a hanging API server yields error findings within the group deadline', async () => {
     await h.kube.apply(loadScenario('healthy'), new Date());
-    h.env.faults.set([{ service: 'kubernetes', operation: 'listNamespacedPod', kind: 'hang', ms: 0, rate: 1 }]);
+    h.env.faults.set([
+      { service: 'kubernetes', operation: 'listNamespacedPod', kind: 'hang', ms: 0, rate: 1 },
+    ]);
     try {
       const findings = await runGroup(clusterGroup, clusterGroup.checks, h.context());
       const byCheck = new Map(findings.map((f) => [f.checkId, f.status]));

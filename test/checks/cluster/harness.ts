@@ -1,4 +1,9 @@
-import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, type Nodegroup } from '@aws-sdk/client-eks';
+import {
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+  type Nodegroup,
+} from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CallRecorder } from '../../../lambdas/audit/calls.js';
 import { parseConfig, type DeploymentConfig } from '../../../lambdas/audit/config.js';
@@ -18,7 +23,10 @@ export function kubeEnv(): SimEnv {
     secrets: makeSimSecrets(),
     region: SIM_IDS.region,
     accountId: SIM_IDS.accountId,
-    credentials: { accessKeyId: 'AKIASIMULATED0000001', secretAccessKey: 'simulated/secret/access/key/0000000000' },
+    credentials: {
+      accessKeyId: 'AKIASIMULATED0000001',
+      secretAccessKey: 'simulated/secret/access/key/0000000000',
+    },
     dataDir: '/tmp',
   };
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../../lambdas/audit/runner.js';
 import { coderGroup } from '../../../lambdas/checks/coder/index.js';
-import { CODER_CA_ENV } from '../../../lambdas/checks/coder/collector.js';
 import { loadScenario } from '../../../sim/scenario.js';
 import { CANARY, startTwin, type Twin } from '../../sim/coder/twin.js';
 import { coderDeployment } from './fixtures.js';
@@ -19,7 +18,6 @@ async function audit() {
 }
 
 beforeAll(async () => {
-  process.env[CODER_CA_ENV] = 'sim/tls/ca.pem';
   twin = await startTwin();
 });
 afterAll(() => twin.stop());

@@ -1,9 +1,12 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallRecorder } from '../../../lambdas/audit/calls.js';
 import type { DeploymentInput } from '../../../lambdas/audit/config.js';
 import type { Finding } from '../../../lambdas/audit/model.js';
 import { runAudit } from '../../../lambdas/audit/runner.js';
 import { databaseGroup } from '../../../lambdas/checks/database/index.js';
+import type { AwsClients } from '../../../lambdas/clients/aws.js';
 import type { Fault } from '../../../sim/faults.js';
 import { pgScenario, startPgHarness, type PgHarness } from '../../sim/postgres/harness.js';
 import { testDeployment } from '../../fixtures/deployment.js';
@@ -148,6 +151,41 @@ describe('Group: database', () => {
     ]);
     expect(by['db-connectivity']).toMatchObject({ status: 'fail', evidence: { failure: 'timeout' } });
     expect(by['db-connections-usage']!.status).toBe('error');
+  });
+
+  it('fails on a wrong password without ever showing it', async () => {
+    const secrets = new SecretsManagerClient({ region: 'us-east-1', credentials: h.env.credentials });
+    const sm = mockClient(secrets);
+    sm.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ username: 'coder_auditor', password: `${CANARY}-stale` }),
+    });
+    try {
+      const aws = { ...h.aws, secrets } as AwsClients;
+      const report = await runAudit({ deployment: h.deployment(), groups: [databaseGroup as never], aws });
+      expect(JSON.stringify(report)).not.toContain(CANARY);
+      expect(report.findings.find((f) => f.checkId === 'db-connectivity')).toMatchObject({
+        status: 'fail',
+        evidence: { failure: 'auth' },
+      });
+    } finally {
+      sm.restore();
+    }
+  });
+
+  it('yields errors, not failures, when the secret cannot be read', async () => {
+    const secrets = new SecretsManagerClient({ region: 'us-east-1', credentials: h.env.credentials });
+    const sm = mockClient(secrets);
+    sm.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }),
+    );
+    try {
+      const aws = { ...h.aws, secrets } as AwsClients;
+      const report = await runAudit({ deployment: h.deployment(), groups: [databaseGroup as never], aws });
+      expect(report.findings.map((f) => f.status)).toEqual(['error', 'error', 'error', 'error', 'error']);
+      expect(report.findings[0]!.detail).toContain('AccessDeniedException');
+    } finally {
+      sm.restore();
+    }
   });
 
   it('reports every check as error when the group deadline cuts a hung connection', async () => {

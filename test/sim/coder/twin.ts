@@ -53,13 +53,11 @@ export async function startTwin(over: Partial<DeploymentInput> = {}): Promise<Tw
   });
   const secrets = new SecretsManagerClient({ region: 'us-east-1' });
   const mock = mockClient(secrets);
-  mock
-    .on(GetSecretValueCommand)
-    .rejects(
-      Object.assign(new Error('Secrets Manager cannot find the specified secret.'), {
-        name: 'ResourceNotFoundException',
-      }),
-    );
+  mock.on(GetSecretValueCommand).rejects(
+    Object.assign(new Error('Secrets Manager cannot find the specified secret.'), {
+      name: 'ResourceNotFoundException',
+    }),
+  );
   mock
     .on(GetSecretValueCommand, { SecretId: env.secrets.coderTokenSecretId })
     .resolves({ SecretString: env.secrets.coderToken });

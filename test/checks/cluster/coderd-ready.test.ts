@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { known } from '../../../lambdas/audit/fact.js';
+import check from '../../../lambdas/checks/cluster/coderd-ready.js';
+import {
+  ago,
+  coderDeployment,
+  coderPod,
+  failed,
+  failing,
+  run,
+  running,
+  snapshot,
+  withPods,
+} from './fixtures.js';
+
+describe('Check: coderd-ready', () => {
+  it('Compliance', () => {
+    const findings = run(check, snapshot());
+    expect(findings.map((f) => f.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(findings[0]).toMatchObject({
+      resource: 'k8s:coder/deployment/coder',
+      detail: 'Deployment coder: 2/2 replicas available.',
+    });
+  });
+
+  it('Noncompliance 1: CrashLoopBackOff with recent restarts', () => {
+    const crashing = running('coder', {
+      ready: false,
+      restartCount: 7,
+      state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s' } },
+      lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: ago(3) } },
+    });
+    const snap = {
+      ...withPods('coder', [coderPod('coder-a', { containers: [crashing] }), coderPod('coder-b')]),
+      deployments: known([coderDeployment({ available: 1 })]),
+    };
+    const fails = failing(run(check, snap));
+    expect(fails.map((f) => f.resource)).toEqual(['k8s:coder/deployment/coder', 'k8s:coder/pod/coder-a']);
+    expect(fails[0]!.severity).toBe('critical');
+    expect(fails[1]!.detail).toContain('CrashLoopBackOff (7 restarts)');
+    expect(fails[1]!.detail).toContain('restarted within 60 min (last exit: Error, code 1)');
+    expect(fails[1]!.remediation?.commands).toEqual([
+      'kubectl get pods -n coder -l app.kubernetes.io/name=coder',
+      'kubectl describe pod coder-a -n coder | grep -A 10 "Readiness:"',
+      'kubectl logs -n coder coder-a --previous',
+    ]);
+  });
+
+  it('Noncompliance 2: OOMKilled suggests raising the memory limit; old restarts do not count', () => {
+    const oom = running('coder', {
+      restartCount: 1,
+      lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: ago(10) } },
+    });
+    const old = running('coder', {
+      restartCount: 3,
+      lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: ago(600) } },
+    });
+    const findings = run(
+      check,
+      withPods('coder', [
+        coderPod('coder-a', { containers: [oom] }),
+        coderPod('coder-b', { containers: [old] }),
+      ]),
+    );
+    const [f] = failing(findings);
+    expect(failing(findings)).toHaveLength(1);
+    expect(f!.evidence).toMatchObject({ oomKilled: true });
+    expect(f!.remediation?.text).toContain('raise its memory limit');
+  });
+
+  it('Noncompliance 3: deployment missing; pods of other apps are ignored', () => {
+    const other = { ...coderPod('postgres-0', { labels: { app: 'postgres' }, ready: false }) };
+    expect(run(check, withPods('coder', [other])).map((f) => f.status)).toEqual(['pass']);
+    const f = run(check, { ...snapshot(), deployments: known([]) });
+    expect(f).toMatchObject([{ status: 'fail', detail: 'Deployment coder not found in coder.' }]);
+  });
+
+  it('Error when deployments or pods could not be read', () => {
+    expect(run(check, { ...snapshot(), deployments: failed() })[0]!.status).toBe('error');
+    const base = snapshot();
+    expect(run(check, { ...base, pods: { ...base.pods, coder: failed() } })[0]!.status).toBe('error');
+  });
+});
