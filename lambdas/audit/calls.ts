@@ -28,6 +28,11 @@ interface Chain {
   depth: number;
 }
 
+interface SharedRead<T> {
+  promise: Promise<T>;
+  chain: Chain;
+}
+
 /**
  * Counts external calls per service/operation and tracks how deep the chains of dependent calls are
  * (a call started after another call completed in the same async flow is one level deeper).
@@ -36,6 +41,7 @@ export class CallRecorder {
   private readonly records: CallRecord[] = [];
   private readonly als = new AsyncLocalStorage<Chain>();
   private readonly root: Chain = { depth: 0 };
+  private readonly memo = new Map<string, SharedRead<unknown>>();
 
   /** Run `fn` as one recorded call. */
   public async track<T>(
@@ -56,6 +62,25 @@ export class CallRecorder {
       this.records.push({ service, operation, resource, ms: performance.now() - started, ok, depth });
       if (parent.depth < depth) parent.depth = depth;
     }
+  }
+
+  /**
+   * Memoize `read` under `key` for the recorder's lifetime (one audit). Every caller, the first or a later one
+   * in any group, continues one level deeper than the shared read, exactly as if it had made the call.
+   */
+  public shared<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let entry = this.memo.get(key) as SharedRead<T> | undefined;
+    if (!entry) {
+      const chain: Chain = { depth: (this.als.getStore() ?? this.root).depth };
+      const created: SharedRead<T> = { promise: this.als.run(chain, read), chain };
+      this.memo.set(key, created);
+      entry = created;
+    }
+    const { promise, chain } = entry;
+    return promise.finally(() => {
+      const store = this.als.getStore() ?? this.root;
+      if (store.depth < chain.depth) store.depth = chain.depth;
+    });
   }
 
   /** Run `fn` in a fresh branch: calls inside it do not depend on calls that finished elsewhere. */

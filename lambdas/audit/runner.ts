@@ -144,15 +144,7 @@ export async function runAudit(opts: RunOptions): Promise<AuditReport> {
   const t0 = performance.now();
   const groupsSummary: AuditSummary['groups'] = {};
   const only = opts.only ? new Set(opts.only) : undefined;
-  const memo = new Map<string, Promise<unknown>>();
-  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
-    let p = memo.get(key) as Promise<T> | undefined;
-    if (!p) {
-      p = read();
-      memo.set(key, p);
-    }
-    return p;
-  };
+  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => calls.shared(key, read);
   const results = await Promise.all(
     opts.groups.map(async (group) => {
       const checks = group.checks.filter((c) => !only || only.has(c.meta.id));

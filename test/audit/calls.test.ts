@@ -35,3 +35,32 @@ describe('Class: CallRecorder', () => {
     expect(r.list()[0]).toMatchObject({ ok: false, depth: 1 });
   });
 });
+
+describe('Method: shared', () => {
+  it('reads once and puts every caller one level after the shared read', async () => {
+    const r = new CallRecorder();
+    let reads = 0;
+    const describe = () =>
+      r.shared('eks:DescribeCluster:c', () =>
+        r.track('eks', 'DescribeCluster', 'c', async () => {
+          reads += 1;
+          await sleep(5);
+          return 'cluster';
+        }),
+      );
+    await Promise.all([
+      r.branch(async () => {
+        await describe();
+        await r.track('ec2', 'DescribeVpcEndpoints', 'vpc', () => sleep(1));
+      }),
+      r.branch(async () => {
+        await describe();
+        await r.track('kubernetes', 'listNamespacedPod', 'ns', () => sleep(1));
+        await r.track('kubernetes', 'readNamespacedPodLog', 'p', () => sleep(1));
+      }),
+    ]);
+    expect(reads).toBe(1);
+    const depth = Object.fromEntries(r.list().map((c) => [c.operation, c.depth]));
+    expect(depth).toEqual({ DescribeCluster: 1, DescribeVpcEndpoints: 2, listNamespacedPod: 2, readNamespacedPodLog: 3 });
+  });
+});

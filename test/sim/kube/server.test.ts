@@ -1,0 +1,224 @@
+import { request } from 'node:https';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEksToken } from '../../../lambdas/clients/eks-token.js';
+import { loadScenario } from '../../../sim/scenario.js';
+import { startKubeSim, type KubeSimPart } from '../../../sim/kube/server.js';
+import { kubeEnv } from '../../checks/cluster/harness.js';
+
+const env = kubeEnv();
+let kube: KubeSimPart;
+let token: string;
+
+interface Res {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: () => Record<string, unknown>;
+}
+
+function get(path: string, auth: string | undefined = `Bearer ${token}`, method = 'GET'): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${kube.url}${path}`,
+      { method, ca: kube.caPem, headers: auth ? { authorization: auth } : {} },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const names = (r: Res) => (r.json().items as { metadata: { name: string } }[]).map((i) => i.metadata.name);
+
+describe('Kubernetes twin', () => {
+  beforeAll(async () => {
+    kube = await startKubeSim(env, loadScenario('healthy'), new Date());
+    ({ token } = await createEksToken({
+      clusterName: 'coder-prod',
+      region: 'us-east-1',
+      credentials: env.credentials,
+    }));
+  });
+  afterAll(async () => kube.stop());
+
+  describe('authentication', () => {
+    it('answers 401 with a Status object without a valid EKS token', async () => {
+      for (const auth of [
+        undefined,
+        'Bearer abc',
+        `Bearer ${token}x`,
+        `Bearer ${token.replace(/.$/, 'A')}`,
+      ]) {
+        const r = await get('/api/v1/namespaces/coder/pods', auth);
+        expect(r.status).toBe(401);
+        expect(r.json()).toMatchObject({
+          kind: 'Status',
+          status: 'Failure',
+          reason: 'Unauthorized',
+          code: 401,
+        });
+      }
+    });
+  });
+
+  describe('RBAC of AmazonEKSViewPolicy scoped to the Coder namespaces', () => {
+    it.each([
+      ['/api/v1/nodes', 'cannot list resource "nodes" in API group "" at the cluster scope'],
+      ['/api/v1/pods', 'cannot list resource "pods" in API group "" at the cluster scope'],
+      [
+        '/api/v1/namespaces/coder/secrets',
+        'cannot list resource "secrets" in API group "" in the namespace "coder"',
+      ],
+      ['/api/v1/namespaces/coder/secrets/coder-db-credentials', 'cannot get resource "secrets"'],
+      ['/api/v1/namespaces/kube-system/pods', 'in the namespace "kube-system"'],
+      [
+        '/apis/apps/v1/deployments',
+        'cannot list resource "deployments" in API group "apps" at the cluster scope',
+      ],
+    ])('%s is 403 Forbidden', async (path, message) => {
+      const r = await get(path);
+      expect(r.status).toBe(403);
+      expect(r.json()).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
+      expect(r.json().message).toContain(message);
+    });
+
+    it('writes are forbidden', async () => {
+      expect((await get('/api/v1/namespaces/coder/pods', `Bearer ${token}`, 'POST')).status).toBe(403);
+    });
+
+    it('pods/log is allowed (the view role grants it)', async () => {
+      expect(
+        (await get('/api/v1/namespaces/coder/pods/coder-6f7d9c8b5-k2x8m/log?container=coder')).status,
+      ).toBe(200);
+    });
+  });
+
+  describe('objects', () => {
+    it('lists pods with label selectors', async () => {
+      expect(names(await get('/api/v1/namespaces/coder-ws/pods')).length).toBe(3);
+      const sel = encodeURIComponent(
+        'com.coder.user.username in (alice,bob),app.kubernetes.io/name=coder-workspace',
+      );
+      expect(names(await get(`/api/v1/namespaces/coder-ws/pods?labelSelector=${sel}`)).sort()).toEqual([
+        'coder-alice-dev',
+        'coder-bob-api',
+      ]);
+    });
+
+    it('serves realistic pods: owner, template env, default tolerations, statuses', async () => {
+      const pod = (await get('/api/v1/namespaces/coder/pods/coder-6f7d9c8b5-k2x8m')).json() as {
+        metadata: { ownerReferences: { kind: string }[] };
+        spec: { containers: { env: { name: string }[] }[]; tolerations: { key: string }[] };
+        status: { phase: string; containerStatuses: { ready: boolean; state: { running?: unknown } }[] };
+      };
+      expect(pod.metadata.ownerReferences[0]!.kind).toBe('ReplicaSet');
+      expect(pod.spec.containers[0]!.env.map((e) => e.name)).toContain('CODER_OIDC_SCOPES');
+      expect(pod.spec.tolerations.map((t) => t.key)).toContain('node.kubernetes.io/not-ready');
+      expect(pod.status.containerStatuses[0]).toMatchObject({ ready: true, state: { running: {} } });
+    });
+
+    it('serves events with field selectors, deployments by name, 404 for unknown', async () => {
+      const ev = await get(
+        '/api/v1/namespaces/coder-ws/events?fieldSelector=involvedObject.name%3Dcoder-carol-ml',
+      );
+      expect((ev.json().items as unknown[]).length).toBe(1);
+      const dep = (await get('/apis/apps/v1/namespaces/coder/deployments/coder')).json();
+      expect(dep).toMatchObject({ kind: 'Deployment', status: { availableReplicas: 2 } });
+      const missing = await get('/apis/apps/v1/namespaces/coder/deployments/nope');
+      expect(missing.status).toBe(404);
+      expect(missing.json()).toMatchObject({
+        reason: 'NotFound',
+        message: 'deployments.apps "nope" not found',
+      });
+    });
+
+    it('serves logs with sinceSeconds, timestamps and limitBytes', async () => {
+      const base = '/api/v1/namespaces/coder/pods/coder-6f7d9c8b5-k2x8m/log?container=coder';
+      const all = await get(base);
+      expect(all.headers['content-type']).toBe('text/plain');
+      expect(all.text.split('\n').filter(Boolean)).toHaveLength(4);
+      expect((await get(`${base}&sinceSeconds=1200`)).text.split('\n').filter(Boolean)).toHaveLength(1);
+      expect((await get(`${base}&timestamps=true&sinceSeconds=1200`)).text).toMatch(
+        /^\d{4}-\d\d-\d\dT[\d:.]+Z \{/,
+      );
+      expect((await get(`${base}&limitBytes=10`)).text).toHaveLength(10);
+      expect((await get(base.replace('container=coder', 'container=nope'))).status).toBe(400);
+    });
+
+    it('a container that never started has no log (400, as the kubelet answers)', async () => {
+      await kube.apply(loadScenario('missing-db-secret'), new Date());
+      try {
+        const r = await get('/api/v1/namespaces/coder/pods/coder-6f7d9c8b5-k2x8m/log?container=coder');
+        expect(r.status).toBe(400);
+        expect(r.json().message).toContain('is waiting to start: CreateContainerConfigError');
+      } finally {
+        await kube.apply(loadScenario('healthy'), new Date());
+      }
+    });
+  });
+
+  describe('faults', () => {
+    const op = (kind: 'throttle' | 'error5xx' | 'accessDenied' | 'malformed') => [
+      { service: 'kubernetes' as const, operation: 'listNamespacedPod', kind, ms: 0, rate: 1 },
+    ];
+    it.each([
+      ['throttle', 429, 'TooManyRequests'],
+      ['error5xx', 503, 'ServiceUnavailable'],
+      ['accessDenied', 403, 'Forbidden'],
+    ] as const)('%s answers %i %s', async (kind, code, reason) => {
+      env.faults.set(op(kind));
+      try {
+        const r = await get('/api/v1/namespaces/coder/pods');
+        expect(r.status).toBe(code);
+        expect(r.json()).toMatchObject({ kind: 'Status', reason, code });
+        if (kind === 'throttle') expect(r.headers['retry-after']).toBe('1');
+        expect((await get('/apis/apps/v1/namespaces/coder/deployments')).status).toBe(200); // other operations
+      } finally {
+        env.faults.set([]);
+      }
+    });
+
+    it('malformed answers invalid JSON', async () => {
+      env.faults.set(op('malformed'));
+      try {
+        const r = await get('/api/v1/namespaces/coder/pods');
+        expect(r.status).toBe(200);
+        expect(() => r.json()).toThrow();
+      } finally {
+        env.faults.set([]);
+      }
+    });
+
+    it('stop() closes hung connections', async () => {
+      const part = await startKubeSim(env, loadScenario('healthy'), new Date());
+      env.faults.set([{ service: 'kubernetes', kind: 'hang', ms: 0, rate: 1 }]);
+      try {
+        const hung = new Promise<string>((resolve) => {
+          const req = request(`${part.url}/api/v1/namespaces/coder/pods`, {
+            ca: part.caPem,
+            headers: { authorization: `Bearer ${token}` },
+          });
+          req.on('error', (e) => resolve(e.message));
+          req.on('response', () => resolve('answered'));
+          req.end();
+        });
+        await new Promise((r) => setTimeout(r, 100));
+        await part.stop();
+        expect(await hung).toMatch(/socket hang up|ECONNRESET/);
+      } finally {
+        env.faults.set([]);
+      }
+    });
+  });
+
+  it('rejects an invalid kubernetes section with the field path', async () => {
+    const bad = { ...loadScenario('healthy'), kubernetes: { pods: { 'coder/x': { ageMinutes: -1 } } } };
+    await expect(kube.apply(bad, new Date())).rejects.toThrow(/pods\.coder\/x\.ageMinutes/);
+  });
+});
