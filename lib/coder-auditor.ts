@@ -176,7 +176,11 @@ export class CoderAuditor extends Construct {
       enableKeyRotation: true,
       removalPolicy: r.removalPolicy,
     });
-    this.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.key.grant(
+      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
 
     this.topic = new sns.Topic(this, 'Alerts', {
       displayName: 'coder-auditor alerts',
@@ -206,12 +210,23 @@ export class CoderAuditor extends Construct {
     this.securityGroups = {};
     const groupMs = Math.max(...config.deployments.map((d) => d.timeouts.groupMs));
     const groupTimeout = Duration.seconds(Math.min(900, Math.ceil(groupMs / 1000) + 30));
-    const make = (role: FunctionRole, opts: { vpc?: boolean; memory?: number; timeout?: Duration; env?: Record<string, string> }) =>
-      this.makeFunction(role, r, opts);
+    const make = (
+      role: FunctionRole,
+      opts: { vpc?: boolean; memory?: number; timeout?: Duration; env?: Record<string, string> },
+    ) => this.makeFunction(role, r, opts);
     this.functions = {
       infra: make('infra', { timeout: groupTimeout, env: { AUDIT_CONFIG: r.functionConfig } }),
-      cluster: make('cluster', { vpc: true, memory: 512, timeout: groupTimeout, env: { AUDIT_CONFIG: r.functionConfig } }),
-      database: make('database', { vpc: true, timeout: groupTimeout, env: { AUDIT_CONFIG: r.functionConfig } }),
+      cluster: make('cluster', {
+        vpc: true,
+        memory: 512,
+        timeout: groupTimeout,
+        env: { AUDIT_CONFIG: r.functionConfig },
+      }),
+      database: make('database', {
+        vpc: true,
+        timeout: groupTimeout,
+        env: { AUDIT_CONFIG: r.functionConfig },
+      }),
       coder: make('coder', { vpc: true, timeout: groupTimeout, env: { AUDIT_CONFIG: r.functionConfig } }),
       aggregate: make('aggregate', {
         timeout: Duration.seconds(60),
@@ -300,7 +315,10 @@ export class CoderAuditor extends Construct {
     opts: { vpc?: boolean; memory?: number; timeout?: Duration; env?: Record<string, string> },
   ): NodejsFunction {
     const name = role[0]!.toUpperCase() + role.slice(1);
-    const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: r.logRetention, removalPolicy: r.removalPolicy });
+    const logGroup = new logs.LogGroup(this, `${name}Logs`, {
+      retention: r.logRetention,
+      removalPolicy: r.removalPolicy,
+    });
     const execRole = new iam.Role(this, `${name}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `coder-auditor ${role} function`,
@@ -342,7 +360,11 @@ export class CoderAuditor extends Construct {
       role: execRole,
       logGroup,
       tracing: Tracing.ACTIVE,
-      bundling: { ...BUNDLING, mainFields: [...BUNDLING.mainFields], externalModules: [...BUNDLING.externalModules] },
+      bundling: {
+        ...BUNDLING,
+        mainFields: [...BUNDLING.mainFields],
+        externalModules: [...BUNDLING.externalModules],
+      },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'coder-auditor',
@@ -362,7 +384,8 @@ export class CoderAuditor extends Construct {
     const local = config.deployments.filter((d) => !d.aws.roleArn);
     const roleArns = [...new Set(config.deployments.flatMap((d) => (d.aws.roleArn ? [d.aws.roleArn] : [])))];
     if (roleArns.length > 0) {
-      for (const g of ['infra', 'cluster', 'database', 'coder'] as const) add(f[g], 'AssumeAuditRoles', ['sts:AssumeRole'], roleArns);
+      for (const g of ['infra', 'cluster', 'database', 'coder'] as const)
+        add(f[g], 'AssumeAuditRoles', ['sts:AssumeRole'], roleArns);
     }
     const eksCluster = (d: DeploymentConfig) => arn(d, 'eks', `cluster/${d.eks.clusterName}`);
     const eksNodegroups = (d: DeploymentConfig) =>
@@ -370,15 +393,30 @@ export class CoderAuditor extends Construct {
 
     if (local.length > 0) {
       // infra: EC2 / RDS / ELBv2 / EKS / Service Quotas describe calls
-      add(f.infra, 'EksDescribe', ['eks:DescribeCluster', 'eks:DescribeNodegroup'], local.flatMap((d) => [eksCluster(d), ...eksNodegroups(d)]));
+      add(
+        f.infra,
+        'EksDescribe',
+        ['eks:DescribeCluster', 'eks:DescribeNodegroup'],
+        local.flatMap((d) => [eksCluster(d), ...eksNodegroups(d)]),
+      );
       add(
         f.infra,
         'Ec2Describe',
         ['ec2:DescribeSecurityGroups', 'ec2:DescribeVpcEndpoints', 'ec2:DescribeInstanceTypes'],
         ['*'],
       );
-      add(f.infra, 'AuroraClusterDescribe', ['rds:DescribeDBClusters'], local.map((d) => arn(d, 'rds', `cluster:${d.aurora.clusterId}`)));
-      add(f.infra, 'AuroraInstancesDescribe', ['rds:DescribeDBInstances'], local.map((d) => arn(d, 'rds', 'db:*')));
+      add(
+        f.infra,
+        'AuroraClusterDescribe',
+        ['rds:DescribeDBClusters'],
+        local.map((d) => arn(d, 'rds', `cluster:${d.aurora.clusterId}`)),
+      );
+      add(
+        f.infra,
+        'AuroraInstancesDescribe',
+        ['rds:DescribeDBInstances'],
+        local.map((d) => arn(d, 'rds', 'db:*')),
+      );
       add(f.infra, 'AuroraEvents', ['rds:DescribeEvents'], ['*']);
       add(
         f.infra,
@@ -386,9 +424,19 @@ export class CoderAuditor extends Construct {
         ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth'],
         ['*'],
       );
-      add(f.infra, 'Ec2Quotas', ['servicequotas:GetServiceQuota'], local.map((d) => arn(d, 'servicequotas', 'ec2/*')));
+      add(
+        f.infra,
+        'Ec2Quotas',
+        ['servicequotas:GetServiceQuota'],
+        local.map((d) => arn(d, 'servicequotas', 'ec2/*')),
+      );
       // cluster: endpoint and CA of the cluster, node groups; Kubernetes reads go through the access entry
-      add(f.cluster, 'EksDescribe', ['eks:DescribeCluster', 'eks:DescribeNodegroup'], local.flatMap((d) => [eksCluster(d), ...eksNodegroups(d)]));
+      add(
+        f.cluster,
+        'EksDescribe',
+        ['eks:DescribeCluster', 'eks:DescribeNodegroup'],
+        local.flatMap((d) => [eksCluster(d), ...eksNodegroups(d)]),
+      );
       // database: the named secret, or rds-db:connect as the named user
       const secretDbs = local.filter((d) => d.database?.auth.type === 'secret');
       if (secretDbs.length > 0) {
@@ -412,7 +460,12 @@ export class CoderAuditor extends Construct {
       // coder: the auditor's session token
       const coders = local.filter((d) => d.coder);
       if (coders.length > 0) {
-        add(f.coder, 'CoderToken', ['secretsmanager:GetSecretValue'], coders.map((d) => secretArn(d, d.coder!.tokenSecretId)));
+        add(
+          f.coder,
+          'CoderToken',
+          ['secretsmanager:GetSecretValue'],
+          coders.map((d) => secretArn(d, d.coder!.tokenSecretId)),
+        );
       }
     }
 
@@ -430,7 +483,12 @@ export class CoderAuditor extends Construct {
       for (const d of config.deployments) {
         for (const u of [d.coder?.url, d.coder?.oidc?.issuerUrl]) if (u) ports.add(urlPort(u));
       }
-      for (const port of ports) sg.coder.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `HTTPS ${port}: coderd, OIDC issuer, Secrets Manager`);
+      for (const port of ports)
+        sg.coder.addEgressRule(
+          ec2.Peer.anyIpv4(),
+          ec2.Port.tcp(port),
+          `HTTPS ${port}: coderd, OIDC issuer, Secrets Manager`,
+        );
     }
   }
 
@@ -452,7 +510,10 @@ export class CoderAuditor extends Construct {
         accessPolicies: [
           {
             policyArn: EKS_VIEW_POLICY,
-            accessScope: { type: 'namespace', namespaces: [...new Set([ns.coderd, ns.provisioner, ns.workspaces])] },
+            accessScope: {
+              type: 'namespace',
+              namespaces: [...new Set([ns.coderd, ns.provisioner, ns.workspaces])],
+            },
           },
         ],
       });
@@ -466,7 +527,11 @@ export class CoderAuditor extends Construct {
       new SfnStateMachine(this.stateMachine, { input, retryAttempts: 2, maxEventAge: Duration.hours(1) });
     for (const d of config.deployments) {
       if (d.aws.roleArn || (!Token.isUnresolved(stack.region) && stack.region !== d.aws.region)) continue;
-      const input = events.RuleTargetInput.fromObject({ deployments: [d.id], debounce: true, trigger: 'cloudtrail' });
+      const input = events.RuleTargetInput.fromObject({
+        deployments: [d.id],
+        debounce: true,
+        trigger: 'cloudtrail',
+      });
       const net = d.network;
       const patterns: Array<[string, keyof typeof DEPLOY_EVENTS, Record<string, unknown>]> = [
         ['Eks', 'aws.eks', { name: [d.eks.clusterName] }],
@@ -500,7 +565,10 @@ export class CoderAuditor extends Construct {
     this.rules.push(
       new events.Rule(this, 'CoderDeploy', {
         description: 'coder-auditor: audit a deployment after a Coder deploy (CI pipelines, Helm hooks)',
-        eventPattern: { source: [CODER_DEPLOY_SOURCE], detail: { deployment: config.deployments.map((d) => d.id) } },
+        eventPattern: {
+          source: [CODER_DEPLOY_SOURCE],
+          detail: { deployment: config.deployments.map((d) => d.id) },
+        },
         targets: [
           target(
             events.RuleTargetInput.fromObject({
@@ -562,7 +630,11 @@ export class CoderAuditor extends Construct {
       'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.';
     for (const [role, fn] of Object.entries(this.functions)) {
       const policy = fn.role!.node.tryFindChild('DefaultPolicy')!;
-      ack(policy, 'AwsSolutions-IAM5[Resource::*]', `${xray} ${RESOURCE_STAR_REASON[role as FunctionRole] ?? ''}`.trim());
+      ack(
+        policy,
+        'AwsSolutions-IAM5[Resource::*]',
+        `${xray} ${RESOURCE_STAR_REASON[role as FunctionRole] ?? ''}`.trim(),
+      );
     }
     const infraPolicy = this.functions.infra.role!.node.tryFindChild('DefaultPolicy')!;
     const config = this.config;
@@ -614,7 +686,11 @@ export class CoderAuditor extends Construct {
     // The workflow may invoke any version of its own functions, and Step Functions logging needs log delivery on *.
     const smPolicy = this.stateMachine.role.node.tryFindChild('DefaultPolicy')!;
     for (const fn of Object.values(this.functions)) {
-      ack(smPolicy, `AwsSolutions-IAM5[Resource::<${ref(fn)}.Arn>:*]`, 'Invoking the qualified ARN (versions/aliases) of the auditor\'s own function.');
+      ack(
+        smPolicy,
+        `AwsSolutions-IAM5[Resource::<${ref(fn)}.Arn>:*]`,
+        "Invoking the qualified ARN (versions/aliases) of the auditor's own function.",
+      );
     }
     ack(
       smPolicy,
@@ -628,9 +704,12 @@ export class CoderAuditor extends Construct {
 const RESOURCE_STAR_REASON: Partial<Record<FunctionRole, string>> = {
   infra:
     'EC2 Describe*, elasticloadbalancing:Describe* and rds:DescribeEvents support no resource-level permissions (read-only).',
-  cluster: 'Lambda in a VPC manages its ENIs (ec2:*NetworkInterface*, DescribeSubnets): no resource-level scoping.',
-  database: 'Lambda in a VPC manages its ENIs (ec2:*NetworkInterface*, DescribeSubnets): no resource-level scoping.',
-  coder: 'Lambda in a VPC manages its ENIs (ec2:*NetworkInterface*, DescribeSubnets): no resource-level scoping.',
+  cluster:
+    'Lambda in a VPC manages its ENIs (ec2:*NetworkInterface*, DescribeSubnets): no resource-level scoping.',
+  database:
+    'Lambda in a VPC manages its ENIs (ec2:*NetworkInterface*, DescribeSubnets): no resource-level scoping.',
+  coder:
+    'Lambda in a VPC manages its ENIs (ec2:*NetworkInterface*, DescribeSubnets): no resource-level scoping.',
 };
 
 /** `arn:<partition>:<service>:<deployment region>:<stack account>:<resource>`. */
@@ -666,25 +745,38 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
   const problems: string[] = [];
   config.deployments.forEach((d, i) => {
     const at = `deployments[${i}]`;
-    if (d.aws.credentials) problems.push(`${at}.aws.credentials: static credentials are for the simulated deployment only; the functions use their execution role (or aws.roleArn)`);
-    if (d.aws.endpoint) problems.push(`${at}.aws.endpoint: endpoint overrides are for the simulated deployment only`);
-    if (d.coder?.insecureTls) problems.push(`${at}.coder.insecureTls: never skip TLS verification in a deployed auditor`);
-    if (d.database?.tls.disable) problems.push(`${at}.database.tls.disable: never disable TLS to the database in a deployed auditor`);
+    if (d.aws.credentials)
+      problems.push(
+        `${at}.aws.credentials: static credentials are for the simulated deployment only; the functions use their execution role (or aws.roleArn)`,
+      );
+    if (d.aws.endpoint)
+      problems.push(`${at}.aws.endpoint: endpoint overrides are for the simulated deployment only`);
+    if (d.coder?.insecureTls)
+      problems.push(`${at}.coder.insecureTls: never skip TLS verification in a deployed auditor`);
+    if (d.database?.tls.disable)
+      problems.push(`${at}.database.tls.disable: never disable TLS to the database in a deployed auditor`);
   });
   for (const id of Object.keys(sl?.dbResourceIds ?? {})) {
-    if (!config.deployments.some((d) => d.id === id)) problems.push(`serverless.dbResourceIds.${id}: no deployment has this id`);
+    if (!config.deployments.some((d) => d.id === id))
+      problems.push(`serverless.dbResourceIds.${id}: no deployment has this id`);
   }
   const subnetIds = sl?.subnetIds ?? [];
   if (!props.vpc && sl?.vpcId && subnetIds.length === 0 && !props.vpcSubnets) {
-    problems.push('serverless.subnetIds: list the private subnets the VPC functions run in (serverless.vpcId is set)');
+    problems.push(
+      'serverless.subnetIds: list the private subnets the VPC functions run in (serverless.vpcId is set)',
+    );
   }
-  if (!props.vpc && !sl?.vpcId && subnetIds.length > 0) problems.push('serverless.vpcId: required with serverless.subnetIds');
+  if (!props.vpc && !sl?.vpcId && subnetIds.length > 0)
+    problems.push('serverless.vpcId: required with serverless.subnetIds');
   if (props.vpcSubnets && !props.vpc && !sl?.vpcId) problems.push('vpcSubnets: given without a VPC');
   if (sl?.availabilityZones && sl.availabilityZones.length !== subnetIds.length) {
-    problems.push('serverless.availabilityZones: give one zone per entry of serverless.subnetIds, in the same order');
+    problems.push(
+      'serverless.availabilityZones: give one zone per entry of serverless.subnetIds, in the same order',
+    );
   }
   const type =
-    props.stateMachineType ?? (sl?.expressWorkflow ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD);
+    props.stateMachineType ??
+    (sl?.expressWorkflow ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD);
   const deployTriggers = props.deployTriggers ?? true;
   if (type === sfn.StateMachineType.EXPRESS && deployTriggers) {
     problems.push(
@@ -692,15 +784,20 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
     );
   }
   const maxConcurrency = props.maxConcurrency ?? sl?.maxConcurrency ?? 4;
-  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40) problems.push('maxConcurrency: must be an integer from 1 to 40');
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40)
+    problems.push('maxConcurrency: must be an integer from 1 to 40');
   const schedule = props.schedule ?? config.schedule;
   if (!/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$/.test(schedule.trim())) {
-    problems.push(`schedule: "${schedule}" is not an EventBridge Scheduler expression (rate(...), cron(...) or at(...))`);
+    problems.push(
+      `schedule: "${schedule}" is not an EventBridge Scheduler expression (rate(...), cron(...) or at(...))`,
+    );
   }
   const days = sl?.logRetentionDays ?? 90;
   const logRetention = props.logRetention ?? (days as logs.RetentionDays);
   if (!props.logRetention && !Object.values(logs.RetentionDays).includes(days)) {
-    problems.push(`serverless.logRetentionDays: ${days} is not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, ...)`);
+    problems.push(
+      `serverless.logRetentionDays: ${days} is not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, ...)`,
+    );
   }
   // What the group functions need: the deployments, without the serverless-only settings.
   const { serverless: _s, ...forFunctions } = config;
@@ -713,7 +810,8 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
       `deployments: the configuration embedded in the functions is ${Buffer.byteLength(functionConfig)} bytes, above the ${MAX_CONFIG_BYTES} bytes Lambda environment variables allow; deploy one stack per group of deployments`,
     );
   }
-  if (problems.length > 0) throw new Error(`invalid CoderAuditor configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new Error(`invalid CoderAuditor configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 
   let vpc = props.vpc;
   let vpcSubnets = props.vpcSubnets;
@@ -727,7 +825,10 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
     vpcSubnets = {
       subnets: subnetIds.map((id, i) => {
         const subnet = sl?.availabilityZones
-          ? ec2.Subnet.fromSubnetAttributes(scope, `Subnet${i}`, { subnetId: id, availabilityZone: sl.availabilityZones[i]! })
+          ? ec2.Subnet.fromSubnetAttributes(scope, `Subnet${i}`, {
+              subnetId: id,
+              availabilityZone: sl.availabilityZones[i]!,
+            })
           : ec2.Subnet.fromSubnetId(scope, `Subnet${i}`, id);
         Validations.of(subnet).acknowledge({
           id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
@@ -737,7 +838,7 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
       }),
     };
   }
-  if (!vpc && (config.deployments.some((d) => d.database || d.coder))) {
+  if (!vpc && config.deployments.some((d) => d.database || d.coder)) {
     Annotations.of(scope).addWarningV2(
       'coder-auditor:no-vpc',
       'serverless.vpcId is not set: the cluster, database and coder functions run outside any VPC and reach only public endpoints',

@@ -73,7 +73,13 @@ export interface CostModel {
 
 export interface ServerlessBench {
   functions: FunctionFigures[];
-  audits: Array<{ scenario: string; transitions: number; ms: number; taskMs: Record<string, number>; dynamoCalls: Record<string, number> }>;
+  audits: Array<{
+    scenario: string;
+    transitions: number;
+    ms: number;
+    taskMs: Record<string, number>;
+    dynamoCalls: Record<string, number>;
+  }>;
   /** Monthly USD per audited deployment at hourly cadence. */
   monthly: CostModel;
 }
@@ -130,7 +136,13 @@ async function measureAudits(): Promise<ServerlessBench['audits']> {
       // The first run opens findings (and alerts); the second is the steady state an hourly audit pays.
       await runLocalWorkflow({ sim, tableEndpoint: db.endpoint, tableName });
       const r: LocalWorkflowResult = await runLocalWorkflow({ sim, tableEndpoint: db.endpoint, tableName });
-      out.push({ scenario, transitions: r.transitions, ms: r.ms, taskMs: r.taskMs, dynamoCalls: r.dynamoCalls });
+      out.push({
+        scenario,
+        transitions: r.transitions,
+        ms: r.ms,
+        taskMs: r.taskMs,
+        dynamoCalls: r.dynamoCalls,
+      });
       (out.at(-1) as { executionDataBytes?: number }).executionDataBytes = r.executionDataBytes;
     }
   } finally {
@@ -142,7 +154,10 @@ async function measureAudits(): Promise<ServerlessBench['audits']> {
 }
 
 /** Monthly cost of one deployment audited hourly, from one measured steady-state audit. */
-export function costModel(audit: ServerlessBench['audits'][number] & { executionDataBytes?: number }, alertsPerMonth = 10): CostModel {
+export function costModel(
+  audit: ServerlessBench['audits'][number] & { executionDataBytes?: number },
+  alertsPerMonth = 10,
+): CostModel {
   let gbSeconds = 0;
   let requests = 0;
   for (const [state, ms] of Object.entries(audit.taskMs)) {
@@ -152,7 +167,8 @@ export function costModel(audit: ServerlessBench['audits'][number] & { execution
     gbSeconds += ((ms + 100) / 1000) * (MEMORY_MB[role] / 1024);
     requests += 1;
   }
-  const writes = (audit.dynamoCalls.Put ?? 0) + (audit.dynamoCalls.Update ?? 0) + (audit.dynamoCalls.UpdateItem ?? 0);
+  const writes =
+    (audit.dynamoCalls.Put ?? 0) + (audit.dynamoCalls.Update ?? 0) + (audit.dynamoCalls.UpdateItem ?? 0);
   const reads = (audit.dynamoCalls.Get ?? 0) + (audit.dynamoCalls.Query ?? 0);
   const n = RUNS_PER_MONTH;
   const lambda = n * (gbSeconds * PRICES.lambdaGbSecond + requests * PRICES.lambdaRequest);
@@ -162,7 +178,7 @@ export function costModel(audit: ServerlessBench['audits'][number] & { execution
   // Findings are ~1 KB items (1 WRU); queries read a few KB (1 RRU per 4 KB, counted as 2 per query).
   const dynamodb = n * (writes * PRICES.ddbWrite + reads * 2 * PRICES.ddbRead);
   const sns = alertsPerMonth * (PRICES.snsPublish + PRICES.snsEmail);
-  const logs = (n * ((audit.executionDataBytes ?? 0) + 6 * 2_000)) / 1e9 * PRICES.logsGb;
+  const logs = ((n * ((audit.executionDataBytes ?? 0) + 6 * 2_000)) / 1e9) * PRICES.logsGb;
   const base = lambda + dynamodb + sns + logs;
   return {
     lambda,
@@ -177,11 +193,15 @@ export function costModel(audit: ServerlessBench['audits'][number] & { execution
 }
 
 /** Measure and print every serverless figure. */
-export async function benchServerless(opts: { runs?: number; print?: (line: string) => void } = {}): Promise<ServerlessBench> {
+export async function benchServerless(
+  opts: { runs?: number; print?: (line: string) => void } = {},
+): Promise<ServerlessBench> {
   const print = opts.print ?? ((l: string) => console.log(l));
   const runs = opts.runs ?? 7;
   const dir = mkdtempSync(join(tmpdir(), 'coder-audit-bench-'));
-  const { serverless: _s, ...config } = loadConfig(join(import.meta.dirname, '..', 'examples', 'config.yaml'));
+  const { serverless: _s, ...config } = loadConfig(
+    join(import.meta.dirname, '..', 'examples', 'config.yaml'),
+  );
   const env = {
     PATH: process.env.PATH,
     AUDIT_CONFIG: JSON.stringify(config),
@@ -199,23 +219,37 @@ export async function benchServerless(opts: { runs?: number; print?: (line: stri
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  print(`Lambda bundles (esbuild, ESM, minified, SDK bundled) and cold module load (median of ${runs} fresh node processes):`);
+  print(
+    `Lambda bundles (esbuild, ESM, minified, SDK bundled) and cold module load (median of ${runs} fresh node processes):`,
+  );
   for (const f of functions) {
-    print(`  ${f.role.padEnd(10)} ${(f.bundleBytes / 1024).toFixed(0).padStart(6)} KiB  ${String(f.coldLoadMs).padStart(5)} ms`);
+    print(
+      `  ${f.role.padEnd(10)} ${(f.bundleBytes / 1024).toFixed(0).padStart(6)} KiB  ${String(f.coldLoadMs).padStart(5)} ms`,
+    );
   }
   const audits = await measureAudits();
   print('State transitions per audit of one deployment (local run of statemachines/audit.asl.json):');
   for (const a of audits) {
-    const tasks = Object.entries(a.taskMs).map(([s, ms]) => `${s} ${ms}`).join(', ');
+    const tasks = Object.entries(a.taskMs)
+      .map(([s, ms]) => `${s} ${ms}`)
+      .join(', ');
     print(`  ${a.scenario.padEnd(20)} ${a.transitions} transitions, ${a.ms} ms (task ms: ${tasks})`);
   }
   const steady = audits.find((a) => a.scenario === 'db-sg-missing-5432') ?? audits[0]!;
   const monthly = costModel(steady);
   const usd = (x: number) => `$${x.toFixed(4)}`;
-  print(`Monthly cost per audited deployment, hourly (${RUNS_PER_MONTH} runs, us-east-1 list prices, no free tier):`);
-  print(`  Lambda ${usd(monthly.lambda)}, DynamoDB ${usd(monthly.dynamodb)}, SNS ${usd(monthly.sns)}, Logs ${usd(monthly.logs)}`);
-  print(`  Step Functions Standard ${usd(monthly.stepFunctionsStandard)} -> total ${usd(monthly.totalStandard)}`);
-  print(`  Step Functions Express  ${usd(monthly.stepFunctionsExpress)} -> total ${usd(monthly.totalExpress)}`);
+  print(
+    `Monthly cost per audited deployment, hourly (${RUNS_PER_MONTH} runs, us-east-1 list prices, no free tier):`,
+  );
+  print(
+    `  Lambda ${usd(monthly.lambda)}, DynamoDB ${usd(monthly.dynamodb)}, SNS ${usd(monthly.sns)}, Logs ${usd(monthly.logs)}`,
+  );
+  print(
+    `  Step Functions Standard ${usd(monthly.stepFunctionsStandard)} -> total ${usd(monthly.totalStandard)}`,
+  );
+  print(
+    `  Step Functions Express  ${usd(monthly.stepFunctionsExpress)} -> total ${usd(monthly.totalExpress)}`,
+  );
   print('  Per stack, not per deployment: KMS key $1.00, 2 alarms (4 metrics) $0.40.');
   return { functions, audits, monthly };
 }

@@ -21,7 +21,12 @@ import { FindingsStore } from '../lambdas/store/findings-store.js';
 import type { Sim } from './index.js';
 
 /** The workflow definition the CDK stack deploys. */
-export const ASL_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'statemachines', 'audit.asl.json');
+export const ASL_FILE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'statemachines',
+  'audit.asl.json',
+);
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -69,7 +74,10 @@ export interface LocalWorkflowResult {
   executionId: string;
   startTime: Date;
   /** The execution's output: the input plus one entry per deployment in `audits`. */
-  output: { deployments: string[]; audits: Array<Partial<AggregateOutput & NotifyOutput> & { debounced?: boolean }> };
+  output: {
+    deployments: string[];
+    audits: Array<Partial<AggregateOutput & NotifyOutput> & { debounced?: boolean }>;
+  };
   /** State transitions as Step Functions counts them: states entered plus retries. */
   transitions: number;
   /** Alerts captured instead of publishing to SNS. */
@@ -85,7 +93,10 @@ export interface LocalWorkflowResult {
 }
 
 /** Read the ASL and substitute `${Name}` placeholders (as CloudFormation's DefinitionSubstitutions do). */
-export function loadDefinition(substitutions: Record<string, string>, file = ASL_FILE): StateMachineDefinition {
+export function loadDefinition(
+  substitutions: Record<string, string>,
+  file = ASL_FILE,
+): StateMachineDefinition {
   const text = readFileSync(file, 'utf8').replace(/\$\{(\w+)\}/g, (whole, name: string) => {
     const value = substitutions[name];
     if (value === undefined) throw new Error(`no substitution for ${whole} in ${file}`);
@@ -124,7 +135,9 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
   const startTime = opts.startTime ?? new Date();
   const runbook = opts.runbookUrl ? { runbookUrl: opts.runbookUrl } : {};
 
-  const owned = Object.entries(GROUPS).map(([id, group]) => [id, makeGroupHandler(group, { config, telemetry: localTelemetry() })] as const);
+  const owned = Object.entries(GROUPS).map(
+    ([id, group]) => [id, makeGroupHandler(group, { config, telemetry: localTelemetry() })] as const,
+  );
   const groupHandlers = Object.fromEntries(
     owned.map(([id, handler]) => [id, opts.groupHandlers?.[id as GroupId] ?? handler]),
   ) as Record<GroupId, (event: GroupEvent) => Promise<GroupResult>>;
@@ -148,7 +161,10 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     <E>(fn: (event: E) => Promise<unknown>): Handler =>
     async (input) => {
       const payload = (input as { Payload: E }).Payload;
-      const event = payload && typeof payload === 'object' && 'startedAt' in payload ? { ...payload, startedAt } : payload;
+      const event =
+        payload && typeof payload === 'object' && 'startedAt' in payload
+          ? { ...payload, startedAt }
+          : payload;
       return { Payload: await fn(event) };
     };
   const taskMs: Record<string, number> = {};
@@ -173,7 +189,9 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
   );
   const updateItem: Handler = async (input) => {
     try {
-      const { $metadata: _, ...out } = await ddbClient.send(new UpdateItemCommand(input as UpdateItemCommandInput));
+      const { $metadata: _, ...out } = await ddbClient.send(
+        new UpdateItemCommand(input as UpdateItemCommandInput),
+      );
       return out;
     } catch (err) {
       const e = err as Error;
@@ -200,9 +218,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
   const input = opts.input ?? { deployments: [opts.sim.deployment.id] };
   const machine = new StateMachine(definition);
   const t0 = performance.now();
-  const retryZero = Object.fromEntries(
-    [...Object.keys(handlers)].map((s) => [s, 0]),
-  );
+  const retryZero = Object.fromEntries([...Object.keys(handlers)].map((s) => [s, 0]));
   const execution = machine.run(input, {
     overrides: {
       taskResourceLocalHandlers: handlers as unknown as LocalHandlers,
@@ -216,7 +232,10 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
         Input: input,
         StartTime: startTime.toISOString(),
       },
-      StateMachine: { Id: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${STATE_MACHINE}`, Name: STATE_MACHINE },
+      StateMachine: {
+        Id: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${STATE_MACHINE}`,
+        Name: STATE_MACHINE,
+      },
     },
   });
   let transitions = 0;
@@ -226,7 +245,8 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
       if (event.type === 'StateEntered' || event.type === 'StateRetried') transitions += 1;
       if (event.type === 'StateEntered' || event.type === 'StateExited') {
         const { input: i, output: o } = event.state;
-        executionDataBytes += JSON.stringify(i ?? null).length + (o === undefined ? 0 : JSON.stringify(o).length);
+        executionDataBytes +=
+          JSON.stringify(i ?? null).length + (o === undefined ? 0 : JSON.stringify(o).length);
       }
     }
   })();
@@ -234,7 +254,17 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     const output = (await execution.result) as unknown as LocalWorkflowResult['output'];
     await counting;
     const ms = Math.round(performance.now() - t0);
-    return { executionId, startTime, output, transitions, alerts, ms, taskMs, dynamoCalls, executionDataBytes };
+    return {
+      executionId,
+      startTime,
+      output,
+      transitions,
+      alerts,
+      ms,
+      taskMs,
+      dynamoCalls,
+      executionDataBytes,
+    };
   } finally {
     ddbClient.destroy();
     for (const [, handler] of owned) handler.close();

@@ -175,7 +175,9 @@ export const ServerlessSchema = z
     /** Private subnets (with a route to AWS APIs) for the VPC functions. */
     subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id')).default([]),
     /** Availability zones of `subnetIds`, in the same order; default: unknown (synth stays offline). */
-    availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'must be an AZ')).optional(),
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'must be an AZ'))
+      .optional(),
     /** Link to the runbook rendered into alerts. */
     runbookUrl: z.url().optional(),
     /** Retention of the functions' and the workflow's log groups, in days. */
@@ -186,7 +188,10 @@ export const ServerlessSchema = z
     maxConcurrency: z.number().int().min(1).max(40).default(4),
     /** Aurora cluster resource ids (`cluster-ABC...`) by deployment id, to scope `rds-db:connect`. */
     dbResourceIds: z
-      .record(z.string(), z.string().regex(/^cluster-[A-Z0-9]+$/, 'must be a DbClusterResourceId like cluster-ABC123'))
+      .record(
+        z.string(),
+        z.string().regex(/^cluster-[A-Z0-9]+$/, 'must be a DbClusterResourceId like cluster-ABC123'),
+      )
       .default({}),
   })
   .strict();

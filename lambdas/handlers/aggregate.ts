@@ -33,7 +33,9 @@ export interface AggregateHandlerDeps {
 }
 
 /** Merge the group results, record the run (idempotent on the execution id) and say whether to alert. */
-export function makeAggregateHandler(deps: AggregateHandlerDeps): (event: AggregateEvent) => Promise<AggregateOutput> {
+export function makeAggregateHandler(
+  deps: AggregateHandlerDeps,
+): (event: AggregateEvent) => Promise<AggregateOutput> {
   const { logger } = deps.telemetry;
   return async (event) => {
     if (!event || typeof event.deployment !== 'string' || !Array.isArray(event.results)) {

@@ -6,7 +6,15 @@ import type { CheckGroup } from '../audit/group.js';
 import { Status, type GroupId } from '../audit/model.js';
 import { runGroup } from '../audit/runner.js';
 import { createAwsClients, type AwsClients } from '../clients/aws.js';
-import { configFromEnv, count, findDeployment, lambdaEntry, lambdaTelemetry, millis, type Telemetry } from './runtime.js';
+import {
+  configFromEnv,
+  count,
+  findDeployment,
+  lambdaEntry,
+  lambdaTelemetry,
+  millis,
+  type Telemetry,
+} from './runtime.js';
 
 /** What the workflow sends a check-group task. */
 export interface GroupEvent {
@@ -31,7 +39,12 @@ export interface GroupHandlerDeps {
  */
 class RecorderSlot extends CallRecorder {
   public current = new CallRecorder();
-  public override track<T>(service: string, operation: string, resource: string, fn: () => Promise<T>): Promise<T> {
+  public override track<T>(
+    service: string,
+    operation: string,
+    resource: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     return this.current.track(service, operation, resource, fn);
   }
   public override branch<T>(fn: () => Promise<T>): Promise<T> {
@@ -108,7 +121,13 @@ export function makeGroupHandler<S>(group: CheckGroup<S>, deps: GroupHandlerDeps
     const ms = Math.round(performance.now() - t0);
     const failing = findings.filter((f) => f.status === Status.Fail).length;
     const errors = findings.filter((f) => f.status === Status.Error).length;
-    logger.info('group done', { ms, findings: findings.length, failing, errors, calls: calls.summary().total });
+    logger.info('group done', {
+      ms,
+      findings: findings.length,
+      failing,
+      errors,
+      calls: calls.summary().total,
+    });
     count(deps.telemetry, 'FindingsFailing', failing);
     count(deps.telemetry, 'FindingsError', errors);
     millis(deps.telemetry, 'GroupDuration', ms);
@@ -123,9 +142,10 @@ export function makeGroupHandler<S>(group: CheckGroup<S>, deps: GroupHandlerDeps
 }
 
 /** The Lambda entry point of one check group: configuration from `AUDIT_CONFIG`, read at cold start. */
-export function groupLambda<S>(group: CheckGroup<S>): ReturnType<typeof lambdaEntry<GroupEvent, GroupResult>> {
+export function groupLambda<S>(
+  group: CheckGroup<S>,
+): ReturnType<typeof lambdaEntry<GroupEvent, GroupResult>> {
   const telemetry = lambdaTelemetry(`group-${group.id}`);
   const config = configFromEnv();
   return lambdaEntry(telemetry, makeGroupHandler(group, { config: () => config, telemetry }));
 }
-

@@ -47,7 +47,12 @@ describe('Function: makeGroupHandler', () => {
     expect(collects).toBe(1);
     expect(result).toMatchObject({ deployment: 'prod', group: 'infra', calls: { total: 1 } });
     expect(result.findings).toEqual([
-      expect.objectContaining({ checkId: 'example-check', status: 'fail', detail: 'reads=1', severity: 'high' }),
+      expect.objectContaining({
+        checkId: 'example-check',
+        status: 'fail',
+        detail: 'reads=1',
+        severity: 'high',
+      }),
     ]);
   });
 
@@ -58,12 +63,25 @@ describe('Function: makeGroupHandler', () => {
       collect: async () => ({ healthy: true, reads: 0 }),
       checks: [check],
     });
-    const result = await makeGroupHandler(group, { config: () => config, telemetry: localTelemetry() })(event);
-    expect(result).toEqual({ deployment: 'prod', group: 'infra', findings: [], ms: 0, skipped: 'database not configured' });
+    const result = await makeGroupHandler(group, { config: () => config, telemetry: localTelemetry() })(
+      event,
+    );
+    expect(result).toEqual({
+      deployment: 'prod',
+      group: 'infra',
+      findings: [],
+      ms: 0,
+      skipped: 'database not configured',
+    });
   });
 
   it('Noncompliance 2: an event for another group or deployment is refused', async () => {
-    const group = defineGroup({ id: 'infra', skipReason: () => undefined, collect: async () => ({ healthy: true, reads: 0 }), checks: [check] });
+    const group = defineGroup({
+      id: 'infra',
+      skipReason: () => undefined,
+      collect: async () => ({ healthy: true, reads: 0 }),
+      checks: [check],
+    });
     const handler = makeGroupHandler(group, { config: () => config, telemetry: localTelemetry() });
     await expect(handler({ ...event, group: 'coder' })).rejects.toThrow(AuditError);
     await expect(handler({ ...event, deployment: 'staging' })).rejects.toThrow('unknown deployment');

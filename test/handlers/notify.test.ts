@@ -25,7 +25,9 @@ const outcome = (over: Partial<RunOutcome> = {}): RunOutcome => ({
   changes: { opened: [finding], escalated: [], resolved: [], failingGroups: [], causes: [] },
   ...over,
 });
-const nothing = outcome({ changes: { opened: [], escalated: [], resolved: [], failingGroups: [], causes: [] } });
+const nothing = outcome({
+  changes: { opened: [], escalated: [], resolved: [], failingGroups: [], causes: [] },
+});
 
 describe('Function: makeNotifyHandler', () => {
   const setup = (publishFails = false) => {
@@ -56,14 +58,20 @@ describe('Function: makeNotifyHandler', () => {
 
   it('Noncompliance 1: a failed publish marks nothing, so the retry still alerts', async () => {
     const { handler, order } = setup(true);
-    await expect(handler({ deployment: 'prod', executionId: 'exec-1', outcome: outcome() })).rejects.toThrow('SNS throttled');
+    await expect(handler({ deployment: 'prod', executionId: 'exec-1', outcome: outcome() })).rejects.toThrow(
+      'SNS throttled',
+    );
     expect(order).toHaveLength(1);
   });
 
   it('Noncompliance 2: an already notified run or an empty alert publishes nothing', async () => {
     const { handler, order } = setup();
-    expect(await handler({ deployment: 'prod', executionId: 'exec-1', outcome: outcome({ notified: true }) })).toMatchObject({ notified: false });
-    expect(await handler({ deployment: 'prod', executionId: 'exec-1', outcome: nothing })).toMatchObject({ notified: false });
+    expect(
+      await handler({ deployment: 'prod', executionId: 'exec-1', outcome: outcome({ notified: true }) }),
+    ).toMatchObject({ notified: false });
+    expect(await handler({ deployment: 'prod', executionId: 'exec-1', outcome: nothing })).toMatchObject({
+      notified: false,
+    });
     expect(order).toEqual([]);
   });
 });

@@ -16,7 +16,10 @@ const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'config.yaml')
 /** An app that skips esbuild bundling (asset hashes only): assertions need the template, not the code. */
 function synth(config: AuditConfig, nag = false): { app: App; stack: CoderAuditorStack; template: Template } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new CoderAuditorStack(app, 'Test', { config, env: { account: '123456789012', region: 'us-east-1' } });
+  const stack = new CoderAuditorStack(app, 'Test', {
+    config,
+    env: { account: '123456789012', region: 'us-east-1' },
+  });
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack, template: Template.fromStack(stack) };
 }
@@ -47,11 +50,19 @@ describe('Construct: CoderAuditor', () => {
         LoggingConfig: Match.objectLike({ LogGroup: Match.anyValue() }),
       });
       const fns = template.findResources('AWS::Lambda::Function');
-      const inVpc = Object.values(fns).filter((f) => f.Properties.VpcConfig).map((f) => f.Properties.Description);
-      expect(inVpc.sort()).toEqual(['coder-auditor: cluster', 'coder-auditor: coder', 'coder-auditor: database']);
+      const inVpc = Object.values(fns)
+        .filter((f) => f.Properties.VpcConfig)
+        .map((f) => f.Properties.Description);
+      expect(inVpc.sort()).toEqual([
+        'coder-auditor: cluster',
+        'coder-auditor: coder',
+        'coder-auditor: database',
+      ]);
       template.hasResourceProperties('AWS::Lambda::Function', {
         Description: 'coder-auditor: infra',
-        Environment: { Variables: Match.objectLike({ AUDIT_CONFIG: Match.stringLikeRegexp('"clusterName":"coder-prod"') }) },
+        Environment: {
+          Variables: Match.objectLike({ AUDIT_CONFIG: Match.stringLikeRegexp('"clusterName":"coder-prod"') }),
+        },
       });
     });
 
@@ -123,7 +134,9 @@ describe('Construct: CoderAuditor', () => {
 
     it('starts a debounced audit on deploy-shaped CloudTrail events and coder.deploy events', () => {
       const rules = Object.values(template.findResources('AWS::Events::Rule'));
-      const patterns = rules.map((r) => r.Properties.EventPattern as { source: string[]; detail: Record<string, unknown> });
+      const patterns = rules.map(
+        (r) => r.Properties.EventPattern as { source: string[]; detail: Record<string, unknown> },
+      );
       expect(patterns.map((p) => p.source[0]).sort()).toEqual([
         'aws.ec2',
         'aws.eks',
@@ -150,7 +163,9 @@ describe('Construct: CoderAuditor', () => {
         groupId: ['sg-0db0000000000001a', 'sg-0e0de0000000000b2'],
       });
       for (const rule of rules) {
-        const input = JSON.stringify(rule.Properties.Targets[0].Input ?? rule.Properties.Targets[0].InputTransformer);
+        const input = JSON.stringify(
+          rule.Properties.Targets[0].Input ?? rule.Properties.Targets[0].InputTransformer,
+        );
         expect(input).toContain('debounce');
       }
     });
@@ -181,7 +196,7 @@ describe('Construct: CoderAuditor', () => {
       );
     const READ = /^[\w-]+:(Describe|Get|List|Query|BatchGet)\w*$/;
 
-    it('allows no write action outside the auditor\'s own table, topic, key, logs, traces and ENIs', () => {
+    it("allows no write action outside the auditor's own table, topic, key, logs, traces and ENIs", () => {
       const a = stack.auditor;
       const own = {
         table: stack.getLogicalId(a.table.node.defaultChild as never),
@@ -198,11 +213,13 @@ describe('Construct: CoderAuditor', () => {
           if (READ.test(action) || action === 'sts:AssumeRole') continue;
           const ok =
             (action === 'rds-db:connect' && res.includes(':dbuser:') && res.includes('/coder_auditor"')) ||
-            (/^dynamodb:(PutItem|UpdateItem)$/.test(action) && res === `{"Fn::GetAtt":["${own.table}","Arn"]}`) ||
+            (/^dynamodb:(PutItem|UpdateItem)$/.test(action) &&
+              res === `{"Fn::GetAtt":["${own.table}","Arn"]}`) ||
             (action === 'sns:Publish' && res === `{"Ref":"${own.topic}"}`) ||
             (/^kms:(Decrypt|Encrypt|ReEncrypt\*|GenerateDataKey\*)$/.test(action) && res.includes(own.key)) ||
             (/^logs:(CreateLogStream|PutLogEvents)$/.test(action) && /Logs\w+","Arn"/.test(res)) ||
-            (/^logs:\w*(LogDelivery|ResourcePolic|LogGroups)\w*$/.test(action) && policy.includes('Workflow')) ||
+            (/^logs:\w*(LogDelivery|ResourcePolic|LogGroups)\w*$/.test(action) &&
+              policy.includes('Workflow')) ||
             (/^xray:(PutTraceSegments|PutTelemetryRecords)$/.test(action) && res === '"*"') ||
             (/^ec2:(Create|Delete)NetworkInterface$|^ec2:(Assign|Unassign)PrivateIpAddresses$/.test(action) &&
               /(Cluster|Database|Coder)Role/.test(policy)) ||
@@ -239,9 +256,13 @@ describe('Construct: CoderAuditor', () => {
       expect(actionsOf('Cluster')).toEqual(['eks:DescribeCluster', 'eks:DescribeNodegroup']);
       expect(actionsOf('Database')).toEqual(['rds-db:connect']);
       expect(actionsOf('Coder')).toEqual(['secretsmanager:GetSecretValue']);
-      const db = statementsByPolicy().find(([id, s]) => id.includes('DatabaseRole') && s.Action === 'rds-db:connect')!;
+      const db = statementsByPolicy().find(
+        ([id, s]) => id.includes('DatabaseRole') && s.Action === 'rds-db:connect',
+      )!;
       expect(refs(db[1].Resource)).toContain('dbuser:cluster-ABCDEFGHIJKLMNOPQRSTUVWX12/coder_auditor');
-      const coder = statementsByPolicy().find(([id, s]) => id.includes('CoderRole') && s.Action === 'secretsmanager:GetSecretValue')!;
+      const coder = statementsByPolicy().find(
+        ([id, s]) => id.includes('CoderRole') && s.Action === 'secretsmanager:GetSecretValue',
+      )!;
       expect(refs(coder[1].Resource)).toContain('secret:coder-auditor/prod/coder-token-??????');
       for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();

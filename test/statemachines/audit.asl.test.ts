@@ -51,7 +51,9 @@ describe('Workflow: statemachines/audit.asl.json', () => {
         ]),
       );
       expect(task.Retry!.every((r) => r.JitterStrategy === 'FULL' && (r.BackoffRate ?? 1) > 1)).toBe(true);
-      expect(task.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: `${name}Failed` })]);
+      expect(task.Catch).toEqual([
+        expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: `${name}Failed` }),
+      ]);
     }
   });
 });
@@ -112,7 +114,12 @@ describe('Workflow: local execution with the real handlers', () => {
     expect(await store.list({ deployment: 'sim', open: true })).toEqual(open);
 
     await sim.apply('healthy');
-    const fixed = await runLocalWorkflow({ sim, tableEndpoint: db.endpoint, tableName, executionId: 'fixed' });
+    const fixed = await runLocalWorkflow({
+      sim,
+      tableEndpoint: db.endpoint,
+      tableName,
+      executionId: 'fixed',
+    });
     expect(fixed.alerts).toHaveLength(1);
     expect(fixed.alerts[0]!.subject).toMatch(/resolved/);
     const stillOpen = await store.list({ deployment: 'sim', open: true });
@@ -131,10 +138,15 @@ describe('Workflow: local execution with the real handlers', () => {
       },
     });
     expect(result.output.audits).toEqual([expect.objectContaining({ deployment: 'sim' })]);
-    const stored = await new FindingsStore({ client: doc, tableName }).list({ deployment: 'sim', open: true });
+    const stored = await new FindingsStore({ client: doc, tableName }).list({
+      deployment: 'sim',
+      open: true,
+    });
     const clusterErrors = stored.filter((f) => f.group === 'cluster');
     expect(clusterErrors.length).toBeGreaterThan(0);
-    expect(clusterErrors.every((f) => f.result === 'error' && f.detail.includes('Task timed out'))).toBe(true);
+    expect(clusterErrors.every((f) => f.result === 'error' && f.detail.includes('Task timed out'))).toBe(
+      true,
+    );
   });
 
   it('debounces deploy-triggered runs while another execution holds the gate', async () => {
@@ -142,21 +154,45 @@ describe('Workflow: local execution with the real handlers', () => {
     await sim.apply('healthy');
     const gate = { pk: { S: 'DEP#sim' }, sk: { S: 'GATE' } };
     await client.send(
-      new PutItemCommand({ TableName: tableName, Item: { ...gate, lockedBy: { S: 'arn:...:execution:x:other' } } }),
+      new PutItemCommand({
+        TableName: tableName,
+        Item: { ...gate, lockedBy: { S: 'arn:...:execution:x:other' } },
+      }),
     );
     let groupCalls = 0;
-    const counting = { infra: async () => ((groupCalls += 1), { deployment: 'sim', group: 'infra' as const, findings: [], ms: 0 }) };
+    const counting = {
+      infra: async () => (
+        (groupCalls += 1),
+        { deployment: 'sim', group: 'infra' as const, findings: [], ms: 0 }
+      ),
+    };
     const input = { deployments: ['sim'], debounce: true };
-    const held = await runLocalWorkflow({ sim, tableEndpoint: db.endpoint, tableName, input, groupHandlers: counting });
+    const held = await runLocalWorkflow({
+      sim,
+      tableEndpoint: db.endpoint,
+      tableName,
+      input,
+      groupHandlers: counting,
+    });
     expect(held.output.audits).toEqual([{ deployment: 'sim', debounced: true }]);
     expect(groupCalls).toBe(0);
 
     // A scheduled run frees a lock left behind, then a deploy event audits after its settle wait.
     await runLocalWorkflow({ sim, tableEndpoint: db.endpoint, tableName, groupHandlers: counting });
-    const free = await runLocalWorkflow({ sim, tableEndpoint: db.endpoint, tableName, input, groupHandlers: counting });
-    expect(free.output.audits).toEqual([expect.objectContaining({ deployment: 'sim', executionId: free.executionId })]);
+    const free = await runLocalWorkflow({
+      sim,
+      tableEndpoint: db.endpoint,
+      tableName,
+      input,
+      groupHandlers: counting,
+    });
+    expect(free.output.audits).toEqual([
+      expect.objectContaining({ deployment: 'sim', executionId: free.executionId }),
+    ]);
     expect(groupCalls).toBe(2);
-    const item = await client.send(new GetItemCommand({ TableName: tableName, Key: gate, ConsistentRead: true }));
+    const item = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: gate, ConsistentRead: true }),
+    );
     expect(item.Item?.lockedBy).toBeUndefined();
   });
 });

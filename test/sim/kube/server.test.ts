@@ -49,12 +49,18 @@ describe('Kubernetes twin', () => {
 
   describe('authentication', () => {
     it('answers 401 with a Status object without a valid EKS token', async () => {
-      for (const auth of [
-        undefined,
-        'Bearer abc',
-        `Bearer ${token}x`,
-        `Bearer ${token.replace(/.$/, 'A')}`,
-      ]) {
+      const url = Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString();
+      const retoken = (u: string) => `Bearer k8s-aws-v1.${Buffer.from(u).toString('base64url')}`;
+      const tampered = [
+        url.replace(
+          /X-Amz-Signature=([0-9a-f])/,
+          (_m, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`,
+        ),
+        url.replace('Action=GetCallerIdentity', 'Action=GetSessionToken'),
+        url.replace('sts.us-east-1', 'sts.us-west-2'),
+        url.replace('X-Amz-SignedHeaders=host%3Bx-k8s-aws-id', 'X-Amz-SignedHeaders=host'),
+      ].map(retoken);
+      for (const auth of ['', 'Bearer abc', `Basic ${token}`, ...tampered]) {
         const r = await get('/api/v1/namespaces/coder/pods', auth);
         expect(r.status).toBe(401);
         expect(r.json()).toMatchObject({
@@ -64,6 +70,7 @@ describe('Kubernetes twin', () => {
           code: 401,
         });
       }
+      expect((await get('/api/v1/namespaces/coder/pods', retoken(url))).status).toBe(200);
     });
   });
 
