@@ -106,6 +106,28 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('sim')
+    .description('run the simulated deployment until interrupted, and write a configuration that points at it')
+    .option('-s, --scenario <name|file>', 'scenario name or YAML file', 'healthy')
+    .option('--latency <ms>', 'added latency on every simulated call', (v) => Number.parseInt(v, 10), 0)
+    .requiredOption('-o, --write-config <file>', 'where to write the configuration (YAML) for `coder-audit run`')
+    .action(async (o: { scenario: string; latency: number; writeConfig: string }) => {
+      const { startSim } = await import('../sim/index.js');
+      const { writeFileSync } = await import('node:fs');
+      const { stringify } = await import('yaml');
+      const sim = await startSim({ scenario: o.scenario });
+      if (o.latency > 0) sim.faults.set([...sim.scenario.faults, { service: '*', kind: 'latency', ms: o.latency, rate: 1 }]);
+      writeFileSync(o.writeConfig, stringify({ deployments: [sim.deployment] }), { mode: 0o600 });
+      process.stderr.write(`simulated deployment running (scenario ${sim.scenario.name}); configuration in ${o.writeConfig}; Ctrl-C stops it\n`);
+      process.stdout.write('ready\n');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await sim.stop();
+    });
+
+  program
     .command('checks')
     .description('list the check catalogue')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table'))

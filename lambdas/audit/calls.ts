@@ -8,7 +8,10 @@ export interface CallRecord {
   resource: string;
   ms: number;
   ok: boolean;
-  /** Position in its chain of dependent calls (1 = needs no earlier call). */
+  /**
+   * Position in its chain of dependent round trips (1 = needs nothing earlier). A call that is several
+   * dependent round trips by protocol (a PostgreSQL connect) advances the chain by that many.
+   */
   depth: number;
 }
 
@@ -18,7 +21,7 @@ export interface CallSummary {
   byOperation: Record<string, number>;
   /** Sum of all call durations: what a sequential script would wait. */
   sumMs: number;
-  /** Longest chain of calls that depend on each other. */
+  /** Longest chain of dependent round trips (calls weighted by their protocol round trips). */
   maxDepth: number;
   /** `service:operation resource` read more than once. */
   duplicates: string[];
@@ -43,15 +46,19 @@ export class CallRecorder {
   private readonly root: Chain = { depth: 0 };
   private readonly memo = new Map<string, SharedRead<unknown>>();
 
-  /** Run `fn` as one recorded call. */
+  /**
+   * Run `fn` as one recorded call. `roundTrips` is how many dependent network round trips the call is by
+   * protocol (default 1: one request, one response).
+   */
   public async track<T>(
     service: string,
     operation: string,
     resource: string,
     fn: () => Promise<T>,
+    roundTrips = 1,
   ): Promise<T> {
     const parent = this.als.getStore() ?? this.root;
-    const depth = parent.depth + 1;
+    const depth = parent.depth + roundTrips;
     const started = performance.now();
     let ok = false;
     try {

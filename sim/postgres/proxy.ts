@@ -4,6 +4,8 @@ import type { FaultDecision } from '../faults.js';
 /** A TCP proxy in front of the sim's PostgreSQL server, where connection faults apply. */
 export interface PgProxy {
   port: number;
+  /** Round trips seen so far: server answers that follow a client message (all connections). */
+  readonly turns: number;
   stop(): Promise<void>;
 }
 
@@ -18,6 +20,7 @@ export async function startPgProxy(
   decide: () => FaultDecision,
 ): Promise<PgProxy> {
   const sockets = new Set<Socket>();
+  let turns = 0;
   const track = (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -38,6 +41,14 @@ export async function startPgProxy(
     const upstream = createConnection(target);
     track(upstream);
     client.pipe(upstream);
+    let clientSpokeLast = false;
+    client.on('data', () => {
+      clientSpokeLast = true;
+    });
+    upstream.on('data', () => {
+      if (clientSpokeLast) turns += 1;
+      clientSpokeLast = false;
+    });
     if (delayMs > 0) {
       // Equal delays fire in scheduling order, so chunks stay ordered.
       upstream.on('data', (chunk: Buffer) => setTimeout(() => client.write(chunk), delayMs));
@@ -56,6 +67,9 @@ export async function startPgProxy(
   if (!address || typeof address === 'string') throw new Error('proxy has no TCP address');
   return {
     port: address.port,
+    get turns() {
+      return turns;
+    },
     async stop() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

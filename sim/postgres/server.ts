@@ -6,7 +6,7 @@ import { delay } from '../faults.js';
 import type { Scenario } from '../scenario.js';
 import { APP_DATABASE, APP_ROLE, startPgServer, type PgServer } from './embedded.js';
 import { parsePostgresScenario, type PostgresScenario } from './model.js';
-import { startPgProxy } from './proxy.js';
+import { startPgProxy, type PgProxy } from './proxy.js';
 
 /** The CA that signed the sim's server certificate; the audit verifies PostgreSQL's TLS with it. */
 export const SIM_CA_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'tls', 'ca.pem');
@@ -72,6 +72,8 @@ class Sessions {
 /** The PostgreSQL part, with its server exposed for tests (superuser sessions over the Unix socket). */
 export interface PostgresSimPart extends SimPart {
   server: PgServer;
+  /** The fault proxy the audit connects through (counts round trips). */
+  proxy: PgProxy;
 }
 
 /**
@@ -109,6 +111,7 @@ export async function startPostgresSim(
   return {
     name: 'postgres',
     server,
+    proxy,
     config: {
       database: {
         host: '127.0.0.1',

@@ -7,6 +7,7 @@ import {
   connectDb,
   resolveDbCredentials,
   type DatabaseConfig,
+  PG_CONNECT_ROUND_TRIPS,
 } from '../../lambdas/clients/pg.js';
 import { startPgHarness, type PgHarness } from '../sim/postgres/harness.js';
 
@@ -59,9 +60,9 @@ describe('Function: connectDb', () => {
       await conn.close();
     }
     expect(calls.list().map((c) => `${c.service}:${c.operation}:${c.resource}:${c.depth}`)).toEqual([
-      `postgres:connect:127.0.0.1:${h.database.port}/coder:1`,
-      `postgres:ssl:127.0.0.1:${h.database.port}/coder:2`,
-      `postgres:who:127.0.0.1:${h.database.port}/coder:2`,
+      `postgres:connect:127.0.0.1:${h.database.port}/coder:${PG_CONNECT_ROUND_TRIPS}`,
+      `postgres:ssl:127.0.0.1:${h.database.port}/coder:${PG_CONNECT_ROUND_TRIPS + 1}`,
+      `postgres:who:127.0.0.1:${h.database.port}/coder:${PG_CONNECT_ROUND_TRIPS + 1}`,
     ]);
   });
 
