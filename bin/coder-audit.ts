@@ -82,27 +82,47 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('start the simulated deployment, audit it with the same code path, print the report, stop')
+    .description(
+      'start the simulated deployment, run the real audit workflow on it locally (group Lambdas, aggregate, ' +
+        'DynamoDB state, alert), print the report and the alert e-mail, stop everything',
+    )
     .option('-s, --scenario <name|file>', 'scenario name (see `coder-audit scenarios`) or YAML file', 'demo')
-    .option('--only <checks>', 'comma-separated check ids', parseOnly)
     .addOption(formatOption())
     .addOption(failOnOption().default('info', 'any problem: demo exits 0 unless asked'))
     .option('--show-passes', 'list passing checks too', false)
     .option('-q, --quiet', 'no progress on stderr', false)
-    .action(async (o: { scenario: string; only?: string[]; format: Format; failOn: Severity; showPasses: boolean; quiet: boolean }) => {
-      const { startSim } = await import('../sim/index.js');
+    .action(async (o: { scenario: string; format: Format; failOn: Severity; showPasses: boolean; quiet: boolean }) => {
+      const { runDemo } = await import('../sim/demo.js');
       const { loadScenario } = await import('../sim/scenario.js');
       const scenario = loadScenario(o.scenario);
-      if (!o.quiet) process.stderr.write(`Starting the simulated deployment (scenario ${scenario.name}: ${scenario.description})\n`);
-      const sim = await startSim({ scenario });
-      try {
-        if (!o.quiet) process.stderr.write(`Auditing ${sim.deployment.id}\n`);
-        const report = await auditDeployment(sim.deployment, { ...(o.only ? { only: o.only } : {}), onProgress: progress(o.quiet) });
-        output([report], o.format, o.showPasses);
-        process.exitCode = o.failOn === 'info' ? EXIT.ok : exitCodeFor([report], o.failOn);
-      } finally {
-        await sim.stop();
+      const log = (line: string) => {
+        if (!o.quiet) process.stderr.write(line + '\n');
+      };
+      log(`Starting the simulated deployment (scenario ${scenario.name}): ${scenario.description}`);
+      const demo = await runDemo({ scenario, log });
+      output([demo.report], o.format, o.showPasses);
+      if (o.format !== 'json') {
+        const w = demo.workflow;
+        const lines = [
+          '',
+          `Serverless workflow, run locally: ${w.transitions} state transitions in ${w.ms} ms; ` +
+            `${w.storedOpen} open findings stored in DynamoDB (dynalite).`,
+        ];
+        if (demo.alerts.length === 0) lines.push('Nothing changed: no alert would be sent.');
+        for (const a of demo.alerts) {
+          lines.push(
+            '',
+            `The alert e-mail it would publish to SNS (attributes: severity=${a.attributes.severity}, deployment=${a.attributes.deployment}):`,
+            '----------------------------------------------------------------------',
+            `Subject: ${a.subject}`,
+            '',
+            a.text.trimEnd(),
+            '----------------------------------------------------------------------',
+          );
+        }
+        process.stdout.write(lines.join('\n') + '\n');
       }
+      process.exitCode = o.failOn === 'info' ? EXIT.ok : exitCodeFor([demo.report], o.failOn);
     });
 
   program

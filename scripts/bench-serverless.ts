@@ -10,7 +10,7 @@ import { loadConfig } from '../lambdas/audit/config.js';
 import { BUNDLING, HANDLER_ENTRIES, type FunctionRole } from '../lib/coder-auditor.js';
 import { startSim } from '../sim/index.js';
 import { runLocalWorkflow, type LocalWorkflowResult } from '../sim/workflow.js';
-import { createFindingsTable, localClients, startDynalite } from '../test/helpers/dynalite.js';
+import { createFindingsTable, localClients, startDynalite } from '../sim/dynamodb.js';
 
 /**
  * us-east-1 list prices (2025), free tiers ignored.

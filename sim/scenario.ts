@@ -78,9 +78,7 @@ function resolveScenarioPath(ref: string, from: string): string {
   return p;
 }
 
-function loadRaw(path: string, stack: string[]): Json {
-  if (stack.includes(path))
-    throw new ConfigError(`scenario extends itself: ${[...stack, path].join(' -> ')}`);
+function readDoc(path: string): Json {
   let doc: unknown;
   try {
     doc = parseYaml(readFileSync(path, 'utf8'));
@@ -88,20 +86,41 @@ function loadRaw(path: string, stack: string[]): Json {
     throw new ConfigError(`cannot read scenario ${path}: ${(err as Error).message}`);
   }
   if (!isPlain(doc)) throw new ConfigError(`scenario ${path} must be a YAML mapping`);
+  return doc;
+}
+
+/**
+ * Order the scenario files a scenario is built from: every parent before its children, each file once
+ * (depth first, in `extends` order). `healthy` reached through several parents is applied once, first.
+ */
+function linearize(path: string, stack: string[], order: Map<string, Json>): void {
+  if (stack.includes(path)) throw new ConfigError(`scenario extends itself: ${[...stack, path].join(' -> ')}`);
+  if (order.has(path)) return;
+  const doc = readDoc(path);
   const parents = doc.extends === undefined ? [] : Array.isArray(doc.extends) ? doc.extends : [doc.extends];
+  for (const parent of parents) linearize(resolveScenarioPath(String(parent), dirname(path)), [...stack, path], order);
+  order.set(path, doc);
+}
+
+/**
+ * Resolve `extends`: apply each file's own changes in linear order, so that a combination of scenarios
+ * (`extends: [healthy, a, b]`) is healthy plus the changes of a plus the changes of b, deletions included.
+ * Faults accumulate; the description and expectations are the scenario's own.
+ */
+function loadRaw(path: string): Json {
+  const order = new Map<string, Json>();
+  linearize(path, [], order);
   let merged: Json = {};
-  for (const parent of parents) {
-    const raw = loadRaw(resolveScenarioPath(String(parent), dirname(path)), [...stack, path]);
-    // A child inherits its parents' state and faults, not their expectations or description.
-    delete raw.expect;
-    delete raw.description;
-    const faults = [...((merged.faults as unknown[]) ?? []), ...((raw.faults as unknown[]) ?? [])];
-    merged = deepMerge(merged, raw) as Json;
-    if (faults.length) merged.faults = faults;
+  let faults: unknown[] = [];
+  for (const [file, doc] of order) {
+    const { extends: _e, expect, description, faults: own, ...state } = doc;
+    merged = deepMerge(merged, state) as Json;
+    faults = [...faults, ...((own as unknown[] | undefined) ?? [])];
+    if (file === path) {
+      if (expect !== undefined) merged.expect = expect;
+      if (description !== undefined) merged.description = description;
+    }
   }
-  const { extends: _e, ...own } = doc;
-  const faults = [...((merged.faults as unknown[]) ?? []), ...((own.faults as unknown[]) ?? [])];
-  merged = deepMerge(merged, own) as Json;
   if (faults.length) merged.faults = faults;
   return merged;
 }
@@ -109,7 +128,7 @@ function loadRaw(path: string, stack: string[]): Json {
 /** Load a scenario by name (sim/scenarios/NAME.yaml) or path, resolving `extends`. */
 export function loadScenario(ref: string): Scenario {
   const path = resolveScenarioPath(ref, process.cwd());
-  const raw = loadRaw(path, []);
+  const raw = loadRaw(path);
   const parsed = ScenarioSchema.safeParse(raw);
   if (!parsed.success)
     throw new ConfigError(`invalid scenario ${path}:\n${formatIssues(parsed.error.issues)}`);

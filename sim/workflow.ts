@@ -63,6 +63,8 @@ export interface LocalWorkflowOptions {
   onAlert?: (alert: AlertMessage) => void;
   /** Execution input. @default { deployments: [sim.deployment.id] } */
   input?: { deployments: string[]; debounce?: boolean };
+  /** Called with every group task's result (what the Aggregate task receives), e.g. to print a report. */
+  onGroupResult?: (result: GroupResult) => void;
   /** Replace the handler of a group (e.g. one that throws), keyed by group id. */
   groupHandlers?: Partial<Record<GroupId, (event: GroupEvent) => Promise<GroupResult>>>;
   runbookUrl?: string;
@@ -139,7 +141,15 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     ([id, group]) => [id, makeGroupHandler(group, { config, telemetry: localTelemetry() })] as const,
   );
   const groupHandlers = Object.fromEntries(
-    owned.map(([id, handler]) => [id, opts.groupHandlers?.[id as GroupId] ?? handler]),
+    owned.map(([id, handler]) => {
+      const run = opts.groupHandlers?.[id as GroupId] ?? handler;
+      const observed = async (event: GroupEvent) => {
+        const result = await run(event);
+        opts.onGroupResult?.(result);
+        return result;
+      };
+      return [id, observed];
+    }),
   ) as Record<GroupId, (event: GroupEvent) => Promise<GroupResult>>;
   const aggregateHandler = makeAggregateHandler({ store, telemetry: localTelemetry(), ...runbook });
   const notifyHandler = makeNotifyHandler({

@@ -1,10 +1,8 @@
 import type { CallSummary } from './calls.js';
-import type { Check } from './check.js';
-import type { CheckGroup } from './group.js';
 import { GuideSection } from './guide.js';
 import { SEVERITIES, Status, type Finding, type GroupId } from './model.js';
-import { errorFinding, sortFindings, summarize, type AuditSummary } from './runner.js';
-import { GROUPS } from '../checks/index.js';
+import { errorFindingOf, sortFindings, summarize, type AuditSummary } from './runner.js';
+import { groupCheckId, type CheckCatalogue } from '../checks/catalogue.js';
 
 /** What one check-group task returns to the workflow (or what its Catch turns a failure into). */
 export interface GroupResult {
@@ -40,8 +38,11 @@ export interface AggregateInput {
   /** @default now */
   finishedAt?: string;
   results: GroupResult[];
-  /** Registry used to expand a failed group into one `error` finding per check. @default GROUPS */
-  groups?: readonly CheckGroup<unknown>[];
+  /**
+   * Checks of each group, to expand a failed group into one `error` finding per check (e.g. `CATALOGUE`);
+   * a group missing from it becomes a single `<group>-group` finding.
+   */
+  catalogue: CheckCatalogue;
   /** @default () => new Date() */
   now?: () => Date;
 }
@@ -56,7 +57,6 @@ const MAX_ERROR_CHARS = 500;
  * Findings are de-duplicated by fingerprint, sorted, and linked to their root causes.
  */
 export function aggregate(input: AggregateInput): AggregatedAudit {
-  const registry = input.groups ?? GROUPS;
   const groupErrors: Record<string, string> = {};
   const groupsSummary: AuditSummary['groups'] = {};
   const calls: Record<string, CallSummary> = {};
@@ -66,7 +66,7 @@ export function aggregate(input: AggregateInput): AggregatedAudit {
     if (r.error !== undefined) {
       const reason = describeGroupError(r.error);
       groupErrors[r.group] = reason;
-      if (findings.length === 0) findings = groupErrorFindings(r.group, input.deployment, reason, registry);
+      if (findings.length === 0) findings = groupErrorFindings(r.group, input.deployment, reason, input.catalogue);
     } else if (findings.length > 0 && findings.every((f) => f.status === Status.Error)) {
       groupErrors[r.group] = describeGroupError(String(findings[0]?.evidence.error ?? findings[0]?.detail));
     }
@@ -91,33 +91,23 @@ export function aggregate(input: AggregateInput): AggregatedAudit {
   };
 }
 
-/** Check id of the single `error` finding of a failed group whose checks are unknown. */
-export function groupCheckId(group: string): string {
-  return `${group}-group`;
-}
-
 /** One `error` finding per check of a failed group (a single synthetic one if the group is unknown). */
 function groupErrorFindings(
   group: GroupId,
   deployment: string,
   reason: string,
-  registry: readonly CheckGroup<unknown>[],
+  catalogue: CheckCatalogue,
 ): Finding[] {
-  const checks: readonly Check<unknown>[] = registry.find((g) => g.id === group)?.checks ?? [];
-  if (checks.length > 0) return checks.map((c) => errorFinding(c, deployment, reason));
-  const placeholder: Check<unknown> = {
-    meta: {
-      id: groupCheckId(group),
-      group,
-      severity: 'medium',
-      title: `Check group ${group} ran`,
-      description: `The ${group} check group ran to completion.`,
-      risk: 'A group that cannot run leaves its part of the deployment unaudited.',
-      guideSection: GuideSection.CoderLogs,
-    },
-    evaluate: () => [],
-  };
-  return [errorFinding(placeholder, deployment, reason)];
+  const checks = catalogue[group] ?? [];
+  if (checks.length > 0) return checks.map((c) => errorFindingOf(c, deployment, reason));
+  const placeholder = {
+    id: groupCheckId(group),
+    group,
+    severity: 'medium',
+    title: `Check group ${group} ran`,
+    guideSection: GuideSection.CoderLogs,
+  } as const;
+  return [errorFindingOf(placeholder, deployment, reason)];
 }
 
 /**

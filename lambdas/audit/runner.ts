@@ -1,5 +1,5 @@
 import { CallRecorder, type CallSummary } from './calls.js';
-import type { Check, FindingInput } from './check.js';
+import type { Check, CheckMeta, FindingInput } from './check.js';
 import type { DeploymentConfig } from './config.js';
 import { DeadlineError, describeError } from './errors.js';
 import type { CheckGroup, CollectContext } from './group.js';
@@ -43,9 +43,16 @@ export interface RunOptions {
   log?: (message: string) => void;
 }
 
+/** The part of a check's metadata that its findings carry (what the check catalogue lists). */
+export type FindingMeta = Pick<CheckMeta, 'id' | 'group' | 'severity' | 'title' | 'guideSection'>;
+
 /** Complete a check's result into a finding. */
 export function toFinding(check: Check<unknown>, input: FindingInput): Finding {
-  const m = check.meta;
+  return findingOf(check.meta, input);
+}
+
+/** Complete a result into a finding of the check described by `m`. */
+function findingOf(m: FindingMeta, input: FindingInput): Finding {
   return {
     checkId: m.id,
     group: m.group,
@@ -63,7 +70,12 @@ export function toFinding(check: Check<unknown>, input: FindingInput): Finding {
 
 /** The `error` finding of a check that could not run. */
 export function errorFinding(check: Check<unknown>, resource: string, reason: string): Finding {
-  return toFinding(check, {
+  return errorFindingOf(check.meta, resource, reason);
+}
+
+/** The `error` finding of a check known only by its metadata (e.g. from the check catalogue). */
+export function errorFindingOf(meta: FindingMeta, resource: string, reason: string): Finding {
+  return findingOf(meta, {
     status: Status.Error,
     resource,
     detail: `Check could not run: ${reason}`,

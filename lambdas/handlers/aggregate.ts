@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { aggregate, type GroupResult } from '../audit/aggregate.js';
 import { AuditError } from '../audit/errors.js';
 import { Status } from '../audit/model.js';
+import { CATALOGUE, type CheckCatalogue } from '../checks/catalogue.js';
 import { renderAlert } from '../notify/render.js';
 import { FindingsStore, type RunOutcome } from '../store/findings-store.js';
 import { documentClient } from './dynamo.js';
@@ -28,6 +29,8 @@ export interface AggregateHandlerDeps {
   store: Pick<FindingsStore, 'recordRun'>;
   telemetry: Telemetry;
   runbookUrl?: string;
+  /** Checks of each group, to expand a group that failed as a whole. @default CATALOGUE */
+  catalogue?: CheckCatalogue;
   /** @default () => new Date() */
   now?: () => Date;
 }
@@ -49,6 +52,7 @@ export function makeAggregateHandler(
       startedAt: event.startedAt,
       finishedAt: now().toISOString(),
       results: event.results,
+      catalogue: deps.catalogue ?? CATALOGUE,
     });
     const outcome = await deps.store.recordRun(audit);
     const alert = renderAlert(outcome, deps.runbookUrl ? { runbookUrl: deps.runbookUrl } : {});

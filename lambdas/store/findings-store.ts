@@ -7,10 +7,11 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { groupCheckId, type AggregatedAudit } from '../audit/aggregate.js';
+import type { AggregatedAudit } from '../audit/aggregate.js';
 import { AuditError } from '../audit/errors.js';
 import { SEVERITIES, Status, type Finding, type Severity } from '../audit/model.js';
 import { sortFindings } from '../audit/runner.js';
+import { groupCheckId } from '../checks/catalogue.js';
 import {
   DEPLOYMENTS_PK,
   OPEN_PK,

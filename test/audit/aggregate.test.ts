@@ -6,32 +6,19 @@ import {
   linkRootCauses,
   type GroupResult,
 } from '../../lambdas/audit/aggregate.js';
-import { defineCheck } from '../../lambdas/audit/check.js';
-import { defineGroup } from '../../lambdas/audit/group.js';
 import { GuideSection } from '../../lambdas/audit/guide.js';
-import { GROUPS } from '../../lambdas/checks/index.js';
+import type { FindingMeta } from '../../lambdas/audit/runner.js';
+import { CATALOGUE, groupCheckId } from '../../lambdas/checks/catalogue.js';
 import { CHECK_GROUPS, finding } from '../store/fixtures.js';
 
 const T0 = '2030-01-01T10:00:00.000Z';
 
-const fakeCheck = (id: string) =>
-  defineCheck<unknown>(
-    {
-      id,
-      group: 'database',
-      severity: 'high',
-      title: id,
-      description: id,
-      risk: id,
-      guideSection: GuideSection.DatabaseDebugging,
-    },
-    () => [],
-  );
-const databaseGroup = defineGroup<unknown>({
-  id: 'database',
-  skipReason: () => undefined,
-  collect: async () => ({}),
-  checks: [fakeCheck('db-connectivity'), fakeCheck('db-size')],
+const meta = (id: string): FindingMeta => ({
+  id,
+  group: 'database',
+  severity: 'high',
+  title: id,
+  guideSection: GuideSection.DatabaseDebugging,
 });
 
 const result = (group: GroupResult['group'], over: Partial<GroupResult> = {}): GroupResult => ({
@@ -57,6 +44,7 @@ describe('Function: aggregate', () => {
         result('database', { findings: [low] }),
         result('infra', { findings: [crit] }),
       ],
+      catalogue: CATALOGUE,
     });
     expect(out.findings.map((f) => f.checkId)).toEqual(['ec2-vcpu-quota', 'db-size', 'coder-healthz']);
     expect(out.summary).toMatchObject({ total: 3, byStatus: { fail: 2, pass: 1, error: 0 } });
@@ -80,29 +68,50 @@ describe('Function: aggregate', () => {
           }),
         }),
       ],
-      groups: [databaseGroup],
+      catalogue: { database: [meta('db-connectivity'), meta('db-size')] },
     });
     expect(out.findings.map((f) => [f.checkId, f.status, f.resource])).toEqual([
       ['db-connectivity', 'error', 'prod'],
       ['db-size', 'error', 'prod'],
     ]);
-    expect(out.findings[0]?.detail).toBe('Check could not run: TimeoutError: Task timed out');
+    expect(out.findings[0]).toMatchObject({
+      group: 'database',
+      severity: 'high',
+      title: 'db-connectivity',
+      guideSection: GuideSection.DatabaseDebugging,
+      detail: 'Check could not run: TimeoutError: Task timed out',
+      evidence: { error: 'TimeoutError: Task timed out' },
+    });
     expect(out.groupErrors).toEqual({ database: 'TimeoutError: Task timed out' });
     expect(out.finishedAt).toBe('2030-01-01T10:01:00.000Z');
   });
 
-  it('uses the registry of real check groups by default', () => {
-    const infra = GROUPS.find((g) => g.id === 'infra');
+  it('expands a failed group with the check catalogue it is given', () => {
     const out = aggregate({
       deployment: 'prod',
       executionId: 'e',
       startedAt: T0,
       results: [result('infra', { error: 'boom' })],
+      catalogue: CATALOGUE,
     });
-    const expected =
-      infra && infra.checks.length > 0 ? infra.checks.map((c) => c.meta.id).sort() : ['infra-group'];
+    const expected = (CATALOGUE.infra ?? []).map((c) => c.id).sort();
+    expect(expected.length).toBeGreaterThan(0);
     expect(out.findings.map((f) => f.checkId).sort()).toEqual(expected);
     expect(out.findings.every((f) => f.status === 'error' && f.group === 'infra')).toBe(true);
+  });
+
+  it('turns a failed group missing from the catalogue into one placeholder error finding', () => {
+    const out = aggregate({
+      deployment: 'prod',
+      executionId: 'e',
+      startedAt: T0,
+      results: [result('coder', { error: 'boom' })],
+      catalogue: { database: [meta('db-size')] },
+    });
+    expect(out.findings.map((f) => [f.checkId, f.group, f.status])).toEqual([
+      [groupCheckId('coder'), 'coder', 'error'],
+    ]);
+    expect(out.groupErrors).toEqual({ coder: 'boom' });
   });
 
   it('counts a group whose findings are all errors as failed as a whole', () => {
@@ -117,6 +126,7 @@ describe('Function: aggregate', () => {
         result('database', { findings: [err] }),
         result('coder', { findings: [finding('coder-healthz', 'error')], skipped: 'not configured' }),
       ],
+      catalogue: CATALOGUE,
     });
     expect(out.groupErrors.database).toBe('DeadlineError: check group database did not finish');
     expect(out.summary.groups.coder?.skipped).toBe('not configured');
@@ -130,6 +140,7 @@ describe('Function: aggregate', () => {
       executionId: 'e',
       startedAt: T0,
       results: [result('database', { findings: [a, b] })],
+      catalogue: CATALOGUE,
     });
     expect(out.findings).toHaveLength(1);
     expect(out.findings[0]?.status).toBe('fail');
@@ -143,6 +154,7 @@ describe('Function: aggregate', () => {
       executionId: 'e',
       startedAt: T0,
       results: [result('infra', { findings: [sg] }), result('cluster', { findings: [ready] })],
+      catalogue: CATALOGUE,
     });
     expect(out.findings.find((f) => f.checkId === 'coderd-ready')?.rootCause).toBe(sg.fingerprint);
   });

@@ -101,7 +101,7 @@ export function audit(
     startedAt,
     finishedAt: new Date(Date.parse(startedAt) + 1000).toISOString(),
     results,
-    // No registry: a failed group becomes one placeholder finding, whatever checks exist.
-    groups: [],
+    // No catalogue: a failed group becomes one placeholder finding, whatever checks exist.
+    catalogue: {},
   });
 }

@@ -1,0 +1,89 @@
+import { aggregate, type GroupResult } from '../lambdas/audit/aggregate.js';
+import type { CallSummary } from '../lambdas/audit/calls.js';
+import type { AuditReport } from '../lambdas/audit/runner.js';
+import type { AlertMessage } from '../lambdas/notify/render.js';
+import { FindingsStore } from '../lambdas/store/findings-store.js';
+import { documentClient } from '../lambdas/handlers/dynamo.js';
+import { createFindingsTable, localClients, startDynalite } from './dynamodb.js';
+import { startSim } from './index.js';
+import type { Scenario } from './scenario.js';
+import { runLocalWorkflow } from './workflow.js';
+
+export interface DemoResult {
+  report: AuditReport;
+  workflow: { executionId: string; transitions: number; ms: number; storedOpen: number };
+  alerts: AlertMessage[];
+}
+
+/** Merge the call summaries of the group results (each group counts its own calls). */
+function mergeCalls(results: readonly GroupResult[]): CallSummary {
+  const byOperation: Record<string, number> = {};
+  let total = 0;
+  let sumMs = 0;
+  let maxDepth = 0;
+  const duplicates: string[] = [];
+  for (const r of results) {
+    if (!r.calls) continue;
+    total += r.calls.total;
+    sumMs += r.calls.sumMs;
+    maxDepth = Math.max(maxDepth, r.calls.maxDepth);
+    duplicates.push(...r.calls.duplicates);
+    for (const [op, n] of Object.entries(r.calls.byOperation)) byOperation[op] = (byOperation[op] ?? 0) + n;
+  }
+  return { total, byOperation: Object.fromEntries(Object.entries(byOperation).sort()), sumMs, maxDepth, duplicates };
+}
+
+/**
+ * The demo: start the simulated deployment and a local DynamoDB, execute the real Step Functions workflow
+ * locally (group Lambdas → Aggregate → store → Notify), and return the report and the alert it would send.
+ */
+export async function runDemo(opts: {
+  scenario: Scenario;
+  runbookUrl?: string;
+  log?: (line: string) => void;
+}): Promise<DemoResult> {
+  const log = opts.log ?? (() => {});
+  const [sim, dynamo] = await Promise.all([startSim({ scenario: opts.scenario }), startDynalite()]);
+  const { client, doc } = localClients(dynamo.endpoint);
+  try {
+    const tableName = 'coder-auditor-findings';
+    await createFindingsTable(client, tableName);
+    const results: GroupResult[] = [];
+    log(`Running the audit workflow (statemachines/audit.asl.json) locally for deployment ${sim.deployment.id}`);
+    const run = await runLocalWorkflow({
+      sim,
+      tableEndpoint: dynamo.endpoint,
+      tableName,
+      onGroupResult: (r) => {
+        results.push(r);
+        log(`  ✓ ${r.group}: ${r.skipped ? `skipped (${r.skipped})` : `${r.findings.length} findings in ${r.ms} ms`}`);
+      },
+      ...(opts.runbookUrl ? { runbookUrl: opts.runbookUrl } : {}),
+    });
+    const audit = aggregate({
+      deployment: sim.deployment.id,
+      executionId: run.executionId,
+      startedAt: run.startTime.toISOString(),
+      finishedAt: new Date(run.startTime.getTime() + run.ms).toISOString(),
+      results,
+    });
+    const store = new FindingsStore({ client: documentClient(client), tableName });
+    const open = await store.list({ deployment: sim.deployment.id, open: true });
+    return {
+      report: {
+        deployment: audit.deployment,
+        startedAt: audit.startedAt,
+        finishedAt: audit.finishedAt,
+        findings: audit.findings,
+        summary: audit.summary,
+        calls: mergeCalls(results),
+      },
+      workflow: { executionId: run.executionId, transitions: run.transitions, ms: run.ms, storedOpen: open.length },
+      alerts: run.alerts,
+    };
+  } finally {
+    doc.destroy();
+    client.destroy();
+    await Promise.allSettled([sim.stop(), dynamo.stop()]);
+  }
+}

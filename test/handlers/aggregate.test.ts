@@ -1,0 +1,83 @@
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import type { AggregatedAudit } from '../../lambdas/audit/aggregate.js';
+import { CATALOGUE } from '../../lambdas/checks/catalogue.js';
+import { makeAggregateHandler } from '../../lambdas/handlers/aggregate.js';
+import { localTelemetry } from '../../lambdas/handlers/runtime.js';
+import type { RunOutcome } from '../../lambdas/store/findings-store.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('Function: makeAggregateHandler', () => {
+  const recordFailedGroup = async (catalogue?: Parameters<typeof makeAggregateHandler>[0]['catalogue']) => {
+    const recorded: AggregatedAudit[] = [];
+    const handler = makeAggregateHandler({
+      telemetry: localTelemetry(),
+      ...(catalogue ? { catalogue } : {}),
+      store: {
+        recordRun: async (audit): Promise<RunOutcome> => {
+          recorded.push(audit);
+          return {
+            deployment: audit.deployment,
+            executionId: audit.executionId,
+            replay: false,
+            notified: false,
+            changes: { opened: [], escalated: [], resolved: [], failingGroups: [], causes: [] },
+          };
+        },
+      },
+    });
+    await handler({
+      deployment: 'prod',
+      executionId: 'exec-1',
+      startedAt: '2025-01-01T00:00:00.000Z',
+      results: [{ deployment: 'prod', group: 'database', findings: [], ms: 5, error: 'Task timed out' }],
+    });
+    return recorded[0];
+  };
+
+  it('Compliance: a group that failed as a whole becomes one error finding per catalogued check', async () => {
+    const audit = await recordFailedGroup();
+    const ids = (CATALOGUE.database ?? []).map((c) => c.id);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(audit?.findings.map((f) => f.checkId).sort()).toEqual([...ids].sort());
+    expect(audit?.findings.every((f) => f.status === 'error' && f.detail.includes('Task timed out'))).toBe(
+      true,
+    );
+    expect(audit?.groupErrors).toEqual({ database: 'Task timed out' });
+  });
+
+  it('Noncompliance 1: with a catalogue that lacks the group, it becomes one placeholder finding', async () => {
+    const audit = await recordFailedGroup({});
+    expect(audit?.findings.map((f) => f.checkId)).toEqual(['database-group']);
+  });
+});
+
+describe('Bundle: aggregate and notify Lambdas', () => {
+  it.each(['aggregate', 'notify'])(
+    '%s bundles no check code, collector or client of the audited deployment',
+    async (role) => {
+      const out = await build({
+        entryPoints: [join(ROOT, 'lambdas', 'handlers', `${role}.ts`)],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+      });
+      const inputs = Object.keys(out.metafile.inputs).map((p) => relative(ROOT, join(process.cwd(), p)));
+      const checkCode = inputs.filter(
+        (p) => p.startsWith('lambdas/checks/') && p !== 'lambdas/checks/catalogue.ts',
+      );
+      expect(checkCode).toEqual([]);
+      expect(inputs.filter((p) => p.startsWith('lambdas/clients/'))).toEqual([]);
+      expect(inputs.filter((p) => /@aws-sdk\/client-(eks|ec2|rds)\/|@kubernetes|node_modules\/pg\//.test(p))).toEqual(
+        [],
+      );
+    },
+    60_000,
+  );
+});
