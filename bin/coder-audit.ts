@@ -148,6 +148,24 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('findings')
+    .description("read the serverless auditor's findings table (what is open, since when, how often)")
+    .requiredOption('-t, --table <name>', 'findings table name (stack output FindingsTableName)', process.env.CODER_AUDIT_TABLE)
+    .option('-d, --deployment <id>', 'only this deployment')
+    .option('--open', 'only open findings', false)
+    .option('--severity <severity>', 'only this severity (with --open)', parseSeverity)
+    .option('--region <region>', 'AWS region (default: the default chain)')
+    .option('--endpoint <url>', 'DynamoDB endpoint override (local testing)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(
+      async (o: { table: string; deployment?: string; open: boolean; severity?: Severity; region?: string; endpoint?: string; format: string }) => {
+        const { listFindings, renderFindings } = await import('../lambdas/store/cli.js');
+        const findings = await listFindings(o);
+        process.stdout.write(o.format === 'json' ? JSON.stringify(findings, null, 2) + '\n' : renderFindings(findings));
+      },
+    );
+
+  program
     .command('checks')
     .description('list the check catalogue')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table'))

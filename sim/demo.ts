@@ -1,6 +1,7 @@
 import { aggregate, type GroupResult } from '../lambdas/audit/aggregate.js';
 import type { CallSummary } from '../lambdas/audit/calls.js';
 import type { AuditReport } from '../lambdas/audit/runner.js';
+import { CATALOGUE } from '../lambdas/checks/catalogue.js';
 import type { AlertMessage } from '../lambdas/notify/render.js';
 import { FindingsStore } from '../lambdas/store/findings-store.js';
 import { documentClient } from '../lambdas/handlers/dynamo.js';
@@ -66,6 +67,7 @@ export async function runDemo(opts: {
       startedAt: run.startTime.toISOString(),
       finishedAt: new Date(run.startTime.getTime() + run.ms).toISOString(),
       results,
+      catalogue: CATALOGUE,
     });
     const store = new FindingsStore({ client: documentClient(client), tableName });
     const open = await store.list({ deployment: sim.deployment.id, open: true });

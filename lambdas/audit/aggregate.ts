@@ -66,7 +66,8 @@ export function aggregate(input: AggregateInput): AggregatedAudit {
     if (r.error !== undefined) {
       const reason = describeGroupError(r.error);
       groupErrors[r.group] = reason;
-      if (findings.length === 0) findings = groupErrorFindings(r.group, input.deployment, reason, input.catalogue);
+      if (findings.length === 0)
+        findings = groupErrorFindings(r.group, input.deployment, reason, input.catalogue);
     } else if (findings.length > 0 && findings.every((f) => f.status === Status.Error)) {
       groupErrors[r.group] = describeGroupError(String(findings[0]?.evidence.error ?? findings[0]?.detail));
     }

@@ -133,7 +133,10 @@ export async function runGroup<S>(
       snapshot = await Promise.race([
         group.collect({ ...ctx, signal: controller.signal }),
         new Promise<never>((_, reject) => {
-          hard = setTimeout(() => reject(new DeadlineError(`check group ${group.id}`, ms)), ms + COLLECT_GRACE_MS);
+          hard = setTimeout(
+            () => reject(new DeadlineError(`check group ${group.id}`, ms)),
+            ms + COLLECT_GRACE_MS,
+          );
         }),
       ]);
     } catch (err) {

@@ -27,10 +27,8 @@ export function catalogueOf(groups: readonly CheckGroup<unknown>[]): CheckCatalo
   );
 }
 
-const entries = (
-  group: GroupId,
-  checks: ReadonlyArray<Omit<FindingMeta, 'group'>>,
-): readonly FindingMeta[] => checks.map((c) => ({ ...c, group }));
+const entries = (group: GroupId, checks: ReadonlyArray<Omit<FindingMeta, 'group'>>): readonly FindingMeta[] =>
+  checks.map((c) => ({ ...c, group }));
 
 /**
  * Metadata of every check, without the check code: lets the aggregate Lambda expand a failed group

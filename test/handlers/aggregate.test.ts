@@ -74,9 +74,9 @@ describe('Bundle: aggregate and notify Lambdas', () => {
       );
       expect(checkCode).toEqual([]);
       expect(inputs.filter((p) => p.startsWith('lambdas/clients/'))).toEqual([]);
-      expect(inputs.filter((p) => /@aws-sdk\/client-(eks|ec2|rds)\/|@kubernetes|node_modules\/pg\//.test(p))).toEqual(
-        [],
-      );
+      expect(
+        inputs.filter((p) => /@aws-sdk\/client-(eks|ec2|rds)\/|@kubernetes|node_modules\/pg\//.test(p)),
+      ).toEqual([]);
     },
     60_000,
   );
