@@ -6,7 +6,7 @@ import { CATALOGUE, type CheckCatalogue } from '../checks/catalogue.js';
 import { renderAlert } from '../notify/render.js';
 import { FindingsStore, type RunOutcome } from '../store/findings-store.js';
 import { documentClient } from './dynamo.js';
-import { count, lambdaEntry, lambdaTelemetry, requireEnv, type Telemetry } from './runtime.js';
+import { count, lambdaEntry, lambdaTelemetry, requireEnv, type Telemetry } from './telemetry.js';
 
 /** What the workflow sends the Aggregate task: the four group results of one deployment. */
 export interface AggregateEvent {

@@ -5,7 +5,7 @@ import { publishAlert } from '../notify/publish.js';
 import { renderAlert, type AlertMessage } from '../notify/render.js';
 import { FindingsStore, type RunOutcome } from '../store/findings-store.js';
 import { documentClient } from './dynamo.js';
-import { count, lambdaEntry, lambdaTelemetry, requireEnv, type Telemetry } from './runtime.js';
+import { count, lambdaEntry, lambdaTelemetry, requireEnv, type Telemetry } from './telemetry.js';
 
 /** What the workflow sends the Notify task (the Aggregate task's output). */
 export interface NotifyEvent {
