@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { catalogueMarkdown } from '../../bin/coder-audit.js';
+import { configJsonSchema } from '../../lambdas/audit/config.js';
 import { GuideSection } from '../../lambdas/audit/guide.js';
 import { allChecks } from '../../lambdas/checks/index.js';
 
@@ -15,6 +16,16 @@ describe('Docs', () => {
     const end = readme.indexOf('<!-- catalogue:end -->');
     expect(start, 'README has catalogue markers').toBeGreaterThan(0);
     expect(readme.slice(start + '<!-- catalogue:start -->'.length, end).trim()).toBe(catalogueMarkdown().trim());
+  });
+
+  it('the published JSON Schema is the one the code validates with (npm run schema)', () => {
+    const published: unknown = JSON.parse(readFileSync(join(root, 'config.schema.json'), 'utf8'));
+    expect(published).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
+  });
+
+  it('README quick start gives the demo and test commands', () => {
+    expect(readme).toContain('npm ci && npm run demo');
+    expect(readme).toContain('npm test');
   });
 
   it('every runbook section a check cites is a heading of the runbook', () => {

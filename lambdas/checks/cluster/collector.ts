@@ -1,14 +1,9 @@
-import {
-  DescribeClusterCommand,
-  DescribeNodegroupCommand,
-  type DescribeClusterCommandOutput,
-  type DescribeNodegroupCommandOutput,
-  type Nodegroup,
-} from '@aws-sdk/client-eks';
+import type { Nodegroup } from '@aws-sdk/client-eks';
 import type { CoreV1Event, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { describeError } from '../../audit/errors.js';
 import { settle, type Fact } from '../../audit/fact.js';
 import type { CollectContext } from '../../audit/group.js';
+import { describeCluster, describeNodegroup } from '../../clients/eks.js';
 import { eksTokenProvider } from '../../clients/eks-token.js';
 import { KubeClient, KubernetesApiError } from '../../clients/kube.js';
 import { mainContainer, neverStarted } from './pods.js';
@@ -44,27 +39,6 @@ export interface ClusterSnapshot {
   logs: Fact<PodLog[]>;
   /** Workspace node groups by name (`undefined` when one does not exist), from the shared DescribeNodegroup. */
   nodegroups: Fact<Record<string, Nodegroup | undefined>>;
-}
-
-/** DescribeCluster, shared with the other groups through `ctx.once` (the memo holds the SDK output). */
-export function describeCluster(ctx: CollectContext): Promise<DescribeClusterCommandOutput> {
-  const name = ctx.deployment.eks.clusterName;
-  return ctx.once(`eks:DescribeCluster:${name}`, () =>
-    ctx.aws.eks.send(new DescribeClusterCommand({ name }), { abortSignal: ctx.signal }),
-  );
-}
-
-/** DescribeNodegroup, shared with the other groups through `ctx.once`. */
-export function describeNodegroup(
-  ctx: CollectContext,
-  nodegroup: string,
-): Promise<DescribeNodegroupCommandOutput> {
-  const clusterName = ctx.deployment.eks.clusterName;
-  return ctx.once(`eks:DescribeNodegroup:${clusterName}/${nodegroup}`, () =>
-    ctx.aws.eks.send(new DescribeNodegroupCommand({ clusterName, nodegroupName: nodegroup }), {
-      abortSignal: ctx.signal,
-    }),
-  );
 }
 
 /** The Kubernetes client of this audit: endpoint and CA from DescribeCluster (endpoint overridable). */

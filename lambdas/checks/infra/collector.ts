@@ -7,14 +7,7 @@ import {
   type VpcEndpoint,
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
-import {
-  DescribeClusterCommand,
-  DescribeNodegroupCommand,
-  type Cluster,
-  type DescribeClusterCommandOutput,
-  type DescribeNodegroupCommandOutput,
-  type Nodegroup,
-} from '@aws-sdk/client-eks';
+import type { Cluster, Nodegroup } from '@aws-sdk/client-eks';
 import {
   DescribeTargetHealthCommand,
   paginateDescribeTargetGroups,
@@ -32,6 +25,7 @@ import {
 import { GetServiceQuotaCommand, type ServiceQuota } from '@aws-sdk/client-service-quotas';
 import { settle, type Fact } from '../../audit/fact.js';
 import type { CollectContext } from '../../audit/group.js';
+import { describeCluster, describeNodegroup } from '../../clients/eks.js';
 
 /** The Service Quotas quota "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances" (vCPUs). */
 export const VCPU_QUOTA = { ServiceCode: 'ec2', QuotaCode: 'L-1216C47A' } as const;
@@ -60,27 +54,6 @@ export interface InfraSnapshot {
   targetHealth: Fact<Record<string, TargetHealthDescription[] | undefined>>;
   /** The EC2 On-Demand Standard vCPU quota of the region. */
   vcpuQuota: Fact<ServiceQuota>;
-}
-
-/** DescribeCluster, shared with the other groups through `ctx.once` (the memo holds the SDK output). */
-export function describeCluster(ctx: CollectContext): Promise<DescribeClusterCommandOutput> {
-  const name = ctx.deployment.eks.clusterName;
-  return ctx.once(`eks:DescribeCluster:${name}`, () =>
-    ctx.aws.eks.send(new DescribeClusterCommand({ name }), { abortSignal: ctx.signal }),
-  );
-}
-
-/** DescribeNodegroup, shared with the other groups through `ctx.once` (the memo holds the SDK output). */
-export function describeNodegroup(
-  ctx: CollectContext,
-  nodegroup: string,
-): Promise<DescribeNodegroupCommandOutput> {
-  const clusterName = ctx.deployment.eks.clusterName;
-  return ctx.once(`eks:DescribeNodegroup:${clusterName}/${nodegroup}`, () =>
-    ctx.aws.eks.send(new DescribeNodegroupCommand({ clusterName, nodegroupName: nodegroup }), {
-      abortSignal: ctx.signal,
-    }),
-  );
 }
 
 /**
