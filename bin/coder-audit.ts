@@ -11,15 +11,20 @@ import { allChecks } from '../lambdas/checks/index.js';
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
 function parseSeverity(v: string): Severity {
-  if (!(SEVERITIES as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${SEVERITIES.join(', ')}`);
+  if (!(SEVERITIES as readonly string[]).includes(v))
+    throw new InvalidArgumentError(`must be one of ${SEVERITIES.join(', ')}`);
   return v as Severity;
 }
 
 function parseOnly(v: string): string[] {
-  const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const ids = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = new Set(allChecks().map((c) => c.meta.id));
   const unknown = ids.filter((id) => !known.has(id));
-  if (unknown.length) throw new InvalidArgumentError(`unknown check id(s): ${unknown.join(', ')} (see \`coder-audit checks\`)`);
+  if (unknown.length)
+    throw new InvalidArgumentError(`unknown check id(s): ${unknown.join(', ')} (see \`coder-audit checks\`)`);
   return ids;
 }
 
@@ -39,7 +44,8 @@ function progress(quiet: boolean): (e: ProgressEvent) => void {
   return (e) => {
     if (quiet) return;
     if (e.type === 'group-start') process.stderr.write(`  … ${e.group} checks running\n`);
-    else if (e.type === 'group-done') process.stderr.write(`  ✓ ${e.group}: ${e.findings} findings in ${e.ms} ms\n`);
+    else if (e.type === 'group-done')
+      process.stderr.write(`  ✓ ${e.group}: ${e.findings} findings in ${e.ms} ms\n`);
     else process.stderr.write(`  - ${e.group} skipped: ${e.reason}\n`);
   };
 }
@@ -65,20 +71,36 @@ export function buildProgram(): Command {
     .addOption(failOnOption())
     .option('--show-passes', 'list passing checks too', false)
     .option('-q, --quiet', 'no progress on stderr', false)
-    .action(async (o: { config: string; deployment?: string; only?: string[]; format: Format; failOn: Severity; showPasses: boolean; quiet: boolean }) => {
-      const config = loadConfig(o.config);
-      const deployments = o.deployment ? config.deployments.filter((d) => d.id === o.deployment) : config.deployments;
-      if (deployments.length === 0) {
-        throw new ConfigError(`deployment "${o.deployment}" is not in ${o.config} (have: ${config.deployments.map((d) => d.id).join(', ')})`);
-      }
-      const reports: AuditReport[] = [];
-      for (const d of deployments) {
-        if (!o.quiet) process.stderr.write(`Auditing ${d.id} (${d.aws.region})\n`);
-        reports.push(await auditDeployment(d, { ...(o.only ? { only: o.only } : {}), onProgress: progress(o.quiet) }));
-      }
-      output(reports, o.format, o.showPasses);
-      process.exitCode = exitCodeFor(reports, o.failOn);
-    });
+    .action(
+      async (o: {
+        config: string;
+        deployment?: string;
+        only?: string[];
+        format: Format;
+        failOn: Severity;
+        showPasses: boolean;
+        quiet: boolean;
+      }) => {
+        const config = loadConfig(o.config);
+        const deployments = o.deployment
+          ? config.deployments.filter((d) => d.id === o.deployment)
+          : config.deployments;
+        if (deployments.length === 0) {
+          throw new ConfigError(
+            `deployment "${o.deployment}" is not in ${o.config} (have: ${config.deployments.map((d) => d.id).join(', ')})`,
+          );
+        }
+        const reports: AuditReport[] = [];
+        for (const d of deployments) {
+          if (!o.quiet) process.stderr.write(`Auditing ${d.id} (${d.aws.region})\n`);
+          reports.push(
+            await auditDeployment(d, { ...(o.only ? { only: o.only } : {}), onProgress: progress(o.quiet) }),
+          );
+        }
+        output(reports, o.format, o.showPasses);
+        process.exitCode = exitCodeFor(reports, o.failOn);
+      },
+    );
 
   program
     .command('demo')
@@ -91,54 +113,70 @@ export function buildProgram(): Command {
     .addOption(failOnOption().default('info', 'any problem: demo exits 0 unless asked'))
     .option('--show-passes', 'list passing checks too', false)
     .option('-q, --quiet', 'no progress on stderr', false)
-    .action(async (o: { scenario: string; format: Format; failOn: Severity; showPasses: boolean; quiet: boolean }) => {
-      const { runDemo } = await import('../sim/demo.js');
-      const { loadScenario } = await import('../sim/scenario.js');
-      const scenario = loadScenario(o.scenario);
-      const log = (line: string) => {
-        if (!o.quiet) process.stderr.write(line + '\n');
-      };
-      log(`Starting the simulated deployment (scenario ${scenario.name}): ${scenario.description}`);
-      const demo = await runDemo({ scenario, log });
-      output([demo.report], o.format, o.showPasses);
-      if (o.format !== 'json') {
-        const w = demo.workflow;
-        const lines = [
-          '',
-          `Serverless workflow, run locally: ${w.transitions} state transitions in ${w.ms} ms; ` +
-            `${w.storedOpen} open findings stored in DynamoDB (dynalite).`,
-        ];
-        if (demo.alerts.length === 0) lines.push('Nothing changed: no alert would be sent.');
-        for (const a of demo.alerts) {
-          lines.push(
+    .action(
+      async (o: {
+        scenario: string;
+        format: Format;
+        failOn: Severity;
+        showPasses: boolean;
+        quiet: boolean;
+      }) => {
+        const { runDemo } = await import('../sim/demo.js');
+        const { loadScenario } = await import('../sim/scenario.js');
+        const scenario = loadScenario(o.scenario);
+        const log = (line: string) => {
+          if (!o.quiet) process.stderr.write(line + '\n');
+        };
+        log(`Starting the simulated deployment (scenario ${scenario.name}): ${scenario.description}`);
+        const demo = await runDemo({ scenario, log });
+        output([demo.report], o.format, o.showPasses);
+        if (o.format !== 'json') {
+          const w = demo.workflow;
+          const lines = [
             '',
-            `The alert e-mail it would publish to SNS (attributes: severity=${a.attributes.severity}, deployment=${a.attributes.deployment}):`,
-            '----------------------------------------------------------------------',
-            `Subject: ${a.subject}`,
-            '',
-            a.text.trimEnd(),
-            '----------------------------------------------------------------------',
-          );
+            `Serverless workflow, run locally: ${w.transitions} state transitions in ${w.ms} ms; ` +
+              `${w.storedOpen} open findings stored in DynamoDB (dynalite).`,
+          ];
+          if (demo.alerts.length === 0) lines.push('Nothing changed: no alert would be sent.');
+          for (const a of demo.alerts) {
+            lines.push(
+              '',
+              `The alert e-mail it would publish to SNS (attributes: severity=${a.attributes.severity}, deployment=${a.attributes.deployment}):`,
+              '----------------------------------------------------------------------',
+              `Subject: ${a.subject}`,
+              '',
+              a.text.trimEnd(),
+              '----------------------------------------------------------------------',
+            );
+          }
+          process.stdout.write(lines.join('\n') + '\n');
         }
-        process.stdout.write(lines.join('\n') + '\n');
-      }
-      process.exitCode = o.failOn === 'info' ? EXIT.ok : exitCodeFor([demo.report], o.failOn);
-    });
+        process.exitCode = o.failOn === 'info' ? EXIT.ok : exitCodeFor([demo.report], o.failOn);
+      },
+    );
 
   program
     .command('sim')
-    .description('run the simulated deployment until interrupted, and write a configuration that points at it')
+    .description(
+      'run the simulated deployment until interrupted, and write a configuration that points at it',
+    )
     .option('-s, --scenario <name|file>', 'scenario name or YAML file', 'healthy')
     .option('--latency <ms>', 'added latency on every simulated call', (v) => Number.parseInt(v, 10), 0)
-    .requiredOption('-o, --write-config <file>', 'where to write the configuration (YAML) for `coder-audit run`')
+    .requiredOption(
+      '-o, --write-config <file>',
+      'where to write the configuration (YAML) for `coder-audit run`',
+    )
     .action(async (o: { scenario: string; latency: number; writeConfig: string }) => {
       const { startSim } = await import('../sim/index.js');
       const { writeFileSync } = await import('node:fs');
       const { stringify } = await import('yaml');
       const sim = await startSim({ scenario: o.scenario });
-      if (o.latency > 0) sim.faults.set([...sim.scenario.faults, { service: '*', kind: 'latency', ms: o.latency, rate: 1 }]);
+      if (o.latency > 0)
+        sim.faults.set([...sim.scenario.faults, { service: '*', kind: 'latency', ms: o.latency, rate: 1 }]);
       writeFileSync(o.writeConfig, stringify({ deployments: [sim.deployment] }), { mode: 0o600 });
-      process.stderr.write(`simulated deployment running (scenario ${sim.scenario.name}); configuration in ${o.writeConfig}; Ctrl-C stops it\n`);
+      process.stderr.write(
+        `simulated deployment running (scenario ${sim.scenario.name}); configuration in ${o.writeConfig}; Ctrl-C stops it\n`,
+      );
       process.stdout.write('ready\n');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
@@ -150,7 +188,11 @@ export function buildProgram(): Command {
   program
     .command('findings')
     .description("read the serverless auditor's findings table (what is open, since when, how often)")
-    .requiredOption('-t, --table <name>', 'findings table name (stack output FindingsTableName)', process.env.CODER_AUDIT_TABLE)
+    .requiredOption(
+      '-t, --table <name>',
+      'findings table name (stack output FindingsTableName)',
+      process.env.CODER_AUDIT_TABLE,
+    )
     .option('-d, --deployment <id>', 'only this deployment')
     .option('--open', 'only open findings', false)
     .option('--severity <severity>', 'only this severity (with --open)', parseSeverity)
@@ -158,22 +200,40 @@ export function buildProgram(): Command {
     .option('--endpoint <url>', 'DynamoDB endpoint override (local testing)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(
-      async (o: { table: string; deployment?: string; open: boolean; severity?: Severity; region?: string; endpoint?: string; format: string }) => {
+      async (o: {
+        table: string;
+        deployment?: string;
+        open: boolean;
+        severity?: Severity;
+        region?: string;
+        endpoint?: string;
+        format: string;
+      }) => {
         const { listFindings, renderFindings } = await import('../lambdas/store/cli.js');
         const findings = await listFindings(o);
-        process.stdout.write(o.format === 'json' ? JSON.stringify(findings, null, 2) + '\n' : renderFindings(findings));
+        process.stdout.write(
+          o.format === 'json' ? JSON.stringify(findings, null, 2) + '\n' : renderFindings(findings),
+        );
       },
     );
 
   program
     .command('checks')
     .description('list the check catalogue')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table'))
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['table', 'json', 'markdown'])
+        .default('table'),
+    )
     .action((o: { format: string }) => {
       const metas = allChecks().map((c) => c.meta);
       if (o.format === 'json') process.stdout.write(JSON.stringify(metas, null, 2) + '\n');
       else if (o.format === 'markdown') process.stdout.write(catalogueMarkdown());
-      else for (const m of metas) process.stdout.write(`${m.id.padEnd(28)} ${m.group.padEnd(9)} ${m.severity.padEnd(9)} ${m.title}\n`);
+      else
+        for (const m of metas)
+          process.stdout.write(
+            `${m.id.padEnd(28)} ${m.group.padEnd(9)} ${m.severity.padEnd(9)} ${m.title}\n`,
+          );
     });
 
   program
@@ -181,7 +241,8 @@ export function buildProgram(): Command {
     .description('list the simulated scenarios')
     .action(async () => {
       const { listScenarios, loadScenario } = await import('../sim/scenario.js');
-      for (const n of listScenarios()) process.stdout.write(`${n.padEnd(32)} ${loadScenario(n).description}\n`);
+      for (const n of listScenarios())
+        process.stdout.write(`${n.padEnd(32)} ${loadScenario(n).description}\n`);
     });
 
   program
@@ -206,8 +267,17 @@ export function buildProgram(): Command {
 
 /** The catalogue as a markdown table (README section; a test keeps them equal). */
 export function catalogueMarkdown(): string {
-  const rows = allChecks().map((c) => `| \`${c.meta.id}\` | ${c.meta.group} | ${c.meta.severity} | ${c.meta.description} | ${c.meta.guideSection} |`);
-  return ['| Check | Group | Severity | Detects | Runbook section |', '| --- | --- | --- | --- | --- |', ...rows].join('\n') + '\n';
+  const rows = allChecks().map(
+    (c) =>
+      `| \`${c.meta.id}\` | ${c.meta.group} | ${c.meta.severity} | ${c.meta.description} | ${c.meta.guideSection} |`,
+  );
+  return (
+    [
+      '| Check | Group | Severity | Detects | Runbook section |',
+      '| --- | --- | --- | --- | --- |',
+      ...rows,
+    ].join('\n') + '\n'
+  );
 }
 
 /** Run the CLI; returns the exit code instead of exiting (tests call this). */
@@ -219,7 +289,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      )
+        return EXIT.ok;
       return EXIT.usage;
     }
     if (err instanceof ConfigError) {
@@ -230,7 +305,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`coder-audit: ${err.message}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`coder-audit: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `coder-audit: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     return EXIT.usage;
   }
 }

@@ -24,9 +24,13 @@ async function startSimProcess(latency: number): Promise<{ configFile: string; s
   const dir = mkdtempSync(join(tmpdir(), 'coder-audit-bench-'));
   const configFile = join(dir, 'config.yaml');
   const cli = new URL('../bin/coder-audit.mjs', import.meta.url).pathname;
-  const child = spawn(process.execPath, [cli, 'sim', '--scenario', 'healthy', '--latency', String(latency), '--write-config', configFile], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, 'sim', '--scenario', 'healthy', '--latency', String(latency), '--write-config', configFile],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`simulated deployment exited with code ${code}`)));
     child.stdout.on('data', (d: Buffer) => {
@@ -71,17 +75,27 @@ export async function runBench(opts: BenchOptions): Promise<void> {
     const groups = Object.entries(report.summary.groups)
       .map(([g, v]) => `${g} ${v.ms} ms`)
       .join(', ');
-    out(`coder-audit benchmark: simulated deployment (own process), ${opts.latency} ms added to every call, ${opts.runs} audits (+1 warm-up)`);
+    out(
+      `coder-audit benchmark: simulated deployment (own process), ${opts.latency} ms added to every call, ${opts.runs} audits (+1 warm-up)`,
+    );
     out();
-    out(`  wall time (median)             ${wall.toFixed(0)} ms   (runs: ${walls.map((w) => w.toFixed(0)).join(', ')}; last: ${groups})`);
+    out(
+      `  wall time (median)             ${wall.toFixed(0)} ms   (runs: ${walls.map((w) => w.toFixed(0)).join(', ')}; last: ${groups})`,
+    );
     out(`  sum of call latencies          ${c.sumMs} ms   (what a sequential script would wait)`);
-    out(`  longest dependent chain        ${c.maxDepth} round trips = ${floor} ms floor (a TLS+SCRAM PostgreSQL connect counts ${PG_CONNECT_ROUND_TRIPS})`);
+    out(
+      `  longest dependent chain        ${c.maxDepth} round trips = ${floor} ms floor (a TLS+SCRAM PostgreSQL connect counts ${PG_CONNECT_ROUND_TRIPS})`,
+    );
     out(`  wall / floor                   ${(wall / floor).toFixed(2)}x   (target <= 1.30x)`);
     out(`  speed-up over sequential       ${(c.sumMs / wall).toFixed(1)}x`);
     out(`  calls per audit                ${c.total}`);
     out(`  same resource read twice       ${c.duplicates.length === 0 ? 'none' : c.duplicates.join('; ')}`);
-    out(`  peak memory of the auditor     rss ${(peakRss / 2 ** 20).toFixed(0)} MiB, heap ${(peakHeap / 2 ** 20).toFixed(0)} MiB`);
-    out(`  findings                       ${report.summary.total} (${report.summary.byStatus.fail} fail, ${report.summary.byStatus.error} error)`);
+    out(
+      `  peak memory of the auditor     rss ${(peakRss / 2 ** 20).toFixed(0)} MiB, heap ${(peakHeap / 2 ** 20).toFixed(0)} MiB`,
+    );
+    out(
+      `  findings                       ${report.summary.total} (${report.summary.byStatus.fail} fail, ${report.summary.byStatus.error} error)`,
+    );
     out();
     out('  calls per service:operation');
     for (const [op, n] of Object.entries(c.byOperation)) out(`    ${op.padEnd(66)} ${n}`);

@@ -31,7 +31,13 @@ function mergeCalls(results: readonly GroupResult[]): CallSummary {
     duplicates.push(...r.calls.duplicates);
     for (const [op, n] of Object.entries(r.calls.byOperation)) byOperation[op] = (byOperation[op] ?? 0) + n;
   }
-  return { total, byOperation: Object.fromEntries(Object.entries(byOperation).sort()), sumMs, maxDepth, duplicates };
+  return {
+    total,
+    byOperation: Object.fromEntries(Object.entries(byOperation).sort()),
+    sumMs,
+    maxDepth,
+    duplicates,
+  };
 }
 
 /**
@@ -50,14 +56,18 @@ export async function runDemo(opts: {
     const tableName = 'coder-auditor-findings';
     await createFindingsTable(client, tableName);
     const results: GroupResult[] = [];
-    log(`Running the audit workflow (statemachines/audit.asl.json) locally for deployment ${sim.deployment.id}`);
+    log(
+      `Running the audit workflow (statemachines/audit.asl.json) locally for deployment ${sim.deployment.id}`,
+    );
     const run = await runLocalWorkflow({
       sim,
       tableEndpoint: dynamo.endpoint,
       tableName,
       onGroupResult: (r) => {
         results.push(r);
-        log(`  ✓ ${r.group}: ${r.skipped ? `skipped (${r.skipped})` : `${r.findings.length} findings in ${r.ms} ms`}`);
+        log(
+          `  ✓ ${r.group}: ${r.skipped ? `skipped (${r.skipped})` : `${r.findings.length} findings in ${r.ms} ms`}`,
+        );
       },
       ...(opts.runbookUrl ? { runbookUrl: opts.runbookUrl } : {}),
     });
@@ -80,7 +90,12 @@ export async function runDemo(opts: {
         summary: audit.summary,
         calls: mergeCalls(results),
       },
-      workflow: { executionId: run.executionId, transitions: run.transitions, ms: run.ms, storedOpen: open.length },
+      workflow: {
+        executionId: run.executionId,
+        transitions: run.transitions,
+        ms: run.ms,
+        storedOpen: open.length,
+      },
       alerts: run.alerts,
     };
   } finally {

@@ -68,9 +68,12 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     throw (failed as PromiseRejectedResult).reason;
   }
   // The Kubernetes API is found the way production finds it: through EKS DescribeCluster.
-  const awsPart = parts.find((p) => p.name === 'aws') as (SimPart & { setClusterEndpoint?: (url: string, ca: string) => void }) | undefined;
-  const kubePart = parts.find((p) => p.name === 'kube' || p.name === 'kubernetes') as (SimPart & { url?: string; caPem?: string }) | undefined;
-  if (awsPart?.setClusterEndpoint && kubePart?.url && kubePart.caPem) awsPart.setClusterEndpoint(kubePart.url, kubePart.caPem);
+  const awsPart = parts.find((p) => p.name === 'aws') as
+    (SimPart & { setClusterEndpoint?: (url: string, ca: string) => void }) | undefined;
+  const kubePart = parts.find((p) => p.name === 'kube' || p.name === 'kubernetes') as
+    (SimPart & { url?: string; caPem?: string }) | undefined;
+  if (awsPart?.setClusterEndpoint && kubePart?.url && kubePart.caPem)
+    awsPart.setClusterEndpoint(kubePart.url, kubePart.caPem);
 
   const buildDeployment = (s: Scenario): DeploymentConfig => {
     let doc = baseSimDeployment();

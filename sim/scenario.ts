@@ -94,11 +94,13 @@ function readDoc(path: string): Json {
  * (depth first, in `extends` order). `healthy` reached through several parents is applied once, first.
  */
 function linearize(path: string, stack: string[], order: Map<string, Json>): void {
-  if (stack.includes(path)) throw new ConfigError(`scenario extends itself: ${[...stack, path].join(' -> ')}`);
+  if (stack.includes(path))
+    throw new ConfigError(`scenario extends itself: ${[...stack, path].join(' -> ')}`);
   if (order.has(path)) return;
   const doc = readDoc(path);
   const parents = doc.extends === undefined ? [] : Array.isArray(doc.extends) ? doc.extends : [doc.extends];
-  for (const parent of parents) linearize(resolveScenarioPath(String(parent), dirname(path)), [...stack, path], order);
+  for (const parent of parents)
+    linearize(resolveScenarioPath(String(parent), dirname(path)), [...stack, path], order);
   order.set(path, doc);
 }
 

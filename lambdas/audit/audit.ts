@@ -14,7 +14,10 @@ export interface AuditOptions {
 }
 
 /** Audit one deployment with every registered group: the path shared by the CLI, the demo and the tests. */
-export async function auditDeployment(deployment: DeploymentConfig, opts: AuditOptions = {}): Promise<AuditReport> {
+export async function auditDeployment(
+  deployment: DeploymentConfig,
+  opts: AuditOptions = {},
+): Promise<AuditReport> {
   const calls = new CallRecorder();
   const aws = createAwsClients(deployment, calls);
   try {

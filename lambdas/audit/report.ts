@@ -5,7 +5,16 @@ import type { AuditReport } from './runner.js';
 export const FORMATS = ['table', 'json', 'markdown'] as const;
 export type Format = (typeof FORMATS)[number];
 
-const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', magenta: '\x1b[35m', cyan: '\x1b[36m' };
+const ANSI = {
+  reset: '\x1b[0m',
+  bold: '\x1b[1m',
+  dim: '\x1b[2m',
+  red: '\x1b[31m',
+  yellow: '\x1b[33m',
+  green: '\x1b[32m',
+  magenta: '\x1b[35m',
+  cyan: '\x1b[36m',
+};
 const SEVERITY_COLOUR: Record<Severity, string> = {
   critical: ANSI.magenta,
   high: ANSI.red,
@@ -23,9 +32,15 @@ export interface RenderOptions {
 }
 
 /** Render one or more reports in the chosen format. */
-export function renderReports(reports: readonly AuditReport[], format: Format, opts: RenderOptions = {}): string {
+export function renderReports(
+  reports: readonly AuditReport[],
+  format: Format,
+  opts: RenderOptions = {},
+): string {
   if (format === 'json') return JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n';
-  return reports.map((r) => (format === 'markdown' ? renderMarkdown(r, opts) : renderTable(r, opts))).join('\n');
+  return reports
+    .map((r) => (format === 'markdown' ? renderMarkdown(r, opts) : renderTable(r, opts)))
+    .join('\n');
 }
 
 function statusLabel(f: Finding): string {
@@ -41,14 +56,19 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
   const c = (code: string, s: string) => (opts.colour ? `${code}${s}${ANSI.reset}` : s);
   const lines: string[] = [];
   const dur = Date.parse(r.finishedAt) - Date.parse(r.startedAt);
-  lines.push(c(ANSI.bold, `coder-audit: deployment ${r.deployment}`) + c(ANSI.dim, `  (${r.startedAt}, ${dur} ms, ${r.calls.total} calls)`));
+  lines.push(
+    c(ANSI.bold, `coder-audit: deployment ${r.deployment}`) +
+      c(ANSI.dim, `  (${r.startedAt}, ${dur} ms, ${r.calls.total} calls)`),
+  );
   const bad = problems(r);
   for (const sev of SEVERITIES) {
     const group = bad.filter((f) => f.severity === sev);
     if (group.length === 0) continue;
     lines.push('', c(SEVERITY_COLOUR[sev] + ANSI.bold, `${sev.toUpperCase()} (${group.length})`));
     for (const f of group) {
-      lines.push(`  ${c(SEVERITY_COLOUR[sev], statusLabel(f).padEnd(5))} ${c(ANSI.bold, f.checkId)}  ${f.title}`);
+      lines.push(
+        `  ${c(SEVERITY_COLOUR[sev], statusLabel(f).padEnd(5))} ${c(ANSI.bold, f.checkId)}  ${f.title}`,
+      );
       lines.push(`        resource: ${f.resource}`);
       if (f.rootCause) {
         const cause = r.findings.find((x) => x.fingerprint === f.rootCause);
@@ -57,7 +77,8 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
       lines.push(...wrap(f.detail, 100).map((l) => `        ${l}`));
       if (f.remediation) {
         lines.push(`        fix: ${f.remediation.text}`);
-        for (const cmd of f.remediation.commands) lines.push(c(ANSI.green, `          $ ${cmd.replace(/\n/g, '\n            ')}`));
+        for (const cmd of f.remediation.commands)
+          lines.push(c(ANSI.green, `          $ ${cmd.replace(/\n/g, '\n            ')}`));
       }
       lines.push(c(ANSI.dim, `        runbook: ${f.guideSection}`));
     }
@@ -72,7 +93,11 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
   lines.push(
     '',
     `Summary: ${s.byStatus.fail} failing, ${s.byStatus.error} could not run, ${s.byStatus.pass} passing` +
-      ` (${SEVERITIES.filter((x) => s.bySeverity[x]).map((x) => `${s.bySeverity[x]} ${x}`).join(', ') || 'no problems'})`,
+      ` (${
+        SEVERITIES.filter((x) => s.bySeverity[x])
+          .map((x) => `${s.bySeverity[x]} ${x}`)
+          .join(', ') || 'no problems'
+      })`,
   );
   for (const [g, v] of skipped) lines.push(c(ANSI.dim, `  group ${g} skipped: ${v.skipped}`));
   if (bad.length === 0) lines.push(c(ANSI.green, 'No problems found.'));
@@ -81,16 +106,33 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
 
 /** Markdown report (for tickets and CI summaries). */
 export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string {
-  const out: string[] = [`# coder-audit: ${r.deployment}`, '', `Started ${r.startedAt}, finished ${r.finishedAt}, ${r.calls.total} calls.`, ''];
+  const out: string[] = [
+    `# coder-audit: ${r.deployment}`,
+    '',
+    `Started ${r.startedAt}, finished ${r.finishedAt}, ${r.calls.total} calls.`,
+    '',
+  ];
   const bad = problems(r);
   if (bad.length === 0) out.push('No problems found.', '');
   else {
     out.push('| Severity | Status | Check | Resource | Title |', '| --- | --- | --- | --- | --- |');
-    for (const f of bad) out.push(`| ${f.severity} | ${f.status} | \`${f.checkId}\` | \`${f.resource}\` | ${md(f.title)} |`);
+    for (const f of bad)
+      out.push(`| ${f.severity} | ${f.status} | \`${f.checkId}\` | \`${f.resource}\` | ${md(f.title)} |`);
     out.push('');
     for (const f of bad) {
-      const link = opts.runbookUrl ? `[${f.guideSection}](${opts.runbookUrl}${guideAnchor(f.guideSection)})` : f.guideSection;
-      out.push(`## ${f.severity.toUpperCase()}: ${md(f.title)}`, '', `- Check: \`${f.checkId}\``, `- Resource: \`${f.resource}\``, `- Runbook: ${link}`, '', md(f.detail), '');
+      const link = opts.runbookUrl
+        ? `[${f.guideSection}](${opts.runbookUrl}${guideAnchor(f.guideSection)})`
+        : f.guideSection;
+      out.push(
+        `## ${f.severity.toUpperCase()}: ${md(f.title)}`,
+        '',
+        `- Check: \`${f.checkId}\``,
+        `- Resource: \`${f.resource}\``,
+        `- Runbook: ${link}`,
+        '',
+        md(f.detail),
+        '',
+      );
       if (f.remediation) {
         out.push(`**Fix:** ${md(f.remediation.text)}`, '', '```bash', ...f.remediation.commands, '```', '');
       }
@@ -98,7 +140,8 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
   }
   if (opts.showPasses) {
     out.push('## Passing', '');
-    for (const f of r.findings.filter((x) => x.status === 'pass')) out.push(`- \`${f.checkId}\` ${f.resource}`);
+    for (const f of r.findings.filter((x) => x.status === 'pass'))
+      out.push(`- \`${f.checkId}\` ${f.resource}`);
     out.push('');
   }
   return out.join('\n');

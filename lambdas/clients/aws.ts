@@ -35,10 +35,10 @@ export interface AwsClients {
 interface SmithyClientLike {
   middlewareStack: {
     add(
-      mw: InitializeMiddleware<any, any>,
+      mw: InitializeMiddleware<object, MetadataBearer>,
       opts: HandlerOptions & AbsoluteLocation & { step: 'initialize' },
     ): void;
-  }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
   destroy(): void;
 }
 

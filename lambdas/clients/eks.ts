@@ -1,3 +1,7 @@
+// EKS reads several check groups need, memoized per audit through `ctx.once` so each runs once. The memo
+// holds the SDK output (or its rejection): a caller that treats a missing resource as absent handles
+// `ResourceNotFoundException` itself.
+
 import {
   DescribeClusterCommand,
   DescribeNodegroupCommand,
@@ -5,12 +9,6 @@ import {
   type DescribeNodegroupCommandOutput,
 } from '@aws-sdk/client-eks';
 import type { CollectContext } from '../audit/group.js';
-
-/**
- * EKS reads several groups need, memoized per audit through `ctx.once` so each runs once. The memo holds
- * the SDK output (or its rejection): a caller that treats a missing resource as absent handles
- * `ResourceNotFoundException` itself.
- */
 
 /** DescribeCluster of the configured cluster, shared through `ctx.once` (`eks:DescribeCluster:<name>`). */
 export function describeCluster(ctx: CollectContext): Promise<DescribeClusterCommandOutput> {

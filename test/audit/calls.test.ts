@@ -31,7 +31,9 @@ describe('Class: CallRecorder', () => {
 
   it('records failed calls too', async () => {
     const r = new CallRecorder();
-    await expect(r.track('sts', 'GetCallerIdentity', '', () => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    await expect(
+      r.track('sts', 'GetCallerIdentity', '', () => Promise.reject(new Error('x'))),
+    ).rejects.toThrow('x');
     expect(r.list()[0]).toMatchObject({ ok: false, depth: 1 });
   });
 });
@@ -61,6 +63,11 @@ describe('Method: shared', () => {
     ]);
     expect(reads).toBe(1);
     const depth = Object.fromEntries(r.list().map((c) => [c.operation, c.depth]));
-    expect(depth).toEqual({ DescribeCluster: 1, DescribeVpcEndpoints: 2, listNamespacedPod: 2, readNamespacedPodLog: 3 });
+    expect(depth).toEqual({
+      DescribeCluster: 1,
+      DescribeVpcEndpoints: 2,
+      listNamespacedPod: 2,
+      readNamespacedPodLog: 3,
+    });
   });
 });

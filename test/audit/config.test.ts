@@ -35,7 +35,10 @@ describe('Function: parseConfig', () => {
   });
 
   it('rejects duplicate deployment ids and inconsistent thresholds', () => {
-    const d = { ...testDeployment(), thresholds: { connectionsWarnPercent: 99, connectionsCriticalPercent: 90 } };
+    const d = {
+      ...testDeployment(),
+      thresholds: { connectionsWarnPercent: 99, connectionsCriticalPercent: 90 },
+    };
     expect(() => parseConfig({ deployments: [d, { ...d, thresholds: {} }] })).toThrowError(
       /deployments\[1\]\.id: duplicate deployment id "prod"[\s\S]*|connectionsWarnPercent: must not exceed/,
     );
@@ -71,7 +74,13 @@ describe('Function: loadConfig', () => {
 describe('Function: configJsonSchema', () => {
   it('describes the deployment fields', () => {
     const s = JSON.stringify(configJsonSchema());
-    for (const key of ['clusterName', 'dbSecurityGroupId', 'targetGroupArns', 'requiredVpcEndpoints', 'thresholds']) {
+    for (const key of [
+      'clusterName',
+      'dbSecurityGroupId',
+      'targetGroupArns',
+      'requiredVpcEndpoints',
+      'thresholds',
+    ]) {
       expect(s).toContain(key);
     }
   });

@@ -20,12 +20,18 @@ describe('Function: settle', () => {
     const c = new AbortController();
     const pending = settle('hang', () => new Promise<never>(() => {}), c.signal);
     c.abort(new DeadlineError('check group infra', 100));
-    expect(await pending).toEqual({ ok: false, name: 'hang', error: 'check group infra did not finish within 100 ms' });
+    expect(await pending).toEqual({
+      ok: false,
+      name: 'hang',
+      error: 'check group infra did not finish within 100 ms',
+    });
   });
 });
 
 describe('Function: need', () => {
   it('throws FactUnavailableError for a failed fact', () => {
-    expect(() => need({ ok: false, name: 'rds:DescribeEvents', error: 'Throttling' })).toThrowError(FactUnavailableError);
+    expect(() => need({ ok: false, name: 'rds:DescribeEvents', error: 'Throttling' })).toThrowError(
+      FactUnavailableError,
+    );
   });
 });

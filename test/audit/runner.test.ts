@@ -24,7 +24,9 @@ const meta = (id: string) => ({
 const usesA = defineCheck<Snap>(meta('uses-a'), (s) => [
   { status: need(s.a) > 1 ? 'fail' : 'pass', resource: 'r-a', detail: 'a' },
 ]);
-const usesB = defineCheck<Snap>(meta('uses-b'), (s) => [{ status: 'pass', resource: 'r-b', detail: String(need(s.b)) }]);
+const usesB = defineCheck<Snap>(meta('uses-b'), (s) => [
+  { status: 'pass', resource: 'r-b', detail: String(need(s.b)) },
+]);
 const throws = defineCheck<Snap>(meta('throws'), () => {
   throw new TypeError('boom');
 });
@@ -44,12 +46,19 @@ describe('Function: runAudit', () => {
   it('turns a failed fact into errors only for the checks that need it', async () => {
     const g = group(async (signal) => ({
       a: await settle('svc:A', async () => 2, signal),
-      b: await settle('svc:B', () => Promise.reject(Object.assign(new Error('denied'), { name: 'AccessDenied' })), signal),
+      b: await settle(
+        'svc:B',
+        () => Promise.reject(Object.assign(new Error('denied'), { name: 'AccessDenied' })),
+        signal,
+      ),
     }));
     const r = await runAudit({ deployment: testDeployment(), groups: [g as never], aws });
     const by = Object.fromEntries(r.findings.map((f) => [f.checkId, f]));
     expect(by['uses-a']).toMatchObject({ status: 'fail', severity: 'high' });
-    expect(by['uses-b']).toMatchObject({ status: 'error', detail: 'Check could not run: could not read svc:B: AccessDenied: denied' });
+    expect(by['uses-b']).toMatchObject({
+      status: 'error',
+      detail: 'Check could not run: could not read svc:B: AccessDenied: denied',
+    });
     expect(by['throws']).toMatchObject({ status: 'error', detail: 'Check could not run: TypeError: boom' });
     expect(by['empty']).toMatchObject({ status: 'pass', detail: 'Nothing in scope to evaluate.' });
     expect(r.summary.byStatus).toEqual({ fail: 1, error: 2, pass: 1 });

@@ -25,7 +25,10 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 describe('CLI: coder-audit', () => {
   it('exits 2 with a field-naming message and no stack trace on an invalid configuration', async () => {
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, 'deployments:\n  - id: prod\n    aws: { region: us-east-1 }\n    eks: { clusterName: coder-prod, nodegroups: [] }\n');
+    writeFileSync(
+      file,
+      'deployments:\n  - id: prod\n    aws: { region: us-east-1 }\n    eks: { clusterName: coder-prod, nodegroups: [] }\n',
+    );
     const r = await cli('run', '--config', file);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('deployments[0].eks.nodegroups: list at least one node group');
@@ -48,9 +51,19 @@ describe('CLI: coder-audit', () => {
 });
 
 describe('Function: exitCodeFor', () => {
-  const report = (findings: Partial<Finding>[]) => ({ findings } as unknown as AuditReport);
+  const report = (findings: Partial<Finding>[]) => ({ findings }) as unknown as AuditReport;
   it('is 0 when nothing fails at or above the threshold', () => {
-    expect(exitCodeFor([report([{ status: 'fail', severity: 'medium' }, { status: 'pass', severity: 'critical' }])], 'high')).toBe(0);
+    expect(
+      exitCodeFor(
+        [
+          report([
+            { status: 'fail', severity: 'medium' },
+            { status: 'pass', severity: 'critical' },
+          ]),
+        ],
+        'high',
+      ),
+    ).toBe(0);
   });
   it('is 1 when a failure or an error is at or above the threshold', () => {
     expect(exitCodeFor([report([{ status: 'fail', severity: 'high' }])], 'high')).toBe(1);

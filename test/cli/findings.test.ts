@@ -35,8 +35,17 @@ beforeAll(async () => {
 afterAll(() => db.stop());
 
 async function findings(...args: string[]): Promise<StoredFinding[]> {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' };
-  const r = await run(process.execPath, [CLI, 'findings', '--table', TABLE, '--endpoint', db.endpoint, '--format', 'json', ...args], { env });
+  const env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: 'us-east-1',
+  };
+  const r = await run(
+    process.execPath,
+    [CLI, 'findings', '--table', TABLE, '--endpoint', db.endpoint, '--format', 'json', ...args],
+    { env },
+  );
   return JSON.parse(r.stdout) as StoredFinding[];
 }
 

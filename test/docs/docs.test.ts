@@ -15,7 +15,9 @@ describe('Docs', () => {
     const start = readme.indexOf('<!-- catalogue:start -->');
     const end = readme.indexOf('<!-- catalogue:end -->');
     expect(start, 'README has catalogue markers').toBeGreaterThan(0);
-    expect(readme.slice(start + '<!-- catalogue:start -->'.length, end).trim()).toBe(catalogueMarkdown().trim());
+    expect(readme.slice(start + '<!-- catalogue:start -->'.length, end).trim()).toBe(
+      catalogueMarkdown().trim(),
+    );
   });
 
   it('the published JSON Schema is the one the code validates with (npm run schema)', () => {

@@ -48,7 +48,13 @@ describe('Security: secrets never leak', () => {
     const { client } = localClients(db.endpoint);
     await createFindingsTable(client, 'canary');
     const outputs: string[] = [];
-    for (const scenario of ['demo', 'coderd-crashloop', 'coder-api-malformed', 'db-refusing-connections', 'healthy']) {
+    for (const scenario of [
+      'demo',
+      'coderd-crashloop',
+      'coder-api-malformed',
+      'db-refusing-connections',
+      'healthy',
+    ]) {
       await sim.apply(scenario);
       const report = await auditDeployment(sim.deployment);
       for (const format of FORMATS) outputs.push(renderReports([report], format, { showPasses: true }));

@@ -15,7 +15,8 @@ afterAll(async () => {
 });
 
 const outcome = (fs: Finding[]) => fs.map((f) => `${f.checkId} ${f.status} ${f.resource}`).sort();
-const erroring = (fs: Finding[]) => [...new Set(fs.filter((f) => f.status === 'error').map((f) => f.checkId))].sort();
+const erroring = (fs: Finding[]) =>
+  [...new Set(fs.filter((f) => f.status === 'error').map((f) => f.checkId))].sort();
 const fault = (f: Partial<Fault> & Pick<Fault, 'service' | 'kind'>): Fault => ({ ms: 0, rate: 1, ...f });
 
 async function auditWith(faults: Fault[], deployment: DeploymentConfig = sim.deployment) {
@@ -46,7 +47,9 @@ describe('End to end: faults', () => {
     const t0 = Date.now();
     const r = await auditWith([fault({ service: 'rds', kind: 'hang' })], deployment);
     const elapsed = Date.now() - t0;
-    expect(erroring(r.findings)).toEqual(expect.arrayContaining(['aurora-cluster-available', 'aurora-recent-events']));
+    expect(erroring(r.findings)).toEqual(
+      expect.arrayContaining(['aurora-cluster-available', 'aurora-recent-events']),
+    );
     expect(r.findings.find((f) => f.checkId === 'db-sg-allows-nodes')?.status).toBe('fail');
     // Bounded: the group deadline plus the runner's grace, with a wide margin for a loaded machine.
     expect(elapsed).toBeLessThan(15_000);

@@ -30,7 +30,10 @@ describe('End to end: scenarios', () => {
       const scenario = loadScenario(name);
       await sim.apply(scenario);
       const report = await auditDeployment(sim.deployment);
-      expect({ failing: ids(report.findings.filter((f) => f.status === 'fail')), erroring: ids(report.findings.filter((f) => f.status === 'error')) }).toEqual({
+      expect({
+        failing: ids(report.findings.filter((f) => f.status === 'fail')),
+        erroring: ids(report.findings.filter((f) => f.status === 'error')),
+      }).toEqual({
         failing: [...scenario.expect.failing].sort(),
         erroring: [...scenario.expect.erroring].sort(),
       });

@@ -1,5 +1,7 @@
+import { DescribeClusterCommand, DescribeNodegroupCommand } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGroup } from '../../../lambdas/audit/runner.js';
+import { collectCluster } from '../../../lambdas/checks/cluster/collector.js';
 import { clusterGroup } from '../../../lambdas/checks/cluster/index.js';
 import { loadScenario } from '../../../sim/scenario.js';
 import { startHarness, type Harness } from './harness.js';
@@ -33,6 +35,23 @@ describe('Group: cluster (Kubernetes twin + mocked EKS)', () => {
     expect(findings.every((f) => f.status !== 'error')).toBe(true);
     // Every check produced at least one result.
     expect(new Set(findings.map((f) => f.checkId))).toEqual(CLUSTER_IDS);
+  });
+
+  it('shares DescribeCluster and DescribeNodegroup with the other groups under the ctx.once keys', async () => {
+    await h.kube.apply(loadScenario('healthy'), new Date());
+    h.eks.resetHistory();
+    const ctx = h.context();
+    await collectCluster(ctx);
+    const name = h.deployment.eks.clusterName;
+    const notShared = () => Promise.reject(new Error('not in the per-audit memo'));
+    await expect(ctx.once(`eks:DescribeCluster:${name}`, notShared)).resolves.toMatchObject({
+      cluster: { name },
+    });
+    await expect(ctx.once(`eks:DescribeNodegroup:${name}/coder-prod-ws`, notShared)).resolves.toMatchObject({
+      nodegroup: { nodegroupName: 'coder-prod-ws' },
+    });
+    expect(h.eks.commandCalls(DescribeClusterCommand)).toHaveLength(1);
+    expect(h.eks.commandCalls(DescribeNodegroupCommand)).toHaveLength(1);
   });
 
   it('reads each resource once, in a chain of at most 3 dependent calls', async () => {
