@@ -61,4 +61,14 @@ describe('End to end: faults', () => {
     const nlb = r.findings.find((f) => f.checkId === 'nlb-targets-healthy')!;
     expect(nlb.detail).toMatch(/AccessDenied/);
   });
+
+  it('turns a hung Kubernetes API into error findings for the cluster checks; the other groups report', async () => {
+    const deployment = { ...sim.deployment, timeouts: { callMs: 60_000, groupMs: 1_500 } };
+    const r = await auditWith([fault({ service: 'kubernetes', kind: 'hang' })], deployment);
+    const cluster = r.findings.filter((f) => f.group === 'cluster');
+    expect(cluster.length).toBeGreaterThan(0);
+    expect(cluster.every((f) => f.status === 'error')).toBe(true);
+    expect(r.findings.find((f) => f.checkId === 'db-sg-allows-nodes')?.status).toBe('fail');
+    expect(r.findings.find((f) => f.checkId === 'db-connectivity')?.status).toBe('pass');
+  });
 });
