@@ -255,11 +255,17 @@ export function buildProgram(): Command {
   program
     .command('bench')
     .description('benchmark the audit against the simulated deployment with added latency per call')
-    .option('--latency <ms>', 'added latency per call', (v) => Number.parseInt(v, 10), 50)
-    .option('--runs <n>', 'audits to run', (v) => Number.parseInt(v, 10), 3)
-    .action(async (o: { latency: number; runs: number }) => {
+    .option('--latency <ms,...>', 'added latencies per call, comma-separated', '50,100')
+    .option('--runs <n>', 'measured audits per latency', (v) => Number.parseInt(v, 10), 5)
+    .action(async (o: { latency: string; runs: number }) => {
+      const latencies = o.latency.split(',').map((v) => Number.parseInt(v, 10));
+      if (latencies.some((l) => !Number.isInteger(l) || l <= 0) || !(o.runs > 0)) {
+        throw new InvalidArgumentError(
+          '--latency takes positive whole milliseconds, --runs a positive count',
+        );
+      }
       const { runBench } = await import('../scripts/bench.js');
-      await runBench(o);
+      await runBench({ latencies, runs: o.runs });
     });
 
   return program;

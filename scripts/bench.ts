@@ -8,8 +8,8 @@ import type { AuditReport } from '../lambdas/audit/runner.js';
 import { PG_CONNECT_ROUND_TRIPS } from '../lambdas/clients/pg.js';
 
 export interface BenchOptions {
-  /** Added latency per call, every simulated service. */
-  latency: number;
+  /** Added latencies per call (every simulated service), one measurement each. */
+  latencies: number[];
   /** Measured audits (after one warm-up). */
   runs: number;
 }
@@ -48,10 +48,17 @@ async function startSimProcess(latency: number): Promise<{ configFile: string; s
   };
 }
 
-/** Audit the simulated deployment with a fixed added latency per call and print the figures. */
-export async function runBench(opts: BenchOptions): Promise<void> {
-  const out = (s = '') => process.stdout.write(s + '\n');
-  const sim = await startSimProcess(opts.latency);
+interface Figures {
+  latency: number;
+  walls: number[];
+  report: AuditReport;
+  peakRss: number;
+  peakHeap: number;
+}
+
+/** Audit a simulated deployment that adds `latency` to every call; one warm-up, then `runs` measured audits. */
+async function measure(latency: number, runs: number): Promise<Figures> {
+  const sim = await startSimProcess(latency);
   const deployment = loadConfig(sim.configFile).deployments[0]!;
   let peakRss = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
@@ -62,47 +69,60 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   }, 5);
   try {
     const walls: number[] = [];
-    let last: AuditReport | undefined;
-    for (let i = 0; i <= opts.runs; i++) {
+    let report: AuditReport | undefined;
+    for (let i = 0; i <= runs; i++) {
       const t0 = performance.now();
-      last = await auditDeployment(deployment);
+      report = await auditDeployment(deployment);
       if (i > 0) walls.push(performance.now() - t0);
     }
-    const report = last!;
-    const c = report.calls;
-    const floor = c.maxDepth * opts.latency;
-    const wall = median(walls);
-    const groups = Object.entries(report.summary.groups)
-      .map(([g, v]) => `${g} ${v.ms} ms`)
-      .join(', ');
-    out(
-      `coder-audit benchmark: simulated deployment (own process), ${opts.latency} ms added to every call, ${opts.runs} audits (+1 warm-up)`,
-    );
-    out();
-    out(
-      `  wall time (median)             ${wall.toFixed(0)} ms   (runs: ${walls.map((w) => w.toFixed(0)).join(', ')}; last: ${groups})`,
-    );
-    out(`  sum of call latencies          ${c.sumMs} ms   (what a sequential script would wait)`);
-    out(
-      `  longest dependent chain        ${c.maxDepth} round trips = ${floor} ms floor (a TLS+SCRAM PostgreSQL connect counts ${PG_CONNECT_ROUND_TRIPS})`,
-    );
-    out(`  wall / floor                   ${(wall / floor).toFixed(2)}x   (target <= 1.30x)`);
-    out(`  speed-up over sequential       ${(c.sumMs / wall).toFixed(1)}x`);
-    out(`  calls per audit                ${c.total}`);
-    out(`  same resource read twice       ${c.duplicates.length === 0 ? 'none' : c.duplicates.join('; ')}`);
-    out(
-      `  peak memory of the auditor     rss ${(peakRss / 2 ** 20).toFixed(0)} MiB, heap ${(peakHeap / 2 ** 20).toFixed(0)} MiB`,
-    );
-    out(
-      `  findings                       ${report.summary.total} (${report.summary.byStatus.fail} fail, ${report.summary.byStatus.error} error)`,
-    );
-    out();
-    out('  calls per service:operation');
-    for (const [op, n] of Object.entries(c.byOperation)) out(`    ${op.padEnd(66)} ${n}`);
+    return { latency, walls, report: report!, peakRss, peakHeap };
   } finally {
     clearInterval(sampler);
     await sim.stop();
   }
+}
+
+/** Audit the simulated deployment at each added latency and print the figures. */
+export async function runBench(opts: BenchOptions): Promise<void> {
+  const out = (s = '') => process.stdout.write(s + '\n');
+  const all: Figures[] = [];
+  for (const latency of opts.latencies) all.push(await measure(latency, opts.runs));
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  out(
+    `coder-audit benchmark: the simulated deployment in its own process adds a fixed latency to every call`,
+  );
+  out(`(PostgreSQL: to every round trip); ${opts.runs} measured audits after one warm-up, median wall time.`);
+  out(
+    `The floor is the longest chain of dependent round trips x latency (a TLS+SCRAM PostgreSQL connect is ${PG_CONNECT_ROUND_TRIPS}).`,
+  );
+  out();
+  out(
+    '  latency  wall (median)  floor            wall/floor  sum of latencies  speed-up  calls  read twice  peak rss / heap',
+  );
+  for (const f of all) {
+    const c = f.report.calls;
+    const wall = median(f.walls);
+    const floor = c.maxDepth * f.latency;
+    out(
+      `  ${`${f.latency} ms`.padEnd(8)} ${`${wall.toFixed(0)} ms`.padEnd(14)} ${`${floor} ms (${c.maxDepth} RT)`.padEnd(16)} ` +
+        `${`${(wall / floor).toFixed(2)}x`.padEnd(11)} ${`${c.sumMs} ms`.padEnd(17)} ${`${(c.sumMs / wall).toFixed(1)}x`.padEnd(9)} ` +
+        `${String(c.total).padEnd(6)} ${(c.duplicates.length === 0 ? 'none' : c.duplicates.join('; ')).padEnd(11)} ` +
+        `${mib(f.peakRss)} / ${mib(f.peakHeap)}`,
+    );
+  }
+  const last = all[all.length - 1]!;
+  out();
+  out(
+    `  per group at ${last.latency} ms (last audit): ${Object.entries(last.report.summary.groups)
+      .map(([g, v]) => `${g} ${v.ms} ms`)
+      .join(', ')}`,
+  );
+  out(
+    `  findings: ${last.report.summary.total} (${last.report.summary.byStatus.fail} fail, ${last.report.summary.byStatus.error} error); target wall/floor <= 1.30x`,
+  );
+  out();
+  out('  calls per service:operation (one audit)');
+  for (const [op, n] of Object.entries(last.report.calls.byOperation)) out(`    ${op.padEnd(66)} ${n}`);
   const serverless = new URL('./bench-serverless.ts', import.meta.url);
   if (existsSync(serverless)) {
     out();
