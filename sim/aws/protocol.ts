@@ -351,3 +351,17 @@ export function unknownOperation(service: AwsService, what: string): AwsError {
     return new AwsError('UnknownOperationException', `Unknown operation ${what}`, 400);
   return new AwsError('UnknownOperationException', `No route for ${what}`, 404);
 }
+
+/** An operation of a form-body (query) protocol: form parameters in, XML fields out. */
+export type FormOperation = (form: URLSearchParams, world: World) => XmlFields;
+
+/** Route a query-protocol request by its `Action` form parameter. */
+export function routeByAction(
+  operations: Record<string, FormOperation>,
+): (req: AwsRequest) => Route | undefined {
+  return (req) => {
+    const action = req.form.get('Action') ?? '';
+    const op = operations[action];
+    return op && { operation: action, run: (world) => op(req.form, world) };
+  };
+}

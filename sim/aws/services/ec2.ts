@@ -6,11 +6,11 @@ import {
   list,
   listParam,
   paginate,
-  type AwsRequest,
   type AwsService,
-  type Route,
   type World,
   type XmlFields,
+  routeByAction,
+  type FormOperation,
 } from '../protocol.js';
 
 const invalidToken = () => new AwsError('InvalidPaginationToken', 'The pagination token is invalid.');
@@ -193,7 +193,7 @@ function describeInstanceTypes(form: URLSearchParams, world: World): XmlFields {
   };
 }
 
-const OPERATIONS: Record<string, (form: URLSearchParams, world: World) => XmlFields> = {
+const OPERATIONS: Record<string, FormOperation> = {
   DescribeSecurityGroups: describeSecurityGroups,
   DescribeVpcEndpoints: describeVpcEndpoints,
   DescribeInstanceTypes: describeInstanceTypes,
@@ -204,9 +204,5 @@ export const ec2Service: AwsService = {
   signingName: 'ec2',
   sim: 'ec2',
   protocol: 'ec2',
-  route(req: AwsRequest): Route | undefined {
-    const action = req.form.get('Action') ?? '';
-    const op = OPERATIONS[action];
-    return op && { operation: action, run: (world) => op(req.form, world) };
-  },
+  route: routeByAction(OPERATIONS),
 };

@@ -5,11 +5,11 @@ import {
   list,
   listParam,
   paginate,
-  type AwsRequest,
   type AwsService,
-  type Route,
   type World,
   type XmlFields,
+  routeByAction,
+  type FormOperation,
 } from '../protocol.js';
 
 const notFound = () => new AwsError('TargetGroupNotFound', 'One or more target groups not found');
@@ -116,7 +116,7 @@ function describeTargetHealth(form: URLSearchParams, world: World): XmlFields {
   };
 }
 
-const OPERATIONS: Record<string, (form: URLSearchParams, world: World) => XmlFields> = {
+const OPERATIONS: Record<string, FormOperation> = {
   DescribeTargetGroups: describeTargetGroups,
   DescribeTargetHealth: describeTargetHealth,
 };
@@ -127,9 +127,5 @@ export const elbv2Service: AwsService = {
   sim: 'elbv2',
   protocol: 'query',
   xmlns: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
-  route(req: AwsRequest): Route | undefined {
-    const action = req.form.get('Action') ?? '';
-    const op = OPERATIONS[action];
-    return op && { operation: action, run: (world) => op(req.form, world) };
-  },
+  route: routeByAction(OPERATIONS),
 };

@@ -6,11 +6,11 @@ import {
   list,
   listParam,
   paginate,
-  type AwsRequest,
   type AwsService,
-  type Route,
   type World,
   type XmlFields,
+  routeByAction,
+  type FormOperation,
 } from '../protocol.js';
 
 const invalidToken = () => new AwsError('InvalidParameterValue', 'Invalid marker.');
@@ -186,7 +186,7 @@ function describeEvents(form: URLSearchParams, world: World): XmlFields {
   };
 }
 
-const OPERATIONS: Record<string, (form: URLSearchParams, world: World) => XmlFields> = {
+const OPERATIONS: Record<string, FormOperation> = {
   DescribeDBClusters: describeDBClusters,
   DescribeDBInstances: describeDBInstances,
   DescribeEvents: describeEvents,
@@ -198,9 +198,5 @@ export const rdsService: AwsService = {
   sim: 'rds',
   protocol: 'query',
   xmlns: 'http://rds.amazonaws.com/doc/2014-10-31/',
-  route(req: AwsRequest): Route | undefined {
-    const action = req.form.get('Action') ?? '';
-    const op = OPERATIONS[action];
-    return op && { operation: action, run: (world) => op(req.form, world) };
-  },
+  route: routeByAction(OPERATIONS),
 };
