@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditReport } from '../../lambdas/audit/runner.js';
+import { startSim, type Sim } from '../../sim/index.js';
+
+/** `coder-audit run` as a user runs it: a configuration file, a separate process, real clients over HTTP. */
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, '../../bin/coder-audit.mjs');
+let sim: Sim;
+let config: string;
+
+beforeAll(async () => {
+  sim = await startSim({ scenario: 'db-sg-missing-5432' });
+  config = join(mkdtempSync(join(tmpdir(), 'cli-run-')), 'coder-audit.yaml');
+  writeFileSync(config, stringify({ deployments: [sim.deployment] }));
+});
+afterAll(() => sim?.stop());
+
+async function cli(...args: string[]) {
+  try {
+    const r = await run(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    return { code: 0, ...r };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('CLI: coder-audit run against the simulated deployment', () => {
+  it('prints the documented JSON report and exits 1 on a critical failure', async () => {
+    const r = await cli('run', '--config', config, '--format', 'json', '--quiet');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as AuditReport;
+    expect(Object.keys(report).sort()).toEqual([
+      'calls',
+      'deployment',
+      'findings',
+      'finishedAt',
+      'startedAt',
+      'summary',
+    ]);
+    const failing = report.findings.filter((f) => f.status === 'fail').map((f) => f.checkId);
+    expect(failing).toEqual(['db-sg-allows-nodes']);
+    expect(report.calls.duplicates).toEqual([]);
+    expect(r.stderr).toBe('');
+  });
+
+  it('exits 0 when nothing reaches --fail-on, and reports progress on stderr', async () => {
+    const r = await cli(
+      'run',
+      '--config',
+      config,
+      '--only',
+      'nlb-targets-healthy,db-sg-allows-nodes',
+      '--fail-on',
+      'critical',
+      '--format',
+      'markdown',
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('aws ec2 authorize-security-group-ingress --group-id sg-0db0000000000001a');
+    expect(r.stderr).toMatch(/infra: \d+ findings/);
+    const ok = await cli('run', '--config', config, '--only', 'nlb-targets-healthy', '--quiet');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('No problems found.');
+  });
+
+  it('rejects an unknown deployment with exit 2', async () => {
+    const r = await cli('run', '--config', config, '--deployment', 'nope');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('deployment "nope" is not in');
+  });
+});
