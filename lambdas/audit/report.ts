@@ -76,7 +76,8 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
       }
       lines.push(...wrap(f.detail, 100).map((l) => `        ${l}`));
       if (f.remediation) {
-        lines.push(`        fix: ${f.remediation.text}`);
+        const [first = '', ...rest] = f.remediation.text.split('\n');
+        lines.push(`        fix: ${first}`, ...rest.map((l) => `          ${l}`));
         for (const cmd of f.remediation.commands)
           lines.push(c(ANSI.green, `          $ ${cmd.replace(/\n/g, '\n            ')}`));
       }
