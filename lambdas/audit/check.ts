@@ -37,6 +37,8 @@ export interface FindingInput {
   remediation?: Remediation;
   /** Distinguishes several results of one check on one resource (part of the fingerprint). */
   key?: string;
+  /** Overrides the check's runbook section when this result belongs to another (e.g. an image pull error). */
+  guideSection?: GuideSection;
 }
 
 /** A check is pure: snapshot in, findings out. Throwing (e.g. through `need`) yields an `error` finding. */

@@ -63,7 +63,7 @@ function findingOf(m: FindingMeta, input: FindingInput): Finding {
     detail: input.detail,
     evidence: input.evidence ?? {},
     ...(input.remediation ? { remediation: input.remediation } : {}),
-    guideSection: m.guideSection,
+    guideSection: input.guideSection ?? m.guideSection,
     fingerprint: fingerprint(m.id, input.resource, input.key),
   };
 }
