@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { auditDeployment } from '../lambdas/audit/audit.js';
 import { configJsonSchema, loadConfig } from '../lambdas/audit/config.js';
-import { AuditError, ConfigError } from '../lambdas/audit/errors.js';
+import { AuditError, ConfigError, UsageError } from '../lambdas/audit/errors.js';
 import { atLeast, SEVERITIES, type Severity } from '../lambdas/audit/model.js';
 import { FORMATS, renderReports, type Format } from '../lambdas/audit/report.js';
 import type { AuditReport, ProgressEvent } from '../lambdas/audit/runner.js';
@@ -110,7 +110,12 @@ export function buildProgram(): Command {
     )
     .option('-s, --scenario <name|file>', 'scenario name (see `coder-audit scenarios`) or YAML file', 'demo')
     .addOption(formatOption())
-    .addOption(failOnOption().default('info', 'any problem: demo exits 0 unless asked'))
+    .addOption(
+      new Option(
+        '--fail-on <severity>',
+        'exit 1 when a finding is at or above this severity (default: always exit 0)',
+      ).argParser(parseSeverity),
+    )
     .option('--show-passes', 'list passing checks too', false)
     .option('-q, --quiet', 'no progress on stderr', false)
     .action(
@@ -151,7 +156,7 @@ export function buildProgram(): Command {
           }
           process.stdout.write(lines.join('\n') + '\n');
         }
-        process.exitCode = o.failOn === 'info' ? EXIT.ok : exitCodeFor([demo.report], o.failOn);
+        process.exitCode = o.failOn ? exitCodeFor([demo.report], o.failOn) : EXIT.ok;
       },
     );
 
@@ -260,9 +265,7 @@ export function buildProgram(): Command {
     .action(async (o: { latency: string; runs: number }) => {
       const latencies = o.latency.split(',').map((v) => Number.parseInt(v, 10));
       if (latencies.some((l) => !Number.isInteger(l) || l <= 0) || !(o.runs > 0)) {
-        throw new InvalidArgumentError(
-          '--latency takes positive whole milliseconds, --runs a positive count',
-        );
+        throw new UsageError('--latency takes positive whole milliseconds, --runs a positive count');
       }
       const { runBench } = await import('../scripts/bench.js');
       await runBench({ latencies, runs: o.runs });

@@ -1,4 +1,5 @@
 import { GROUPS } from '../checks/index.js';
+import { linkRootCauses } from './aggregate.js';
 import { createAwsClients } from '../clients/aws.js';
 import { CallRecorder } from './calls.js';
 import type { DeploymentConfig } from './config.js';
@@ -21,7 +22,7 @@ export async function auditDeployment(
   const calls = new CallRecorder();
   const aws = createAwsClients(deployment, calls);
   try {
-    return await runAudit({
+    const report = await runAudit({
       deployment,
       groups: opts.groups ?? GROUPS,
       aws,
@@ -31,6 +32,8 @@ export async function auditDeployment(
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
+    // As the serverless aggregate does: point symptoms at their root cause.
+    return { ...report, findings: linkRootCauses(report.findings) };
   } finally {
     aws.destroy();
   }

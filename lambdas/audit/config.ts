@@ -31,7 +31,12 @@ export const AwsSchema = z
 
 export const ThresholdsSchema = z
   .object({
-    auroraEventWindowMinutes: z.number().int().positive().default(60),
+    auroraEventWindowMinutes: z
+      .number()
+      .int()
+      .positive()
+      .max(20160, 'RDS keeps events for 14 days (20160 minutes)')
+      .default(60),
     pendingPodMinutes: z.number().int().positive().default(15),
     restartWindowMinutes: z.number().int().positive().default(60),
     logWindowMinutes: z.number().int().positive().default(60),

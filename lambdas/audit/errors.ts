@@ -14,6 +14,14 @@ export class ConfigError extends AuditError {
   }
 }
 
+/** The command line asks for something that cannot be done. The CLI exits 2 with `message`. */
+export class UsageError extends AuditError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UsageError';
+  }
+}
+
 /** A fact a check needs could not be collected (access denied, timeout, 5xx...). */
 export class FactUnavailableError extends AuditError {
   public readonly fact: string;

@@ -135,7 +135,11 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
         '',
       );
       if (f.remediation) {
-        out.push(`**Fix:** ${md(f.remediation.text)}`, '', '```bash', ...f.remediation.commands, '```', '');
+        const [first = '', ...rest] = f.remediation.text.split('\n');
+        out.push(`**Fix:** ${md(first)}`, '');
+        // Continuation lines are a snippet (Helm values, a toleration): keep their indentation.
+        if (rest.length) out.push('```yaml', ...rest, '```', '');
+        out.push('```bash', ...f.remediation.commands, '```', '');
       }
     }
   }

@@ -168,7 +168,12 @@ export async function runAudit(opts: RunOptions): Promise<AuditReport> {
       if (skip) {
         groupsSummary[group.id] = { findings: 0, ms: 0, skipped: skip };
         opts.onProgress?.({ type: 'group-skipped', group: group.id, reason: skip });
-        return [];
+        // Checks asked for by name must not vanish silently: they could not run.
+        return only
+          ? checks.map((c) =>
+              errorFinding(c as Check<unknown>, opts.deployment.id, `group ${group.id} skipped: ${skip}`),
+            )
+          : [];
       }
       opts.onProgress?.({ type: 'group-start', group: group.id });
       const g0 = performance.now();

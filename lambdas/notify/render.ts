@@ -153,7 +153,8 @@ function findingBlock(f: Finding, label: string, opts: RenderOptions, pad: strin
     ...wrapDetail(f.detail, pad + INDENT),
   ];
   if (f.remediation) {
-    lines.push(`${pad}${INDENT}Fix: ${f.remediation.text}`);
+    const [first = '', ...rest] = f.remediation.text.split('\n');
+    lines.push(`${pad}${INDENT}Fix: ${first}`, ...rest.map((l) => `${pad}${INDENT.repeat(2)}${l}`));
     lines.push(...f.remediation.commands.map((cmd) => `${pad}${INDENT.repeat(2)}$ ${cmd}`));
   }
   lines.push(`${pad}${INDENT}Runbook: ${runbookLink(f.guideSection, opts)}`);

@@ -87,7 +87,15 @@ describe('Function: runAudit', () => {
 
   it('runs only the selected checks and skips groups that do not apply', async () => {
     const g = group(async () => ({ a: { ok: true, value: 1 }, b: { ok: true, value: 1 } }));
-    const skipped = defineGroup<Snap>({ ...g, id: 'database', skipReason: () => 'database not configured' });
+    const skipped = defineGroup<Snap>({
+      id: 'database',
+      skipReason: () => 'database not configured',
+      collect: async () => ({ a: { ok: true, value: 1 }, b: { ok: true, value: 1 } }),
+      checks: [defineCheck<Snap>(meta('db-only'), () => [])],
+    });
+    const all = await runAudit({ deployment: testDeployment(), groups: [g as never, skipped as never], aws });
+    expect(all.findings.some((f) => f.checkId === 'db-only')).toBe(false);
+    expect(all.summary.groups.database).toEqual({ findings: 0, ms: 0, skipped: 'database not configured' });
     const r = await runAudit({
       deployment: testDeployment(),
       groups: [g as never, skipped as never],
@@ -96,7 +104,28 @@ describe('Function: runAudit', () => {
       calls: new CallRecorder(),
     });
     expect(r.findings.map((f) => f.checkId)).toEqual(['uses-a']);
-    expect(r.summary.groups.database).toEqual({ findings: 0, ms: 0, skipped: 'database not configured' });
+  });
+
+  it('reports a check asked for by name whose group does not apply as an error, not as silence', async () => {
+    const skipped = defineGroup<Snap>({
+      id: 'database',
+      skipReason: () => 'database not configured',
+      collect: async () => ({ a: { ok: true, value: 1 }, b: { ok: true, value: 1 } }),
+      checks: [defineCheck<Snap>(meta('db-only'), () => [])],
+    });
+    const r = await runAudit({
+      deployment: testDeployment(),
+      groups: [skipped as never],
+      aws,
+      only: ['db-only'],
+    });
+    expect(r.findings).toEqual([
+      expect.objectContaining({
+        checkId: 'db-only',
+        status: 'error',
+        detail: 'Check could not run: group database skipped: database not configured',
+      }),
+    ]);
   });
 
   it('gives stable fingerprints across runs', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditDeployment } from '../../lambdas/audit/audit.js';
 import { startSim, type Sim } from '../../sim/index.js';
@@ -23,6 +25,34 @@ describe('End to end: scenarios', () => {
     const report = await auditDeployment(sim.deployment);
     expect(report.findings.filter((f) => f.status !== 'pass')).toEqual([]);
     expect(report.summary.byStatus.pass).toBeGreaterThan(20);
+  });
+
+  it('points symptoms at their root cause in the CLI path too (demo scenario)', async () => {
+    await sim.apply('demo');
+    const report = await auditDeployment(sim.deployment);
+    const cause = report.findings.find((f) => f.checkId === 'db-sg-allows-nodes' && f.status === 'fail')!;
+    for (const symptom of ['coderd-ready', 'nlb-targets-healthy', 'coder-healthz']) {
+      const f = report.findings.find((x) => x.checkId === symptom && x.status === 'fail');
+      expect(f?.rootCause, symptom).toBe(cause.fingerprint);
+    }
+    expect(cause.rootCause).toBeUndefined();
+  });
+
+  it('calls exactly the AWS actions the README policy grants (read-only)', async () => {
+    await sim.apply('healthy');
+    const report = await auditDeployment(sim.deployment);
+    const prefix: Record<string, string> = { elbv2: 'elasticloadbalancing' };
+    const aws = new Set(['eks', 'ec2', 'rds', 'elbv2', 'servicequotas', 'secretsmanager', 'sts']);
+    const called = Object.keys(report.calls.byOperation)
+      .map((op) => op.split(':') as [string, string])
+      .filter(([service]) => aws.has(service))
+      .map(([service, operation]) => `${prefix[service] ?? service}:${operation}`);
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const block = /### Read-only permissions[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1]!;
+    const policy = JSON.parse(block) as { Statement: Array<{ Action: string | string[] }> };
+    const granted = policy.Statement.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+    expect([...new Set(called)].sort()).toEqual(granted.filter((a) => a !== 'rds-db:connect').sort());
+    expect(granted.every((a) => /:(Describe|Get|List|connect)/.test(a))).toBe(true);
   });
 
   for (const name of listScenarios().filter((n) => n !== 'healthy')) {
