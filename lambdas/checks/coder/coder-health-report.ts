@@ -49,7 +49,14 @@ export default defineCheck<CoderSnapshot>(
       };
       if (section.severity === 'ok' || section.dismissed) {
         const note = section.severity === 'ok' ? 'ok' : `${section.severity}, dismissed by an administrator`;
-        return { status: 'pass', resource, key: name, detail: `Health section ${name}: ${note}.`, evidence };
+        return {
+          status: 'pass',
+          resource,
+          key: name,
+          guideSection: healthDiagnosis(name, deployment).section,
+          detail: `Health section ${name}: ${note}.`,
+          evidence,
+        };
       }
       const rel = healthDiagnosis(codes[0] ?? name, deployment);
       const messages = [
@@ -62,8 +69,9 @@ export default defineCheck<CoderSnapshot>(
         resource,
         key: name,
         title: `coderd health: ${name} is ${section.severity}`,
-        detail: `Health section ${name} is ${section.severity}: ${messages.join('; ') || 'no detail'}. See "${rel.section}".`,
-        evidence: { ...evidence, relatedGuideSection: rel.section },
+        guideSection: rel.section,
+        detail: `Health section ${name} is ${section.severity}: ${messages.join('; ') || 'no detail'}.`,
+        evidence,
         remediation: rel.remediation,
       };
     });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { settle, type Fact } from '../../audit/fact.js';
-import { describeError } from '../../audit/errors.js';
+import { AuditError, describeError } from '../../audit/errors.js';
 import type { CollectContext } from '../../audit/group.js';
 import {
   CoderHttpError,
@@ -65,7 +65,9 @@ export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> 
         s('Coder /healthz', () => probe(client.healthz(), ctx.signal)),
         s('Coder build info', () => client.buildInfo()),
         s('Coder deployment health report', () => gated(client.debugHealth())),
-        s('Coder provisioner keys', () => gated(client.provisionerKeys())),
+        s('Coder provisioner keys', async () =>
+          orgChecked(await gated(client.provisionerKeys()), await templates, coder.organization),
+        ),
         s('Coder provisioner daemons', () => client.provisionerDaemons()),
         s("the auditor's Coder token", () => tokenState(client)),
         coder.oidc
@@ -125,6 +127,18 @@ async function gated<T>(read: Promise<T>): Promise<Gated<T>> {
     }
     throw err;
   }
+}
+
+/**
+ * A 404 on an organization route means "feature not available" only when the same organization's templates
+ * were read: otherwise the organization itself is not found (a wrong `coder.organization`), which is an error.
+ */
+export function orgChecked<T>(keys: Gated<T>, templates: Fact<Template[]>, organization: string): Gated<T> {
+  if (keys.available || keys.status !== 404 || templates.ok) return keys;
+  throw new AuditError(
+    `Coder answered HTTP 404 for organization "${organization}" and its templates could not be read ` +
+      `(${templates.error}): check coder.organization`,
+  );
 }
 
 async function tokenState(client: CoderClient): Promise<TokenState> {

@@ -54,7 +54,7 @@ export function healthDiagnosis(
       ? [
           GuideSection.DatabaseConnection,
           [
-            `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder | grep -i database`,
+            `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i database`,
             `aws rds describe-db-clusters --db-cluster-identifier ${shq(d.aurora.clusterId)}`,
           ],
         ]
@@ -72,14 +72,14 @@ export function healthDiagnosis(
           ? [
               GuideSection.ProvisioningTimeouts,
               [
-                `kubectl logs -n ${shq(d.namespaces.provisioner)} -l app.kubernetes.io/name=coder-provisioner`,
+                `kubectl logs -n ${shq(d.namespaces.provisioner)} -l app.kubernetes.io/name=coder-provisioner --tail=-1 --prefix`,
               ],
             ]
           : [
               GuideSection.KubernetesDebugging,
               [
                 `kubectl get events -n ${ns} --sort-by='.lastTimestamp'`,
-                `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder`,
+                `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder --tail=-1 --prefix`,
               ],
             ];
   return {
@@ -112,7 +112,7 @@ export function provisionerDiagnosis(d: DeploymentConfig): Remediation {
     text: 'Check the provisioner pods and their logs (key rejected, coderd unreachable, crash loop).',
     commands: [
       `kubectl get pods -n ${ns} -l app.kubernetes.io/name=coder-provisioner`,
-      `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder-provisioner`,
+      `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder-provisioner --tail=-1 --prefix`,
       `coder provisioner list --org ${shq(d.coder?.organization ?? 'coder')}`,
     ],
   };
@@ -126,21 +126,40 @@ export function versionSkew(d: DeploymentConfig): Remediation {
   };
 }
 
-/** Rotate a provisioner key: a new key `<name>-<yyyymm>` with the same tags, restart, delete the old one. */
+/**
+ * The coder-provisioner Helm chart reads its key from the secret `provisionerDaemon.keySecretName` (no chart
+ * default; Coder's docs name it `coder-provisioner-keys`) under `provisionerDaemon.keySecretKey` (default `key`).
+ */
+export const PROVISIONER_KEY_SECRET = { name: 'coder-provisioner-keys', key: 'key' } as const;
+
+/**
+ * Rotate a provisioner key, in an order that never leaves the provisioners without a valid key: create
+ * `<name>-<yyyymm>` with the same tags into a shell variable (`keys create` prints a message, a blank line,
+ * then the key), store it in the chart's key secret, restart the provisioners and wait for them, and only
+ * then delete the old key. The key stays a shell variable, never a value in the finding.
+ */
 export function keyRotation(d: DeploymentConfig, key: ProvisionerKey, now: Date): Remediation {
   const org = shq(d.coder?.organization ?? 'coder');
-  const ns = d.namespaces.provisioner;
+  const ns = shq(d.namespaces.provisioner);
+  const { name: secret, key: field } = PROVISIONER_KEY_SECRET;
   const next = `${key.name.replace(/-\d{6}$/, '')}-${now.toISOString().slice(0, 7).replace('-', '')}`;
   const tags = Object.entries(key.tags ?? {})
     .map(([t, v]) => ` --tag ${shq(`${t}=${v}`)}`)
     .join('');
+  const selector = `deployment -n ${ns} -l app.kubernetes.io/name=coder-provisioner`;
   return {
     text:
-      "Create a new key with the same tags, store it in the provisioner deployment's key secret " +
-      `(namespace ${ns}), restart the provisioners, then delete the old key.`,
+      `Create ${next} with the same tags and store it in the provisioners' key secret: the coder-provisioner ` +
+      `Helm values provisionerDaemon.keySecretName (no chart default; ${secret} as in Coder's docs) and ` +
+      `provisionerDaemon.keySecretKey (chart default ${field}); change both below if your values differ. ` +
+      `Restart the provisioners in ${d.namespaces.provisioner}, wait until they run with ${next} ` +
+      `(coder provisioner list), then delete ${key.name}.`,
     commands: [
-      `coder provisioner keys create ${shq(next)} --org ${org}${tags}`,
-      `kubectl rollout restart deployment -n ${shq(ns)} -l app.kubernetes.io/name=coder-provisioner`,
+      `NEW_KEY=$(coder provisioner keys create ${shq(next)} --org ${org}${tags} | tail -n 1)`,
+      `kubectl create secret generic ${shq(secret)} -n ${ns} --from-literal=${field}="\${NEW_KEY:?the new key was not created}" --dry-run=client -o yaml | kubectl apply -f -`,
+      `kubectl rollout restart ${selector}`,
+      `kubectl rollout status ${selector}`,
+      `coder provisioner list --org ${org}`,
       `coder provisioner keys delete ${shq(key.name)} --org ${org}`,
     ],
   };
@@ -165,18 +184,21 @@ export function oidcDiagnosis(d: DeploymentConfig, issuer: string): Remediation 
     commands: [
       `curl -s ${shq(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`)} | jq .`,
       `kubectl exec -it deploy/${shq(d.coderd.deploymentName)} -n ${ns} -- env | grep OIDC`,
-      `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder | grep -i oidc`,
+      `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i oidc`,
     ],
   };
 }
 
-/** Rotate the auditor's token: the new value goes from a shell variable into the secret, never into a finding. */
+/**
+ * Rotate the auditor's token: a token named per month (names are unique per user, so a fixed name fails
+ * on the second rotation) goes from a shell variable into the secret, never into a finding.
+ */
 export function tokenRotation(d: DeploymentConfig): Remediation {
   return {
     text: "Create a new token for the auditor's user and store it in the secret; the next audit picks it up.",
     commands: [
-      'coder tokens create --name coder-auditor --lifetime 720h',
-      `aws secretsmanager put-secret-value --secret-id ${shq(d.coder?.tokenSecretId ?? '')} --secret-string "$NEW_CODER_TOKEN"`,
+      'NEW_CODER_TOKEN=$(coder tokens create --name coder-auditor-$(date +%Y%m) --lifetime 720h)',
+      `aws secretsmanager put-secret-value --secret-id ${shq(d.coder?.tokenSecretId ?? '')} --secret-string "\${NEW_CODER_TOKEN:?the token was not created}"`,
     ],
   };
 }

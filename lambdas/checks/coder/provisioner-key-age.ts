@@ -7,7 +7,7 @@ import { coderRef, daysBetween, keyRotation } from './lib.js';
 /** Keys coderd creates for itself (built-in daemons, user-authenticated daemons, PSK): not rotatable. */
 const RESERVED = new Set(['built-in', 'user-auth', 'psk']);
 
-/** Compliant when every provisioner key of the organization is younger than the rotation policy. */
+/** Compliant when every provisioner key of the organization is younger than provisionerKeyWarnDays. */
 export default defineCheck<CoderSnapshot>(
   {
     id: 'provisioner-key-age',
@@ -15,8 +15,8 @@ export default defineCheck<CoderSnapshot>(
     severity: 'high',
     title: 'Provisioner keys are rotated',
     description:
-      'Reports provisioner keys older than thresholds.provisionerKeyMaxAgeDays (expired by policy, high) or ' +
-      'than thresholds.provisionerKeyWarnDays (rotation due, medium).',
+      'Reports provisioner keys at least thresholds.provisionerKeyMaxAgeDays days old (expired by policy, high) ' +
+      'or at least thresholds.provisionerKeyWarnDays days old (rotation due, medium).',
     risk: 'Keys expire after 90 days by policy; provisioners with an expired key stop taking builds and workspaces time out.',
     guideSection: GuideSection.ProvisioningTimeouts,
   },
@@ -30,7 +30,9 @@ export default defineCheck<CoderSnapshot>(
           status: 'pass',
           severity: 'info',
           resource: coderRef(deployment, 'provisionerkeys', org),
-          detail: `Skipped: provisioner keys are a Premium feature and Coder answered HTTP ${gated.status} (${gated.message || 'no message'}).`,
+          detail:
+            `Skipped: provisioner keys are not available here (a Premium feature, missing from older coderd ` +
+            `versions) and Coder answered HTTP ${gated.status} (${gated.message || 'no message'}).`,
           evidence: { status: gated.status, message: gated.message, feature: 'provisioner keys (Premium)' },
           key: 'unavailable',
         },
@@ -48,7 +50,7 @@ export default defineCheck<CoderSnapshot>(
           maxAgeDays: maxDays,
           tags: k.tags ?? {},
         };
-        if (ageDays <= warnDays) {
+        if (ageDays < warnDays) {
           return {
             status: 'pass',
             resource,
@@ -56,7 +58,7 @@ export default defineCheck<CoderSnapshot>(
             evidence,
           };
         }
-        const expired = ageDays > maxDays;
+        const expired = ageDays >= maxDays;
         return {
           status: 'fail',
           severity: expired ? 'high' : 'medium',

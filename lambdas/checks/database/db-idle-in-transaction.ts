@@ -56,8 +56,10 @@ export default defineCheck<DatabaseSnapshot>(
             'Terminate the sessions, find the client that leaves transactions open, and let the server end ' +
             'them automatically with idle_in_transaction_session_timeout.',
           commands: [
-            ...shown.map((s) => psqlCommand(deployment, `SELECT pg_terminate_backend(${s.pid});`)),
-            psqlCommand(deployment, `ALTER DATABASE ${db} SET idle_in_transaction_session_timeout = '5min';`),
+            psqlCommand(deployment, [
+              ...shown.map((s) => `SELECT pg_terminate_backend(${s.pid});`),
+              `ALTER DATABASE ${db} SET idle_in_transaction_session_timeout = '5min';`,
+            ]),
           ],
         },
       },

@@ -52,7 +52,12 @@ export default defineCheck<DatabaseSnapshot>(
         },
         remediation: {
           text: 'Find out what the query is waiting on; if it is stuck, cancel it (pg_cancel_backend keeps the session).',
-          commands: shown.map((s) => psqlCommand(deployment, `SELECT pg_cancel_backend(${s.pid});`)),
+          commands: [
+            psqlCommand(
+              deployment,
+              shown.map((s) => `SELECT pg_cancel_backend(${s.pid});`),
+            ),
+          ],
         },
       },
     ];

@@ -7,15 +7,21 @@ export function databaseResource(deployment: DeploymentConfig): string {
   return `${deployment.aurora.clusterId}/${deployment.database?.database ?? 'coder'}`;
 }
 
-/** The runbook's way to run SQL: psql from the coderd pod, filled with the real endpoint and names. */
-export function psqlCommand(deployment: DeploymentConfig, sql: string): string {
+/**
+ * The runbook's way to run SQL: psql from the coderd pod, filled with the real endpoint, port and names. Several
+ * statements go into one psql (one `-c` each) so that pasting the remediation asks for the password once and
+ * no pasted line is swallowed by a password prompt.
+ */
+export function psqlCommand(deployment: DeploymentConfig, sql: string | readonly string[]): string {
   const db = deployment.database;
   const host = db?.host ?? '<aurora-endpoint>';
+  const port = db?.port ?? 5432;
   const name = db?.database ?? 'coder';
   const { coderd, namespaces } = deployment;
+  const statements = (typeof sql === 'string' ? [sql] : sql).map((q) => ` -c ${shq(q)}`).join('');
   return (
     `kubectl exec -it ${shq(`deploy/${coderd.deploymentName}`)} -n ${shq(namespaces.coderd)} -- ` +
-    `psql -h ${shq(host)} -U coder -d ${shq(name)} -c ${shq(sql)}`
+    `psql -h ${shq(host)}${port === 5432 ? '' : ` -p ${port}`} -U coder -d ${shq(name)}${statements}`
   );
 }
 
@@ -61,7 +67,7 @@ export function connectionRemediation(d: DeploymentConfig, failure: DbFailure): 
     commands: [
       `aws rds describe-db-clusters --db-cluster-identifier ${shq(d.aurora.clusterId)} --region ${shq(d.aws.region)}`,
       `aws ec2 describe-security-groups --group-ids ${shq(d.network.dbSecurityGroupId)} --region ${shq(d.aws.region)}`,
-      `kubectl logs -n ${shq(d.namespaces.coderd)} -l app.kubernetes.io/name=coder | grep -i database`,
+      `kubectl logs -n ${shq(d.namespaces.coderd)} -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i database`,
     ],
   };
 }

@@ -21,8 +21,8 @@ describe('Check: auditor-token-expiry', () => {
     const [f] = run({ token: known({ valid: true, key: apiKey(3 * DAY) }) });
     expect(f).toMatchObject({ status: 'fail', severity: 'medium', evidence: { daysLeft: 3 } });
     expect(f!.remediation!.commands).toEqual([
-      'coder tokens create --name coder-auditor --lifetime 720h',
-      'aws secretsmanager put-secret-value --secret-id coder-auditor/prod/coder-token --secret-string "$NEW_CODER_TOKEN"',
+      'NEW_CODER_TOKEN=$(coder tokens create --name coder-auditor-$(date +%Y%m) --lifetime 720h)',
+      'aws secretsmanager put-secret-value --secret-id coder-auditor/prod/coder-token --secret-string "${NEW_CODER_TOKEN:?the token was not created}"',
     ]);
   });
 

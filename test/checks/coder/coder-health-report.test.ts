@@ -17,6 +17,10 @@ describe('Check: coder-health-report', () => {
     const findings = run(healthReport());
     expect(findings).toHaveLength(6);
     expect(findings.every((f) => f.status === 'pass')).toBe(true);
+    expect(findings.find((f) => f.resource.endsWith('#database'))!.guideSection).toBe(
+      'Database Connection Errors',
+    );
+    expect(findings.find((f) => f.resource.endsWith('#derp'))!.guideSection).toBe('Kubernetes Debugging');
   });
 
   it('Noncompliance 1: database warning EDB02 maps to Database Connection Errors', () => {
@@ -31,7 +35,8 @@ describe('Check: coder-health-report', () => {
     expect(db).toMatchObject({
       status: 'fail',
       severity: 'medium',
-      evidence: { codes: ['EDB02'], relatedGuideSection: 'Database Connection Errors' },
+      guideSection: 'Database Connection Errors',
+      evidence: { codes: ['EDB02'] },
     });
     expect(db.detail).toContain('EDB02: Database ping exceeded threshold');
     expect(db.remediation!.commands).toContain(
@@ -53,7 +58,7 @@ describe('Check: coder-health-report', () => {
     const f = run(report).find((x) => x.status === 'fail')!;
     expect(f).toMatchObject({
       severity: 'high',
-      evidence: { relatedGuideSection: 'Workspace Provisioning Timeouts' },
+      guideSection: 'Workspace Provisioning Timeouts',
     });
   });
 
@@ -62,7 +67,7 @@ describe('Check: coder-health-report', () => {
       access_url: section({ severity: 'warning', warnings: [{ code: 'EACS03', message: 'timeout' }] }),
     });
     const f = run(report).find((x) => x.status === 'fail')!;
-    expect(f.evidence).toMatchObject({ relatedGuideSection: 'NLB Health Check Failures' });
+    expect(f.guideSection).toBe('NLB Health Check Failures');
     expect(f.remediation!.commands.some((c) => c.startsWith('aws elbv2 describe-target-health'))).toBe(true);
   });
 

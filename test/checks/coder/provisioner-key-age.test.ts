@@ -34,11 +34,42 @@ describe('Check: provisioner-key-age', () => {
       evidence: { ageDays: 120 },
     });
     expect(f!.remediation!.commands).toEqual([
-      'coder provisioner keys create coder-prov-202506 --org coder --tag scope=organization',
+      'NEW_KEY=$(coder provisioner keys create coder-prov-202506 --org coder --tag scope=organization | tail -n 1)',
+      'kubectl create secret generic coder-provisioner-keys -n coder-prov --from-literal=key="${NEW_KEY:?the new key was not created}" --dry-run=client -o yaml | kubectl apply -f -',
       'kubectl rollout restart deployment -n coder-prov -l app.kubernetes.io/name=coder-provisioner',
+      'kubectl rollout status deployment -n coder-prov -l app.kubernetes.io/name=coder-provisioner',
+      'coder provisioner list --org coder',
       'coder provisioner keys delete coder-prov --org coder',
     ]);
+    expect(f!.remediation!.text).toContain('provisionerDaemon.keySecretName');
   });
+
+  it('Noncompliance 3: the key is stored and the provisioners restarted before the old key is deleted', () => {
+    const [f] = run([key('coder-prov', 120)]);
+    const cmds = f!.remediation!.commands;
+    const at = (re: RegExp) => cmds.findIndex((c) => re.test(c));
+    const create = at(/^NEW_KEY=\$\(coder provisioner keys create /);
+    const store = at(/^kubectl create secret generic .*"\$\{NEW_KEY/);
+    const restart = at(/^kubectl rollout restart /);
+    const wait = at(/^kubectl rollout status /);
+    const del = at(/^coder provisioner keys delete /);
+    expect([create, store, restart, wait, del].every((i) => i >= 0)).toBe(true);
+    expect(create < store && store < restart && restart < wait && wait < del).toBe(true);
+  });
+
+  it.each([
+    [74, 'pass', undefined],
+    [75, 'fail', 'medium'],
+    [89, 'fail', 'medium'],
+    [90, 'fail', 'high'],
+  ])(
+    'Noncompliance 4: a key %i days old is %s (%s): the warning starts at 75 days, expiry at 90',
+    (age, status, severity) => {
+      const [f] = run([key('coder-prov', age)]);
+      expect(f!.status).toBe(status);
+      if (severity) expect(f!.severity).toBe(severity);
+    },
+  );
 
   it('Noncompliance 2: rotation due (older than the warning threshold)', () => {
     const [f] = run([key('coder-prov-202503', 80)]);

@@ -31,7 +31,7 @@ describe('Check: db-connectivity', () => {
     expect(f!.remediation!.commands).toEqual([
       'aws rds describe-db-clusters --db-cluster-identifier coder-prod-aurora --region us-east-1',
       'aws ec2 describe-security-groups --group-ids sg-0db0000000000001a --region us-east-1',
-      'kubectl logs -n coder -l app.kubernetes.io/name=coder | grep -i database',
+      'kubectl logs -n coder -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i database',
     ]);
   });
 

@@ -25,12 +25,12 @@ describe('Check: db-idle-in-transaction', () => {
       { pid: 32, idleSeconds: 1800 },
       { pid: 31, idleSeconds: 600, lastQuery: 'SELECT ?' },
     ]);
-    const commands = f!.remediation!.commands;
-    expect(commands[0]).toContain("'SELECT pg_terminate_backend(32);'");
-    expect(commands[1]).toContain("'SELECT pg_terminate_backend(31);'");
-    expect(commands[2]).toContain(
-      `ALTER DATABASE coder SET idle_in_transaction_session_timeout = '\\''5min'\\'';`,
-    );
+    // One psql for all statements: pasted, it asks for the password once.
+    expect(f!.remediation!.commands).toEqual([
+      `kubectl exec -it deploy/coder -n coder -- psql -h ${deployment.database!.host} -U coder -d coder ` +
+        `-c 'SELECT pg_terminate_backend(32);' -c 'SELECT pg_terminate_backend(31);' ` +
+        `-c 'ALTER DATABASE coder SET idle_in_transaction_session_timeout = '\\''5min'\\'';'`,
+    ]);
   });
 
   it('yields error when the sessions could not be read', () => {

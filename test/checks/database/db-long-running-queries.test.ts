@@ -42,9 +42,10 @@ describe('Check: db-long-running-queries', () => {
         query: 'SELECT ? FROM workspaces WHERE id = ?',
       },
     ]);
-    expect(f!.remediation!.commands[0]).toBe(
-      `kubectl exec -it deploy/coder -n coder -- psql -h ${deployment.database!.host} -U coder -d coder -c 'SELECT pg_cancel_backend(102);'`,
-    );
+    expect(f!.remediation!.commands).toEqual([
+      `kubectl exec -it deploy/coder -n coder -- psql -h ${deployment.database!.host} -U coder -d coder ` +
+        `-c 'SELECT pg_cancel_backend(102);' -c 'SELECT pg_cancel_backend(101);'`,
+    ]);
   });
 
   it('yields error when the sessions could not be read', () => {

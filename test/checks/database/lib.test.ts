@@ -8,6 +8,7 @@ import {
   sqlIdent,
 } from '../../../lambdas/checks/database/lib.js';
 import { testDeployment } from '../../fixtures/deployment.js';
+import { pasteInBash } from '../coder/shell.js';
 import { deployment } from './fixtures.js';
 
 describe('Function: psqlCommand', () => {
@@ -15,6 +16,46 @@ describe('Function: psqlCommand', () => {
     expect(psqlCommand(deployment, "SELECT 'x';")).toBe(
       `kubectl exec -it deploy/coder -n coder -- psql -h ${deployment.database!.host} -U coder -d coder -c 'SELECT '\\''x'\\'';'`,
     );
+  });
+
+  it('pasted into bash, hands psql exactly the SQL, names and port, however they are spelled', () => {
+    const odd = testDeployment({
+      coderd: { deploymentName: 'coder server' },
+      namespaces: { coderd: "coder's" },
+      database: { ...deployment.database!, port: 6432, database: 'Coder "prod"' },
+    });
+    const sql = [
+      'SELECT pg_terminate_backend(31);',
+      `ALTER DATABASE ${sqlIdent('Coder "prod"')} SET idle_in_transaction_session_timeout = '5min';`,
+      "SELECT $1, `x`, \\n, 'it''s' -- $HOME !",
+    ];
+    const { calls, status } = pasteInBash([psqlCommand(odd, sql)]);
+    expect(status).toBe(0);
+    expect(calls.map((c) => c.argv)).toEqual([
+      [
+        'kubectl',
+        'exec',
+        '-it',
+        'deploy/coder server',
+        '-n',
+        "coder's",
+        '--',
+        'psql',
+        '-h',
+        deployment.database!.host,
+        '-p',
+        '6432',
+        '-U',
+        'coder',
+        '-d',
+        'Coder "prod"',
+        ...sql.flatMap((q) => ['-c', q]),
+      ],
+    ]);
+  });
+
+  it('passes no -p for the default port', () => {
+    expect(psqlCommand(deployment, 'SELECT 1;')).not.toContain(' -p ');
   });
 });
 
@@ -30,7 +71,7 @@ describe('Function: connectionRemediation', () => {
     expect(connectionRemediation(d, 'auth').text).toContain('credentials');
     expect(connectionRemediation(d, 'refused').text).not.toContain('credentials');
     expect(connectionRemediation(d, 'refused').commands[2]).toBe(
-      'kubectl logs -n coder-system -l app.kubernetes.io/name=coder | grep -i database',
+      'kubectl logs -n coder-system -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i database',
     );
   });
 });

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import {
+  healthDiagnosis,
+  keyRotation,
+  oidcDiagnosis,
+  provisionerDiagnosis,
+  tokenRotation,
+} from '../../../lambdas/checks/coder/lib.js';
+import { coderDeployment, ISSUER, key, NOW } from './fixtures.js';
+import { pasteInBash, STUB_KEY, STUB_TOKEN } from './shell.js';
+
+const d = coderDeployment();
+const args = (argv: string[]) => argv.slice(1).join(' ');
+
+describe('Function: keyRotation', () => {
+  it('pasted in order, stores the new key in the secret and restarts before deleting the old key', () => {
+    const { calls, status } = pasteInBash(keyRotation(d, key('coder-prov-202503', 80), NOW).commands);
+    expect(status).toBe(0);
+    expect(calls.map((c) => `${c.argv[0]} ${args(c.argv)}`)).toEqual([
+      'coder provisioner keys create coder-prov-202506 --org coder --tag scope=organization',
+      `kubectl create secret generic coder-provisioner-keys -n coder-prov --from-literal=key=${STUB_KEY} --dry-run=client -o yaml`,
+      'kubectl apply -f -',
+      'kubectl rollout restart deployment -n coder-prov -l app.kubernetes.io/name=coder-provisioner',
+      'kubectl rollout status deployment -n coder-prov -l app.kubernetes.io/name=coder-provisioner',
+      'coder provisioner list --org coder',
+      'coder provisioner keys delete coder-prov-202503 --org coder',
+    ]);
+    // The secret applied holds the key alone, not the CLI's "Successfully created" message.
+    expect(calls[2]!.stdin).toContain(`--from-literal=key=${STUB_KEY} `);
+    expect(calls[2]!.stdin).not.toContain('Successfully');
+  });
+
+  it('does not store an empty key when the key was not created', () => {
+    const commands = keyRotation(d, key('coder-prov', 80), NOW).commands;
+    const run = pasteInBash(['NEW_KEY=', commands[1]!]);
+    expect(run.stderr).toContain('NEW_KEY: the new key was not created');
+    expect(run.calls.some((c) => c.argv.some((a) => a.startsWith('--from-literal=')))).toBe(false);
+  });
+
+  it('names the Helm values that hold the secret and never the key itself', () => {
+    const r = keyRotation(d, key('coder-prov', 80), NOW);
+    expect(r.text).toContain('provisionerDaemon.keySecretName');
+    expect(r.text).toContain('provisionerDaemon.keySecretKey');
+    expect(JSON.stringify(r)).not.toContain(STUB_KEY);
+  });
+});
+
+describe('Function: tokenRotation', () => {
+  it('pasted in order, stores the new token (named per month) in the secret', () => {
+    const { calls } = pasteInBash(tokenRotation(d).commands);
+    const today = new Date(); // `date +%Y%m` in the shell: local time
+    const month = `${today.getFullYear()}${String(today.getMonth() + 1).padStart(2, '0')}`;
+    expect(calls.map((c) => c.argv)).toEqual([
+      ['coder', 'tokens', 'create', '--name', `coder-auditor-${month}`, '--lifetime', '720h'],
+      [
+        'aws',
+        'secretsmanager',
+        'put-secret-value',
+        '--secret-id',
+        'coder-auditor/prod/coder-token',
+        '--secret-string',
+        STUB_TOKEN,
+      ],
+    ]);
+  });
+});
+
+describe('kubectl logs with a label selector', () => {
+  it('shows every line of every pod, prefixed with the pod (not 10 lines per pod)', () => {
+    const commands = [
+      ...healthDiagnosis('EDB02', d).remediation.commands,
+      ...healthDiagnosis('EPD01', d).remediation.commands,
+      ...healthDiagnosis('EDERP01', d).remediation.commands,
+      ...provisionerDiagnosis(d).commands,
+      ...oidcDiagnosis(d, ISSUER).commands,
+    ].filter((c) => c.startsWith('kubectl logs'));
+    expect(commands).toHaveLength(5);
+    for (const c of commands) expect(c).toMatch(/ -l \S+ --tail=-1 --prefix( |$)/);
+  });
+});
