@@ -58,7 +58,16 @@ const Nodegroup = z
     status: z
       .enum(['CREATING', 'ACTIVE', 'UPDATING', 'DELETING', 'CREATE_FAILED', 'DELETE_FAILED', 'DEGRADED'])
       .default('ACTIVE'),
-    instanceTypes: z.array(z.string().min(1)).min(1),
+    /** Omitted when a launch template names the instance type: DescribeNodegroup then returns none. */
+    instanceTypes: z.array(z.string().min(1)).min(1).optional(),
+    launchTemplate: z
+      .object({
+        id: z.string().regex(/^lt-[0-9a-f]{8,17}$/, 'must be a launch template id like lt-0123456789abcdef0'),
+        name: z.string().min(1).optional(),
+        version: z.string().default('1'),
+      })
+      .strict()
+      .optional(),
     capacityType: z.enum(['ON_DEMAND', 'SPOT', 'CAPACITY_BLOCK']).default('ON_DEMAND'),
     scalingConfig: z
       .object({
@@ -78,7 +87,10 @@ const Nodegroup = z
     amiType: z.string().default('AL2023_x86_64_STANDARD'),
     diskSize: z.number().int().positive().default(50),
   })
-  .strict();
+  .strict()
+  .refine((ng) => ng.instanceTypes !== undefined || ng.launchTemplate !== undefined, {
+    message: 'a node group needs instanceTypes or a launchTemplate',
+  });
 
 const IngressRule = z
   .object({
@@ -290,7 +302,7 @@ export function parseAwsState(raw: unknown, name: string): AwsState {
     }
   }
   for (const [ngName, ng] of Object.entries(state.eks?.nodegroups ?? {})) {
-    for (const t of ng.instanceTypes) {
+    for (const t of ng.instanceTypes ?? []) {
       if (!state.ec2.instanceTypes[t])
         problems.push(
           `aws.eks.nodegroups.${ngName}: instance type ${t} is missing from aws.ec2.instanceTypes`,

@@ -1,3 +1,4 @@
+import type { Nodegroup } from '@aws-sdk/client-eks';
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
@@ -17,7 +18,8 @@ export default defineCheck<InfraSnapshot>(
     description:
       'Sums maxSize x vCPUs (largest instance type) over the On-Demand node groups of standard families and ' +
       'compares it with the Running On-Demand Standard vCPU quota: at or above it is high, at or above ' +
-      'thresholds.vcpuQuotaWarnPercent is medium. Other workloads of the account share the quota.',
+      'thresholds.vcpuQuotaWarnPercent is medium. Other workloads of the account share the quota; node groups ' +
+      'whose instance types come from a launch template are not counted.',
     risk: 'Past the quota, scale-ups fail with VcpuLimitExceeded: workspaces stay Pending during peaks and scale tests.',
     guideSection: GuideSection.ScaleTesting,
   },
@@ -27,48 +29,48 @@ export default defineCheck<InfraSnapshot>(
       need(snap.instanceTypes).map((t) => [String(t.InstanceType), t.VCpuInfo?.DefaultVCpus ?? 0]),
     );
     const perGroup: Record<string, number> = {};
-    for (const [name, ng] of Object.entries(need(snap.nodegroups))) {
-      if (!ng || (ng.capacityType ?? 'ON_DEMAND') !== 'ON_DEMAND') continue;
-      if (!ng.instanceTypes?.length)
-        throw new Error(`node group ${name} lists no instance types (launch template?)`);
+    const notCounted: Record<string, string> = {};
+    const onDemand = Object.entries(need(snap.nodegroups)).filter(
+      (e): e is [string, Nodegroup] => !!e[1] && (e[1].capacityType ?? 'ON_DEMAND') === 'ON_DEMAND',
+    );
+    for (const [name, ng] of onDemand) {
+      if (!ng.instanceTypes?.length) {
+        const lt = ng.launchTemplate?.id ?? ng.launchTemplate?.name;
+        notCounted[name] =
+          `${lt ? `instance types from launch template ${lt}` : 'no instance types'}, not counted`;
+        continue;
+      }
       const types = ng.instanceTypes.filter(standard);
       const unknown = types.filter((t) => !vcpus.has(t));
       if (unknown.length) throw new Error(`vCPUs of instance types ${unknown.join(', ')} are unknown`);
       if (types.length)
         perGroup[name] = (ng.scalingConfig?.maxSize ?? 0) * Math.max(...types.map((t) => vcpus.get(t) ?? 0));
     }
+    const skipped = Object.entries(notCounted).map(([name, why]) => `${name}: ${why}`);
+    if (onDemand.length > 0 && skipped.length === onDemand.length)
+      throw new Error(`no On-Demand node group lists its instance types (${skipped.join('; ')})`);
     const needed = Object.values(perGroup).reduce((a, b) => a + b, 0);
     const limit = quota.Value ?? 0;
     const warnPercent = deployment.thresholds.vcpuQuotaWarnPercent;
     const resource =
       quota.QuotaArn ?? `${deployment.aws.region}/${VCPU_QUOTA.ServiceCode}/${VCPU_QUOTA.QuotaCode}`;
     const percent = limit > 0 ? Math.round((needed / limit) * 100) : 100;
-    const evidence = { quota: limit, neededAtMax: needed, percent, perGroup };
+    const counted = { quota: limit, neededAtMax: needed, percent, perGroup };
+    const evidence = skipped.length ? { ...counted, notCounted } : counted;
+    const note = skipped.length ? ` Not counted: ${skipped.join('; ')}.` : '';
     if (needed === 0 || needed < limit * (warnPercent / 100)) {
-      return [
-        {
-          status: 'pass',
-          resource,
-          detail: `Node groups need at most ${needed} of ${limit} vCPUs (${percent}%).`,
-          evidence,
-        },
-      ];
+      const detail = `Node groups need at most ${needed} of ${limit} vCPUs (${percent}%).${note}`;
+      return [{ status: 'pass', resource, detail, evidence }];
     }
     const desired = Math.ceil((needed * 100) / warnPercent);
-    return [
-      {
-        status: 'fail',
-        severity: needed >= limit ? 'high' : 'medium',
-        resource,
-        detail: `Node groups at maximum size need ${needed} vCPUs, ${percent}% of the ${limit} vCPU On-Demand Standard quota.`,
-        evidence,
-        remediation: {
-          text: `Request a quota of at least ${desired} vCPUs (or lower the node groups' maximum sizes).`,
-          commands: [
-            `aws service-quotas request-service-quota-increase --service-code ${VCPU_QUOTA.ServiceCode} --quota-code ${VCPU_QUOTA.QuotaCode} --desired-value ${shq(desired)}`,
-          ],
-        },
-      },
-    ];
+    const remediation = {
+      text: `Request a quota of at least ${desired} vCPUs (or lower the node groups' maximum sizes).`,
+      commands: [
+        `aws service-quotas request-service-quota-increase --service-code ${VCPU_QUOTA.ServiceCode} --quota-code ${VCPU_QUOTA.QuotaCode} --desired-value ${shq(desired)}`,
+      ],
+    };
+    const severity = needed >= limit ? 'high' : 'medium';
+    const detail = `Node groups at maximum size need ${needed} vCPUs, ${percent}% of the ${limit} vCPU On-Demand Standard quota.${note}`;
+    return [{ status: 'fail', severity, resource, detail, evidence, remediation }];
   },
 );

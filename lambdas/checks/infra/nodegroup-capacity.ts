@@ -1,7 +1,7 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
-import { shq } from '../../audit/model.js';
+import { describeNodegroupCommand, scaleUp, scalingCommand } from '../nodegroup-sizing.js';
 import type { InfraSnapshot } from './collector.js';
 
 /** Compliant when a node group has room to scale (desired < max), sane bounds, and a workspace group keeps a node. */
@@ -45,11 +45,7 @@ export default defineCheck<InfraSnapshot>(
         full && `desired size ${desiredSize} has reached the maximum ${maxSize}: no room to scale up`,
         minZero && 'minimum size is 0: after a scale-down to zero, workspaces wait for a node to boot',
       ].filter(Boolean);
-      const newMin = minZero ? 1 : Math.min(minSize, desiredSize);
-      const newMax =
-        inconsistent || full ? Math.max(maxSize, desiredSize) + Math.max(1, Math.ceil(maxSize / 2)) : maxSize;
-      const newDesired = Math.min(Math.max(desiredSize, newMin), newMax);
-      const ids = `--cluster-name ${shq(cluster)} --nodegroup-name ${shq(name)}`;
+      const sizes = scaleUp({ minSize, maxSize, desiredSize }, 0, minZero ? 1 : 0);
       return {
         status: 'fail',
         severity: inconsistent || full ? 'high' : 'low',
@@ -58,10 +54,7 @@ export default defineCheck<InfraSnapshot>(
         evidence,
         remediation: {
           text: 'Check the node group, then raise its maximum (or minimum) size; keep desired within the bounds.',
-          commands: [
-            `aws eks describe-nodegroup ${ids}`,
-            `aws eks update-nodegroup-config ${ids} --scaling-config minSize=${newMin},maxSize=${newMax},desiredSize=${newDesired}`,
-          ],
+          commands: [describeNodegroupCommand(cluster, name), scalingCommand(cluster, name, sizes)],
         },
       };
     });

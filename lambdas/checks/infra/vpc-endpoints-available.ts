@@ -10,13 +10,21 @@ const dnsOk = (e: VpcEndpoint) =>
   e.VpcEndpointType?.toLowerCase() !== 'interface' || e.PrivateDnsEnabled === true;
 
 type Problem = { text: string; fix?: string };
+/** Subnets and security group of a new Interface endpoint: the EKS cluster's when it is in `vpcId`, else placeholders. */
+function interfaceArgs(snap: InfraSnapshot, vpcId: string): string {
+  const vpc = snap.cluster.ok ? snap.cluster.value?.resourcesVpcConfig : undefined;
+  const ours = vpc?.vpcId === vpcId;
+  const subnets = ours && vpc.subnetIds?.length ? vpc.subnetIds.map(shq).join(' ') : '<private-subnet-ids>';
+  const sg = ours && vpc.clusterSecurityGroupId ? shq(vpc.clusterSecurityGroupId) : '<endpoint-sg-id>';
+  return `--subnet-ids ${subnets} --security-group-ids ${sg}`;
+}
 
 /** What is wrong with the best endpoint for a service, and the command that fixes it. */
-function problem(vpcId: string, service: string, e?: VpcEndpoint): Problem | undefined {
+function problem(vpcId: string, service: string, args: string, e?: VpcEndpoint): Problem | undefined {
   if (!e) {
     const type = /\.(s3|dynamodb)$/.test(service)
       ? 'Gateway --route-table-ids <private-route-table-ids>'
-      : 'Interface --private-dns-enabled --subnet-ids <private-subnet-ids> --security-group-ids <endpoint-sg-id>';
+      : `Interface --private-dns-enabled ${args}`;
     const fix = `aws ec2 create-vpc-endpoint --vpc-id ${shq(vpcId)} --service-name ${shq(service)} --vpc-endpoint-type ${type}`;
     return { text: `VPC ${vpcId} has no endpoint for ${service}`, fix };
   }
@@ -46,6 +54,7 @@ export default defineCheck<InfraSnapshot>(
   },
   (snap, { deployment }) => {
     const { vpcId, endpoints } = need(snap.vpcEndpoints);
+    const args = interfaceArgs(snap, vpcId);
     const describe = `aws ec2 describe-vpc-endpoints --filters ${shq(`Name=vpc-id,Values=${vpcId}`)}`;
     return [...new Set(deployment.network.requiredVpcEndpoints)].map((required): FindingInput => {
       const service = /^(com\.amazonaws|aws)\./.test(required)
@@ -53,29 +62,20 @@ export default defineCheck<InfraSnapshot>(
         : `com.amazonaws.${deployment.aws.region}.${required}`;
       const matches = endpoints.filter((e) => e.ServiceName?.toLowerCase() === service.toLowerCase());
       const best = matches.find((e) => available(e) && dnsOk(e)) ?? matches.find(available) ?? matches[0];
-      const found = problem(vpcId, service, best);
+      const found = problem(vpcId, service, args, best);
       const evidence = best
         ? { service, endpointId: best.VpcEndpointId, state: best.State, privateDns: best.PrivateDnsEnabled }
         : { service };
       const resource = `${vpcId}/${service}`;
       if (!found) {
-        return {
-          status: 'pass',
-          resource,
-          detail: `Endpoint ${best?.VpcEndpointId} for ${service} is available.`,
-          evidence,
-        };
+        const detail = `Endpoint ${best?.VpcEndpointId} for ${service} is available.`;
+        return { status: 'pass', resource, detail, evidence };
       }
-      return {
-        status: 'fail',
-        resource,
-        detail: `${found.text}.`,
-        evidence,
-        remediation: {
-          text: 'Create or repair the endpoint so that nodes reach the service privately.',
-          commands: [...(found.fix ? [found.fix] : []), describe],
-        },
+      const remediation = {
+        text: 'Create or repair the endpoint so that nodes reach the service privately (an Interface endpoint takes one subnet per Availability Zone).',
+        commands: [...(found.fix ? [found.fix] : []), describe],
       };
+      return { status: 'fail', resource, detail: `${found.text}.`, evidence, remediation };
     });
   },
 );

@@ -73,6 +73,7 @@ function describeNodegroup(world: World, clusterName: string, name: string): unk
       capacityType: ng.capacityType,
       scalingConfig: ng.scalingConfig,
       instanceTypes: ng.instanceTypes,
+      launchTemplate: ng.launchTemplate,
       subnets: ng.subnetIds ?? eks.cluster.subnetIds,
       amiType: ng.amiType,
       nodeRole: `arn:aws:iam::${world.accountId}:role/${clusterName}-nodes`,

@@ -46,6 +46,32 @@ describe('Check: aurora-cluster-available', () => {
     expect(f.detail).toContain('does not exist');
   });
 
+  it.each(['backing-up', 'modifying', 'storage-optimization', 'upgrading', 'maintenance'])(
+    'Noncompliance 5: cluster %s still serves traffic: medium',
+    (Status) => {
+      const f = only(run(check, snapshot({ auroraCluster: known(dbCluster({ Status })) })));
+      expect(f).toMatchObject({ status: 'fail', severity: 'medium', evidence: { status: Status } });
+      expect(f.detail).toContain(`cluster status is ${Status}`);
+    },
+  );
+
+  it.each(['stopped', 'starting', 'inaccessible-encryption-credentials', 'migration-failed', 'rebooting'])(
+    'Noncompliance 6: cluster %s does not serve: critical',
+    (Status) => {
+      const f = only(run(check, snapshot({ auroraCluster: known(dbCluster({ Status })) })));
+      expect(f).toMatchObject({ status: 'fail', severity: 'critical' });
+    },
+  );
+
+  it('Noncompliance 7: a writer still serving (configuring-iam-database-auth) is medium; with a down reader, high', () => {
+    const writer = dbInstance(WRITER, { DBInstanceStatus: 'configuring-iam-database-auth' });
+    const serving = only(run(check, snapshot({ auroraInstances: known([writer, dbInstance(READER)]) })));
+    expect(serving).toMatchObject({ status: 'fail', severity: 'medium' });
+    const reader = dbInstance(READER, { DBInstanceStatus: 'incompatible-parameters' });
+    const both = only(run(check, snapshot({ auroraInstances: known([writer, reader]) })));
+    expect(both).toMatchObject({ status: 'fail', severity: 'high' });
+  });
+
   it('Error when DescribeDBClusters or DescribeDBInstances failed', () => {
     expect(only(run(check, snapshot({ auroraCluster: failed() }))).status).toBe('error');
     expect(only(run(check, snapshot({ auroraInstances: failed() }))).status).toBe('error');

@@ -24,6 +24,32 @@ describe('Check: db-sg-allows-nodes', () => {
     expect(run(check, range)[0]?.status).toBe('pass');
   });
 
+  it('Compliance: ingress from a CIDR is reported as allowed by that CIDR, not verified', () => {
+    const [f] = run(check, withDb(tcp(5432, { IpRanges: [{ CidrIp: '10.0.0.0/16' }] })));
+    expect(f).toMatchObject({ status: 'pass', resource: DB, evidence: { cidrs: ['10.0.0.0/16'] } });
+    expect(f?.detail).toBe(
+      `${DB} allows TCP 5432 from CIDR 10.0.0.0/16 (not verified to contain the node subnets).`,
+    );
+  });
+
+  it('Compliance: egress to 0.0.0.0/0, ::/0, the DB group, or a CIDR (reported as not verified)', () => {
+    const db = securityGroup(DB, { IpPermissions: [tcp(5432, { UserIdGroupPairs: [{ GroupId: NODE }] })] });
+    const egress = (rule: ReturnType<typeof tcp>) =>
+      run(
+        check,
+        snapshot({ securityGroups: known([db, securityGroup(NODE, { IpPermissionsEgress: [rule] })]) }),
+      )[1];
+    expect(egress(tcp(5432, { UserIdGroupPairs: [{ GroupId: DB }] }))?.status).toBe('pass');
+    expect(egress(allTraffic({ IpRanges: [{ CidrIp: '0.0.0.0/0' }] }))?.detail).not.toContain('not verified');
+    const v6 = egress(allTraffic({ Ipv6Ranges: [{ CidrIpv6: '::/0' }] }));
+    expect(v6).toMatchObject({ status: 'pass', evidence: { cidrs: ['::/0'] } });
+    const lan = egress(tcp(5432, { IpRanges: [{ CidrIp: '192.168.0.0/16' }] }));
+    expect(lan).toMatchObject({ status: 'pass', evidence: { cidrs: ['192.168.0.0/16'] } });
+    expect(lan?.detail).toBe(
+      `${NODE} allows TCP 5432 to CIDR 192.168.0.0/16 (not verified to contain the database).`,
+    );
+  });
+
   it('Noncompliance 1: no rule from the node security group', () => {
     const [f] = run(
       check,
@@ -56,6 +82,29 @@ describe('Check: db-sg-allows-nodes', () => {
     expect(f?.remediation?.commands[0]).toBe(
       `aws ec2 authorize-security-group-egress --group-id ${NODE} --ip-permissions 'IpProtocol=tcp,FromPort=5432,ToPort=5432,UserIdGroupPairs=[{GroupId=${DB}}]'`,
     );
+  });
+
+  it('Noncompliance 5: node egress to a prefix list only does not count', () => {
+    const db = securityGroup(DB, { IpPermissions: [tcp(5432, { UserIdGroupPairs: [{ GroupId: NODE }] })] });
+    const s3 = securityGroup(NODE, {
+      IpPermissionsEgress: [tcp([0, 65535], { PrefixListIds: [{ PrefixListId: 'pl-63a5400a' }] })],
+    });
+    const [, f] = run(check, snapshot({ securityGroups: known([db, s3]) }));
+    expect(f).toMatchObject({ status: 'fail', resource: NODE });
+  });
+
+  it('Noncompliance 6: a missing group names the missing id and suggests a filter that cannot fail', () => {
+    const findings = run(check, snapshot({ securityGroups: known([node]) }));
+    expect(findings.map((f) => [f.resource, f.status])).toEqual([
+      [DB, 'fail'],
+      [NODE, 'pass'],
+    ]);
+    const [f] = findings;
+    expect(f?.detail).toBe(`Security group ${DB} does not exist: check network.dbSecurityGroupId.`);
+    expect(f?.evidence).toEqual({ groupId: DB, missing: [DB] });
+    expect(f?.remediation?.commands).toEqual([
+      `aws ec2 describe-security-groups --filters Name=group-id,Values=${DB},${NODE}`,
+    ]);
   });
 
   it('Error when DescribeSecurityGroups failed', () => {

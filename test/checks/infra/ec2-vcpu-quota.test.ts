@@ -38,6 +38,23 @@ describe('Check: ec2-vcpu-quota', () => {
     expect(f).toMatchObject({ status: 'pass', evidence: { neededAtMax: 0 } });
   });
 
+  it('Compliance: a node group whose instance types come from a launch template is skipped with a note', () => {
+    const ngs = {
+      [SYSTEM_NG]: nodegroup(SYSTEM_NG, { scalingConfig: { minSize: 2, desiredSize: 2, maxSize: 4 } }),
+      [WS_NG]: nodegroup(WS_NG, {
+        instanceTypes: undefined,
+        launchTemplate: { id: 'lt-0123456789abcdef0', name: 'coder-ws', version: '3' },
+      }),
+    };
+    const f = only(run(check, snapshot({ nodegroups: known(ngs) })));
+    const note = 'instance types from launch template lt-0123456789abcdef0, not counted';
+    expect(f).toMatchObject({
+      status: 'pass',
+      evidence: { neededAtMax: 16, perGroup: { [SYSTEM_NG]: 16 }, notCounted: { [WS_NG]: note } },
+    });
+    expect(f.detail).toContain(`${WS_NG}: ${note}`);
+  });
+
   it('Noncompliance 1: maximums exceed the quota', () => {
     const f = only(run(check, withQuota(64)));
     expect(f).toMatchObject({ status: 'fail', severity: 'high' });
@@ -67,5 +84,14 @@ describe('Check: ec2-vcpu-quota', () => {
     expect(only(run(check, snapshot({ instanceTypes: known([instanceType('m6i.xlarge', 4)]) }))).status).toBe(
       'error',
     );
+  });
+
+  it('Error when every On-Demand node group takes its instance types from a launch template', () => {
+    const lt = (name: string) =>
+      nodegroup(name, { instanceTypes: undefined, launchTemplate: { id: `lt-0${name.length}` } });
+    const ngs = { [SYSTEM_NG]: lt(SYSTEM_NG), [WS_NG]: lt(WS_NG) };
+    const f = only(run(check, snapshot({ nodegroups: known(ngs) })));
+    expect(f.status).toBe('error');
+    expect(f.detail).toContain('launch template');
   });
 });

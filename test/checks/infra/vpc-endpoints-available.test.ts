@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../../lambdas/checks/infra/vpc-endpoints-available.js';
 import { known } from '../../../lambdas/audit/fact.js';
-import { IDS, deployment, failed, run, snapshot, vpcEndpoint } from './fixtures.js';
+import { IDS, cluster, deployment, failed, run, snapshot, vpcEndpoint } from './fixtures.js';
 
 const S = (short: string) => `com.amazonaws.${IDS.region}.${short}`;
 const healthy = () => IDS.requiredVpcEndpoints.map((s) => vpcEndpoint(s));
@@ -59,6 +59,30 @@ describe('Check: vpc-endpoints-available', () => {
     expect(f?.status).toBe('fail');
     expect(f?.remediation?.commands[0]).toBe(
       'aws ec2 modify-vpc-endpoint --vpc-endpoint-id vpce-logs --private-dns-enabled',
+    );
+  });
+
+  it('Noncompliance 5: the create command names the cluster subnets and cluster security group', () => {
+    const missing = withEndpoints(healthy().filter((e) => e.ServiceName !== S('sts')));
+    const create = (snap: ReturnType<typeof snapshot>) =>
+      byService(run(check, snap), 'sts')?.remediation?.commands[0];
+    const subnets = ['subnet-0a0de000000000a11', 'subnet-0a0de000000000b22'];
+    const vpcConfig = { vpcId: IDS.vpcId, subnetIds: subnets, clusterSecurityGroupId: 'sg-0c1a5000000000c3' };
+    expect(create({ ...missing, cluster: known(cluster({ resourcesVpcConfig: vpcConfig })) })).toBe(
+      `aws ec2 create-vpc-endpoint --vpc-id ${IDS.vpcId} --service-name ${S('sts')} --vpc-endpoint-type Interface ` +
+        `--private-dns-enabled --subnet-ids ${subnets.join(' ')} --security-group-ids sg-0c1a5000000000c3`,
+    );
+    // Unknown: the cluster could not be read, has no cluster security group, or lives in another VPC.
+    expect(create({ ...missing, cluster: failed() })).toMatch(
+      /--subnet-ids <private-subnet-ids> --security-group-ids <endpoint-sg-id>$/,
+    );
+    const noSg = { ...vpcConfig, clusterSecurityGroupId: undefined };
+    expect(create({ ...missing, cluster: known(cluster({ resourcesVpcConfig: noSg })) })).toMatch(
+      new RegExp(`--subnet-ids ${subnets.join(' ')} --security-group-ids <endpoint-sg-id>$`),
+    );
+    const other = { ...vpcConfig, vpcId: 'vpc-0ther00000000000' };
+    expect(create({ ...missing, cluster: known(cluster({ resourcesVpcConfig: other })) })).toMatch(
+      /--subnet-ids <private-subnet-ids> --security-group-ids <endpoint-sg-id>$/,
     );
   });
 

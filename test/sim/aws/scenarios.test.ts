@@ -60,7 +60,7 @@ describe('Sim: AWS scenarios', () => {
       (sum, ng) =>
         sum +
         ng.scalingConfig.maxSize *
-          Math.max(...ng.instanceTypes.map((t) => state.ec2.instanceTypes[t]!.vcpus)),
+          Math.max(...ng.instanceTypes!.map((t) => state.ec2.instanceTypes[t]!.vcpus)),
       0,
     );
     expect(vcpus).toBe(168);
