@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -17,6 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -61,15 +62,44 @@ export const DEBOUNCE_SECONDS = 300;
 /** CloudTrail events that look like a deploy, by event source. */
 export const DEPLOY_EVENTS = {
   'aws.eks': ['UpdateNodegroupConfig', 'UpdateNodegroupVersion'],
-  'aws.rds': ['ModifyDBCluster', 'RebootDBInstance', 'FailoverDBCluster'],
-  'aws.elasticloadbalancing': ['ModifyTargetGroup', 'RegisterTargets', 'DeregisterTargets'],
-  'aws.ec2': ['AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress'],
+  'aws.rds': ['ModifyDBCluster', 'FailoverDBCluster', 'ModifyDBInstance', 'RebootDBInstance'],
+  'aws.elasticloadbalancing': [
+    'ModifyTargetGroup',
+    'ModifyTargetGroupAttributes',
+    'RegisterTargets',
+    'DeregisterTargets',
+  ],
+  'aws.ec2': [
+    'AuthorizeSecurityGroupIngress',
+    'RevokeSecurityGroupIngress',
+    'AuthorizeSecurityGroupEgress',
+    'RevokeSecurityGroupEgress',
+    'ModifySecurityGroupRules',
+  ],
 } as const;
 /** Source of the custom event CI pipelines and Helm hooks put after a Coder deploy. */
 export const CODER_DEPLOY_SOURCE = 'coder.deploy';
+/**
+ * Longest period of the "no successful audit" alarm, which evaluates two periods: CloudWatch allows an
+ * evaluation range (period × evaluation periods) of at most 7 days (604,800 s), 1 day below 1-hour periods.
+ */
+export const MAX_ALARM_PERIOD_MINUTES = 5_040;
+/** Seconds a group task of the workflow waits beyond its function's own timeout. */
+export const GROUP_TASK_MARGIN_SECONDS = 10;
 /** Largest `AUDIT_CONFIG` the construct embeds (Lambda allows 4 KB of environment in total). */
 export const MAX_CONFIG_BYTES = 3_500;
 const EKS_VIEW_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy';
+/** ENI actions Lambda needs besides CreateNetworkInterface (each acts on network interfaces only). */
+const ENI_MANAGE_ACTIONS = [
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+] as const;
+/** Attributes the workflow's debounce gate reads and writes (`statemachines/audit.asl.json`). */
+export const GATE_ATTRIBUTES = ['pk', 'sk', 'lockedBy', 'lockedAt', 'lastScheduledAt'] as const;
+/** Where the Lambda docs say function code requests carry `lambda:SourceFunctionArn` and ENI management does not. */
+const SOURCE_FUNCTION_ARN_DOC =
+  'https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html';
 
 export interface CoderAuditorProps {
   /** The validated configuration: the same file the CLI reads (`loadConfig`). */
@@ -139,6 +169,7 @@ interface Resolved {
   deployTriggers: boolean;
   maxConcurrency: number;
   logRetention: logs.RetentionDays;
+  alarmPeriod: Duration;
   alertEmails: string[];
   runbookUrl?: string;
   createAccessEntries: boolean;
@@ -162,7 +193,11 @@ export class CoderAuditor extends Construct {
   public readonly schedule: Schedule;
   public readonly rules: events.Rule[] = [];
   public readonly alarms: cloudwatch.Alarm[];
+  /** Dead-letter queue of the schedule and rule targets (events EventBridge could not deliver). */
+  public readonly deadLetterQueue: sqs.Queue;
   private readonly config: AuditConfig;
+  /** `TimeoutSeconds` of the workflow's group tasks: the group functions' timeout plus a margin. */
+  public readonly groupTaskTimeoutSeconds: number;
 
   public constructor(scope: Construct, id: string, props: CoderAuditorProps) {
     super(scope, id);
@@ -176,10 +211,28 @@ export class CoderAuditor extends Construct {
       enableKeyRotation: true,
       removalPolicy: r.removalPolicy,
     });
-    this.key.grant(
-      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-      'kms:Decrypt',
-      'kms:GenerateDataKey*',
+    // CloudWatch alarms of this account and region publish to the encrypted topic. `enforceSSL` gives the
+    // topic a policy of its own, which replaces the default one: the alarms need an explicit Allow.
+    const fromOwnAlarms = {
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+      StringEquals: { 'aws:SourceAccount': stack.account },
+    };
+    const cloudwatchService = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsEncryptAlerts',
+        principals: [cloudwatchService],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromOwnAlarms,
+      }),
     );
 
     this.topic = new sns.Topic(this, 'Alerts', {
@@ -187,6 +240,15 @@ export class CoderAuditor extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsPublish',
+        principals: [cloudwatchService],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromOwnAlarms,
+      }),
+    );
     for (const email of r.alertEmails) this.topic.addSubscription(new EmailSubscription(email));
 
     this.table = new dynamodb.Table(this, 'Findings', {
@@ -210,6 +272,7 @@ export class CoderAuditor extends Construct {
     this.securityGroups = {};
     const groupMs = Math.max(...config.deployments.map((d) => d.timeouts.groupMs));
     const groupTimeout = Duration.seconds(Math.min(900, Math.ceil(groupMs / 1000) + 30));
+    this.groupTaskTimeoutSeconds = groupTimeout.toSeconds() + GROUP_TASK_MARGIN_SECONDS;
     const make = (
       role: FunctionRole,
       opts: { vpc?: boolean; memory?: number; timeout?: Duration; env?: Record<string, string> },
@@ -258,7 +321,13 @@ export class CoderAuditor extends Construct {
       retention: r.logRetention,
       removalPolicy: r.removalPolicy,
     });
-    const asl = JSON.parse(readFileSync(ASL_PATH, 'utf8')) as {
+    // A bare numeric placeholder (`"TimeoutSeconds": ${GroupTaskTimeoutSeconds}`) is not JSON: fill it before
+    // parsing; quoted uses stay for the definition substitution.
+    const aslText = readFileSync(ASL_PATH, 'utf8').replace(
+      /(:\s*)\$\{GroupTaskTimeoutSeconds\}/g,
+      `$1${this.groupTaskTimeoutSeconds}`,
+    );
+    const asl = JSON.parse(aslText) as {
       States: { AuditDeployments: { MaxConcurrency: number } };
     };
     asl.States.AuditDeployments.MaxConcurrency = r.maxConcurrency;
@@ -274,15 +343,35 @@ export class CoderAuditor extends Construct {
         AggregateFunctionArn: f.aggregate.functionArn,
         NotifyFunctionArn: f.notify.functionArn,
         TableName: this.table.tableName,
+        GroupTaskTimeoutSeconds: String(this.groupTaskTimeoutSeconds),
       },
       logs: { destination: workflowLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
       timeout: Duration.minutes(r.type === sfn.StateMachineType.EXPRESS ? 5 : 30),
     });
     for (const fn of Object.values(f)) fn.grantInvoke(this.stateMachine);
-    this.grantTable(this.stateMachine, 'DebounceGate', ['dynamodb:UpdateItem']);
+    // The debounce gate: `DEP#<id>` / `GATE` items of the configured deployments, gate attributes only.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DebounceGate',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:LeadingKeys': config.deployments.map((d) => `DEP#${d.id}`),
+            'dynamodb:Attributes': [...GATE_ATTRIBUTES],
+          },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+        },
+      }),
+    );
 
-    // Triggers
+    // Triggers: events EventBridge cannot deliver (after its retries) land in an encrypted dead-letter queue.
+    this.deadLetterQueue = new sqs.Queue(this, 'TriggerDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
     const ids = config.deployments.map((d) => d.id);
     this.schedule = new Schedule(this, 'Hourly', {
       description: 'coder-auditor: periodic audit of every configured deployment',
@@ -291,12 +380,13 @@ export class CoderAuditor extends Construct {
         input: ScheduleTargetInput.fromObject({ deployments: ids, trigger: 'schedule' }),
         retryAttempts: 2,
         maxEventAge: Duration.hours(1),
+        deadLetterQueue: this.deadLetterQueue,
       }),
     });
     if (r.deployTriggers) this.addDeployRules(config);
 
     // Alarms
-    this.alarms = this.addAlarms(r.schedule);
+    this.alarms = this.addAlarms(r.alarmPeriod);
 
     this.acknowledge();
   }
@@ -334,22 +424,38 @@ export class CoderAuditor extends Construct {
       });
       this.securityGroups[role as GroupId] = sg;
       securityGroups = [sg];
+      // Lambda creates and deletes the function's ENIs with the execution role: only in the configured
+      // subnets, with the function's own security group.
+      const ec2Arn = (resource: string) =>
+        Stack.of(this).formatArn({ service: 'ec2', resource, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+      const subnetIds = r.vpc!.selectSubnets(r.vpcSubnets).subnetIds;
       execRole.addToPolicy(
         new iam.PolicyStatement({
-          sid: 'VpcNetworkInterfaces',
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeSubnets',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
+          sid: 'VpcNetworkInterfacesDescribe',
+          actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
           resources: ['*'],
         }),
       );
+      execRole.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'VpcNetworkInterfacesCreate',
+          actions: ['ec2:CreateNetworkInterface'],
+          resources: [
+            ...subnetIds.map((id) => ec2Arn(`subnet/${id}`)),
+            ec2Arn(`security-group/${sg.securityGroupId}`),
+            ec2Arn('network-interface/*'),
+          ],
+        }),
+      );
+      execRole.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'VpcNetworkInterfacesManage',
+          actions: [...ENI_MANAGE_ACTIONS],
+          resources: [ec2Arn('network-interface/*')],
+        }),
+      );
     }
-    return new NodejsFunction(this, `${name}Function`, {
+    const fn = new NodejsFunction(this, `${name}Function`, {
       entry: HANDLER_ENTRIES[role],
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
@@ -374,6 +480,24 @@ export class CoderAuditor extends Construct {
       },
       ...(inVpc ? { vpc: r.vpc, vpcSubnets: r.vpcSubnets, securityGroups } : {}),
     });
+    if (inVpc) {
+      // The ENI permissions are Lambda's, not the code's: requests the function code makes carry
+      // lambda:SourceFunctionArn, those Lambda makes to manage the ENIs do not. A separate policy, as the
+      // function depends on its role's default policy and the statement names the function.
+      new iam.Policy(this, `${name}CodeNoEni`, {
+        roles: [execRole],
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'FunctionCodeNoNetworkInterfaces',
+            effect: iam.Effect.DENY,
+            actions: ['ec2:CreateNetworkInterface', ...ENI_MANAGE_ACTIONS],
+            resources: ['*'],
+            conditions: { ArnEquals: { 'lambda:SourceFunctionArn': fn.functionArn } },
+          }),
+        ],
+      });
+    }
+    return fn;
   }
 
   /** Least-privilege reads of each check group, scoped to the configured resources where IAM allows. */
@@ -469,6 +593,30 @@ export class CoderAuditor extends Construct {
       }
     }
 
+    // Customer managed keys of those secrets: decrypt through Secrets Manager only.
+    const keyArns = config.serverless?.secretKmsKeyArns ?? [];
+    if (local.length > 0 && keyArns.length > 0) {
+      const readers: Array<[NodejsFunction, DeploymentConfig[]]> = [
+        [f.database, local.filter((d) => d.database?.auth.type === 'secret')],
+        [f.coder, local.filter((d) => d.coder)],
+      ];
+      for (const [fn, ds] of readers) {
+        if (ds.length === 0) continue;
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: 'SecretKeysDecrypt',
+            actions: ['kms:Decrypt'],
+            resources: [...new Set(keyArns)],
+            conditions: {
+              StringEquals: {
+                'kms:ViaService': [...new Set(ds.map((d) => `secretsmanager.${d.aws.region}.amazonaws.com`))],
+              },
+            },
+          }),
+        );
+      }
+    }
+
     // Egress of the VPC functions: only what each group talks to.
     const sg = this.securityGroups;
     sg.cluster?.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Kubernetes API, EKS and STS');
@@ -524,7 +672,12 @@ export class CoderAuditor extends Construct {
   private addDeployRules(config: AuditConfig): void {
     const stack = Stack.of(this);
     const target = (input: events.RuleTargetInput) =>
-      new SfnStateMachine(this.stateMachine, { input, retryAttempts: 2, maxEventAge: Duration.hours(1) });
+      new SfnStateMachine(this.stateMachine, {
+        input,
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+        deadLetterQueue: this.deadLetterQueue,
+      });
     for (const d of config.deployments) {
       if (d.aws.roleArn || (!Token.isUnresolved(stack.region) && stack.region !== d.aws.region)) continue;
       const input = events.RuleTargetInput.fromObject({
@@ -532,30 +685,14 @@ export class CoderAuditor extends Construct {
         debounce: true,
         trigger: 'cloudtrail',
       });
-      const net = d.network;
-      const patterns: Array<[string, keyof typeof DEPLOY_EVENTS, Record<string, unknown>]> = [
-        ['Eks', 'aws.eks', { name: [d.eks.clusterName] }],
-        [
-          'Rds',
-          'aws.rds',
-          {
-            $or: [
-              { dBClusterIdentifier: [d.aurora.clusterId] },
-              { dBInstanceIdentifier: [{ prefix: d.aurora.clusterId }] },
-            ],
-          },
-        ],
-        ['Elb', 'aws.elasticloadbalancing', { targetGroupArn: d.nlb.targetGroupArns }],
-        ['Ec2', 'aws.ec2', { groupId: [net.dbSecurityGroupId, net.nodeSecurityGroupId] }],
-      ];
-      for (const [name, source, requestParameters] of patterns) {
+      for (const [name, source, match] of deployPatterns(d)) {
         this.rules.push(
           new events.Rule(this, `Deploy${name}-${d.id}`, {
             description: `coder-auditor: audit ${d.id} after ${DEPLOY_EVENTS[source].join('/')}`,
             eventPattern: {
               source: [source],
               detailType: ['AWS API Call via CloudTrail'],
-              detail: { eventName: [...DEPLOY_EVENTS[source]], requestParameters },
+              detail: { eventName: [...DEPLOY_EVENTS[source]], ...match },
             },
             targets: [target(input)],
           }),
@@ -582,8 +719,11 @@ export class CoderAuditor extends Construct {
     );
   }
 
-  /** Failed executions, and no successful audit for two schedule periods, alarm to the topic. */
-  private addAlarms(schedule: string): cloudwatch.Alarm[] {
+  /**
+   * Failed executions, no successful audit for two alarm periods, and undeliverable trigger events alarm to
+   * the topic.
+   */
+  private addAlarms(period: Duration): cloudwatch.Alarm[] {
     const sm = this.stateMachine;
     const five = Duration.minutes(5);
     const failures = new cloudwatch.MathExpression({
@@ -604,7 +744,6 @@ export class CoderAuditor extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const period = alarmPeriod(schedule);
     const silent = new cloudwatch.Alarm(this, 'NoSuccessfulAuditAlarm', {
       alarmDescription: `coder-auditor: no audit succeeded in two periods of ${period.toHumanString()}`,
       metric: sm.metricSucceeded({ period, statistic: 'Sum' }),
@@ -613,12 +752,24 @@ export class CoderAuditor extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
+    const undelivered = new cloudwatch.Alarm(this, 'TriggerDeadLettersAlarm', {
+      alarmDescription:
+        'coder-auditor: a schedule or deploy trigger could not start an audit (see the dead-letter queue)',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: five,
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     const action = new SnsAction(this.topic);
-    for (const a of [failed, silent]) {
+    for (const a of [failed, silent, undelivered]) {
       a.addAlarmAction(action);
       a.addOkAction(action);
     }
-    return [failed, silent];
+    return [failed, silent, undelivered];
   }
 
   /** cdk-nag acknowledgements: each names the exact finding and why it is accepted. */
@@ -626,6 +777,11 @@ export class CoderAuditor extends Construct {
     const stack = Stack.of(this);
     const ref = (c: Construct) => stack.getLogicalId(c.node.defaultChild as never);
     const ack = (c: Construct, id: string, reason: string) => Validations.of(c).acknowledge({ id, reason });
+    // How cdk-nag prints this stack's region and account in an ARN: the value, or the pseudo parameter.
+    const here = {
+      region: Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region,
+      account: Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account,
+    };
     const xray =
       'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.';
     for (const [role, fn] of Object.entries(this.functions)) {
@@ -635,6 +791,13 @@ export class CoderAuditor extends Construct {
         'AwsSolutions-IAM5[Resource::*]',
         `${xray} ${RESOURCE_STAR_REASON[role as FunctionRole] ?? ''}`.trim(),
       );
+      if (this.securityGroups[role as GroupId]) {
+        ack(
+          policy,
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${here.region}:${here.account}:network-interface/*]`,
+          `Lambda creates, deletes and assigns addresses to the function's ENIs with its execution role; their ids are not known before. CreateNetworkInterface is also limited to the configured subnets and the function's security group, and a Deny on lambda:SourceFunctionArn keeps the function code itself from every ENI write (${SOURCE_FUNCTION_ARN_DOC}).`,
+        );
+      }
     }
     const infraPolicy = this.functions.infra.role!.node.tryFindChild('DefaultPolicy')!;
     const config = this.config;
@@ -683,6 +846,11 @@ export class CoderAuditor extends Construct {
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       'Publishing to the KMS-encrypted topic needs GenerateDataKey* on the topic key (the grant is scoped to that key).',
     );
+    ack(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the schedule and rule targets; an alarm reports any message in it.',
+    );
     // The workflow may invoke any version of its own functions, and Step Functions logging needs log delivery on *.
     const smPolicy = this.stateMachine.role.node.tryFindChild('DefaultPolicy')!;
     for (const fn of Object.values(this.functions)) {
@@ -700,16 +868,16 @@ export class CoderAuditor extends Construct {
   }
 }
 
+const VPC_DESCRIBE_REASON =
+  'Lambda checks the VPC configuration with ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, which support no resource-level permissions (read-only).';
+
 /** Why a function's policy has `Resource: *` beyond X-Ray. */
 const RESOURCE_STAR_REASON: Partial<Record<FunctionRole, string>> = {
   infra:
     'EC2 Describe*, elasticloadbalancing:Describe* and rds:DescribeEvents support no resource-level permissions (read-only).',
-  cluster:
-    'Lambda in a VPC manages its ENIs (ec2:*NetworkInterface*, DescribeSubnets): no resource-level scoping.',
-  database:
-    'Lambda in a VPC manages its ENIs (ec2:*NetworkInterface*, DescribeSubnets): no resource-level scoping.',
-  coder:
-    'Lambda in a VPC manages its ENIs (ec2:*NetworkInterface*, DescribeSubnets): no resource-level scoping.',
+  cluster: VPC_DESCRIBE_REASON,
+  database: VPC_DESCRIBE_REASON,
+  coder: VPC_DESCRIBE_REASON,
 };
 
 /** `arn:<partition>:<service>:<deployment region>:<stack account>:<resource>`. */
@@ -727,15 +895,75 @@ function urlPort(url: string): number {
   return u.port ? Number(u.port) : u.protocol === 'http:' ? 80 : 443;
 }
 
-/** Period of the "no successful audit" alarm: the schedule's rate, between 5 minutes and 12 hours. */
-export function alarmPeriod(schedule: string): Duration {
-  const m = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(schedule.trim());
-  let minutes = 60;
-  if (m) {
+/**
+ * Period of the "no successful audit" alarm: `serverless.alarmPeriodMinutes`, else the schedule's rate (at
+ * least 5 minutes). A `cron(...)` or `at(...)` schedule has no period to derive, and a period beyond
+ * {@link MAX_ALARM_PERIOD_MINUTES} cannot be evaluated twice by one alarm: both return a problem instead.
+ */
+export function alarmPeriod(
+  schedule: string,
+  periodMinutes?: number,
+): { period: Duration; problem?: undefined } | { period?: undefined; problem: string } {
+  let minutes = periodMinutes;
+  let field = 'serverless.alarmPeriodMinutes';
+  if (minutes === undefined) {
+    const m = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(schedule.trim());
+    if (!m) {
+      return {
+        problem: `serverless.alarmPeriodMinutes: required with the schedule "${schedule}" (only a rate(...) gives the period of the "no successful audit" alarm)`,
+      };
+    }
     const n = Number(m[1]);
-    minutes = m[2]!.startsWith('minute') ? n : m[2]!.startsWith('hour') ? n * 60 : n * 1440;
+    minutes = Math.max(5, m[2]!.startsWith('minute') ? n : m[2]!.startsWith('hour') ? n * 60 : n * 1440);
+    field = `schedule "${schedule}"`;
   }
-  return Duration.minutes(Math.min(720, Math.max(5, minutes)));
+  if (minutes > MAX_ALARM_PERIOD_MINUTES) {
+    return {
+      problem: `${field}: the "no successful audit" alarm evaluates two periods of ${minutes} minutes, beyond what one CloudWatch alarm can evaluate (period × 2 at most 7 days, i.e. ${MAX_ALARM_PERIOD_MINUTES} minutes a period); audit more often or set serverless.alarmPeriodMinutes to at most ${MAX_ALARM_PERIOD_MINUTES}`,
+    };
+  }
+  return { period: Duration.minutes(minutes) };
+}
+
+/**
+ * What each deploy rule matches, by event source, beyond the event names of {@link DEPLOY_EVENTS}.
+ * Field names are those CloudTrail records: camelCase `requestParameters` for most calls, but
+ * `ModifySecurityGroupRules` nests its parameters as `requestParameters.ModifySecurityGroupRulesRequest.GroupId`.
+ * Aurora instance ids need not start with the cluster id (and a prefix also matches sibling clusters such as
+ * `coder-prod-aurora-2`): instance calls are matched on the cluster the RDS response names instead
+ * (`responseElements.dBClusterIdentifier`), which is exact; failed calls have no response and change nothing.
+ */
+export function deployPatterns(
+  d: DeploymentConfig,
+): Array<[string, keyof typeof DEPLOY_EVENTS, Record<string, unknown>]> {
+  const groups = [d.network.dbSecurityGroupId, d.network.nodeSecurityGroupId];
+  const cluster = d.aurora.clusterId;
+  return [
+    ['Eks', 'aws.eks', { requestParameters: { name: [d.eks.clusterName] } }],
+    [
+      'Rds',
+      'aws.rds',
+      {
+        $or: [
+          // Cluster calls name the cluster (RDS identifiers are case-insensitive).
+          { requestParameters: { dBClusterIdentifier: [{ 'equals-ignore-case': cluster }] } },
+          // Instance calls (and cluster calls) return the cluster id, lower case, in the response.
+          { responseElements: { dBClusterIdentifier: [cluster.toLowerCase()] } },
+        ],
+      },
+    ],
+    ['Elb', 'aws.elasticloadbalancing', { requestParameters: { targetGroupArn: d.nlb.targetGroupArns } }],
+    [
+      'Ec2',
+      'aws.ec2',
+      {
+        $or: [
+          { requestParameters: { groupId: groups } },
+          { requestParameters: { ModifySecurityGroupRulesRequest: { GroupId: groups } } },
+        ],
+      },
+    ],
+  ];
 }
 
 /** The props with defaults applied; every invalid combination is reported in one error. */
@@ -792,6 +1020,8 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
       `schedule: "${schedule}" is not an EventBridge Scheduler expression (rate(...), cron(...) or at(...))`,
     );
   }
+  const alarm = alarmPeriod(schedule, sl?.alarmPeriodMinutes);
+  if (alarm.problem) problems.push(alarm.problem);
   const days = sl?.logRetentionDays ?? 90;
   const logRetention = props.logRetention ?? (days as logs.RetentionDays);
   if (!props.logRetention && !Object.values(logs.RetentionDays).includes(days)) {
@@ -854,6 +1084,7 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
     deployTriggers,
     maxConcurrency,
     logRetention,
+    alarmPeriod: alarm.period!,
     alertEmails: emails,
     ...(runbookUrl ? { runbookUrl } : {}),
     createAccessEntries: props.createAccessEntries ?? true,

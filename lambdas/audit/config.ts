@@ -198,6 +198,18 @@ export const ServerlessSchema = z
         z.string().regex(/^cluster-[A-Z0-9]+$/, 'must be a DbClusterResourceId like cluster-ABC123'),
       )
       .default({}),
+    /**
+     * Period, in minutes, of the "no successful audit" alarm (it fires after two periods without a success).
+     * Required when `schedule` is a `cron(...)` or `at(...)` expression; default: the `rate(...)` of the schedule.
+     */
+    alarmPeriodMinutes: z.number().int().positive().optional(),
+    /**
+     * Customer managed KMS keys (ARNs) that encrypt the secrets the functions read; they get `kms:Decrypt`
+     * through Secrets Manager only. Not needed for secrets encrypted with the AWS managed key.
+     */
+    secretKmsKeyArns: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN'))
+      .default([]),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { AggregatedAudit } from '../../lambdas/audit/aggregate.js';
 import { CATALOGUE } from '../../lambdas/checks/catalogue.js';
 import { makeAggregateHandler } from '../../lambdas/handlers/aggregate.js';
+import { BUNDLING, HANDLER_ENTRIES } from '../../lib/coder-auditor.js';
 import { localTelemetry } from '../../lambdas/handlers/runtime.js';
 import type { RunOutcome } from '../../lambdas/store/findings-store.js';
 
@@ -56,14 +57,19 @@ describe('Function: makeAggregateHandler', () => {
 });
 
 describe('Bundle: aggregate and notify Lambdas', () => {
-  it.each(['aggregate', 'notify'])(
+  it.each(['aggregate', 'notify'] as const)(
     '%s bundles no check code, collector, client of the audited deployment or config schema',
     async (role) => {
+      // The construct's own esbuild options: `module` entry points first resolve other files than `main`.
       const out = await build({
-        entryPoints: [join(ROOT, 'lambdas', 'handlers', `${role}.ts`)],
+        entryPoints: [HANDLER_ENTRIES[role]],
         bundle: true,
         platform: 'node',
-        format: 'esm',
+        format: BUNDLING.format,
+        target: BUNDLING.target,
+        mainFields: [...BUNDLING.mainFields],
+        external: [...BUNDLING.externalModules],
+        banner: { js: BUNDLING.banner },
         write: false,
         metafile: true,
         logLevel: 'silent',
@@ -77,6 +83,7 @@ describe('Bundle: aggregate and notify Lambdas', () => {
       const heavy = /@aws-sdk\/client-(eks|ec2|rds)\/|@kubernetes|node_modules\/(pg|zod|yaml)\//;
       expect(inputs.filter((p) => heavy.test(p))).toEqual([]);
       expect(inputs).toContain('lambdas/checks/catalogue.ts');
+      expect(out.outputFiles[0]!.text.startsWith(BUNDLING.banner)).toBe(true);
     },
     60_000,
   );

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig, type AuditConfig } from '../../lambdas/audit/config.js';
+import { alarmPeriod, GATE_ATTRIBUTES } from '../../lib/coder-auditor.js';
 import { CoderAuditorStack } from '../../lib/coder-auditor-stack.js';
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'config.yaml');
@@ -30,7 +31,14 @@ function withChanges(change: (doc: Record<string, unknown>) => void): AuditConfi
   return parseConfig(doc);
 }
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type Statement = {
+  Action: string | string[];
+  Resource: unknown;
+  Effect: string;
+  Condition?: Record<string, Record<string, unknown>>;
+  Principal?: unknown;
+  Sid?: string;
+};
 const refs = (resource: unknown): string => JSON.stringify(resource);
 
 describe('Construct: CoderAuditor', () => {
@@ -92,6 +100,49 @@ describe('Construct: CoderAuditor', () => {
       template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     });
 
+    it('lets only CloudWatch alarms of this account and region publish to the topic and use its key', () => {
+      const topic = { Ref: stack.getLogicalId(stack.auditor.topic.node.defaultChild as never) };
+      const fromOwnAlarms = {
+        ArnLike: {
+          'aws:SourceArn': {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:us-east-1:123456789012:alarm:*'],
+            ],
+          },
+        },
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+      };
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [topic],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'AlarmsPublish',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: topic,
+              Condition: fromOwnAlarms,
+            },
+          ]),
+        },
+      });
+      const keyStatements = Object.values(template.findResources('AWS::KMS::Key'))[0]!.Properties.KeyPolicy
+        .Statement as Statement[];
+      const toCloudWatch = keyStatements.filter((s) => refs(s.Principal).includes('cloudwatch'));
+      expect(toCloudWatch).toEqual([
+        {
+          Sid: 'AlarmsEncryptAlerts',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+          Condition: fromOwnAlarms,
+        },
+      ]);
+    });
+
     it('deploys the ASL as a traced, logged Standard workflow with every substitution', () => {
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
         StateMachineType: 'STANDARD',
@@ -107,6 +158,54 @@ describe('Construct: CoderAuditor', () => {
           TableName: Match.anyValue(),
         }),
       });
+    });
+
+    it('times the group tasks out 10 s after the group functions', () => {
+      const fns = Object.values(template.findResources('AWS::Lambda::Function'));
+      const timeouts = ['infra', 'cluster', 'database', 'coder'].map(
+        (g) =>
+          fns.find((f) => f.Properties.Description === `coder-auditor: ${g}`)!.Properties.Timeout as number,
+      );
+      expect(new Set(timeouts).size).toBe(1);
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        DefinitionSubstitutions: Match.objectLike({ GroupTaskTimeoutSeconds: String(timeouts[0]! + 10) }),
+      });
+    });
+
+    it('lets the workflow update only the gate attributes of the configured deployments', () => {
+      const gate = Object.entries(template.findResources('AWS::IAM::Policy'))
+        .filter(([id]) => id.includes('WorkflowRole'))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[])
+        .filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+      expect(gate).toEqual([
+        {
+          Sid: 'DebounceGate',
+          Effect: 'Allow',
+          Action: 'dynamodb:UpdateItem',
+          Resource: {
+            'Fn::GetAtt': [stack.getLogicalId(stack.auditor.table.node.defaultChild as never), 'Arn'],
+          },
+          Condition: {
+            'ForAllValues:StringEquals': {
+              'dynamodb:LeadingKeys': ['DEP#prod'],
+              'dynamodb:Attributes': ['pk', 'sk', 'lockedBy', 'lockedAt', 'lastScheduledAt'],
+            },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+          },
+        },
+      ]);
+      // Every attribute the ASL's gate updates and conditions name is allowed.
+      const asl = readFileSync(
+        join(import.meta.dirname, '..', '..', 'statemachines', 'audit.asl.json'),
+        'utf8',
+      );
+      const used = [...asl.matchAll(/"(?:UpdateExpression|ConditionExpression)":\s*"([^"]+)"/g)].flatMap(
+        (m) => [...m[1]!.matchAll(/(?<![:#\w])([A-Za-z_]\w*)\b(?!\s*\()/g)].map((x) => x[1]!),
+      );
+      const keywords = new Set(['SET', 'REMOVE', 'ADD', 'DELETE', 'AND', 'OR', 'NOT']);
+      const attributes = new Set(used.filter((a) => !keywords.has(a)));
+      expect(attributes.size).toBeGreaterThan(0);
+      for (const a of attributes) expect(GATE_ATTRIBUTES).toContain(a);
     });
 
     it('grants the cluster role view access to the Coder namespaces only', () => {
@@ -144,24 +243,49 @@ describe('Construct: CoderAuditor', () => {
         'aws.rds',
         'coder.deploy',
       ]);
-      const eventNames = patterns.flatMap((p) => (p.detail.eventName as string[] | undefined) ?? []);
-      expect(eventNames.sort()).toEqual(
-        [
-          'UpdateNodegroupConfig',
-          'UpdateNodegroupVersion',
-          'ModifyDBCluster',
-          'RebootDBInstance',
-          'FailoverDBCluster',
+      const bySource = (source: string) => patterns.find((p) => p.source[0] === source)!.detail;
+      const groups = ['sg-0db0000000000001a', 'sg-0e0de0000000000b2'];
+      // Field names as CloudTrail records them (ModifySecurityGroupRules nests its request).
+      expect(bySource('aws.eks')).toEqual({
+        eventName: ['UpdateNodegroupConfig', 'UpdateNodegroupVersion'],
+        requestParameters: { name: ['coder-prod'] },
+      });
+      expect(bySource('aws.rds')).toEqual({
+        eventName: ['ModifyDBCluster', 'FailoverDBCluster', 'ModifyDBInstance', 'RebootDBInstance'],
+        $or: [
+          { requestParameters: { dBClusterIdentifier: [{ 'equals-ignore-case': 'coder-prod-aurora' }] } },
+          { responseElements: { dBClusterIdentifier: ['coder-prod-aurora'] } },
+        ],
+      });
+      expect(bySource('aws.elasticloadbalancing')).toEqual({
+        eventName: [
           'ModifyTargetGroup',
+          'ModifyTargetGroupAttributes',
           'RegisterTargets',
           'DeregisterTargets',
+        ],
+        requestParameters: {
+          targetGroupArn: [
+            'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/coder-prod-coderd/0123456789abcdef',
+          ],
+        },
+      });
+      expect(bySource('aws.ec2')).toEqual({
+        eventName: [
           'AuthorizeSecurityGroupIngress',
           'RevokeSecurityGroupIngress',
-        ].sort(),
-      );
-      expect(patterns.find((p) => p.source[0] === 'aws.ec2')!.detail.requestParameters).toEqual({
-        groupId: ['sg-0db0000000000001a', 'sg-0e0de0000000000b2'],
+          'AuthorizeSecurityGroupEgress',
+          'RevokeSecurityGroupEgress',
+          'ModifySecurityGroupRules',
+        ],
+        $or: [
+          { requestParameters: { groupId: groups } },
+          { requestParameters: { ModifySecurityGroupRulesRequest: { GroupId: groups } } },
+        ],
       });
+      expect(bySource('coder.deploy')).toEqual({ deployment: ['prod'] });
+      // No instance-id prefix: it would match the instances of a sibling cluster such as coder-prod-aurora-2.
+      expect(JSON.stringify(bySource('aws.rds'))).not.toContain('prefix');
       for (const rule of rules) {
         const input = JSON.stringify(
           rule.Properties.Targets[0].Input ?? rule.Properties.Targets[0].InputTransformer,
@@ -170,9 +294,32 @@ describe('Construct: CoderAuditor', () => {
       }
     });
 
-    it('alarms to the topic on failed executions and when no audit succeeded for two periods', () => {
+    it('sends events the schedule and rules cannot deliver to an encrypted, TLS-only dead-letter queue', () => {
+      const dlq = {
+        'Fn::GetAtt': [stack.getLogicalId(stack.auditor.deadLetterQueue.node.defaultChild as never), 'Arn'],
+      };
+      template.resourceCountIs('AWS::SQS::Queue', 1);
+      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      const rules = Object.values(template.findResources('AWS::Events::Rule'));
+      expect(rules.length).toBe(5);
+      for (const rule of rules) {
+        for (const target of rule.Properties.Targets) expect(target.DeadLetterConfig).toEqual({ Arn: dlq });
+      }
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Target: Match.objectLike({ DeadLetterConfig: { Arn: dlq } }),
+      });
+    });
+
+    it('alarms to the topic on failed executions, no successful audit for two periods, and dead letters', () => {
       const topic = { Ref: stack.getLogicalId(stack.auditor.topic.node.defaultChild as never) };
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('failed') })]),
@@ -186,49 +333,217 @@ describe('Construct: CoderAuditor', () => {
         TreatMissingData: 'breaching',
         AlarmActions: [topic],
       });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: {
+              'Fn::GetAtt': [
+                stack.getLogicalId(stack.auditor.deadLetterQueue.node.defaultChild as never),
+                'QueueName',
+              ],
+            },
+          },
+        ],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        AlarmActions: [topic],
+        OKActions: [topic],
+      });
     });
   });
 
   describe('IAM', () => {
-    const statementsByPolicy = (): Array<[string, Statement]> =>
-      Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([id, p]) =>
+    const statementsByPolicy = (t: Template = template): Array<[string, Statement]> =>
+      Object.entries(t.findResources('AWS::IAM::Policy')).flatMap(([id, p]) =>
         (p.Properties.PolicyDocument.Statement as Statement[]).map((s): [string, Statement] => [id, s]),
       );
-    const READ = /^[\w-]+:(Describe|Get|List|Query|BatchGet)\w*$/;
+    const resourcesOf = (s: Statement): string[] => [s.Resource].flat().map(refs);
+    /**
+     * The only actions allowed on `*`: none of them supports resource-level permissions (an empty "Resource
+     * types" column in the Service Authorization Reference).
+     */
+    const NO_RESOURCE_LEVEL = new Set([
+      // X-Ray tracing of the functions and of the workflow
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      // Step Functions log delivery to CloudWatch Logs (vended logs)
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+      // Lambda's check of the VPC configuration of the VPC functions
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
+      // reads of the infra group
+      'ec2:DescribeSecurityGroups',
+      'ec2:DescribeVpcEndpoints',
+      'ec2:DescribeInstanceTypes',
+      'rds:DescribeEvents',
+      'elasticloadbalancing:DescribeTargetGroups',
+      'elasticloadbalancing:DescribeTargetHealth',
+    ]);
 
-    it("allows no write action outside the auditor's own table, topic, key, logs, traces and ENIs", () => {
+    it('allows every action, read or write, only on the configured or own resources (`*` only where IAM has no resource level)', () => {
       const a = stack.auditor;
-      const own = {
-        table: stack.getLogicalId(a.table.node.defaultChild as never),
-        topic: stack.getLogicalId(a.topic.node.defaultChild as never),
-        key: stack.getLogicalId(a.key.node.defaultChild as never),
-        fns: Object.values(a.functions).map((f) => stack.getLogicalId(f.node.defaultChild as never)),
-        sm: stack.getLogicalId(a.stateMachine.node.defaultChild as never),
-      };
+      const id = (c: { node: { defaultChild?: unknown } }) =>
+        stack.getLogicalId(c.node.defaultChild as never);
+      const sgs = Object.values(a.securityGroups).map((sg) => id(sg));
+      const ec2Arn = (resource: string) =>
+        `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":ec2:us-east-1:123456789012:${resource}`;
+      // action → what each of its resources must be
+      // A group read in the deployment's region and the stack's account: `arn:<partition>:<service>:<region>:<account>:<resource>`.
+      const readArn = (service: string, resource: string) =>
+        `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":${service}:us-east-1:",{"Ref":"AWS::AccountId"},":${resource}"]]}`;
+      const scopes: Array<[RegExp, (res: string) => boolean]> = [
+        [
+          /^eks:Describe(Cluster|Nodegroup)$/,
+          (r) =>
+            [
+              'cluster/coder-prod',
+              'nodegroup/coder-prod/coder-prod-system/*',
+              'nodegroup/coder-prod/coder-prod-ws/*',
+            ].some((x) => r === readArn('eks', x)),
+        ],
+        [/^rds:DescribeDBClusters$/, (r) => r === readArn('rds', 'cluster:coder-prod-aurora')],
+        // Aurora member ids are unknown at synth: the collector filters DescribeDBInstances by the cluster id.
+        [/^rds:DescribeDBInstances$/, (r) => r === readArn('rds', 'db:*')],
+        [/^servicequotas:GetServiceQuota$/, (r) => r === readArn('servicequotas', 'ec2/*')],
+        [
+          /^secretsmanager:GetSecretValue$/,
+          (r) => r === readArn('secretsmanager', 'secret:coder-auditor/prod/coder-token-??????'),
+        ],
+        [
+          /^rds-db:connect$/,
+          (r) => r === readArn('rds-db', 'dbuser:cluster-ABCDEFGHIJKLMNOPQRSTUVWX12/coder_auditor'),
+        ],
+        [
+          /^dynamodb:(GetItem|Query|PutItem|UpdateItem)$/,
+          (r) => r === `{"Fn::GetAtt":["${id(a.table)}","Arn"]}`,
+        ],
+        [/^sns:Publish$/, (r) => r === `{"Ref":"${id(a.topic)}"}`],
+        [/^kms:(Decrypt|GenerateDataKey\*)$/, (r) => r === `{"Fn::GetAtt":["${id(a.key)}","Arn"]}`],
+        [
+          /^logs:(CreateLogStream|PutLogEvents)$/,
+          (r) => /^\{"Fn::GetAtt":\["Auditor\w+Logs\w+","Arn"\]\}$/.test(r),
+        ],
+        [
+          /^ec2:CreateNetworkInterface$/,
+          (r) =>
+            [1, 2].some((n) => r === ec2Arn(`subnet/subnet-0a1b2c3d4e5f6000${n}"]]}`)) ||
+            (r.startsWith(ec2Arn('security-group/"')) && sgs.some((sg) => r.includes(`"${sg}","GroupId"`))) ||
+            r === ec2Arn('network-interface/*"]]}'),
+        ],
+        [
+          /^ec2:(DeleteNetworkInterface|(Assign|Unassign)PrivateIpAddresses)$/,
+          (r) => r === ec2Arn('network-interface/*"]]}'),
+        ],
+        [
+          /^lambda:InvokeFunction$/,
+          (r) =>
+            Object.values(a.functions).some(
+              (f) =>
+                r.startsWith(`{"Fn::GetAtt":["${id(f)}","Arn"]}`) || r.includes(`["${id(f)}","Arn"]},":*"`),
+            ),
+        ],
+        [/^states:StartExecution$/, (r) => r === `{"Ref":"${id(a.stateMachine)}"}`],
+        [/^sqs:SendMessage$/, (r) => r === `{"Fn::GetAtt":["${id(a.deadLetterQueue)}","Arn"]}`],
+      ];
       const problems: string[] = [];
       for (const [policy, s] of statementsByPolicy()) {
-        expect(s.Effect).toBe('Allow');
-        const res = refs(s.Resource);
+        if (s.Effect !== 'Allow') continue;
         for (const action of [s.Action].flat()) {
-          if (READ.test(action) || action === 'sts:AssumeRole') continue;
-          const ok =
-            (action === 'rds-db:connect' && res.includes(':dbuser:') && res.includes('/coder_auditor"')) ||
-            (/^dynamodb:(PutItem|UpdateItem)$/.test(action) &&
-              res === `{"Fn::GetAtt":["${own.table}","Arn"]}`) ||
-            (action === 'sns:Publish' && res === `{"Ref":"${own.topic}"}`) ||
-            (/^kms:(Decrypt|Encrypt|ReEncrypt\*|GenerateDataKey\*)$/.test(action) && res.includes(own.key)) ||
-            (/^logs:(CreateLogStream|PutLogEvents)$/.test(action) && /Logs\w+","Arn"/.test(res)) ||
-            (/^logs:\w*(LogDelivery|ResourcePolic|LogGroups)\w*$/.test(action) &&
-              policy.includes('Workflow')) ||
-            (/^xray:(PutTraceSegments|PutTelemetryRecords)$/.test(action) && res === '"*"') ||
-            (/^ec2:(Create|Delete)NetworkInterface$|^ec2:(Assign|Unassign)PrivateIpAddresses$/.test(action) &&
-              /(Cluster|Database|Coder)Role/.test(policy)) ||
-            (action === 'lambda:InvokeFunction' && own.fns.some((f) => res.includes(f))) ||
-            (action === 'states:StartExecution' && res.includes(own.sm));
-          if (!ok) problems.push(`${policy}: ${action} on ${res}`);
+          for (const res of resourcesOf(s)) {
+            const ok =
+              res === '"*"'
+                ? NO_RESOURCE_LEVEL.has(action)
+                : scopes.some(([pattern, allowed]) => pattern.test(action) && allowed(res));
+            if (!ok) problems.push(`${policy}: ${action} on ${res}`);
+          }
         }
       }
       expect(problems).toEqual([]);
+      // Log delivery is the workflow's only.
+      for (const [policy, s] of statementsByPolicy()) {
+        if ([s.Action].flat().some((x) => x.startsWith('logs:') && x.includes('Delivery')))
+          expect(policy).toMatch(/WorkflowRole/);
+      }
+    });
+
+    it('lets Lambda manage the ENIs of the VPC functions in the configured subnets, and denies ENI writes to their code', () => {
+      const a = stack.auditor;
+      const statements = statementsByPolicy();
+      for (const group of ['cluster', 'database', 'coder'] as const) {
+        const fn = a.functions[group];
+        const role = stack.getLogicalId(fn.role!.node.defaultChild as never);
+        const attached = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+          refs(p.Properties.Roles).includes(role),
+        );
+        const ofRole = attached.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+        const create = ofRole.find((s) => s.Effect === 'Allow' && s.Action === 'ec2:CreateNetworkInterface')!;
+        const created = resourcesOf(create).join(' ');
+        expect(created).toContain(':subnet/subnet-0a1b2c3d4e5f60001');
+        expect(created).toContain(':subnet/subnet-0a1b2c3d4e5f60002');
+        expect(created).toContain(
+          `"${stack.getLogicalId(a.securityGroups[group]!.node.defaultChild as never)}","GroupId"`,
+        );
+        expect(created).toContain(':network-interface/*');
+        const deny = ofRole.filter((s) => s.Effect === 'Deny');
+        expect(deny).toEqual([
+          {
+            Sid: 'FunctionCodeNoNetworkInterfaces',
+            Effect: 'Deny',
+            Action: [
+              'ec2:CreateNetworkInterface',
+              'ec2:DeleteNetworkInterface',
+              'ec2:AssignPrivateIpAddresses',
+              'ec2:UnassignPrivateIpAddresses',
+            ],
+            Resource: '*',
+            Condition: {
+              ArnEquals: {
+                'lambda:SourceFunctionArn': {
+                  'Fn::GetAtt': [stack.getLogicalId(fn.node.defaultChild as never), 'Arn'],
+                },
+              },
+            },
+          },
+        ]);
+      }
+      // Functions outside the VPC have neither.
+      for (const [policy, s] of statements) {
+        if (/(Infra|Aggregate|Notify)(Role|Code)/.test(policy))
+          expect([s.Action].flat().filter((x) => x.includes('NetworkInterface'))).toEqual([]);
+      }
+    });
+
+    it('grants kms:Decrypt through Secrets Manager only on the configured secret keys, to the secret readers', () => {
+      const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      const config = withChanges((doc) => {
+        (doc.serverless as Record<string, unknown>).secretKmsKeyArns = [keyArn];
+      });
+      const t = synth(config).template;
+      const decrypts = statementsByPolicy(t).filter(([, s]) => s.Sid === 'SecretKeysDecrypt');
+      expect(decrypts.map(([policy]) => policy.replace(/DefaultPolicy\w+$/, ''))).toEqual([
+        'AuditorCoderRole',
+      ]);
+      expect(decrypts[0]![1]).toEqual({
+        Sid: 'SecretKeysDecrypt',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:ViaService': ['secretsmanager.us-east-1.amazonaws.com'] } },
+      });
+      // Without the setting, no function may decrypt with any key but the topic's.
+      expect(statementsByPolicy().filter(([, s]) => s.Sid === 'SecretKeysDecrypt')).toEqual([]);
     });
 
     it('scopes each function to what its group reads', () => {
@@ -293,6 +608,56 @@ describe('Construct: CoderAuditor', () => {
       expect(message).toContain('serverless.vpcId: required with serverless.subnetIds');
       expect(message).toContain('serverless.expressWorkflow');
       expect(message).not.toContain('AKIA');
+    });
+
+    it('derives the "no successful audit" period from a rate, or takes it from serverless.alarmPeriodMinutes', () => {
+      expect(alarmPeriod('rate(1 hour)').period?.toMinutes()).toBe(60);
+      expect(alarmPeriod('rate(1 minute)').period?.toMinutes()).toBe(5);
+      expect(alarmPeriod('rate(2 days)').period?.toMinutes()).toBe(2880);
+      expect(alarmPeriod('cron(0 3 * * ? *)', 1440).period?.toMinutes()).toBe(1440);
+      expect(alarmPeriod('rate(1 hour)', 90).period?.toMinutes()).toBe(90);
+      expect(alarmPeriod('cron(0 3 * * ? *)').problem).toContain('serverless.alarmPeriodMinutes: required');
+      expect(alarmPeriod('at(2030-01-01T00:00:00)').problem).toContain(
+        'serverless.alarmPeriodMinutes: required',
+      );
+      expect(alarmPeriod('rate(4 days)').problem).toMatch(
+        /^schedule "rate\(4 days\)": .*beyond what one CloudWatch alarm can evaluate/,
+      );
+      expect(alarmPeriod('cron(0 3 * * ? *)', 10_080).problem).toMatch(
+        /^serverless.alarmPeriodMinutes: .*at most 5040/,
+      );
+      const period = (config: AuditConfig) =>
+        synth(config).template.findResources('AWS::CloudWatch::Alarm', {
+          Properties: { MetricName: 'ExecutionsSucceeded' },
+        });
+      const daily = withChanges((doc) => {
+        doc.schedule = 'cron(0 3 * * ? *)';
+        (doc.serverless as Record<string, unknown>).alarmPeriodMinutes = 1440;
+      });
+      expect(Object.values(period(daily))[0]!.Properties.Period).toBe(86_400);
+      const everyTwoDays = withChanges((doc) => {
+        doc.schedule = 'rate(2 days)';
+      });
+      expect(Object.values(period(everyTwoDays))[0]!.Properties.Period).toBe(172_800);
+    });
+
+    it('reports a schedule the alarm cannot follow in the one validation error', () => {
+      const message = (change: (doc: Record<string, unknown>) => void) => {
+        try {
+          new CoderAuditorStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad', {
+            config: withChanges(change),
+          });
+        } catch (err) {
+          return (err as Error).message;
+        }
+        return '';
+      };
+      expect(message((doc) => (doc.schedule = 'cron(0 3 * * ? *)'))).toContain(
+        'serverless.alarmPeriodMinutes: required with the schedule "cron(0 3 * * ? *)"',
+      );
+      expect(message((doc) => (doc.schedule = 'rate(7 days)'))).toContain(
+        'schedule "rate(7 days)": the "no successful audit" alarm evaluates two periods of 10080 minutes',
+      );
     });
 
     it('fails synth on an invalid configuration file with the field-naming message', () => {
