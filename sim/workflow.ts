@@ -49,7 +49,9 @@ const GROUPS: Record<GroupId, CheckGroup<unknown>> = {
   database: databaseGroup as CheckGroup<unknown>,
   coder: coderGroup as CheckGroup<unknown>,
 };
-const GATE_STATES = ['AcquireGate', 'ReleaseGate', 'ClearGate'];
+const GATE_STATES = ['AcquireGate', 'ReleaseGate'];
+/** Lambda task states other than the group tasks. */
+export type LambdaTaskState = 'Infra' | 'Cluster' | 'Database' | 'Coder' | 'Aggregate' | 'Notify';
 
 export interface LocalWorkflowOptions {
   /** The running simulated deployment; its `deployment` config is read at each group invocation. */
@@ -61,7 +63,10 @@ export interface LocalWorkflowOptions {
   executionId?: string;
   /** Called with every alert the Notify task would publish to SNS. */
   onAlert?: (alert: AlertMessage) => void;
-  /** Execution input. @default { deployments: [sim.deployment.id] } */
+  /**
+   * Execution input. Every id is audited against the simulated deployment (one sim, several names).
+   * @default { deployments: [sim.deployment.id] }
+   */
   input?: { deployments: string[]; debounce?: boolean };
   /** Called with every group task's result (what the Aggregate task receives), e.g. to print a report. */
   onGroupResult?: (result: GroupResult) => void;
@@ -70,6 +75,10 @@ export interface LocalWorkflowOptions {
   runbookUrl?: string;
   /** `$$.Execution.StartTime`; pass the first run's to replay an execution exactly. @default now */
   startTime?: Date;
+  /** Wrap a Lambda task's handler, e.g. to make the Aggregate task of one deployment fail. */
+  intercept?: (state: LambdaTaskState, payload: unknown, next: () => Promise<unknown>) => Promise<unknown>;
+  /** The `GroupTaskTimeoutSeconds` substitution (the stack derives it from the groups' deadline). @default 180 */
+  groupTaskTimeoutSeconds?: number;
 }
 
 export interface LocalWorkflowResult {
@@ -107,6 +116,24 @@ export function loadDefinition(
   return JSON.parse(text) as StateMachineDefinition;
 }
 
+/**
+ * aws-local-stepfunctions resolves `TimeoutSecondsPath` against a task's Parameters output, Step Functions
+ * against the state input: replace the group tasks' path by its value for the local run.
+ */
+function withLiteralTimeouts(definition: StateMachineDefinition, seconds: number): StateMachineDefinition {
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (node === null || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'TimeoutSecondsPath' && value === '$.groupTaskTimeoutSeconds') out.TimeoutSeconds = seconds;
+      else out[key] = visit(value);
+    }
+    return out;
+  };
+  return visit(definition) as StateMachineDefinition;
+}
+
 /** Error named as Step Functions names a failed DynamoDB integration (`DynamoDB.<Exception>`). */
 class IntegrationError extends Error {
   public constructor(name: string, message: string) {
@@ -131,8 +158,17 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 2,
   });
-  const store = new FindingsStore({ client: documentClient(ddbClient), tableName: opts.tableName });
-  const config = (): AuditConfig => ({ deployments: [opts.sim.deployment], schedule: 'rate(1 hour)' });
+  const store = new FindingsStore({
+    client: documentClient(ddbClient),
+    tableName: opts.tableName,
+    foldUnnotified: true,
+  });
+  const input = opts.input ?? { deployments: [opts.sim.deployment.id] };
+  const ids = [...new Set([opts.sim.deployment.id, ...input.deployments])];
+  const config = (): AuditConfig => ({
+    deployments: ids.map((id) => ({ ...opts.sim.deployment, id })),
+    schedule: 'rate(1 hour)',
+  });
   const alerts: AlertMessage[] = [];
   const startTime = opts.startTime ?? new Date();
   const runbook = opts.runbookUrl ? { runbookUrl: opts.runbookUrl } : {};
@@ -168,14 +204,15 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
   // in AWS it is the execution's start. Restore it in the payloads, so replays agree as they do in AWS.
   const startedAt = startTime.toISOString();
   const invoke =
-    <E>(fn: (event: E) => Promise<unknown>): Handler =>
+    <E>(state: LambdaTaskState, fn: (event: E) => Promise<unknown>): Handler =>
     async (input) => {
       const payload = (input as { Payload: E }).Payload;
       const event =
         payload && typeof payload === 'object' && 'startedAt' in payload
           ? { ...payload, startedAt }
           : payload;
-      return { Payload: await fn(event) };
+      const run = (): Promise<unknown> => fn(event);
+      return { Payload: await (opts.intercept ? opts.intercept(state, event, run) : run()) };
     };
   const taskMs: Record<string, number> = {};
   const timed =
@@ -209,10 +246,12 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     }
   };
   const handlers: Record<string, Handler> = {
-    Aggregate: invoke(aggregateHandler),
-    Notify: invoke(notifyHandler),
+    Aggregate: invoke('Aggregate', aggregateHandler),
+    Notify: invoke('Notify', notifyHandler),
   };
-  for (const [state, group] of Object.entries(GROUP_STATES)) handlers[state] = invoke(groupHandlers[group]);
+  for (const [state, group] of Object.entries(GROUP_STATES)) {
+    handlers[state] = invoke(state as LambdaTaskState, groupHandlers[group]);
+  }
   for (const state of GATE_STATES) handlers[state] = updateItem;
   for (const [state, fn] of Object.entries(handlers)) handlers[state] = timed(state, fn);
 
@@ -224,9 +263,9 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     AggregateFunctionArn: fnArn('aggregate'),
     NotifyFunctionArn: fnArn('notify'),
     TableName: opts.tableName,
+    GroupTaskTimeoutSeconds: String(opts.groupTaskTimeoutSeconds ?? 180),
   });
-  const input = opts.input ?? { deployments: [opts.sim.deployment.id] };
-  const machine = new StateMachine(definition);
+  const machine = new StateMachine(withLiteralTimeouts(definition, opts.groupTaskTimeoutSeconds ?? 180));
   const t0 = performance.now();
   const retryZero = Object.fromEntries([...Object.keys(handlers)].map((s) => [s, 0]));
   const execution = machine.run(input, {

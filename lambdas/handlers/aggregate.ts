@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { aggregate, type GroupResult } from '../audit/aggregate.js';
-import { AuditError } from '../audit/errors.js';
-import { Status } from '../audit/model.js';
+import { AuditError, describeError } from '../audit/errors.js';
+import { Status, type Finding } from '../audit/model.js';
 import { CATALOGUE, type CheckCatalogue } from '../checks/catalogue.js';
 import { renderAlert } from '../notify/render.js';
 import { FindingsStore, type RunOutcome } from '../store/findings-store.js';
@@ -25,17 +25,27 @@ export interface AggregateOutput {
   outcome: RunOutcome;
 }
 
+/** A debounce lock older than this was left by an execution stopped during its 5-minute settle wait. */
+export const GATE_STALE_AFTER_MS = 15 * 60_000;
+
 export interface AggregateHandlerDeps {
-  store: Pick<FindingsStore, 'recordRun'>;
+  /** `clearStaleGate` frees a debounce lock abandoned by a stopped execution (skipped when absent). */
+  store: Pick<FindingsStore, 'recordRun'> & Partial<Pick<FindingsStore, 'clearStaleGate'>>;
   telemetry: Telemetry;
   runbookUrl?: string;
   /** Checks of each group, to expand a group that failed as a whole. @default CATALOGUE */
   catalogue?: CheckCatalogue;
   /** @default () => new Date() */
   now?: () => Date;
+  /** Age from which a debounce lock counts as abandoned. @default GATE_STALE_AFTER_MS */
+  gateStaleAfterMs?: number;
 }
 
-/** Merge the group results, record the run (idempotent on the execution id) and say whether to alert. */
+/**
+ * Merge the group results, record the run (idempotent on the execution id) and say whether to alert.
+ * Then free the deployment's debounce lock if an execution stopped during its wait left it behind (the
+ * workflow's JSONPath has no clock to tell a live lock from a stale one; this function has).
+ */
 export function makeAggregateHandler(
   deps: AggregateHandlerDeps,
 ): (event: AggregateEvent) => Promise<AggregateOutput> {
@@ -68,10 +78,44 @@ export function makeAggregateHandler(
       resolved: c.resolved.length,
       failingGroups: c.failingGroups.length,
     });
-    count(deps.telemetry, 'OpenedFindings', c.opened.length);
-    count(deps.telemetry, 'ResolvedFindings', c.resolved.length);
-    count(deps.telemetry, 'FailedGroups', Object.keys(audit.groupErrors).length);
-    return { deployment: event.deployment, executionId: event.executionId, changed, outcome };
+    if (!outcome.replay) {
+      count(deps.telemetry, 'OpenedFindings', c.opened.length);
+      count(deps.telemetry, 'ResolvedFindings', c.resolved.length);
+      count(deps.telemetry, 'FailedGroups', Object.keys(audit.groupErrors).length);
+    }
+    if (deps.store.clearStaleGate) {
+      const cutoff = new Date(now().getTime() - (deps.gateStaleAfterMs ?? GATE_STALE_AFTER_MS));
+      try {
+        if (await deps.store.clearStaleGate(event.deployment, cutoff.toISOString())) {
+          logger.warn('freed a debounce lock left by a stopped execution', {
+            lockedBefore: cutoff.toISOString(),
+          });
+        }
+      } catch (err) {
+        logger.warn('could not check the debounce lock', { error: describeError(err) });
+      }
+    }
+    return {
+      deployment: event.deployment,
+      executionId: event.executionId,
+      changed,
+      outcome: withoutEvidence(outcome),
+    };
+  };
+}
+
+/** The outcome without evidence (the alert does not show it): keeps the Notify task's input small. */
+function withoutEvidence(outcome: RunOutcome): RunOutcome {
+  const strip = (f: Finding): Finding => ({ ...f, evidence: {} });
+  const c = outcome.changes;
+  return {
+    ...outcome,
+    changes: {
+      ...c,
+      opened: c.opened.map(strip),
+      escalated: c.escalated.map((e) => ({ ...e, finding: strip(e.finding) })),
+      ...(c.causes ? { causes: c.causes.map(strip) } : {}),
+    },
   };
 }
 
@@ -84,6 +128,7 @@ function init(): (event: AggregateEvent) => Promise<AggregateOutput> {
   const store = new FindingsStore({
     client: documentClient(telemetry.tracer?.captureAWSv3Client(ddb) ?? ddb),
     tableName: requireEnv('TABLE_NAME'),
+    foldUnnotified: true,
   });
   const runbookUrl = process.env.RUNBOOK_URL;
   return makeAggregateHandler({ store, telemetry, ...(runbookUrl ? { runbookUrl } : {}) });

@@ -6,6 +6,7 @@ import type { CheckGroup } from '../audit/group.js';
 import { Status, type GroupId } from '../audit/model.js';
 import { runGroup } from '../audit/runner.js';
 import { createAwsClients, type AwsClients } from '../clients/aws.js';
+import { fitGroupResult } from './payload.js';
 import {
   configFromEnv,
   count,
@@ -131,7 +132,19 @@ export function makeGroupHandler<S>(group: CheckGroup<S>, deps: GroupHandlerDeps
     count(deps.telemetry, 'FindingsFailing', failing);
     count(deps.telemetry, 'FindingsError', errors);
     millis(deps.telemetry, 'GroupDuration', ms);
-    return { deployment: deployment.id, group: group.id, findings, ms, calls: calls.summary() };
+    const fitted = fitGroupResult({
+      deployment: deployment.id,
+      group: group.id,
+      findings,
+      ms,
+      calls: calls.summary(),
+    });
+    if (fitted.degraded.length > 0) {
+      // Said in the log and a metric: the result type has no field for it (and the store needs none).
+      logger.warn('group result over the workflow payload limit: shrunk', { degraded: fitted.degraded });
+      count(deps.telemetry, 'GroupResultsDegraded');
+    }
+    return fitted.result;
   };
   return Object.assign(handle, {
     close() {

@@ -29,17 +29,33 @@ export type { AlertMessage };
 export interface NotifyHandlerDeps {
   /** Publish one alert; returns the message id. */
   publish: (alert: AlertMessage) => Promise<string>;
-  store: Pick<FindingsStore, 'markNotified'>;
+  store: Pick<FindingsStore, 'claimNotification' | 'releaseNotification' | 'markNotified'>;
   telemetry: Telemetry;
   runbookUrl?: string;
+  /**
+   * A claim older than this was left by an invocation that died before marking the run (it must exceed
+   * the function's timeout, 30 s in the stack). @default NOTIFY_CLAIM_TTL_MS
+   */
+  claimTtlMs?: number;
+}
+
+export const NOTIFY_CLAIM_TTL_MS = 120_000;
+
+/** Another invocation is publishing this run's alert; retried by the workflow. */
+export class NotificationInProgressError extends AuditError {
+  public constructor(deployment: string, executionId: string) {
+    super(`the alert of run ${executionId} of ${deployment} is being published by another invocation`);
+    this.name = 'NotificationInProgressError';
+  }
 }
 
 /**
- * Render and publish the run's alert, THEN mark the run notified. This order loses nothing: if the
- * publish fails, nothing is marked and the task's retry publishes; if marking fails after a publish,
- * the retry publishes again (a rare duplicate e-mail, never a lost alert). The reverse order could mark
- * a run whose alert was never delivered. A replayed execution never reaches here: the Aggregate task
- * reports `changed: false` for a run already marked, and this handler re-checks `outcome.notified`.
+ * Claim the run's alert, render and publish it, THEN mark the run notified. The claim (on the run item,
+ * not on the event's `outcome.notified`, which a retry or a redrive carries stale) makes a retry after a
+ * successful publish and mark, or a concurrent invocation, publish nothing. A failed publish releases the
+ * claim, so the retry publishes. An invocation that dies between claim and mark leaves a claim that
+ * blocks retries (they fail with `NotificationInProgressError`) until it is `claimTtlMs` old; if the
+ * retries run out first, the run stays un-notified and the next run of the deployment alerts its changes.
  */
 export function makeNotifyHandler(deps: NotifyHandlerDeps): (event: NotifyEvent) => Promise<NotifyOutput> {
   const { logger } = deps.telemetry;
@@ -52,7 +68,22 @@ export function makeNotifyHandler(deps: NotifyHandlerDeps): (event: NotifyEvent)
     if (event.outcome.notified) return { ...base, notified: false, reason: 'already notified' };
     const alert = renderAlert(event.outcome, deps.runbookUrl ? { runbookUrl: deps.runbookUrl } : {});
     if (!alert) return { ...base, notified: false, reason: 'nothing changed' };
-    const messageId = await deps.publish(alert);
+    const { claim, token } = await deps.store.claimNotification(
+      event.deployment,
+      event.executionId,
+      deps.claimTtlMs ?? NOTIFY_CLAIM_TTL_MS,
+    );
+    if (claim === 'notified') return { ...base, notified: false, reason: 'already notified' };
+    if (claim === 'busy' || token === undefined) {
+      throw new NotificationInProgressError(event.deployment, event.executionId);
+    }
+    let messageId: string;
+    try {
+      messageId = await deps.publish(alert);
+    } catch (err) {
+      await deps.store.releaseNotification(event.deployment, event.executionId, token).catch(() => undefined);
+      throw err;
+    }
     const marked = await deps.store.markNotified(event.deployment, event.executionId);
     logger.info('alert published', { messageId, subject: alert.subject, marked });
     count(deps.telemetry, 'AlertsPublished');

@@ -14,6 +14,7 @@ import { sortFindings } from '../audit/runner.js';
 import { groupCheckId } from '../checks/catalogue.js';
 import {
   DEPLOYMENTS_PK,
+  GATE_SK,
   OPEN_PK,
   RUN_PREFIX,
   changeOf,
@@ -72,7 +73,16 @@ export interface FindingsStoreOptions {
   groupFailureRemindEvery?: number;
   /** Writes in flight at once. @default 8 */
   concurrency?: number;
+  /**
+   * Fold into a run's changes those of earlier runs whose alert was never sent: every change made after
+   * the latest run that was notified (or had nothing to alert), e.g. by a run whose Aggregate or Notify
+   * task failed for good. For callers that mark their runs notified (the workflow). @default false
+   */
+  foldUnnotified?: boolean;
 }
+
+/** Outcome of `claimNotification`. */
+export type NotificationClaim = 'claimed' | 'notified' | 'busy';
 
 export interface ListOptions {
   deployment?: string;
@@ -83,6 +93,20 @@ export interface ListOptions {
 
 const DAY_S = 86_400;
 const MAX_WRITE_ATTEMPTS = 4;
+/** Un-notified runs looked at before giving up on finding the last notified one (then: fold everything). */
+const MAX_PENDING_RUNS = 100;
+
+type PendingRun = Pick<RunItem, 'executionId' | 'startedAt' | 'notifiedAt' | 'changes'>;
+
+/** Where alerts stand before a run: changes after `since` (a run's `startedAt`; '' = ever) are unsent. */
+interface Watermark {
+  since: string;
+  /** Failing-group reports of the un-notified runs after `since`. */
+  failingGroups: Changes['failingGroups'];
+}
+
+const hasChanges = (c: RunItem['changes']): boolean =>
+  c.opened.length + c.escalated.length + c.resolved.length + c.failingGroups.length > 0;
 
 function isConditionalFailure(err: unknown): boolean {
   return err instanceof Error && err.name === 'ConditionalCheckFailedException';
@@ -114,6 +138,7 @@ export class FindingsStore {
   private readonly alertAfter: number;
   private readonly remindEvery: number;
   private readonly concurrency: number;
+  private readonly fold: boolean;
 
   public constructor(opts: FindingsStoreOptions) {
     this.client = opts.client;
@@ -124,13 +149,14 @@ export class FindingsStore {
     this.alertAfter = Math.max(1, opts.groupFailureAlertAfter ?? 3);
     this.remindEvery = Math.max(1, opts.groupFailureRemindEvery ?? 24);
     this.concurrency = Math.max(1, opts.concurrency ?? 8);
+    this.fold = opts.foldUnnotified ?? false;
   }
 
   /** Apply one aggregated audit to the stored state and return what changed. */
   public async recordRun(audit: AggregatedAudit): Promise<RunOutcome> {
     const pk = deploymentKey(audit.deployment);
     const sk = runKey(audit.startedAt, audit.executionId);
-    const [recorded, state, previous] = await Promise.all([
+    const [recorded, state, previous, watermark] = await Promise.all([
       this.get<RunItem>(pk, sk),
       this.queryAll<FindingItem>({
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :fnd)',
@@ -138,6 +164,7 @@ export class FindingsStore {
         ConsistentRead: true,
       }),
       this.previousRun(pk, sk, audit.executionId),
+      this.fold ? this.watermark(pk, sk, audit.executionId) : undefined,
     ]);
     const stateByFp = new Map(state.map((i) => [i.fingerprint, i]));
     if (recorded) {
@@ -168,7 +195,9 @@ export class FindingsStore {
     const streaks = Object.fromEntries(
       Object.keys(audit.groupErrors).map((g) => [g, (previous?.groupFailureStreaks[g] ?? 0) + 1]),
     );
-    const changes = this.changesOf(audit, applied, streaks);
+    const finalState = new Map(stateByFp);
+    for (const item of written) if (item) finalState.set(item.fingerprint, item);
+    const changes = this.changesOf(audit, applied, streaks, watermark && { watermark, state: finalState });
     const run: RunItem = {
       pk,
       sk,
@@ -202,17 +231,95 @@ export class FindingsStore {
     return { deployment: audit.deployment, executionId: audit.executionId, replay, changes, notified: false };
   }
 
-  /** Record that the run's alert was published. False when it already was (do not publish again). */
-  public async markNotified(deployment: string, executionId: string): Promise<boolean> {
+  /**
+   * Claim the publication of the run's alert before publishing it, so a retried or concurrent Notify
+   * invocation does not publish it twice: `notified` when it already was, `busy` while another
+   * invocation's claim younger than `ttlMs` holds it (an older claim is abandoned and taken over).
+   */
+  public async claimNotification(
+    deployment: string,
+    executionId: string,
+    ttlMs: number,
+  ): Promise<{ claim: NotificationClaim; token?: string }> {
     const pk = deploymentKey(deployment);
-    const pointer = await this.get<ExecutionItem>(pk, executionKey(executionId));
-    if (!pointer) throw new RunNotRecordedError(deployment, executionId);
+    const runSk = await this.runSkOf(deployment, executionId);
+    const now = this.now();
+    const token = now.toISOString();
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk, sk: pointer.runSk },
-          UpdateExpression: 'SET notifiedAt = :now',
+          Key: { pk, sk: runSk },
+          UpdateExpression: 'SET notifyingAt = :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(notifiedAt) AND ' +
+            '(attribute_not_exists(notifyingAt) OR notifyingAt < :stale)',
+          ExpressionAttributeValues: {
+            ':now': token,
+            ':stale': new Date(now.getTime() - ttlMs).toISOString(),
+          },
+        }),
+      );
+      return { claim: 'claimed', token };
+    } catch (err) {
+      if (!isConditionalFailure(err)) throw err;
+      const run = await this.get<RunItem>(pk, runSk);
+      if (!run) throw new RunNotRecordedError(deployment, executionId);
+      return { claim: run.notifiedAt !== undefined ? 'notified' : 'busy' };
+    }
+  }
+
+  /** Give up a claim taken by `claimNotification` (the publish failed): a retry may claim again. */
+  public async releaseNotification(deployment: string, executionId: string, token: string): Promise<void> {
+    const runSk = await this.runSkOf(deployment, executionId);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: deploymentKey(deployment), sk: runSk },
+          UpdateExpression: 'REMOVE notifyingAt',
+          ConditionExpression: 'notifyingAt = :token',
+          ExpressionAttributeValues: { ':token': token },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalFailure(err)) throw err;
+    }
+  }
+
+  /**
+   * Free the deployment's debounce lock when it was taken before `lockedBefore` (ISO time), i.e. left by
+   * an execution stopped during its settle wait; a live lock is kept. True when a lock was freed.
+   */
+  public async clearStaleGate(deployment: string, lockedBefore: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: deploymentKey(deployment), sk: GATE_SK },
+          UpdateExpression: 'REMOVE lockedBy, lockedAt',
+          ConditionExpression:
+            'attribute_exists(lockedBy) AND (attribute_not_exists(lockedAt) OR lockedAt < :cutoff)',
+          ExpressionAttributeValues: { ':cutoff': lockedBefore },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Record that the run's alert was published. False when it already was (do not publish again). */
+  public async markNotified(deployment: string, executionId: string): Promise<boolean> {
+    const pk = deploymentKey(deployment);
+    const runSk = await this.runSkOf(deployment, executionId);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk, sk: runSk },
+          UpdateExpression: 'SET notifiedAt = :now REMOVE notifyingAt',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(notifiedAt)',
           ExpressionAttributeValues: { ':now': this.now().toISOString() },
         }),
@@ -270,6 +377,13 @@ export class FindingsStore {
       .map(toStoredFinding);
   }
 
+  /** Sort key of the run item of an execution. */
+  private async runSkOf(deployment: string, executionId: string): Promise<string> {
+    const pointer = await this.get<ExecutionItem>(deploymentKey(deployment), executionKey(executionId));
+    if (!pointer) throw new RunNotRecordedError(deployment, executionId);
+    return pointer.runSk;
+  }
+
   /** Write one fingerprint's transition, conditionally on the version read; retried on a lost race. */
   private async applyFinding(
     audit: AggregatedAudit,
@@ -301,11 +415,15 @@ export class FindingsStore {
     }
   }
 
-  /** The alert-worthy part of what a run applied. */
+  /**
+   * The alert-worthy part of what a run applied, plus (with `pending`) the failing changes made since
+   * the watermark by other executions whose alert was never sent and that still hold in `state`.
+   */
   private changesOf(
     audit: AggregatedAudit,
     applied: ReadonlyArray<{ item: FindingItem; change: Change }>,
     streaks: Record<string, number>,
+    pending?: { watermark: Watermark; state: ReadonlyMap<string, FindingItem> },
   ): Changes {
     const current = new Map(audit.findings.map((f) => [f.fingerprint, f]));
     const asFinding = (item: FindingItem): Finding => current.get(item.fingerprint) ?? toFinding(item);
@@ -322,9 +440,30 @@ export class FindingsStore {
         resolved.push(toStoredFinding(item));
       }
     }
-    const failingGroups = Object.entries(streaks)
-      .filter(([, n]) => n >= this.alertAfter && (n - this.alertAfter) % this.remindEvery === 0)
-      .map(([group, consecutiveRuns]) => ({ group, consecutiveRuns, error: audit.groupErrors[group] }))
+    const reported = new Set(
+      Object.entries(streaks)
+        .filter(([, n]) => n >= this.alertAfter && (n - this.alertAfter) % this.remindEvery === 0)
+        .map(([group]) => group),
+    );
+    if (pending) {
+      const { since, failingGroups: unsent } = pending.watermark;
+      const changedNow = new Set(applied.map((a) => a.item.fingerprint));
+      const within = (at: string | undefined): at is string =>
+        at !== undefined && at > since && at <= audit.startedAt;
+      for (const item of pending.state.values()) {
+        if (changedNow.has(item.fingerprint) || item.result !== Status.Fail) continue;
+        if (item.status === FindingState.Open) {
+          if (within(item.openedAt)) opened.push(asFinding(item));
+          else if (within(item.escalatedAt) && item.escalatedFrom)
+            escalated.push({ finding: asFinding(item), from: item.escalatedFrom });
+        } else if (within(item.resolvedAt) && item.openedAt <= since) {
+          resolved.push(toStoredFinding(item));
+        }
+      }
+      for (const g of unsent) if (streaks[g.group] !== undefined) reported.add(g.group);
+    }
+    const failingGroups = [...reported]
+      .map((group) => ({ group, consecutiveRuns: streaks[group] ?? 0, error: audit.groupErrors[group] }))
       .sort((a, b) => a.group.localeCompare(b.group));
     return this.complete(audit, opened, escalated, resolved, compact(failingGroups));
   }
@@ -381,6 +520,43 @@ export class FindingsStore {
       failingGroups,
       causes: sortFindings(audit.findings.filter((f) => wanted.has(f.fingerprint))),
     };
+  }
+
+  /**
+   * The latest run before `sk` whose alert was sent or that had nothing to alert: changes made after it
+   * were never alerted. Runs are read newest first, a page at a time, up to `MAX_PENDING_RUNS`.
+   */
+  private async watermark(pk: string, sk: string, executionId: string): Promise<Watermark> {
+    const failingGroups: Changes['failingGroups'] = [];
+    let seen = 0;
+    const pages = paginateQuery(
+      { client: this.client, pageSize: 10 },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: { ':pk': pk, ':lo': RUN_PREFIX, ':hi': sk },
+        ProjectionExpression: '#e, #s, #n, #c',
+        ExpressionAttributeNames: {
+          '#e': 'executionId',
+          '#s': 'startedAt',
+          '#n': 'notifiedAt',
+          '#c': 'changes',
+        },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const run of (page.Items ?? []) as PendingRun[]) {
+        if (run.executionId === executionId) continue;
+        if (run.notifiedAt !== undefined || !hasChanges(run.changes)) {
+          return { since: run.startedAt, failingGroups };
+        }
+        failingGroups.push(...run.changes.failingGroups);
+        if (++seen >= MAX_PENDING_RUNS) return { since: '', failingGroups };
+      }
+    }
+    return { since: '', failingGroups };
   }
 
   /** The latest run of the deployment before `sk` (another execution than this one). */

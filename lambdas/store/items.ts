@@ -9,6 +9,8 @@ export const RUN_PREFIX = 'RUN#';
 export const runKey = (startedAt: string, executionId: string): string =>
   `${RUN_PREFIX}${startedAt}#${executionId}`;
 export const executionKey = (executionId: string): string => `EXE#${executionId}`;
+/** Sort key of the deployment's debounce gate (written by the workflow's DynamoDB tasks). */
+export const GATE_SK = 'GATE';
 /** Partition of the deployment registry (lets `list` enumerate deployments without a Scan). */
 export const DEPLOYMENTS_PK = 'DEPLOYMENTS';
 /** Partition key value of every open finding in the sparse open-by-severity index. */
@@ -52,6 +54,8 @@ export interface RunItem {
   };
   expiresAt: number;
   notifiedAt?: string;
+  /** Set by the Notify invocation publishing the run's alert (a claim), removed once marked notified. */
+  notifyingAt?: string;
 }
 
 /** Maps an execution id to its run item (for `markNotified`, which only knows the execution id). */
@@ -121,9 +125,11 @@ export function planFinding(
     if (escalated && prev) {
       item.escalatedBy = ctx.executionId;
       item.escalatedFrom = prev.severity;
+      item.escalatedAt = ctx.startedAt;
     } else if (!reopened && prev?.escalatedBy && prev.escalatedFrom) {
       item.escalatedBy = prev.escalatedBy;
       item.escalatedFrom = prev.escalatedFrom;
+      if (prev.escalatedAt) item.escalatedAt = prev.escalatedAt;
     }
     return item;
   }

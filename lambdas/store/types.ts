@@ -37,6 +37,8 @@ export interface StoredFinding {
   openedAt: string;
   escalatedBy?: string;
   escalatedFrom?: Severity;
+  /** `startedAt` of the run that escalated it. */
+  escalatedAt?: string;
   resolvedAt?: string;
   resolvedBy?: string;
 }

@@ -3,7 +3,13 @@ import { defineCheck } from '../../lambdas/audit/check.js';
 import { AuditError } from '../../lambdas/audit/errors.js';
 import { defineGroup } from '../../lambdas/audit/group.js';
 import { GuideSection } from '../../lambdas/audit/guide.js';
+import type { GroupResult } from '../../lambdas/audit/aggregate.js';
 import { makeGroupHandler, type GroupEvent } from '../../lambdas/handlers/group.js';
+import {
+  MAX_EVIDENCE_BYTES,
+  MAX_GROUP_RESULT_BYTES,
+  fitGroupResult,
+} from '../../lambdas/handlers/payload.js';
 import { localTelemetry } from '../../lambdas/handlers/runtime.js';
 import { testDeployment } from '../fixtures/deployment.js';
 
@@ -85,5 +91,71 @@ describe('Function: makeGroupHandler', () => {
     const handler = makeGroupHandler(group, { config: () => config, telemetry: localTelemetry() });
     await expect(handler({ ...event, group: 'coder' })).rejects.toThrow(AuditError);
     await expect(handler({ ...event, deployment: 'staging' })).rejects.toThrow('unknown deployment');
+  });
+});
+
+describe('Function: makeGroupHandler payload limit', () => {
+  const many = (results: Array<{ status: 'pass' | 'fail'; evidence: Record<string, unknown> }>) =>
+    defineCheck<Record<string, never>>(
+      {
+        id: 'example-check',
+        group: 'infra',
+        severity: 'high',
+        title: 'Example',
+        description: 'Example check.',
+        risk: 'None.',
+        guideSection: section,
+      },
+      () =>
+        results.map((r, i) => ({
+          status: r.status,
+          resource: `r-${i}`,
+          detail: `resource r-${i} ${'is described at length '.repeat(8)}`,
+          evidence: r.evidence,
+        })),
+    );
+  const handlerOf = (c: ReturnType<typeof many>) =>
+    makeGroupHandler(
+      defineGroup({ id: 'infra', skipReason: () => undefined, collect: async () => ({}), checks: [c] }),
+      { config: () => config, telemetry: localTelemetry() },
+    );
+
+  it('Compliance: passes carry no evidence, large evidence is replaced, small evidence is kept', async () => {
+    const result = await handlerOf(
+      many([
+        { status: 'pass', evidence: { rules: ['a', 'b'] } },
+        { status: 'fail', evidence: { rules: 'x'.repeat(MAX_EVIDENCE_BYTES) } },
+        { status: 'fail', evidence: { port: 5432 } },
+      ]),
+    )(event);
+    expect(result.findings.map((f) => [f.status, f.evidence])).toEqual([
+      ['pass', {}],
+      ['fail', { truncated: true }],
+      ['fail', { port: 5432 }],
+    ]);
+  });
+
+  it('Noncompliance 1: a result over the limit keeps only its fail and error findings', async () => {
+    const results = [
+      ...Array.from({ length: 400 }, () => ({ status: 'pass' as const, evidence: {} })),
+      { status: 'fail' as const, evidence: { port: 5432 } },
+    ];
+    const result = await handlerOf(many(results))(event);
+    expect(JSON.stringify(result).length).toBeLessThanOrEqual(MAX_GROUP_RESULT_BYTES);
+    expect(result.findings).toEqual([expect.objectContaining({ status: 'fail', evidence: { port: 5432 } })]);
+  });
+
+  it('Noncompliance 2: failures too large together lose their evidence, never a finding', () => {
+    const fail = { checkId: 'c', status: 'fail', evidence: { text: 'y'.repeat(1500) } };
+    const findings = Array.from({ length: 60 }, (_, i) => ({ ...fail, resource: `r-${i}` }));
+    const { result, degraded } = fitGroupResult({
+      deployment: 'prod',
+      group: 'infra',
+      findings: findings as unknown as GroupResult['findings'],
+      ms: 1,
+    });
+    expect(degraded).toEqual(['passes-dropped', 'evidence-dropped']);
+    expect(result.findings).toHaveLength(60);
+    expect(result.findings.every((f) => (f.evidence as { truncated?: boolean }).truncated)).toBe(true);
   });
 });

@@ -10,6 +10,11 @@ import { createFindingsTable, localClients, startDynalite, type Dynalite } from 
 interface AslState {
   Type: string;
   Resource?: string;
+  Next?: string;
+  Default?: string;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  ItemSelector?: Record<string, string>;
   Retry?: Array<{ ErrorEquals: string[]; JitterStrategy?: string; BackoffRate?: number }>;
   Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
   Branches?: Array<{ States: Record<string, AslState> }>;
@@ -31,6 +36,7 @@ describe('Workflow: statemachines/audit.asl.json', () => {
       'ClusterFunctionArn',
       'CoderFunctionArn',
       'DatabaseFunctionArn',
+      'GroupTaskTimeoutSeconds',
       'InfraFunctionArn',
       'NotifyFunctionArn',
       'TableName',
@@ -54,7 +60,24 @@ describe('Workflow: statemachines/audit.asl.json', () => {
       expect(task.Catch).toEqual([
         expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: `${name}Failed` }),
       ]);
+      expect(task.TimeoutSeconds).toBeUndefined();
+      expect(task.TimeoutSecondsPath).toBe('$.groupTaskTimeoutSeconds');
     }
+    // The substitution is a string in valid JSON; the iteration turns it into the number the path reads.
+    expect(asl.States.AuditDeployments!.ItemSelector!['groupTaskTimeoutSeconds.$']).toBe(
+      "States.StringToJson('${GroupTaskTimeoutSeconds}')",
+    );
+  });
+
+  it('catches a failed Aggregate or Notify per deployment, then fails the execution', () => {
+    for (const name of ['Aggregate', 'Notify']) {
+      expect(iteration[name]!.Catch).toEqual([
+        expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'DeploymentFailed' }),
+      ]);
+    }
+    expect(asl.States.AuditDeployments!.Next).toBe('SerializeAudits');
+    expect(asl.States['AnyFailed?']).toMatchObject({ Type: 'Choice', Default: 'Done' });
+    expect(asl.States.DeploymentsFailed).toMatchObject({ Type: 'Fail', Error: 'DeploymentAuditFailed' });
   });
 });
 
@@ -100,7 +123,7 @@ describe('Workflow: local execution with the real handlers', () => {
     expect(first.alerts[0]!.attributes.deployment).toBe('sim');
     const open = await store.list({ deployment: 'sim', open: true });
     expect(open.map((f) => f.checkId)).toContain('db-sg-allows-nodes');
-    expect(first.transitions).toBe(11);
+    expect(first.transitions).toBe(13);
 
     const replay = await runLocalWorkflow({
       sim,
@@ -153,12 +176,20 @@ describe('Workflow: local execution with the real handlers', () => {
     const tableName = await newTable();
     await sim.apply('healthy');
     const gate = { pk: { S: 'DEP#sim' }, sk: { S: 'GATE' } };
-    await client.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: { ...gate, lockedBy: { S: 'arn:...:execution:x:other' } },
-      }),
-    );
+    const lock = (ageMs: number) =>
+      client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            ...gate,
+            lockedBy: { S: 'arn:...:execution:x:other' },
+            lockedAt: { S: new Date(Date.now() - ageMs).toISOString() },
+          },
+        }),
+      );
+    const lockedBy = async () =>
+      (await client.send(new GetItemCommand({ TableName: tableName, Key: gate, ConsistentRead: true }))).Item
+        ?.lockedBy?.S;
     let groupCalls = 0;
     const counting = {
       infra: async () => (
@@ -167,32 +198,66 @@ describe('Workflow: local execution with the real handlers', () => {
       ),
     };
     const input = { deployments: ['sim'], debounce: true };
-    const held = await runLocalWorkflow({
-      sim,
-      tableEndpoint: db.endpoint,
-      tableName,
-      input,
-      groupHandlers: counting,
-    });
-    expect(held.output.audits).toEqual([{ deployment: 'sim', debounced: true }]);
-    expect(groupCalls).toBe(0);
+    const run = (debounce: boolean) =>
+      runLocalWorkflow({
+        sim,
+        tableEndpoint: db.endpoint,
+        tableName,
+        groupHandlers: counting,
+        ...(debounce ? { input } : {}),
+      });
 
-    // A scheduled run frees a lock left behind, then a deploy event audits after its settle wait.
-    await runLocalWorkflow({ sim, tableEndpoint: db.endpoint, tableName, groupHandlers: counting });
-    const free = await runLocalWorkflow({
-      sim,
-      tableEndpoint: db.endpoint,
-      tableName,
-      input,
-      groupHandlers: counting,
-    });
+    // Another execution took the lock a minute ago and is in its settle wait: a scheduled run in the
+    // meantime leaves it alone, and the deploy events of the burst stay debounced.
+    await lock(60_000);
+    expect((await run(true)).output.audits).toEqual([{ deployment: 'sim', debounced: true }]);
+    await run(false);
+    expect(await lockedBy()).toBe('arn:...:execution:x:other');
+    expect((await run(true)).output.audits).toEqual([{ deployment: 'sim', debounced: true }]);
+    expect(groupCalls).toBe(1);
+
+    // A lock left an hour ago by an execution stopped during its wait: the scheduled run frees it, then
+    // a deploy event audits after its own settle wait and releases its lock.
+    await lock(3_600_000);
+    await run(false);
+    expect(await lockedBy()).toBeUndefined();
+    const free = await run(true);
     expect(free.output.audits).toEqual([
       expect.objectContaining({ deployment: 'sim', executionId: free.executionId }),
     ]);
-    expect(groupCalls).toBe(2);
-    const item = await client.send(
-      new GetItemCommand({ TableName: tableName, Key: gate, ConsistentRead: true }),
-    );
-    expect(item.Item?.lockedBy).toBeUndefined();
+    expect(groupCalls).toBe(3);
+    expect(await lockedBy()).toBeUndefined();
+  });
+
+  it('completes the other deployments when one Aggregate fails for good, and alerts its changes next run', async () => {
+    const tableName = await newTable();
+    await sim.apply('db-sg-missing-5432');
+    const input = { deployments: ['sim', 'sim-b'] };
+    const alerted: string[] = [];
+    const failing = runLocalWorkflow({
+      sim,
+      tableEndpoint: db.endpoint,
+      tableName,
+      input,
+      onAlert: (a) => alerted.push(a.attributes.deployment),
+      // sim-b's run is recorded, then every attempt "times out": its changes are applied, never alerted.
+      intercept: async (state, payload, next) => {
+        const result = await next();
+        if (state === 'Aggregate' && (payload as { deployment: string }).deployment === 'sim-b') {
+          throw new Error('Task timed out after 60.00 seconds');
+        }
+        return result;
+      },
+    });
+    await expect(failing).rejects.toMatchObject({ cause: { name: 'DeploymentAuditFailed' } });
+    expect(alerted).toEqual(['sim']);
+
+    const next = await runLocalWorkflow({ sim, tableEndpoint: db.endpoint, tableName, input });
+    expect(next.alerts.map((a) => a.attributes.deployment)).toEqual(['sim-b']);
+    expect(next.alerts[0]!.text).toContain('db-sg-allows-nodes');
+    expect(next.output.audits).toEqual([
+      expect.objectContaining({ deployment: 'sim', changed: false }),
+      expect.objectContaining({ deployment: 'sim-b', notified: true }),
+    ]);
   });
 });

@@ -1,4 +1,10 @@
-import { DeleteCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FindingsStore, RunNotRecordedError, TABLE_SCHEMA } from '../../lambdas/store/findings-store.js';
@@ -240,6 +246,99 @@ describe('Class: FindingsStore', () => {
       const out = await store({ concurrency: 3 }).recordRun(audit('exec-1', T1, many));
       expect(out.changes.opened).toHaveLength(40);
       expect(await store().list({ deployment: 'prod', open: true })).toHaveLength(40);
+    });
+  });
+
+  describe('Option: foldUnnotified', () => {
+    const folding = () => store({ foldUnnotified: true });
+
+    it('alerts with the next run the changes of a run whose alert was never sent', async () => {
+      const s = folding();
+      await s.recordRun(audit('exec-1', T1, [sg, pending]));
+      await s.markNotified('prod', 'exec-1');
+      // exec-2 opens coderd-ready, escalates pods-pending and resolves the SG finding; its alert is lost.
+      const lost = await s.recordRun(
+        audit('exec-2', T2, [ready, { ...pending, severity: 'critical' }, { ...sg, status: 'pass' }]),
+      );
+      expect(lost.changes.opened.map((f) => f.checkId)).toEqual(['coderd-ready']);
+      const next = await s.recordRun(audit('exec-3', T3, [ready, { ...pending, severity: 'critical' }]));
+      expect(next.changes.opened.map((f) => f.checkId)).toEqual(['coderd-ready']);
+      expect(next.changes.escalated).toEqual([
+        { finding: expect.objectContaining({ checkId: 'pods-pending' }), from: 'medium' },
+      ]);
+      expect(next.changes.resolved.map((f) => f.checkId)).toEqual(['db-sg-allows-nodes']);
+      // The replay of exec-3 returns the folded changes too; once exec-3 is notified, nothing is re-sent.
+      const replay = await s.recordRun(audit('exec-3', T3, [ready, { ...pending, severity: 'critical' }]));
+      expect(replay.changes.opened.map((f) => f.checkId)).toEqual(['coderd-ready']);
+      await s.markNotified('prod', 'exec-3');
+      const quiet = await s.recordRun(audit('exec-4', T4, [ready, { ...pending, severity: 'critical' }]));
+      expect(quiet.changes).toMatchObject({ opened: [], escalated: [], resolved: [] });
+    });
+
+    it('alerts the changes of a run that applied its findings but was never recorded', async () => {
+      const s = folding();
+      await s.recordRun(audit('exec-1', T1, [pending]));
+      await s.markNotified('prod', 'exec-1');
+      // exec-2 crashed for good after applying its findings: its item markers hold the change.
+      await s.recordRun(audit('exec-2', T2, [pending, ready]));
+      await doc.send(
+        new DeleteCommand({ TableName: table, Key: { pk: 'DEP#prod', sk: `RUN#${T2}#exec-2` } }),
+      );
+      const next = await s.recordRun(audit('exec-3', T3, [pending, ready]));
+      expect(next.changes.opened.map((f) => f.checkId)).toEqual(['coderd-ready']);
+    });
+
+    it('does not fold without the option, nor what a notified or empty run already settled', async () => {
+      await store().recordRun(audit('exec-1', T1, [pending]));
+      const unfolded = await store().recordRun(audit('exec-2', T2, [pending]));
+      expect(unfolded.changes.opened).toEqual([]);
+      const s = folding();
+      await s.recordRun(audit('exec-3', T3, [pending, ready]));
+      await s.markNotified('prod', 'exec-3');
+      await s.recordRun(audit('exec-4', T4, [pending, ready]));
+      const later = await s.recordRun(audit('exec-5', '2030-01-01T14:00:00.000Z', [pending, ready]));
+      expect(later.changes.opened).toEqual([]);
+    });
+  });
+
+  describe('Method: claimNotification', () => {
+    it('lets one invocation publish: later claims see it busy, then notified', async () => {
+      const s = store();
+      await s.recordRun(audit('exec-1', T1, [sg]));
+      const first = await s.claimNotification('prod', 'exec-1', 60_000);
+      expect(first.claim).toBe('claimed');
+      expect((await s.claimNotification('prod', 'exec-1', 60_000)).claim).toBe('busy');
+      expect(await s.markNotified('prod', 'exec-1')).toBe(true);
+      expect(await s.claimNotification('prod', 'exec-1', 60_000)).toEqual({ claim: 'notified' });
+    });
+
+    it('can be released after a failed publish, and an abandoned claim is taken over', async () => {
+      let now = new Date('2030-01-01T10:05:00Z');
+      const s = store({ now: () => now });
+      await s.recordRun(audit('exec-1', T1, [sg]));
+      const { token } = await s.claimNotification('prod', 'exec-1', 60_000);
+      await s.releaseNotification('prod', 'exec-1', token!);
+      const again = await s.claimNotification('prod', 'exec-1', 60_000);
+      expect(again.claim).toBe('claimed');
+      now = new Date('2030-01-01T10:07:00Z');
+      expect((await s.claimNotification('prod', 'exec-1', 60_000)).claim).toBe('claimed');
+    });
+  });
+
+  describe('Method: clearStaleGate', () => {
+    it('frees a lock taken before the cutoff and keeps a live one', async () => {
+      const s = store();
+      const gate = { pk: 'DEP#prod', sk: 'GATE' };
+      const lock = (lockedAt: string) =>
+        doc.send(new PutCommand({ TableName: table, Item: { ...gate, lockedBy: 'exec-x', lockedAt } }));
+      await lock('2030-01-01T10:00:00.000Z');
+      expect(await s.clearStaleGate('prod', '2029-12-31T23:00:00.000Z')).toBe(false);
+      const held = await doc.send(new GetCommand({ TableName: table, Key: gate }));
+      expect(held.Item?.lockedBy).toBe('exec-x');
+      expect(await s.clearStaleGate('prod', '2030-01-01T10:30:00.000Z')).toBe(true);
+      const freed = await doc.send(new GetCommand({ TableName: table, Key: gate }));
+      expect(freed.Item?.lockedBy).toBeUndefined();
+      expect(await s.clearStaleGate('prod', '2030-01-01T10:30:00.000Z')).toBe(false);
     });
   });
 
