@@ -119,7 +119,7 @@ export const CATALOGUE: CheckCatalogue = {
     {
       id: 'nodegroup-taints-tolerated',
       severity: 'high',
-      title: 'Workspace pods tolerate the workspace node group taints',
+      title: 'Workspace pods tolerate the taints of the node groups they target',
       guideSection: GuideSection.PodsPending,
     },
     {

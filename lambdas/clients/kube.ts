@@ -35,6 +35,9 @@ export interface KubeClientOptions {
 export interface PodLogOptions {
   container?: string;
   sinceSeconds?: number;
+  /** The last N lines (of the `sinceSeconds` window when both are given). */
+  tailLines?: number;
+  /** The FIRST N bytes: avoid for error scans, it drops the most recent lines. */
   limitBytes?: number;
 }
 

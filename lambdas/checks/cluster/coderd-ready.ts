@@ -3,6 +3,7 @@ import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
 import type { ClusterSnapshot } from './collector.js';
+import { coderdPodFix } from './config-remediation.js';
 import { podName, podProblems, podRef, podsIn, selects } from './pods.js';
 
 /** Compliant when the coderd deployment has all replicas available and no pod is unready, crash-looping or restarting. */
@@ -57,16 +58,7 @@ export default defineCheck<ClusterSnapshot>(
           ? `coderd pod ${pname}: ${problems.join('; ')}.`
           : `coderd pod ${pname} is Ready and stable.`,
         evidence: { phase: pod.status?.phase, restarts, oomKilled },
-        remediation: {
-          text: oomKilled
-            ? 'The container was OOMKilled: raise its memory limit (Helm value coder.resources.limits.memory).'
-            : 'Check the readiness probe and the previous container logs.',
-          commands: [
-            listPods,
-            `kubectl describe pod ${shq(pname)} -n ${shq(ns)} | grep -A 10 "Readiness:"`,
-            `kubectl logs -n ${shq(ns)} ${shq(pname)} --previous`,
-          ],
-        },
+        remediation: coderdPodFix(pod, oomKilled, restarts, listPods),
       });
     }
     return results;

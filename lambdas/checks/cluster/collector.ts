@@ -8,8 +8,11 @@ import { eksTokenProvider } from '../../clients/eks-token.js';
 import { KubeClient, KubernetesApiError } from '../../clients/kube.js';
 import { mainContainer, neverStarted } from './pods.js';
 
-/** Most bytes read from one container's log. */
-export const LOG_LIMIT_BYTES = 512 * 1024;
+/**
+ * Most lines read from one container's log: the LAST lines of the window (`tailLines` with `sinceSeconds`),
+ * so that on a busy coderd the cap drops the oldest lines, never the most recent errors.
+ */
+export const LOG_TAIL_LINES = 5000;
 
 /** The log of one coderd or provisioner pod over the log window, or why it was not read. */
 export interface PodLog {
@@ -17,8 +20,10 @@ export interface PodLog {
   namespace: string;
   pod: string;
   container: string;
-  /** The log text (last `thresholds.logWindowMinutes`, at most LOG_LIMIT_BYTES). */
+  /** The log text (last `thresholds.logWindowMinutes`, at most the last LOG_TAIL_LINES lines). */
   text?: string;
+  /** The window held more lines than LOG_TAIL_LINES: only the most recent ones were read. */
+  truncated?: boolean;
   /** Why the read failed (an `error` result). */
   error?: string;
   /** Why there is nothing to read (the container never started). */
@@ -90,9 +95,9 @@ export async function collectCluster(ctx: CollectContext): Promise<ClusterSnapsh
           const text = await c.readPodLog(namespace, pod, {
             container,
             sinceSeconds: d.thresholds.logWindowMinutes * 60,
-            limitBytes: LOG_LIMIT_BYTES,
+            tailLines: LOG_TAIL_LINES,
           });
-          return { ...base, text };
+          return lineCount(text) >= LOG_TAIL_LINES ? { ...base, text, truncated: true } : { ...base, text };
         } catch (err) {
           if (
             err instanceof KubernetesApiError &&
@@ -160,4 +165,10 @@ export async function collectCluster(ctx: CollectContext): Promise<ClusterSnapsh
     logs,
     nodegroups,
   };
+}
+
+/** Lines of a log text (a final newline does not start a line). */
+function lineCount(text: string): number {
+  if (!text) return 0;
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
 }

@@ -1,6 +1,6 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { shq, type Remediation } from '../../audit/model.js';
-import { podName } from './pods.js';
+import { mainContainer, neverStarted, podName, statuses } from './pods.js';
 
 /** Waiting reasons of a container blocked by its configuration (secret, config map, key). */
 export const CONFIG_REASONS = new Set(['CreateContainerConfigError', 'CreateContainerError']);
@@ -38,6 +38,46 @@ export function imageFix(pod: V1Pod, s: V1ContainerStatus, vpcId: string): Remed
     commands: [
       `kubectl describe pod ${shq(podName(pod))} -n ${shq(pod.metadata?.namespace ?? '')}`,
       `aws ec2 describe-vpc-endpoints --filters "Name=vpc-id,Values=${vpcId}"`,
+    ],
+  };
+}
+
+/** The fix by what the pod is doing: never started (events), OOMKilled, restarted (previous logs), unready. */
+export function coderdPodFix(
+  pod: V1Pod,
+  oomKilled: boolean,
+  restarts: number,
+  listPods: string,
+): Remediation {
+  const ns = shq(pod.metadata?.namespace ?? '');
+  const pname = shq(podName(pod));
+  const describe = `kubectl describe pod ${pname} -n ${ns}`;
+  const why = neverStarted(pod, mainContainer(pod, 'coder'));
+  if (why) {
+    const reason = statuses(pod).find((s) => s.state?.waiting)?.state?.waiting?.reason ?? '';
+    const config = CONFIG_REASONS.has(reason) || IMAGE_REASONS.has(reason);
+    return {
+      text:
+        `The coderd container never started (${why}): no log to read yet; the pod events ` +
+        `say why${config ? ' (see the pods-config-errors finding for the missing secret or image)' : ''}.`,
+      commands: [describe, `kubectl get events -n ${ns} --field-selector involvedObject.name=${pname}`],
+    };
+  }
+  if (oomKilled) {
+    return {
+      text: 'The container was OOMKilled: raise its memory limit (Helm value coder.resources.limits.memory).',
+      commands: [listPods, `kubectl logs -n ${ns} ${pname} --previous`],
+    };
+  }
+  return {
+    text:
+      restarts > 0
+        ? 'Check the readiness probe and the previous container logs.'
+        : 'Check the readiness probe and the container logs.',
+    commands: [
+      listPods,
+      `${describe} | grep -A 10 "Readiness:"`,
+      `kubectl logs -n ${ns} ${pname}${restarts > 0 ? ' --previous' : ''}`,
     ],
   };
 }

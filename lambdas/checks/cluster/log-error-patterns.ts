@@ -2,7 +2,7 @@ import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
-import type { ClusterSnapshot } from './collector.js';
+import { LOG_TAIL_LINES, type ClusterSnapshot } from './collector.js';
 import { ERROR_PATTERNS, countPattern } from './log-patterns.js';
 
 /** Compliant when no coderd or provisioner log line of the window matches a runbook error pattern. */
@@ -22,6 +22,10 @@ export default defineCheck<ClusterSnapshot>(
     const logs = need(snap.logs);
     const window = d.thresholds.logWindowMinutes;
     const read = logs.filter((l) => l.text !== undefined);
+    // Pods whose window held more than LOG_TAIL_LINES lines: only the most recent lines were scanned.
+    const cut = read.filter((l) => l.truncated).map((l) => l.pod);
+    const truncated = cut.length ? { truncated: true, truncatedPods: cut } : {};
+    const partial = cut.length ? ` (only the last ${LOG_TAIL_LINES} lines of ${cut.join(', ')} read)` : '';
     const results: FindingInput[] = logs
       .filter((l) => l.error)
       .map((l) => ({
@@ -38,13 +42,19 @@ export default defineCheck<ClusterSnapshot>(
         severity: p.severity,
         resource: `k8s:logs/${p.id}`,
         key: p.id,
-        detail: `"${p.text}" appears ${hits.count} time(s) in the last ${window} min of ${Object.keys(hits.byPod).join(', ')}.`,
-        evidence: { pattern: p.text, count: hits.count, byPod: hits.byPod, samples: hits.samples },
+        detail: `"${p.text}" appears ${hits.count} time(s) in the last ${window} min of ${Object.keys(hits.byPod).join(', ')}${partial}.`,
+        evidence: {
+          pattern: p.text,
+          count: hits.count,
+          byPod: hits.byPod,
+          samples: hits.samples,
+          ...truncated,
+        },
         remediation: {
           text: `Read the surrounding log lines and follow the runbook section for "${p.text}".`,
           commands: hits.namespaces.map((ns) => {
             const app = ns === d.namespaces.provisioner ? 'coder-provisioner' : 'coder';
-            return `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=${app} --since=${window}m | grep -i ${shq(p.grep)}`;
+            return `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=${app} --since=${window}m --tail=-1 --prefix | grep -i ${shq(p.text)}`;
           }),
         },
       });
@@ -53,8 +63,12 @@ export default defineCheck<ClusterSnapshot>(
       results.push({
         status: 'pass',
         resource: 'k8s:logs',
-        detail: `No runbook error pattern in the last ${window} min of ${read.length} pod log(s).`,
-        evidence: { pods: read.map((l) => l.pod), skipped: logs.filter((l) => l.skipped).map((l) => l.pod) },
+        detail: `No runbook error pattern in the last ${window} min of ${read.length} pod log(s)${partial}.`,
+        evidence: {
+          pods: read.map((l) => l.pod),
+          skipped: logs.filter((l) => l.skipped).map((l) => l.pod),
+          ...truncated,
+        },
       });
     }
     return results;

@@ -2,14 +2,17 @@ import type { Severity } from '../../audit/model.js';
 import type { PodLog } from './collector.js';
 import { redact } from './redact.js';
 
-/** The runbook's "Common Log Patterns" error patterns; database patterns are high, the others medium. */
-export const ERROR_PATTERNS: readonly { id: string; text: string; severity: Severity; grep: string }[] = [
-  { id: 'connection-refused', text: 'connection refused', severity: 'high', grep: 'database' },
-  { id: 'database-timeout', text: 'database timeout', severity: 'high', grep: 'database' },
-  { id: 'terraform-plan-failed', text: 'terraform plan failed', severity: 'medium', grep: 'terraform' },
-  { id: 'aws-api-rate-limit', text: 'AWS API rate limit', severity: 'medium', grep: 'rate limit' },
-  { id: 'oidc-callback-failed', text: 'OIDC callback failed', severity: 'medium', grep: 'oidc' },
-  { id: 'token-expired', text: 'token expired', severity: 'medium', grep: 'token expired' },
+/**
+ * The runbook's "Common Log Patterns" error patterns; database patterns are high, the others medium. The
+ * remediation greps the pattern itself (case-insensitive), so it finds exactly the lines that were counted.
+ */
+export const ERROR_PATTERNS: readonly { id: string; text: string; severity: Severity }[] = [
+  { id: 'connection-refused', text: 'connection refused', severity: 'high' },
+  { id: 'database-timeout', text: 'database timeout', severity: 'high' },
+  { id: 'terraform-plan-failed', text: 'terraform plan failed', severity: 'medium' },
+  { id: 'aws-api-rate-limit', text: 'AWS API rate limit', severity: 'medium' },
+  { id: 'oidc-callback-failed', text: 'OIDC callback failed', severity: 'medium' },
+  { id: 'token-expired', text: 'token expired', severity: 'medium' },
 ];
 
 /** Occurrences of one pattern: per pod, the namespaces, and up to 3 distinct redacted sample lines. */

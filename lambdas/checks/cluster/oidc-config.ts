@@ -3,13 +3,16 @@ import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
 import type { ClusterSnapshot } from './collector.js';
-import { envSource, templateContainer } from './pods.js';
+import { containerEnv, templateContainer } from './pods.js';
 
 const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'groups'];
 /** What coderd uses when CODER_OIDC_SCOPES is unset. */
 const CODER_DEFAULT = 'openid,profile,email';
 
-/** Compliant when coderd has an OIDC issuer and CODER_OIDC_SCOPES includes every required scope. */
+/**
+ * Compliant when coderd has an OIDC issuer and CODER_OIDC_SCOPES includes every required scope, or when OIDC
+ * is not used (coder.oidc not configured and no CODER_OIDC_* variable). Values from envFrom are not read.
+ */
 export default defineCheck<ClusterSnapshot>(
   {
     id: 'oidc-config',
@@ -28,10 +31,14 @@ export default defineCheck<ClusterSnapshot>(
     const resource = `k8s:${ns}/deployment/${name}`;
     const dep = need(snap.deployments).find((x) => x.metadata?.name === name);
     if (!dep) return [{ status: 'error', resource, detail: `Deployment ${name} not found in ${ns}.` }];
-    const env = templateContainer(dep, 'coder')?.env ?? [];
-    const get = (k: string) => envSource(env.find((e) => e.name === k));
-    const issuer = get('CODER_OIDC_ISSUER_URL');
-    const scopesVar = get('CODER_OIDC_SCOPES');
+    const env = containerEnv(templateContainer(dep, 'coder'));
+    if (!d.coder?.oidc && !env.names.some((k) => k.startsWith('CODER_OIDC_'))) {
+      const also = env.envFrom.length ? ` (envFrom ${env.envFrom.join(', ')} not read)` : '';
+      const detail = `OIDC not used: coder.oidc is not configured and coderd sets no CODER_OIDC_* variable${also}.`;
+      return [{ status: 'pass', resource, detail, evidence: { envFrom: env.envFrom } }];
+    }
+    const issuer = env.get('CODER_OIDC_ISSUER_URL');
+    const scopesVar = env.get('CODER_OIDC_SCOPES');
     const required = d.coder?.oidc?.requiredScopes ?? DEFAULT_SCOPES;
     const scopesShown = scopesVar.ref ?? scopesVar.value ?? `unset (coderd default ${CODER_DEFAULT})`;
     const issuerShown = issuer.ref ?? issuer.value ?? 'unset';
@@ -40,6 +47,7 @@ export default defineCheck<ClusterSnapshot>(
       CODER_OIDC_SCOPES: scopesShown,
       requiredScopes: required,
     };
+    // A secret/config map reference or envFrom counts as "maybe set"; its value is never read.
     const hasIssuer = Boolean(issuer.ref || issuer.value);
     if (scopesVar.ref && hasIssuer) {
       const detail = `CODER_OIDC_SCOPES comes ${scopesVar.ref}: cannot verify it includes ${required.join(', ')}.`;
@@ -51,15 +59,13 @@ export default defineCheck<ClusterSnapshot>(
       !hasIssuer && 'CODER_OIDC_ISSUER_URL is not set',
       missing.length > 0 && `CODER_OIDC_SCOPES (${scopesShown}) lacks ${missing.join(', ')}`,
     ].filter(Boolean);
+    if (problems.length === 0 && issuer.viaEnvFrom) {
+      const detail = `CODER_OIDC_ISSUER_URL is not in the container env: cannot verify it is set (it may come ${issuer.ref}).`;
+      return [{ status: 'error', resource, evidence, detail }];
+    }
     if (problems.length === 0) {
-      return [
-        {
-          status: 'pass',
-          resource,
-          evidence,
-          detail: `OIDC issuer ${issuerShown}; scopes ${scopes.join(',')}.`,
-        },
-      ];
+      const detail = `OIDC issuer ${issuerShown}; scopes ${scopes.join(',')}.`;
+      return [{ status: 'pass', resource, evidence, detail }];
     }
     const values = [
       ...(missing.length ? [['CODER_OIDC_SCOPES', [...scopes, ...missing].join(',')]] : []),
@@ -68,7 +74,7 @@ export default defineCheck<ClusterSnapshot>(
     const text = `Set in the Helm values (coder.env) and upgrade the release:\ncoder:\n  env:${values.join('')}`;
     const commands = [
       `kubectl exec -it deploy/${shq(name)} -n ${shq(ns)} -- env | grep OIDC`,
-      `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=coder | grep -i oidc`,
+      `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i oidc`,
     ];
     const detail = `coderd OIDC configuration: ${problems.join('; ')}.`;
     return [{ status: 'fail', resource, evidence, detail, remediation: { text, commands } }];

@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { DeploymentConfig } from '../../audit/config.js';
 import { shq, type Remediation } from '../../audit/model.js';
+import { describeNodegroupCommand, knownSizes, scaleUp, scalingCommand } from '../nodegroup-sizing.js';
 import type { ClusterSnapshot } from './collector.js';
 import { podName } from './pods.js';
 import { fromEks, tolerationYaml, type K8sTaint, type SchedulingCause } from './scheduling.js';
@@ -26,22 +27,28 @@ export function remediationFor(cause: SchedulingCause, pods: V1Pod[], ctx: Pendi
   switch (cause.kind) {
     case 'insufficient':
     case 'too-many-pods': {
+      const unknown: string[] = [];
       const commands = workspaceNodegroups(ctx).flatMap(({ name, ng }) => {
-        const desired = ng?.scalingConfig?.desiredSize ?? 0;
-        const max = ng?.scalingConfig?.maxSize ?? desired;
-        const target = desired + Math.max(1, pods.length);
-        const scaling = target > max ? `maxSize=${target},desiredSize=${target}` : `desiredSize=${target}`;
-        const ids = `--cluster-name ${cluster} --nodegroup-name ${shq(name)}`;
+        const describeNg = describeNodegroupCommand(d.eks.clusterName, name);
+        // Sizes unknown (DescribeNodegroup failed): never guess a scaling command, it could shrink the group.
+        const sizes = knownSizes(ng?.scalingConfig);
+        if (!sizes) {
+          unknown.push(name);
+          return [describeNg];
+        }
         return [
-          `aws eks describe-nodegroup ${ids}`,
-          `aws eks update-nodegroup-config ${ids} --scaling-config ${scaling}`,
+          describeNg,
+          scalingCommand(d.eks.clusterName, name, scaleUp(sizes, Math.max(1, pods.length))),
         ];
       });
       const what = cause.kind === 'insufficient' ? `${cause.resource}` : 'pod slots (max pods per node)';
+      const unread = unknown.length
+        ? ` The sizes of ${unknown.join(', ')} could not be read: read them first and raise desired/max from there.`
+        : '';
       return {
         text:
           `The workspace nodes have no free ${what}. Check the node group scaling and scale it up ` +
-          '(or lower the workspace template requests).',
+          `(or lower the workspace template requests).${unread}`,
         commands: [describe, ...commands],
       };
     }

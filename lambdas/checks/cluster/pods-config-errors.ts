@@ -47,13 +47,16 @@ export default defineCheck<ClusterSnapshot>(
       return blocked.map(({ pod, s }): FindingInput => {
         const reason = s.state!.waiting!.reason!;
         const message = (s.state!.waiting!.message ?? '').slice(0, 200);
+        const image = IMAGE_REASONS.has(reason);
         return {
           status: 'fail',
           resource: podRef(pod),
           key: s.name,
           detail: `Container ${s.name} of pod ${podName(pod)} waits in ${reason}: ${message}`,
           evidence: { namespace: ns, container: s.name, reason, message, image: s.image },
-          remediation: IMAGE_REASONS.has(reason) ? imageFix(pod, s, vpc) : configFix(pod, message),
+          remediation: image ? imageFix(pod, s, vpc) : configFix(pod, message),
+          // An image pull failure is a network matter (ECR/S3 VPC endpoints), not a database one.
+          ...(image ? { guideSection: GuideSection.NetworkDebugging } : {}),
         };
       });
     });

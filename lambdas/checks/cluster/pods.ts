@@ -1,4 +1,11 @@
-import type { V1Container, V1ContainerStatus, V1Deployment, V1EnvVar, V1Pod } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1ContainerStatus,
+  V1Deployment,
+  V1EnvFromSource,
+  V1EnvVar,
+  V1Pod,
+} from '@kubernetes/client-node';
 import { need, type Fact } from '../../audit/fact.js';
 
 /** Pure helpers over Kubernetes objects shared by the cluster checks. */
@@ -79,6 +86,28 @@ export function envSource(v: V1EnvVar | undefined): { value?: string; ref?: stri
   const c = v.valueFrom?.configMapKeyRef;
   if (c) return { ref: `from config map ${c.name}/${c.key}, not read` };
   return v.valueFrom ? { ref: 'from a field reference, not read' } : { value: v.value ?? '' };
+}
+
+/** The secrets and config maps a container takes all its variables from (`envFrom`), as `secret x`. */
+export function envFromNames(sources: readonly V1EnvFromSource[] | undefined): string[] {
+  return (sources ?? []).map((f) =>
+    f.secretRef ? `secret ${f.secretRef.name}` : `config map ${f.configMapRef?.name ?? '?'}`,
+  );
+}
+
+/** A container's variables: values from `env`; references, and any variable absent from env but possibly in envFrom, described (never read). */
+export function containerEnv(c: V1Container | undefined) {
+  const env = c?.env ?? [];
+  const envFrom = envFromNames(c?.envFrom);
+  return {
+    names: env.map((e) => e.name),
+    envFrom,
+    get(k: string): { value?: string; ref?: string; viaEnvFrom?: boolean } {
+      const v = env.find((e) => e.name === k);
+      if (v || envFrom.length === 0) return envSource(v);
+      return { ref: `from envFrom ${envFrom.join(', ')}, not read`, viaEnvFrom: true };
+    },
+  };
 }
 
 /** What is wrong with a long-running pod: not Ready, waiting, crash-looping, restarts in the window, OOMKilled. */

@@ -17,14 +17,18 @@ export default defineCheck<ClusterSnapshot>(
   },
   (snap, { deployment }) => {
     const ns = deployment.namespaces.provisioner;
-    const logs = `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=coder-provisioner`;
-    const pods = podsIn(snap.pods, ns).filter((p) => p.status?.phase !== 'Succeeded');
+    const logs = `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=coder-provisioner --tail=-1 --prefix`;
+    const all = podsIn(snap.pods, ns);
+    // Failed (e.g. evicted) and Succeeded pods linger until deleted: they are not provisioners that run.
+    const pods = all.filter((p) => !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''));
+    const gone = all.filter((p) => p.status?.phase === 'Failed');
     if (pods.length === 0) {
+      const failedNote = gone.length ? ` (${gone.length} Failed: ${gone.map(podName).join(', ')})` : '';
       return [
         {
           status: 'fail',
           resource: `k8s:${ns}/pods`,
-          detail: `No provisioner pod runs in namespace ${ns}.`,
+          detail: `No provisioner pod runs in namespace ${ns}${failedNote}.`,
           remediation: {
             text: 'Deploy (or scale up) the coder-provisioner Helm release.',
             commands: [`kubectl get deploy,pods -n ${shq(ns)}`, `helm list -n ${shq(ns)}`],
@@ -32,7 +36,24 @@ export default defineCheck<ClusterSnapshot>(
         },
       ];
     }
-    return pods.map((pod): FindingInput => {
+    const lingering = gone.map((pod): FindingInput => {
+      const reason = pod.status?.reason ?? 'Failed';
+      return {
+        status: 'fail',
+        severity: 'low',
+        resource: podRef(pod),
+        detail: `Provisioner pod ${podName(pod)} is Failed (${reason}) and lingers; running replacements exist.`,
+        evidence: { phase: 'Failed', reason, message: (pod.status?.message ?? '').slice(0, 200) },
+        remediation: {
+          text: 'Read why it failed (an eviction names the node pressure), then delete the leftover pod.',
+          commands: [
+            `kubectl describe pod ${shq(podName(pod))} -n ${shq(ns)}`,
+            `kubectl delete pod ${shq(podName(pod))} -n ${shq(ns)}`,
+          ],
+        },
+      };
+    });
+    const live = pods.map((pod): FindingInput => {
       const name = podName(pod);
       const phase = pod.status?.phase ?? 'Unknown';
       const waiting = statuses(pod)
@@ -52,5 +73,6 @@ export default defineCheck<ClusterSnapshot>(
         },
       };
     });
+    return [...live, ...lingering];
   },
 );

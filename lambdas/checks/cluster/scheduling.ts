@@ -1,5 +1,5 @@
-import type { Taint } from '@aws-sdk/client-eks';
-import type { V1Toleration } from '@kubernetes/client-node';
+import type { Nodegroup, Taint } from '@aws-sdk/client-eks';
+import type { V1NodeSelectorRequirement, V1Pod, V1Toleration } from '@kubernetes/client-node';
 
 /** Pure helpers about scheduling: the scheduler's FailedScheduling message, taints and tolerations. */
 
@@ -107,4 +107,80 @@ export function tolerationYaml(taint: K8sTaint): string {
 /** `key=value:Effect` */
 export function taintText(t: K8sTaint): string {
   return `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
+}
+
+/** The node labels the audit knows for an EKS managed node group: its own labels and the EKS one. */
+export function nodegroupLabels(name: string, labels?: Record<string, string>): Record<string, string> {
+  return { ...labels, 'eks.amazonaws.com/nodegroup': name };
+}
+
+/**
+ * Does the pod's nodeSelector / required node affinity aim at nodes with these labels? Only the keys of
+ * `labels` are compared (others, e.g. kubernetes.io/os, are unknown here and ignored): true when at least
+ * one of them selects these nodes and none excludes them.
+ */
+export function targetsNodes(pod: V1Pod, labels: Record<string, string>): boolean {
+  const has = (k: string) => Object.hasOwn(labels, k);
+  const selector = Object.entries(pod.spec?.nodeSelector ?? {}).filter(([k]) => has(k));
+  if (selector.some(([k, v]) => labels[k] !== v)) return false;
+  let targeted = selector.length > 0;
+  const affinity = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const terms = (affinity?.nodeSelectorTerms ?? []).map((term) => {
+    const exprs = (term.matchExpressions ?? []).filter((e) => has(e.key));
+    const ok = exprs.every((e) => matchesRequirement(e, labels[e.key]!));
+    return { ok, targets: ok && exprs.length > 0 };
+  });
+  if (terms.length > 0) {
+    if (!terms.some((t) => t.ok)) return false;
+    targeted ||= terms.some((t) => t.targets);
+  }
+  return targeted;
+}
+
+function matchesRequirement(e: V1NodeSelectorRequirement, value: string): boolean {
+  const values = e.values ?? [];
+  switch (e.operator) {
+    case 'In':
+      return values.includes(value);
+    case 'NotIn':
+      return !values.includes(value);
+    case 'DoesNotExist':
+      return false;
+    case 'Gt':
+      return Number(value) > Number(values[0]);
+    case 'Lt':
+      return Number(value) < Number(values[0]);
+    default:
+      return true; // Exists
+  }
+}
+
+/** Pending and rejected by the scheduler (PodScheduled=False). */
+export function isUnscheduled(pod: V1Pod): boolean {
+  return (
+    pod.status?.phase === 'Pending' &&
+    (pod.status.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False') ?? false)
+  );
+}
+
+/** The NoSchedule/NoExecute taints of a node group, in Kubernetes terms. */
+export function hardTaints(ng: Nodegroup): K8sTaint[] {
+  return (ng.taints ?? []).map(fromEks).filter((t) => t.effect !== 'PreferNoSchedule');
+}
+
+/** Where a pod may land among the node groups, and whether it tolerates all hard taints of one of them. */
+export interface PodPlacement {
+  /** The node groups it targets; for an unscheduled pod targeting none, all; for a running one, none. */
+  nodegroups: string[];
+  fits: boolean;
+}
+
+export function podPlacement(pod: V1Pod, nodegroups: Record<string, Nodegroup | undefined>): PodPlacement {
+  const found = Object.entries(nodegroups).filter((g): g is [string, Nodegroup] => g[1] !== undefined);
+  const aimed = found.filter(([n, ng]) => targetsNodes(pod, nodegroupLabels(n, ng.labels)));
+  const candidates = aimed.length ? aimed : isUnscheduled(pod) ? found : [];
+  return {
+    nodegroups: candidates.map(([n]) => n),
+    fits: candidates.some(([, ng]) => hardTaints(ng).every((t) => tolerates(pod.spec?.tolerations, t))),
+  };
 }

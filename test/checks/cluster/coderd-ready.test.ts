@@ -75,6 +75,43 @@ describe('Check: coderd-ready', () => {
     expect(f).toMatchObject([{ status: 'fail', detail: 'Deployment coder not found in coder.' }]);
   });
 
+  it('Noncompliance 4: a pod that never started gets describe/events, not readiness advice or --previous', () => {
+    const config = running('coder', {
+      ready: false,
+      state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "coder-db" not found' } },
+    });
+    const creating = running('coder', { ready: false, state: { waiting: { reason: 'ContainerCreating' } } });
+    const snap = {
+      ...withPods('coder', [
+        coderPod('coder-a', { containers: [config], phase: 'Pending' }),
+        coderPod('coder-b', { containers: [creating], phase: 'Pending' }),
+      ]),
+      deployments: known([coderDeployment({ available: 0 })]),
+    };
+    const [, a, b] = failing(run(check, snap));
+    expect(a!.remediation?.commands).toEqual([
+      'kubectl describe pod coder-a -n coder',
+      'kubectl get events -n coder --field-selector involvedObject.name=coder-a',
+    ]);
+    expect(a!.remediation?.text).toContain(
+      'never started (container is waiting: CreateContainerConfigError)',
+    );
+    expect(a!.remediation?.text).toContain('pods-config-errors');
+    expect(b!.remediation?.text).not.toContain('pods-config-errors');
+    for (const f of [a!, b!]) {
+      expect(f.remediation?.text).not.toContain('readiness probe');
+      expect(f.remediation?.commands.join('\n')).not.toContain('--previous');
+    }
+  });
+
+  it('Noncompliance 5: an unready pod that never restarted reads the current log, not --previous', () => {
+    const unready = running('coder', { ready: false });
+    const [f] = failing(
+      run(check, withPods('coder', [coderPod('coder-a', { containers: [unready] }), coderPod('coder-b')])),
+    );
+    expect(f!.remediation?.commands.at(-1)).toBe('kubectl logs -n coder coder-a');
+  });
+
   it('Error when deployments or pods could not be read', () => {
     expect(run(check, { ...snapshot(), deployments: failed() })[0]!.status).toBe('error');
     const base = snapshot();

@@ -1,6 +1,7 @@
 import type { Nodegroup } from '@aws-sdk/client-eks';
 import type {
   CoreV1Event,
+  V1Affinity,
   V1ContainerStatus,
   V1Deployment,
   V1EnvVar,
@@ -53,7 +54,11 @@ interface PodOpts {
   phase?: string;
   ready?: boolean;
   tolerations?: V1Toleration[];
+  nodeSelector?: Record<string, string>;
+  affinity?: V1Affinity;
   unschedulable?: string;
+  /** `status.reason` (e.g. `Evicted` for a Failed pod). */
+  reason?: string;
   containers?: V1ContainerStatus[];
 }
 
@@ -68,6 +73,8 @@ export function pod(namespace: string, name: string, o: PodOpts = {}): V1Pod {
     spec: {
       containers: statuses.map((s) => ({ name: s.name, image: s.image })),
       tolerations: o.tolerations ?? [],
+      ...(o.nodeSelector ? { nodeSelector: o.nodeSelector } : {}),
+      ...(o.affinity ? { affinity: o.affinity } : {}),
     },
     status: o.unschedulable
       ? {
@@ -78,6 +85,7 @@ export function pod(namespace: string, name: string, o: PodOpts = {}): V1Pod {
         }
       : {
           phase: o.phase ?? 'Running',
+          ...(o.reason ? { reason: o.reason, message: 'The node was low on resource: memory.' } : {}),
           conditions: [
             { type: 'PodScheduled', status: 'True' },
             { type: 'Ready', status: ready ? 'True' : 'False' },
@@ -93,8 +101,11 @@ export function coderPod(name: string, o: PodOpts = {}): V1Pod {
   return pod('coder', name, { labels: CODER_LABELS, ...o });
 }
 
+/** The node selector of the workspace template: the workspace node group's label. */
+export const WS_SELECTOR = { 'coder.com/pool': 'workspaces' };
+
 export function wsPod(name: string, o: PodOpts = {}): V1Pod {
-  return pod('coder-ws', name, { tolerations: [WS_TOLERATION], ...o });
+  return pod('coder-ws', name, { tolerations: [WS_TOLERATION], nodeSelector: WS_SELECTOR, ...o });
 }
 
 export const FULL_ENV: V1EnvVar[] = [

@@ -1,8 +1,9 @@
 import { DescribeClusterCommand, DescribeNodegroupCommand } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGroup } from '../../../lambdas/audit/runner.js';
-import { collectCluster } from '../../../lambdas/checks/cluster/collector.js';
+import { LOG_TAIL_LINES, collectCluster } from '../../../lambdas/checks/cluster/collector.js';
 import { clusterGroup } from '../../../lambdas/checks/cluster/index.js';
+import logErrorPatterns from '../../../lambdas/checks/cluster/log-error-patterns.js';
 import { loadScenario } from '../../../sim/scenario.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -67,6 +68,36 @@ describe('Group: cluster (Kubernetes twin + mocked EKS)', () => {
       'kubernetes:readNamespacedPodLog': 4,
     });
     expect(s.maxDepth).toBeLessThanOrEqual(3);
+  });
+
+  it('a busy coderd: the log read keeps the most recent lines (tailLines) and says it was truncated', async () => {
+    const base = loadScenario('healthy');
+    const pod = 'coder/coder-6f7d9c8b5-k2x8m';
+    // 7000 lines (~650 KB) in the window, then the most recent one: a database error.
+    const busy = Array.from({ length: 7000 }, (_, i) => ({
+      ageMinutes: 50 - i * 0.007,
+      line: `{"level":"info","logger":"coderd.http","msg":"request served","path":"/api/v2/workspaces","n":${i}}`,
+    }));
+    const error = {
+      ageMinutes: 0.5,
+      line: '{"level":"error","msg":"ping postgres","error":"connection refused"}',
+    };
+    const k8s = base.kubernetes as { logs: Record<string, unknown[]> };
+    const scenario = { ...base, kubernetes: { ...k8s, logs: { ...k8s.logs, [pod]: [...busy, error] } } };
+    await h.kube.apply(scenario, new Date());
+    const findings = await runGroup(clusterGroup, [logErrorPatterns], h.context());
+    const f = findings.find((x) => x.status === 'fail');
+    expect(f).toMatchObject({
+      resource: 'k8s:logs/connection-refused',
+      evidence: { count: 1, truncated: true },
+    });
+    expect(f!.detail).toContain(`only the last ${LOG_TAIL_LINES} lines of coder-6f7d9c8b5-k2x8m read`);
+    const snap = await collectCluster(h.context());
+    const logs = snap.logs.ok ? snap.logs.value : [];
+    const coderA = logs.find((l) => l.pod === 'coder-6f7d9c8b5-k2x8m');
+    expect(coderA).toMatchObject({ truncated: true });
+    expect(coderA!.text!.trimEnd().split('\n')).toHaveLength(LOG_TAIL_LINES);
+    expect(logs.find((l) => l.pod === 'coder-6f7d9c8b5-p9w4t')?.truncated).toBeUndefined();
   });
 
   it('a forbidden namespace becomes error findings, never a pass', async () => {

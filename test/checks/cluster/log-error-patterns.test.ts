@@ -9,7 +9,7 @@ describe('Check: log-error-patterns', () => {
     expect(f).toMatchObject({ status: 'pass', resource: 'k8s:logs' });
   });
 
-  it('Noncompliance 1: database pattern is high, redacted samples, grep command of the runbook', () => {
+  it('Noncompliance 1: database pattern is high, redacted samples, grep of the pattern over every line', () => {
     const text = [
       '{"error":"dial tcp 10.0.0.5:5432: connect: connection refused","url":"postgres://coder:hunter2@db:5432/coder"}',
       '{"error":"connection refused"}',
@@ -20,7 +20,7 @@ describe('Check: log-error-patterns', () => {
     expect(f.evidence).toMatchObject({ count: 2, byPod: { 'coder-a': 2 } });
     expect(JSON.stringify(f.evidence)).not.toContain('hunter2');
     expect(f.remediation?.commands).toEqual([
-      'kubectl logs -n coder -l app.kubernetes.io/name=coder --since=60m | grep -i database',
+      "kubectl logs -n coder -l app.kubernetes.io/name=coder --since=60m --tail=-1 --prefix | grep -i 'connection refused'",
     ]);
   });
 
@@ -33,7 +33,9 @@ describe('Check: log-error-patterns', () => {
     const f = only(failing(run(check, { ...snapshot(), logs: known([log]) })));
     expect(f).toMatchObject({ severity: 'medium', resource: 'k8s:logs/aws-api-rate-limit' });
     expect((f.evidence.samples as string[]).length).toBe(3);
-    expect(f.remediation?.commands[0]).toContain('-n coder-prov -l app.kubernetes.io/name=coder-provisioner');
+    expect(f.remediation?.commands[0]).toBe(
+      "kubectl logs -n coder-prov -l app.kubernetes.io/name=coder-provisioner --since=60m --tail=-1 --prefix | grep -i 'AWS API rate limit'",
+    );
   });
 
   it('A pod log that could not be read is an error; nothing read is never a pass', () => {

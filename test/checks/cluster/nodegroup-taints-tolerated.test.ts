@@ -1,13 +1,60 @@
+import type { Nodegroup } from '@aws-sdk/client-eks';
 import { describe, expect, it } from 'vitest';
 import { known } from '../../../lambdas/audit/fact.js';
 import check from '../../../lambdas/checks/cluster/nodegroup-taints-tolerated.js';
-import { failed, nodegroup, only, run, snapshot, withPods, wsPod } from './fixtures.js';
+import { failed, failing, nodegroup, only, run, snapshot, withPods, wsPod } from './fixtures.js';
+
+const PENDING = '0/8 nodes are available: 6 node(s) had untolerated taint {coder.com/workspaces: true}.';
+
+/** A GPU node group: its own label and taint, not meant for ordinary workspaces. */
+const GPU: Nodegroup = nodegroup({
+  nodegroupName: 'coder-prod-gpu',
+  nodegroupArn: 'arn:aws:eks:us-east-1:123456789012:nodegroup/coder-prod/coder-prod-gpu/9f9f',
+  labels: { 'coder.com/pool': 'gpu' },
+  taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NO_SCHEDULE' }],
+});
+const withGpu = (base = snapshot()) => ({
+  ...base,
+  nodegroups: known({ 'coder-prod-ws': nodegroup(), 'coder-prod-gpu': GPU }),
+});
 
 describe('Check: nodegroup-taints-tolerated', () => {
   it('Compliance', () => {
     const f = only(run(check, snapshot()));
-    expect(f).toMatchObject({ status: 'pass' });
-    expect(f.detail).toContain('All 2 pods in coder-ws tolerate coder.com/workspaces=true:NoSchedule');
+    expect(f).toMatchObject({ status: 'pass', evidence: { pods: 2 } });
+    expect(f.detail).toContain(
+      'coder.com/workspaces=true:NoSchedule of coder-prod-ws: all 2 pod(s) in coder-ws',
+    );
+  });
+
+  it('Compliance: running workspaces on the workspace group do not need the GPU group taint', () => {
+    const findings = run(check, withGpu());
+    expect(findings.map((f) => [f.status, f.evidence.nodegroup])).toEqual([
+      ['pass', 'coder-prod-ws'],
+      ['pass', 'coder-prod-gpu'],
+    ]);
+    expect(findings[1]!.detail).toContain('no pod in coder-ws targets this node group');
+  });
+
+  it('Noncompliance 5: a pod targets a group by the EKS label or by node affinity', () => {
+    const byEks = wsPod('ws-eks', { nodeSelector: { 'eks.amazonaws.com/nodegroup': 'coder-prod-gpu' } });
+    const gpuToleration = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
+    const byAffinity = wsPod('ws-aff', {
+      nodeSelector: {},
+      tolerations: [gpuToleration],
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: 'coder.com/pool', operator: 'In', values: ['gpu'] }] },
+            ],
+          },
+        },
+      },
+    });
+    const gpu = run(check, withGpu(withPods('coder-ws', [byEks, byAffinity])))[1]!;
+    // ws-eks targets the GPU group without its toleration: only it fails; the affinity pod tolerates it.
+    expect(gpu).toMatchObject({ status: 'fail', evidence: { pods: 2, untolerated: ['ws-eks'] } });
   });
 
   it('Compliance: an Exists toleration without key tolerates everything; no pods is a pass with a note', () => {
@@ -15,10 +62,10 @@ describe('Check: nodegroup-taints-tolerated', () => {
     expect(only(run(check, withPods('coder-ws', [all]))).status).toBe('pass');
     const empty = only(run(check, withPods('coder-ws', [])));
     expect(empty).toMatchObject({ status: 'pass' });
-    expect(empty.detail).toContain('no pods in coder-ws to compare');
+    expect(empty.detail).toContain('no pod in coder-ws targets this node group or waits to be scheduled');
   });
 
-  it('Noncompliance 1: pods without the toleration', () => {
+  it('Noncompliance 1: pods targeting the group without the toleration', () => {
     const bare = wsPod('ws-bare', {
       tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' }],
     });
@@ -47,6 +94,19 @@ describe('Check: nodegroup-taints-tolerated', () => {
     expect(
       only(run(check, { ...snapshot(), nodegroups: known({ 'coder-prod-ws': undefined }) })).status,
     ).toBe('error');
+  });
+
+  it('Noncompliance 4: an unscheduled pod without selector that tolerates no group fails each group', () => {
+    const stuck = wsPod('ws-stuck', { nodeSelector: {}, tolerations: [], unschedulable: PENDING });
+    const running = wsPod('ws-untargeted', { nodeSelector: {}, tolerations: [] });
+    const fails = failing(run(check, withGpu(withPods('coder-ws', [wsPod('ws-ok'), stuck, running]))));
+    expect(fails.map((f) => [f.evidence.nodegroup, f.evidence.untolerated])).toEqual([
+      ['coder-prod-ws', ['ws-stuck']],
+      ['coder-prod-gpu', ['ws-stuck']],
+    ]);
+    // Tolerating the workspace group is enough: the GPU taint then does not matter for it.
+    const ok = wsPod('ws-pending', { nodeSelector: {}, unschedulable: PENDING });
+    expect(failing(run(check, withGpu(withPods('coder-ws', [ok]))))).toEqual([]);
   });
 
   it('Error when DescribeNodegroup failed', () => {

@@ -53,6 +53,39 @@ describe('Check: oidc-config', () => {
     expect(f.evidence).toMatchObject({ CODER_OIDC_SCOPES: 'from secret oidc/scopes, not read' });
   });
 
+  it('Compliance: OIDC not used (no coder.oidc in the config, no CODER_OIDC_* variable)', () => {
+    const env = FULL_ENV.filter((e) => !e.name.startsWith('CODER_OIDC_'));
+    const f = only(run(check, withEnv(env)));
+    expect(f).toMatchObject({ status: 'pass' });
+    expect(f.detail).toContain('OIDC not used');
+  });
+
+  it('Variables from envFrom (Helm coder.envFrom) cannot be verified: error, not "not set"', () => {
+    const oidc = deploymentConfig({
+      coder: {
+        url: 'https://coder.example.com',
+        tokenSecretId: 't',
+        oidc: { issuerUrl: 'https://idp.example.com' },
+      },
+    });
+    const dep = coderDeployment({ env: FULL_ENV.filter((e) => !e.name.startsWith('CODER_OIDC_')) });
+    dep.spec!.template.spec!.containers[0]!.envFrom = [{ secretRef: { name: 'coder-oidc-env' } }];
+    const snap = { ...snapshot(), deployments: known([dep]) };
+    const f = only(run(check, snap, oidc));
+    expect(f.status).toBe('error');
+    expect(f.detail).toContain('from envFrom secret coder-oidc-env, not read');
+    expect(f.remediation).toBeUndefined();
+    // Issuer in env, scopes possibly in envFrom: still unknown.
+    dep.spec!.template.spec!.containers[0]!.env = FULL_ENV.filter((e) => e.name !== 'CODER_OIDC_SCOPES');
+    expect(only(run(check, snap, oidc))).toMatchObject({
+      status: 'error',
+      evidence: { CODER_OIDC_SCOPES: 'from envFrom secret coder-oidc-env, not read' },
+    });
+    // Everything in env: envFrom does not matter (env wins over envFrom).
+    dep.spec!.template.spec!.containers[0]!.env = FULL_ENV;
+    expect(only(run(check, snap, oidc)).status).toBe('pass');
+  });
+
   it('Error when the deployments could not be read', () => {
     expect(only(run(check, { ...snapshot(), deployments: failed() })).status).toBe('error');
   });

@@ -41,6 +41,7 @@ describe('Check: pods-config-errors', () => {
     expect(f!.remediation?.commands).toContain(
       'aws ec2 describe-vpc-endpoints --filters "Name=vpc-id,Values=vpc-0c0de0000000000a1"',
     );
+    expect(f!.guideSection).toBe('Network Debugging');
     expect(f!.evidence).toMatchObject({
       reason: 'ImagePullBackOff',
       image: '1234.dkr.ecr.us-east-1.amazonaws.com/ws:1',

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { known } from '../../../lambdas/audit/fact.js';
 import check from '../../../lambdas/checks/cluster/pods-pending.js';
+import nodegroupCapacity from '../../../lambdas/checks/infra/nodegroup-capacity.js';
+import {
+  nodegroup as infraNodegroup,
+  run as runInfra,
+  snapshot as infraSnapshot,
+} from '../infra/fixtures.js';
 import {
   failed,
   failing,
@@ -39,7 +45,7 @@ describe('Check: pods-pending', () => {
     expect(f.remediation?.commands).toEqual([
       'kubectl describe pod ws-a -n coder-ws',
       'aws eks describe-nodegroup --cluster-name coder-prod --nodegroup-name coder-prod-ws',
-      'aws eks update-nodegroup-config --cluster-name coder-prod --nodegroup-name coder-prod-ws --scaling-config desiredSize=8',
+      'aws eks update-nodegroup-config --cluster-name coder-prod --nodegroup-name coder-prod-ws --scaling-config minSize=2,maxSize=20,desiredSize=8',
     ]);
   });
 
@@ -69,11 +75,47 @@ describe('Check: pods-pending', () => {
     expect(ids.sort()).toEqual(['insufficient-cpu', 'pvc']);
   });
 
-  it('Noncompliance 4: a scale-up beyond maxSize raises maxSize too', () => {
+  it('Noncompliance 4: a scale-up beyond maxSize raises maxSize by 50%, as nodegroup-capacity does', () => {
     const pods = [wsPod('ws-a', { ageMinutes: 30, unschedulable: CPU })];
     const ng = { 'coder-prod-ws': nodegroup({ scalingConfig: { minSize: 1, maxSize: 6, desiredSize: 6 } }) };
     const f = only(failing(run(check, { ...withPods('coder-ws', pods), nodegroups: known(ng) })));
-    expect(f.remediation?.commands.at(-1)).toContain('--scaling-config maxSize=7,desiredSize=7');
+    expect(f.remediation?.commands.at(-1)).toContain('--scaling-config minSize=1,maxSize=9,desiredSize=7');
+  });
+
+  it('Noncompliance 5: same maximum as nodegroup-capacity for a full node group (20/20, 2 pods pending)', () => {
+    const pods = [
+      wsPod('ws-a', { ageMinutes: 30, unschedulable: CPU }),
+      wsPod('ws-b', { ageMinutes: 30, unschedulable: CPU }),
+    ];
+    const scalingConfig = { minSize: 2, maxSize: 20, desiredSize: 20 };
+    const ng = { 'coder-prod-ws': nodegroup({ scalingConfig }) };
+    const f = only(failing(run(check, { ...withPods('coder-ws', pods), nodegroups: known(ng) })));
+    const infra = infraSnapshot({
+      nodegroups: known({ 'coder-prod-ws': infraNodegroup('coder-prod-ws', { scalingConfig }) }),
+    });
+    const capacity = failing(runInfra(nodegroupCapacity, infra));
+    const maxOf = (cmd: string | undefined) => /maxSize=(\d+)/.exec(cmd ?? '')?.[1];
+    expect(capacity).toHaveLength(1);
+    expect(maxOf(capacity[0]!.remediation?.commands.at(-1))).toBe('30');
+    expect(maxOf(f.remediation?.commands.at(-1))).toBe('30');
+    expect(f.remediation?.commands.at(-1)).toContain('--scaling-config minSize=2,maxSize=30,desiredSize=22');
+  });
+
+  it('Noncompliance 6: node group sizes unknown (DescribeNodegroup denied): describe only, never a scaling command', () => {
+    const pods = [
+      wsPod('ws-a', { ageMinutes: 30, unschedulable: CPU }),
+      wsPod('ws-b', { ageMinutes: 30, unschedulable: CPU }),
+    ];
+    const snap = { ...withPods('coder-ws', pods), nodegroups: failed<never>('eks:DescribeNodegroup') };
+    const f = only(failing(run(check, snap)));
+    expect(f.remediation?.commands).toEqual([
+      'kubectl describe pod ws-a -n coder-ws',
+      'aws eks describe-nodegroup --cluster-name coder-prod --nodegroup-name coder-prod-ws',
+    ]);
+    expect(f.remediation?.text).toContain('The sizes of coder-prod-ws could not be read');
+    const partial = { 'coder-prod-ws': nodegroup({ scalingConfig: { desiredSize: 6 } }) };
+    const g = only(failing(run(check, { ...snap, nodegroups: known(partial) })));
+    expect(g.remediation?.commands.join('\n')).not.toContain('update-nodegroup-config');
   });
 
   it('Error when the pods could not be read', () => {
