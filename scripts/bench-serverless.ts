@@ -250,7 +250,9 @@ export async function benchServerless(
   print(
     `  Step Functions Express  ${usd(monthly.stepFunctionsExpress)} -> total ${usd(monthly.totalExpress)}`,
   );
-  print('  Per stack, not per deployment: KMS key $1.00, 2 alarms (4 metrics) $0.40.');
+  print(
+    '  Per stack, not per deployment: KMS key $1.00, 3 alarms (5 metrics, $0.10 each) $0.50, an idle SQS dead-letter queue $0.',
+  );
   return { functions, audits, monthly };
 }
 
