@@ -86,6 +86,9 @@ export const CODER_DEPLOY_SOURCE = 'coder.deploy';
 export const MAX_ALARM_PERIOD_MINUTES = 5_040;
 /** Seconds a group task of the workflow waits beyond its function's own timeout. */
 export const GROUP_TASK_MARGIN_SECONDS = 10;
+/** The Lambda runtime's CA bundle, which includes the Amazon RDS certificate authorities. */
+export const RDS_CA_BUNDLE = '/var/runtime/ca-cert.pem';
+
 /** Largest `AUDIT_CONFIG` the construct embeds (Lambda allows 4 KB of environment in total). */
 export const MAX_CONFIG_BYTES = 3_500;
 const EKS_VIEW_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy';
@@ -288,7 +291,9 @@ export class CoderAuditor extends Construct {
       database: make('database', {
         vpc: true,
         timeout: groupTimeout,
-        env: { AUDIT_CONFIG: r.functionConfig },
+        // Since Node.js 20, Lambda loads its extra CA bundle (which includes the Amazon RDS certificate
+        // authorities) only when asked: TLS to Aurora is verified against it.
+        env: { AUDIT_CONFIG: r.functionConfig, NODE_EXTRA_CA_CERTS: RDS_CA_BUNDLE },
       }),
       coder: make('coder', { vpc: true, timeout: groupTimeout, env: { AUDIT_CONFIG: r.functionConfig } }),
       aggregate: make('aggregate', {
@@ -1033,7 +1038,11 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
   const { serverless: _s, ...forFunctions } = config;
   const functionConfig = JSON.stringify({
     ...forFunctions,
-    deployments: forFunctions.deployments.map(({ alertEmails: _a, ...d }) => d),
+    deployments: forFunctions.deployments.map(({ alertEmails: _a, ...d }) =>
+      // A local CA file does not exist in Lambda: the database function trusts the runtime's bundle instead
+      // (NODE_EXTRA_CA_CERTS, which includes the Amazon RDS certificate authorities).
+      d.database ? { ...d, database: { ...d.database, tls: { ...d.database.tls, caFile: undefined } } } : d,
+    ),
   });
   if (Buffer.byteLength(functionConfig) > MAX_CONFIG_BYTES) {
     problems.push(

@@ -75,7 +75,7 @@ export const DatabaseSchema = z
     ]),
     tls: z
       .object({
-        /** PEM bundle to verify the server (RDS global bundle by default). */
+        /** PEM bundle to verify the server, e.g. the RDS global bundle (default: Node's trust store; in Lambda the runtime bundle). */
         caFile: z.string().optional(),
         /** Only for the simulated deployment. */
         disable: z.boolean().default(false),

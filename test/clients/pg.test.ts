@@ -110,7 +110,7 @@ describe('Function: connectDb', () => {
     const conn = await connectDb({
       db,
       credentials: await resolveDbCredentials(db, h.aws),
-      callMs: 300,
+      callMs: 1_500,
       calls: new CallRecorder(),
     });
     try {

@@ -74,6 +74,21 @@ describe('Construct: CoderAuditor', () => {
       });
     });
 
+    it('verifies Aurora TLS in Lambda against the runtime CA bundle, not a local CA file', () => {
+      const config = withChanges((doc) => {
+        const d = (doc.deployments as Array<{ database: { tls?: unknown } }>)[0]!;
+        d.database.tls = { caFile: '/home/me/rds-global-bundle.pem' };
+      });
+      const t = synth(config).template;
+      const fns = Object.values(t.findResources('AWS::Lambda::Function'));
+      const db = fns.find((f) => f.Properties.Description === 'coder-auditor: database')!;
+      const env = db.Properties.Environment.Variables as Record<string, string>;
+      expect(env.NODE_EXTRA_CA_CERTS).toBe('/var/runtime/ca-cert.pem');
+      const embedded = JSON.parse(env.AUDIT_CONFIG!) as AuditConfig;
+      expect(embedded.deployments[0]!.database!.tls).toEqual({ disable: false });
+      expect(JSON.stringify(fns.map((f) => f.Properties.Environment))).not.toContain('rds-global-bundle');
+    });
+
     it('keeps findings in an on-demand, encrypted table with PITR, TTL and the open-by-severity index', () => {
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         BillingMode: 'PAY_PER_REQUEST',
