@@ -69,12 +69,12 @@ export const CATALOGUE: CheckCatalogue = {
     {
       id: 'aurora-recent-events',
       severity: 'high',
-      title: 'No recent Aurora failover or failure',
+      title: 'No recent Aurora failover, failure or notification',
       guideSection: GuideSection.DatabaseConnection,
     },
     {
       id: 'db-sg-allows-nodes',
-      severity: 'critical',
+      severity: 'high',
       title: 'Nodes can reach the database port',
       guideSection: GuideSection.DatabaseConnection,
     },

@@ -5,14 +5,17 @@ import { GuideSection } from '../../audit/guide.js';
 import { shq, type Severity } from '../../audit/model.js';
 import type { InfraSnapshot } from './collector.js';
 
-/** Severity of an event: failures are critical, failovers high, anything else is informational. */
+/** Severity of an event: failures critical, failovers high, notifications low, anything else informational. */
 function classify(e: RdsEvent): Severity {
   const categories = (e.EventCategories ?? []).map((c) => c.toLowerCase());
   const message = e.Message ?? '';
   if (categories.includes('failure') || /\bfailed\b/i.test(message)) return 'critical';
   if (categories.includes('failover') || /failover/i.test(message)) return 'high';
+  if (categories.includes('notification')) return 'low';
   return 'info';
 }
+
+const RANK: Severity[] = ['critical', 'high', 'low'];
 
 /** Compliant when no failure or failover event hit the Aurora cluster or its instances within the window. */
 export default defineCheck<InfraSnapshot>(
@@ -20,10 +23,10 @@ export default defineCheck<InfraSnapshot>(
     id: 'aurora-recent-events',
     group: 'infra',
     severity: 'high',
-    title: 'No recent Aurora failover or failure',
+    title: 'No recent Aurora failover, failure or notification',
     description:
-      'Reports failure events (critical) and failover events (high) of the Aurora cluster and its member ' +
-      'instances within thresholds.auroraEventWindowMinutes; other events, notifications included, pass.',
+      'Reports failure (critical), failover (high) and notification (low) events of the Aurora cluster and its ' +
+      'member instances within thresholds.auroraEventWindowMinutes; other events (backups...) pass.',
     risk: 'A failover drops every database connection: coderd restarts, builds and sessions fail meanwhile.',
     guideSection: GuideSection.DatabaseConnection,
   },
@@ -50,7 +53,7 @@ export default defineCheck<InfraSnapshot>(
         {
           status: 'pass',
           resource: id,
-          detail: `No failover or failure event in the last ${minutes} minutes (${events.length} events).`,
+          detail: `No failover, failure or notification event in the last ${minutes} minutes (${events.length} events).`,
           evidence,
         },
       ];
@@ -63,9 +66,9 @@ export default defineCheck<InfraSnapshot>(
     return [
       {
         status: 'fail',
-        severity: bad.some((x) => x.severity === 'critical') ? 'critical' : 'high',
+        severity: RANK.find((r) => bad.some((x) => x.severity === r)) ?? 'low',
         resource: id,
-        detail: `${bad.length} failover/failure events in the last ${minutes} minutes: ${bad[0]?.e.Message ?? ''}`,
+        detail: `${bad.length} failover/failure/notification events in the last ${minutes} minutes: ${bad[0]?.e.Message ?? ''}`,
         evidence,
         remediation: {
           text: 'Read the events, then check the cluster and coderd database errors.',

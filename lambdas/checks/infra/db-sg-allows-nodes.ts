@@ -10,7 +10,7 @@ export default defineCheck<InfraSnapshot>(
   {
     id: 'db-sg-allows-nodes',
     group: 'infra',
-    severity: 'critical',
+    severity: 'high',
     title: 'Nodes can reach the database port',
     description:
       'Reports a DB security group that is missing or has no ingress rule for TCP 5432 (or all traffic) from ' +

@@ -45,6 +45,16 @@ describe('Check: aurora-recent-events', () => {
     expect(only(run(check, snapshot({ auroraEvents: known([e]) }))).status).toBe('fail');
   });
 
+  it('Noncompliance 4: a notification event is reported at low severity', () => {
+    const e = rdsEvent({ EventCategories: ['notification'], Message: 'DB cluster is being patched' });
+    expect(only(run(check, snapshot({ auroraEvents: known([e]) })))).toMatchObject({
+      status: 'fail',
+      severity: 'low',
+    });
+    const both = only(run(check, snapshot({ auroraEvents: known([e, failover]) })));
+    expect(both).toMatchObject({ status: 'fail', severity: 'high' });
+  });
+
   it('Error when DescribeEvents failed', () => {
     expect(only(run(check, snapshot({ auroraEvents: failed() }))).status).toBe('error');
   });

@@ -55,7 +55,7 @@ describe('Check: db-sg-allows-nodes', () => {
       check,
       withDb(tcp(5432, { UserIdGroupPairs: [{ GroupId: 'sg-0ther000000000000' }] }), tcp(443)),
     );
-    expect(f).toMatchObject({ status: 'fail', severity: 'critical', resource: DB });
+    expect(f).toMatchObject({ status: 'fail', severity: 'high', resource: DB });
     expect(f?.remediation?.commands).toEqual([
       `aws ec2 authorize-security-group-ingress --group-id ${DB} --protocol tcp --port 5432 --source-group ${NODE}`,
     ]);

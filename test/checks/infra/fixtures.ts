@@ -113,8 +113,8 @@ export function rdsEvent(p: Partial<RdsEvent> = {}): RdsEvent {
   return {
     SourceIdentifier: IDS.auroraClusterId,
     SourceType: 'db-cluster',
-    EventCategories: ['notification'],
-    Message: 'Backtrack window updated',
+    EventCategories: ['backup'],
+    Message: 'Finished DB cluster backup',
     Date: new Date(NOW.getTime() - 10 * 60_000),
     ...p,
   };
