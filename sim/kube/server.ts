@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:https';
+import type { Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SIM_IDS } from '../deployment.js';
@@ -309,6 +310,11 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
       if (!res.headersSent) send(res, 500, status(500, 'InternalError', 'internal error'));
     });
   });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -326,6 +332,8 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
     async stop() {
       stopping.abort();
       server.closeAllConnections();
+      // closeAllConnections misses a TLS connection whose handshake the server has not finished yet.
+      for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -11,6 +11,12 @@ import { startPgProxy, type PgProxy } from './proxy.js';
 /** The CA that signed the sim's server certificate; the audit verifies PostgreSQL's TLS with it. */
 export const SIM_CA_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'tls', 'ca.pem');
 
+/** The server process of a connected client (`pg` sets it from BackendKeyData; its types omit it). */
+function backendPid(c: Client): number | undefined {
+  const pid = (c as unknown as { processID?: number | null }).processID;
+  return pid ? pid : undefined;
+}
+
 /** The real sessions one scenario holds open. */
 class Sessions {
   private readonly clients: Client[] = [];
@@ -25,7 +31,6 @@ class Sessions {
       await c.connect();
       return c;
     };
-    const started = Date.now();
     let waitMs = 0;
     const opening: Promise<unknown>[] = [];
     for (const q of model.longRunningQueries) {
@@ -40,32 +45,54 @@ class Sessions {
     }
     for (let i = 0; i < model.extraConnections; i++) opening.push(open('coderd'));
     await Promise.all(opening);
-    // The server stamps query_start/state_change on receipt: leave a margin on top of the age.
-    if (waitMs > 0) await delay(waitMs + 250 - (Date.now() - started));
+    // The age clock starts once every session is connected (connecting can be slow on a busy machine), and
+    // the server stamps query_start/state_change on receipt: leave a margin on top of the age.
+    if (waitMs > 0) await delay(waitMs + 250);
   }
 
-  /** Terminate every session server-side (pg_sleep outlives its client) and wait until they are gone. */
+  /**
+   * Terminate every session server-side (pg_sleep outlives its client) and wait until they are gone;
+   * throws if some are still there.
+   */
   public async close(): Promise<void> {
-    const pids = this.clients.map((c) => (c as unknown as { processID?: number }).processID).filter(Boolean);
+    const pids = this.clients.map(backendPid).filter((pid): pid is number => pid !== undefined);
     const clients = this.clients.splice(0);
-    if (pids.length > 0) {
-      const admin = this.server.client();
-      await admin.connect();
-      try {
-        await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
-        for (let i = 0; i < 100; i++) {
-          const r = await admin.query<{ n: number }>(
-            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1::int[])',
-            [pids],
-          );
-          if (r.rows[0]?.n === 0) break;
-          await delay(20);
-        }
-      } finally {
-        await admin.end();
-      }
+    try {
+      if (pids.length > 0) await waitBackendsGone(this.server, pids, { terminate: true });
+    } finally {
+      await Promise.all(clients.map((c) => c.end().catch(() => {})));
     }
-    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  }
+}
+
+/**
+ * Wait (about 2 s at most) until the backends `pids` have left `pg_stat_activity`, terminating them first
+ * when asked; throws if they are still there, so that a caller never counts connections against stray
+ * backends. The superuser session used for that is the same kind the caller just closed: its own backend
+ * leaves `pg_stat_activity` before the server closes its socket, which `end()` waits for.
+ */
+async function waitBackendsGone(
+  server: PgServer,
+  pids: number[],
+  { terminate = false }: { terminate?: boolean } = {},
+): Promise<void> {
+  const admin = server.client();
+  await admin.connect();
+  try {
+    if (terminate)
+      await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+    for (let i = 0; ; i++) {
+      const r = await admin.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE pid = ANY($1::int[])',
+        [pids],
+      );
+      if (r.rows.length === 0) return;
+      if (i >= 100)
+        throw new Error(`PostgreSQL backends still present: ${r.rows.map((row) => row.pid).join(', ')}`);
+      await delay(20);
+    }
+  } finally {
+    await admin.end();
   }
 }
 
@@ -95,6 +122,7 @@ export async function startPostgresSim(
   try {
     const admin = server.client();
     await admin.connect();
+    const adminPid = backendPid(admin);
     try {
       const user = admin.escapeIdentifier(env.secrets.dbUser);
       await admin.query(`
@@ -103,6 +131,8 @@ export async function startPostgresSim(
     } finally {
       await admin.end();
     }
+    // Tests count connections right after start: no stray setup backend may be left.
+    if (adminPid) await waitBackendsGone(server, [adminPid]);
     await sessions.open(model);
   } catch (err) {
     await Promise.allSettled([proxy.stop(), server.stop()]);

@@ -24,7 +24,7 @@ function client(over: Partial<CoderClientOptions> = {}, token?: string) {
   const calls = new CallRecorder();
   const c = createCoderClient({
     coder: twin.deployment.coder!,
-    callMs: 1_000,
+    callMs: 5_000, // success paths; timeout tests pass a short callMs
     secrets,
     calls,
     signal: new AbortController().signal,

@@ -14,7 +14,7 @@ function client(o: Partial<KubeClientOptions> = {}): KubeClient {
     server: kube.url,
     caPem: kube.caPem,
     token: eksTokenProvider({ clusterName: 'coder-prod', region: 'us-east-1', credentials: env.credentials }),
-    timeoutMs: 1_500,
+    timeoutMs: 5_000, // success paths; timeout tests pass a short timeoutMs
     calls: new CallRecorder(),
     ...o,
   });

@@ -48,8 +48,30 @@ describe('Sim: AWS scenarios', () => {
   it('healthy serves every resource the deployment names', () => {
     const state = parseAwsState(loadScenario('healthy').aws, 'healthy');
     expect(Object.keys(state.eks!.nodegroups)).toEqual([...SIM_IDS.nodegroups]);
-    expect(state.ec2.securityGroups[SIM_IDS.dbSecurityGroupId]).toBeDefined();
-    expect(state.ec2.securityGroups[SIM_IDS.nodeSecurityGroupId]).toBeDefined();
+    // The database SG admits PostgreSQL from the nodes; the node SG admits coderd traffic from the VPC.
+    expect(state.ec2.securityGroups[SIM_IDS.dbSecurityGroupId]).toMatchObject({
+      vpcId: SIM_IDS.vpcId,
+      ingress: {
+        'postgres-from-nodes': {
+          protocol: 'tcp',
+          fromPort: 5432,
+          toPort: 5432,
+          sourceGroups: [SIM_IDS.nodeSecurityGroupId],
+          cidrs: [],
+        },
+      },
+    });
+    expect(state.ec2.securityGroups[SIM_IDS.nodeSecurityGroupId]).toMatchObject({
+      vpcId: SIM_IDS.vpcId,
+      ingress: {
+        'coderd-from-vpc': {
+          protocol: 'tcp',
+          fromPort: SIM_IDS.coderdPort,
+          toPort: SIM_IDS.coderdPort,
+          cidrs: ['10.0.0.0/16'],
+        },
+      },
+    });
     expect(
       Object.values(state.ec2.vpcEndpoints)
         .map((e) => e.service)

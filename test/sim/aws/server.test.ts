@@ -111,7 +111,7 @@ describe('Sim: AWS twin', () => {
           GroupIds: [SIM_IDS.dbSecurityGroupId, SIM_IDS.nodeSecurityGroupId],
         }),
       );
-      expect(out.$metadata.requestId).toBeTruthy();
+      expect(out.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
       const db = out.SecurityGroups!.find((g) => g.GroupId === SIM_IDS.dbSecurityGroupId);
       const expected: SecurityGroup = {
         GroupId: SIM_IDS.dbSecurityGroupId,
@@ -249,7 +249,7 @@ describe('Sim: AWS twin', () => {
       const out = await aws.rds.send(
         new DescribeDBClustersCommand({ DBClusterIdentifier: SIM_IDS.auroraClusterId }),
       );
-      expect(out.$metadata.requestId).toBeTruthy();
+      expect(out.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
       const members: DBClusterMember[] = [
         { DBInstanceIdentifier: 'coder-prod-aurora-1', IsClusterWriter: true },
         { DBInstanceIdentifier: 'coder-prod-aurora-2', IsClusterWriter: false },

@@ -11,7 +11,7 @@ async function get(path: string, token?: string): Promise<{ status: number; body
   const res = await fetch(`${twin.url}${path}`, {
     dispatcher: agent,
     headers: token ? { 'Coder-Session-Token': token } : {},
-    signal: AbortSignal.timeout(2_000),
+    signal: AbortSignal.timeout(5_000),
   });
   const text = await res.text();
   let body: unknown;

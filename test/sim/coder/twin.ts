@@ -48,7 +48,7 @@ export async function startTwin(over: Partial<DeploymentInput> = {}): Promise<Tw
   const fragment = part.config as { coder: DeploymentInput['coder'] & { url: string } };
   const deployment = testDeployment({
     coder: { ...fragment.coder, insecureTls: false },
-    timeouts: { callMs: 1_500, groupMs: 8_000 },
+    timeouts: { callMs: 5_000, groupMs: 8_000 },
     ...over,
   });
   const secrets = new SecretsManagerClient({ region: 'us-east-1' });

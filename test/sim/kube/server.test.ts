@@ -1,5 +1,5 @@
 import { request } from 'node:https';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEksToken } from '../../../lambdas/clients/eks-token.js';
 import { loadScenario } from '../../../sim/scenario.js';
 import { startKubeSim, type KubeSimPart } from '../../../sim/kube/server.js';
@@ -205,20 +205,31 @@ describe('Kubernetes twin', () => {
     it('stop() closes hung connections', async () => {
       const part = await startKubeSim(env, loadScenario('healthy'), new Date());
       env.faults.set([{ service: 'kubernetes', kind: 'hang', ms: 0, rate: 1 }]);
+      // Stop only once the server holds the request: stopping during the TLS handshake fails it differently,
+      // and a connection the server has not yet accepted (client handshake done first) is not closed by stop().
+      const decide = env.faults.decide.bind(env.faults);
+      let held!: () => void;
+      const holding = new Promise<void>((resolve) => (held = resolve));
+      const spy = vi.spyOn(env.faults, 'decide').mockImplementation((service, operation) => {
+        const decision = decide(service, operation);
+        if (decision.failure === 'hang') held();
+        return decision;
+      });
       try {
+        const req = request(`${part.url}/api/v1/namespaces/coder/pods`, {
+          ca: part.caPem,
+          headers: { authorization: `Bearer ${token}` },
+        });
         const hung = new Promise<string>((resolve) => {
-          const req = request(`${part.url}/api/v1/namespaces/coder/pods`, {
-            ca: part.caPem,
-            headers: { authorization: `Bearer ${token}` },
-          });
           req.on('error', (e) => resolve(e.message));
           req.on('response', () => resolve('answered'));
-          req.end();
         });
-        await new Promise((r) => setTimeout(r, 100));
+        req.end();
+        await Promise.race([holding, hung]);
         await part.stop();
         expect(await hung).toMatch(/socket hang up|ECONNRESET/);
       } finally {
+        spy.mockRestore();
         env.faults.set([]);
       }
     });
