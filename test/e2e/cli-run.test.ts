@@ -32,7 +32,7 @@ async function cli(...args: string[]) {
 }
 
 describe('CLI: coder-audit run against the simulated deployment', () => {
-  it('prints the documented JSON report and exits 1 on a critical failure', async () => {
+  it('prints the documented JSON report and exits 1 on a failure at the default --fail-on high', async () => {
     const r = await cli('run', '--config', config, '--format', 'json', '--quiet');
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as AuditReport;
@@ -62,9 +62,21 @@ describe('CLI: coder-audit run against the simulated deployment', () => {
       '--format',
       'markdown',
     );
-    expect(r.code).toBe(1);
+    // The missing rule is a high finding: below --fail-on critical, at --fail-on high.
+    expect(r.code).toBe(0);
     expect(r.stdout).toContain('aws ec2 authorize-security-group-ingress --group-id sg-0db0000000000001a');
     expect(r.stderr).toMatch(/infra: \d+ findings/);
+    const high = await cli(
+      'run',
+      '--config',
+      config,
+      '--only',
+      'db-sg-allows-nodes',
+      '--fail-on',
+      'high',
+      '-q',
+    );
+    expect(high.code).toBe(1);
     const ok = await cli('run', '--config', config, '--only', 'nlb-targets-healthy', '--quiet');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('No problems found.');
