@@ -16,7 +16,7 @@ import { makeAggregateHandler, type AggregateOutput } from '../lambdas/handlers/
 import { documentClient } from '../lambdas/handlers/dynamo.js';
 import { makeGroupHandler, type GroupEvent } from '../lambdas/handlers/group.js';
 import { makeNotifyHandler, type AlertMessage, type NotifyOutput } from '../lambdas/handlers/notify.js';
-import { localTelemetry } from '../lambdas/handlers/runtime.js';
+import { localTelemetry } from '../lambdas/handlers/telemetry.js';
 import { FindingsStore } from '../lambdas/store/findings-store.js';
 import type { Sim } from './index.js';
 

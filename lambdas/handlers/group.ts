@@ -7,15 +7,8 @@ import { Status, type GroupId } from '../audit/model.js';
 import { runGroup } from '../audit/runner.js';
 import { createAwsClients, type AwsClients } from '../clients/aws.js';
 import { fitGroupResult } from './payload.js';
-import {
-  configFromEnv,
-  count,
-  findDeployment,
-  lambdaEntry,
-  lambdaTelemetry,
-  millis,
-  type Telemetry,
-} from './runtime.js';
+import { configFromEnv, findDeployment } from './runtime.js';
+import { count, lambdaEntry, lambdaTelemetry, millis, type Telemetry } from './telemetry.js';
 
 /** What the workflow sends a check-group task. */
 export interface GroupEvent {

@@ -1,18 +1,6 @@
 import { parseConfig, type AuditConfig, type DeploymentConfig } from '../audit/config.js';
 import { ConfigError, describeError } from '../audit/errors.js';
 
-export {
-  METRICS_NAMESPACE,
-  SERVICE_NAME,
-  count,
-  lambdaEntry,
-  lambdaTelemetry,
-  localTelemetry,
-  millis,
-  requireEnv,
-  type Telemetry,
-} from './telemetry.js';
-
 /**
  * Read and validate the configuration embedded at synth (`AUDIT_CONFIG`, JSON). It was validated then;
  * validating again at cold start catches a hand-edited variable with the same field-naming message.

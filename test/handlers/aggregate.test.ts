@@ -6,7 +6,7 @@ import type { AggregatedAudit } from '../../lambdas/audit/aggregate.js';
 import { CATALOGUE } from '../../lambdas/checks/catalogue.js';
 import { makeAggregateHandler } from '../../lambdas/handlers/aggregate.js';
 import { BUNDLING, HANDLER_ENTRIES } from '../../lib/coder-auditor.js';
-import { localTelemetry } from '../../lambdas/handlers/runtime.js';
+import { localTelemetry } from '../../lambdas/handlers/telemetry.js';
 import type { RunOutcome } from '../../lambdas/store/findings-store.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');

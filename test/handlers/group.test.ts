@@ -10,7 +10,7 @@ import {
   MAX_GROUP_RESULT_BYTES,
   fitGroupResult,
 } from '../../lambdas/handlers/payload.js';
-import { localTelemetry } from '../../lambdas/handlers/runtime.js';
+import { localTelemetry } from '../../lambdas/handlers/telemetry.js';
 import { testDeployment } from '../fixtures/deployment.js';
 
 const section = Object.values(GuideSection)[0] as GuideSection;

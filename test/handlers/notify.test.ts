@@ -9,7 +9,7 @@ import {
   makeNotifyHandler,
   type NotifyHandlerDeps,
 } from '../../lambdas/handlers/notify.js';
-import { localTelemetry, type Telemetry } from '../../lambdas/handlers/runtime.js';
+import { localTelemetry, type Telemetry } from '../../lambdas/handlers/telemetry.js';
 import {
   FindingsStore,
   type NotificationClaim,
