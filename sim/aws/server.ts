@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import type { SimEnv, SimPart } from '../env.js';
 import { delay } from '../faults.js';
+import { listenLocal } from '../listen.js';
 import type { Scenario } from '../scenario.js';
 import { parseAwsState } from './model.js';
 import {
@@ -75,7 +75,6 @@ export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): P
   let world = makeWorld(scenario, now);
   const requests = new Map<string, number>();
   const stopping = new AbortController();
-  const sockets = new Set<Socket>();
   const callerArn = callerIdentity(env.accountId).Arn;
 
   async function answer(req: IncomingMessage, body: string): Promise<Reply | 'refuse' | 'hang'> {
@@ -164,15 +163,8 @@ export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): P
   const server = createServer((req, res) => {
     handle(req, res).catch(() => req.socket.destroy());
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const listener = await listenLocal(server);
+  const { port } = listener;
 
   return {
     name: 'aws',
@@ -187,10 +179,7 @@ export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): P
     },
     async stop() {
       stopping.abort();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      server.closeAllConnections();
-      await closed;
+      await listener.close();
     },
   };
 }

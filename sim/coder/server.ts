@@ -1,8 +1,7 @@
 import { createServer, type Server } from 'node:https';
-import type { Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SIM_CA_FILE, type SimEnv, type SimPart } from '../env.js';
+import { listenLocal } from '../listen.js';
 import { delay, type FaultDecision } from '../faults.js';
 import type { Scenario } from '../scenario.js';
 import { majorMinor, parseCoderScenario, simUuid, SIM_HEALTH_SECTIONS, type CoderScenario } from './model.js';
@@ -254,16 +253,8 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
     }
   }
 
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listener = await listenLocal(server);
+  base = `https://127.0.0.1:${listener.port}`;
 
   return {
     name: 'coder',
@@ -283,10 +274,7 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
     },
     async stop() {
       stopping.abort();
-      server.closeAllConnections();
-      // closeAllConnections misses a TLS connection whose handshake the server has not finished yet.
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listener.close();
     },
   };
 }

@@ -1,9 +1,8 @@
 import { createServer, type Server } from 'node:https';
-import type { Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SIM_IDS } from '../deployment.js';
 import type { SimEnv, SimPart } from '../env.js';
+import { listenLocal } from '../listen.js';
 import { delay } from '../faults.js';
 import type { Scenario } from '../scenario.js';
 import { verifyEksToken } from './auth.js';
@@ -310,16 +309,8 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
       if (!res.headersSent) send(res, 500, status(500, 'InternalError', 'internal error'));
     });
   });
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const listener = await listenLocal(server);
+  const { port } = listener;
 
   return {
     name: 'kube',
@@ -331,10 +322,7 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
     },
     async stop() {
       stopping.abort();
-      server.closeAllConnections();
-      // closeAllConnections misses a TLS connection whose handshake the server has not finished yet.
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listener.close();
     },
   };
 }
