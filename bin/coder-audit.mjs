@@ -1,6 +1,21 @@
 #!/usr/bin/env node
-// Thin launcher: registers the TypeScript loader, then runs the CLI written in TypeScript.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('./coder-audit.ts');
+// Launcher of the installed `coder-audit` command. Plain JavaScript that any Node.js can parse: it checks
+// the version before loading the compiled program (dist/cli, built by `npm run build`).
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 22) {
+  process.stderr.write(`coder-audit needs Node.js 22 or later (found v${process.versions.node})\n`);
+  process.exit(2);
+}
+import('../dist/cli/main.js').then(
+  (cli) => cli.run(process.argv.slice(2)),
+  (err) => {
+    const missing =
+      err && err.code === 'ERR_MODULE_NOT_FOUND' && /dist[\\/]cli[\\/]main\.js/.test(err.message);
+    process.stderr.write(
+      missing
+        ? 'coder-audit is not built: run `npm run build` in the source checkout\n'
+        : `coder-audit: could not start: ${err && err.message ? err.message : err}\n`,
+    );
+    process.exit(2);
+  },
+);

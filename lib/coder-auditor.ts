@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
 import { Annotations, ArnFormat, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -11,8 +9,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -25,37 +22,17 @@ import type { AuditConfig, DeploymentConfig } from '../lambdas/audit/config.js';
 import type { GroupId } from '../lambdas/audit/model.js';
 import { TABLE_SCHEMA } from '../lambdas/store/findings-store.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+import { ASL_PATH, lambdaAssetDir, type FunctionRole } from './paths.js';
 
-/** The workflow definition (JSONPath ASL with `${...}` substitutions). */
-export const ASL_PATH = join(ROOT, 'statemachines', 'audit.asl.json');
+export { ASL_PATH, FUNCTION_ROLES, type FunctionRole } from './paths.js';
 
-/** Lambda entry points, one per check group plus aggregate and notify. */
-export const HANDLER_ENTRIES = {
-  infra: join(ROOT, 'lambdas', 'handlers', 'infra.ts'),
-  cluster: join(ROOT, 'lambdas', 'handlers', 'cluster.ts'),
-  database: join(ROOT, 'lambdas', 'handlers', 'database.ts'),
-  coder: join(ROOT, 'lambdas', 'handlers', 'coder.ts'),
-  aggregate: join(ROOT, 'lambdas', 'handlers', 'aggregate.ts'),
-  notify: join(ROOT, 'lambdas', 'handlers', 'notify.ts'),
-} as const;
-export type FunctionRole = keyof typeof HANDLER_ENTRIES;
-
-/**
- * esbuild options shared by the construct and the benchmark: ESM for Node 24 on arm64, SDK bundled,
- * `module` entry points first (tree-shakeable SDK builds), minified, with source maps.
- */
-export const BUNDLING = {
-  format: OutputFormat.ESM,
-  target: 'node24',
-  mainFields: ['module', 'main'],
-  externalModules: [] as string[],
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  forceDockerBundling: false,
-} as const;
+/** A function's prebuilt bundle (`npm run build`): CDK users need no esbuild at synth. */
+function lambdaCode(role: FunctionRole): Code {
+  const dir = lambdaAssetDir(role);
+  if (!existsSync(`${dir}/index.mjs`))
+    throw new Error(`coder-auditor: the ${role} function bundle is missing (${dir}); run \`npm run build\``);
+  return Code.fromAsset(dir);
+}
 
 /** Seconds an event-triggered run holds the deployment's debounce lock (the `Settle` wait of the ASL). */
 export const DEBOUNCE_SECONDS = 300;
@@ -190,7 +167,7 @@ export class CoderAuditor extends Construct {
   public readonly topic: sns.Topic;
   public readonly key: kms.Key;
   public readonly stateMachine: sfn.StateMachine;
-  public readonly functions: Record<FunctionRole, NodejsFunction>;
+  public readonly functions: Record<FunctionRole, LambdaFunction>;
   /** Security groups of the VPC functions (allow them in the database / API security groups). */
   public readonly securityGroups: Partial<Record<GroupId, ec2.SecurityGroup>>;
   public readonly schedule: Schedule;
@@ -408,7 +385,7 @@ export class CoderAuditor extends Construct {
     role: FunctionRole,
     r: Resolved,
     opts: { vpc?: boolean; memory?: number; timeout?: Duration; env?: Record<string, string> },
-  ): NodejsFunction {
+  ): LambdaFunction {
     const name = role[0]!.toUpperCase() + role.slice(1);
     const logGroup = new logs.LogGroup(this, `${name}Logs`, {
       retention: r.logRetention,
@@ -460,9 +437,9 @@ export class CoderAuditor extends Construct {
         }),
       );
     }
-    const fn = new NodejsFunction(this, `${name}Function`, {
-      entry: HANDLER_ENTRIES[role],
-      handler: 'handler',
+    const fn = new LambdaFunction(this, `${name}Function`, {
+      code: lambdaCode(role),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: opts.memory ?? 256,
@@ -471,11 +448,6 @@ export class CoderAuditor extends Construct {
       role: execRole,
       logGroup,
       tracing: Tracing.ACTIVE,
-      bundling: {
-        ...BUNDLING,
-        mainFields: [...BUNDLING.mainFields],
-        externalModules: [...BUNDLING.externalModules],
-      },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'coder-auditor',
@@ -508,7 +480,7 @@ export class CoderAuditor extends Construct {
   /** Least-privilege reads of each check group, scoped to the configured resources where IAM allows. */
   private grantGroupReads(config: AuditConfig): void {
     const f = this.functions;
-    const add = (fn: NodejsFunction, sid: string, actions: string[], resources: string[]) =>
+    const add = (fn: LambdaFunction, sid: string, actions: string[], resources: string[]) =>
       fn.addToRolePolicy(new iam.PolicyStatement({ sid, actions, resources: [...new Set(resources)] }));
     const local = config.deployments.filter((d) => !d.aws.roleArn);
     const roleArns = [...new Set(config.deployments.flatMap((d) => (d.aws.roleArn ? [d.aws.roleArn] : [])))];
@@ -601,7 +573,7 @@ export class CoderAuditor extends Construct {
     // Customer managed keys of those secrets: decrypt through Secrets Manager only.
     const keyArns = config.serverless?.secretKmsKeyArns ?? [];
     if (local.length > 0 && keyArns.length > 0) {
-      const readers: Array<[NodejsFunction, DeploymentConfig[]]> = [
+      const readers: Array<[LambdaFunction, DeploymentConfig[]]> = [
         [f.database, local.filter((d) => d.database?.auth.type === 'secret')],
         [f.coder, local.filter((d) => d.coder)],
       ];

@@ -1,13 +1,11 @@
 // Serverless figures: bundle size and cold module-load time per Lambda, state transitions per audit, and
 // the monthly cost of auditing one deployment every hour. Run: `npx tsx scripts/bench-serverless.ts`.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { loadConfig } from '../lambdas/audit/config.js';
-import { BUNDLING, HANDLER_ENTRIES, type FunctionRole } from '../lib/coder-auditor.js';
+import { FUNCTION_ROLES, lambdaAssetDir, type FunctionRole } from '../lib/paths.js';
 import { startSim } from '../sim/index.js';
 import { runLocalWorkflow, type LocalWorkflowResult } from '../sim/workflow.js';
 import { createFindingsTable, localClients, startDynalite } from '../sim/dynamodb.js';
@@ -88,27 +86,6 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 };
-
-/** Bundle one handler with the construct's esbuild options. */
-async function bundle(role: FunctionRole, outdir: string): Promise<string> {
-  const outfile = join(outdir, `${role}.mjs`);
-  await build({
-    entryPoints: [HANDLER_ENTRIES[role]],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: BUNDLING.target,
-    mainFields: [...BUNDLING.mainFields],
-    external: [...BUNDLING.externalModules],
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    sourcesContent: BUNDLING.sourcesContent,
-    banner: { js: BUNDLING.banner },
-    logLevel: 'error',
-  });
-  return outfile;
-}
 
 /** Median time to import a bundle in fresh processes (what a cold start pays before the handler runs). */
 function coldLoad(file: string, env: NodeJS.ProcessEnv, runs: number): number {
@@ -198,7 +175,6 @@ export async function benchServerless(
 ): Promise<ServerlessBench> {
   const print = opts.print ?? ((l: string) => console.log(l));
   const runs = opts.runs ?? 7;
-  const dir = mkdtempSync(join(tmpdir(), 'coder-audit-bench-'));
   const { serverless: _s, ...config } = loadConfig(
     join(import.meta.dirname, '..', 'examples', 'config.yaml'),
   );
@@ -211,13 +187,10 @@ export async function benchServerless(
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   };
   const functions: FunctionFigures[] = [];
-  try {
-    for (const role of Object.keys(HANDLER_ENTRIES) as FunctionRole[]) {
-      const file = await bundle(role, dir);
-      functions.push({ role, bundleBytes: statSync(file).size, coldLoadMs: coldLoad(file, env, runs) });
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  for (const role of FUNCTION_ROLES) {
+    // The prebuilt bundle the construct deploys (npm run build).
+    const file = join(lambdaAssetDir(role), 'index.mjs');
+    functions.push({ role, bundleBytes: statSync(file).size, coldLoadMs: coldLoad(file, env, runs) });
   }
   print(
     `Lambda bundles (esbuild, ESM, minified, SDK bundled) and cold module load (median of ${runs} fresh node processes):`,

@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { DeploymentInput } from '../lambdas/audit/config.js';
 import type { FaultInjector } from './faults.js';
 import type { Scenario } from './scenario.js';
 
-const TLS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'tls');
+import { SIM_CA_FILE, TLS_DIR } from './paths.js';
 
 /** Absolute path of the sim CA certificate (clients verify the twins with it, as production verifies AWS). */
-export const SIM_CA_FILE = join(TLS_DIR, 'ca.pem');
+export { SIM_CA_FILE };
 
 /** Test-only TLS material of the simulated deployment (CA-signed cert for localhost/127.0.0.1). */
 export function simTls(): { ca: string; cert: string; key: string } {

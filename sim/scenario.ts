@@ -1,13 +1,14 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../lambdas/audit/errors.js';
 import { formatIssues } from '../lambdas/audit/config.js';
 import { FaultSchema } from './faults.js';
 
-export const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), 'scenarios');
+import { SCENARIO_DIR } from './paths.js';
+
+export { SCENARIO_DIR };
 
 /**
  * A scenario: the whole state of a simulated deployment. Each service section is validated by the

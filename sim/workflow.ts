@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { GroupResult } from '../lambdas/audit/aggregate.js';
@@ -19,14 +17,10 @@ import { makeNotifyHandler, type AlertMessage, type NotifyOutput } from '../lamb
 import { localTelemetry } from '../lambdas/handlers/telemetry.js';
 import { FindingsStore } from '../lambdas/store/findings-store.js';
 import type { Sim } from './index.js';
+import { ASL_FILE } from './paths.js';
 
 /** The workflow definition the CDK stack deploys. */
-export const ASL_FILE = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  'statemachines',
-  'audit.asl.json',
-);
+export { ASL_FILE };
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';

@@ -1,5 +1,6 @@
 // Lambda plumbing without the configuration schema: the aggregate and notify functions import only this,
 // so their bundles carry no zod/yaml.
+import { Console } from 'node:console';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
@@ -37,7 +38,14 @@ export function lambdaTelemetry(role: string): Telemetry {
 /** Telemetry for in-process runs (local workflow, tests): a logger at `LOG_LEVEL` (default silent). */
 export function localTelemetry(): Telemetry {
   const level = process.env.LOG_LEVEL?.toUpperCase() ?? 'SILENT';
-  return { logger: new Logger({ serviceName: SERVICE_NAME, logLevel: level as 'SILENT' }) };
+  const logger = new Logger({ serviceName: SERVICE_NAME, logLevel: level as 'SILENT' });
+  // In-process runs print their report on stdout: log lines go to stderr. Powertools writes through its own
+  // Console instance (Logger#setConsole), which is the one thing to replace.
+  (logger as unknown as { console: Console }).console = new Console({
+    stdout: process.stderr,
+    stderr: process.stderr,
+  });
+  return { logger };
 }
 
 /** Count a metric when metrics are on. */

@@ -1,5 +1,3 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Client } from 'pg';
 import type { SimEnv, SimPart } from '../env.js';
 import { delay } from '../faults.js';
@@ -9,7 +7,9 @@ import { parsePostgresScenario, type PostgresScenario } from './model.js';
 import { startPgProxy, type PgProxy } from './proxy.js';
 
 /** The CA that signed the sim's server certificate; the audit verifies PostgreSQL's TLS with it. */
-export const SIM_CA_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'tls', 'ca.pem');
+import { SIM_CA_FILE } from '../paths.js';
+
+export { SIM_CA_FILE };
 
 /** The server process of a connected client (`pg` sets it from BackendKeyData; its types omit it). */
 function backendPid(c: Client): number | undefined {

@@ -15,6 +15,8 @@ const NOT_CHECKS = new Set([
   'index.ts',
   'collector.ts',
   'infra/ip-permissions.ts',
+  'infra/quotas.ts',
+  'cluster/limits.ts',
   'cluster/config-remediation.ts',
   'cluster/log-patterns.ts',
   'cluster/pending-remediation.ts',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor } from '../../bin/coder-audit.js';
+import { exitCodeFor } from '../../cli/output.js';
 import type { Finding } from '../../lambdas/audit/model.js';
 import type { AuditReport } from '../../lambdas/audit/runner.js';
 

@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditDeployment } from '../../lambdas/audit/audit.js';
-import { FORMATS, renderReports } from '../../lambdas/audit/report.js';
+import { FORMATS, renderReports } from '../../cli/report.js';
 import { createFindingsTable, localClients, startDynalite, type Dynalite } from '../../sim/dynamodb.js';
 import { startSim, type Sim } from '../../sim/index.js';
 import { runLocalWorkflow } from '../../sim/workflow.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { AggregatedAudit } from '../../lambdas/audit/aggregate.js';
 import { CATALOGUE } from '../../lambdas/checks/catalogue.js';
 import { makeAggregateHandler } from '../../lambdas/handlers/aggregate.js';
-import { BUNDLING, HANDLER_ENTRIES } from '../../lib/coder-auditor.js';
+import { HANDLER_ENTRIES, LAMBDA_BUILD_OPTIONS } from '../../scripts/build.mjs';
 import { localTelemetry } from '../../lambdas/handlers/telemetry.js';
 import type { RunOutcome } from '../../lambdas/store/findings-store.js';
 
@@ -62,14 +62,10 @@ describe('Bundle: aggregate and notify Lambdas', () => {
     async (role) => {
       // The construct's own esbuild options: `module` entry points first resolve other files than `main`.
       const out = await build({
-        entryPoints: [HANDLER_ENTRIES[role]],
-        bundle: true,
-        platform: 'node',
-        format: BUNDLING.format,
-        target: BUNDLING.target,
-        mainFields: [...BUNDLING.mainFields],
-        external: [...BUNDLING.externalModules],
-        banner: { js: BUNDLING.banner },
+        ...LAMBDA_BUILD_OPTIONS,
+        entryPoints: [join(ROOT, HANDLER_ENTRIES[role])],
+        minify: false,
+        sourcemap: false,
         write: false,
         metafile: true,
         logLevel: 'silent',
@@ -83,7 +79,7 @@ describe('Bundle: aggregate and notify Lambdas', () => {
       const heavy = /@aws-sdk\/client-(eks|ec2|rds)\/|@kubernetes|node_modules\/(pg|zod|yaml)\//;
       expect(inputs.filter((p) => heavy.test(p))).toEqual([]);
       expect(inputs).toContain('lambdas/checks/catalogue.ts');
-      expect(out.outputFiles[0]!.text.startsWith(BUNDLING.banner)).toBe(true);
+      expect(out.outputFiles[0]!.text.startsWith(LAMBDA_BUILD_OPTIONS.banner.js)).toBe(true);
     },
     60_000,
   );

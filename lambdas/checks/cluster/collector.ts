@@ -8,11 +8,9 @@ import { eksTokenProvider } from '../../clients/eks-token.js';
 import { KubeClient, KubernetesApiError } from '../../clients/kube.js';
 import { mainContainer, neverStarted } from './pods.js';
 
-/**
- * Most lines read from one container's log: the LAST lines of the window (`tailLines` with `sinceSeconds`),
- * so that on a busy coderd the cap drops the oldest lines, never the most recent errors.
- */
-export const LOG_TAIL_LINES = 5000;
+import { LOG_TAIL_LINES } from './limits.js';
+
+export { LOG_TAIL_LINES };
 
 /** The log of one coderd or provisioner pod over the log window, or why it was not read. */
 export interface PodLog {

@@ -1,6 +1,6 @@
 import { defineGroup } from '../../audit/group.js';
 import coderdReady from './coderd-ready.js';
-import { collectCluster, type ClusterSnapshot } from './collector.js';
+import type { ClusterSnapshot } from './collector.js';
 import logErrorPatterns from './log-error-patterns.js';
 import nodegroupTaintsTolerated from './nodegroup-taints-tolerated.js';
 import oidcConfig from './oidc-config.js';
@@ -15,7 +15,8 @@ import provisionersReady from './provisioners-ready.js';
 export const clusterGroup = defineGroup<ClusterSnapshot>({
   id: 'cluster',
   skipReason: () => undefined,
-  collect: collectCluster,
+  // Loaded when the group runs: the catalogue and `coder-audit checks` need no client library.
+  collect: async (ctx) => (await import('./collector.js')).collectCluster(ctx),
   checks: [
     podsPending,
     nodegroupTaintsTolerated,

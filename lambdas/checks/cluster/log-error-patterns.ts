@@ -2,7 +2,8 @@ import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
-import { LOG_TAIL_LINES, type ClusterSnapshot } from './collector.js';
+import type { ClusterSnapshot } from './collector.js';
+import { LOG_TAIL_LINES } from './limits.js';
 import { ERROR_PATTERNS, countPattern } from './log-patterns.js';
 
 /** Compliant when no coderd or provisioner log line of the window matches a runbook error pattern. */

@@ -3,7 +3,7 @@ import auditorTokenExpiry from './auditor-token-expiry.js';
 import coderHealthReport from './coder-health-report.js';
 import coderHealthz from './coder-healthz.js';
 import coderVersion from './coder-version.js';
-import { collectCoder, type CoderSnapshot } from './collector.js';
+import type { CoderSnapshot } from './collector.js';
 import oidcDiscovery from './oidc-discovery.js';
 import provisionerDaemons from './provisioner-daemons.js';
 import provisionerKeyAge from './provisioner-key-age.js';
@@ -16,7 +16,8 @@ export const coderGroup = defineGroup<CoderSnapshot>({
     deployment.coder
       ? undefined
       : 'Coder API not configured (no coder section in the deployment configuration)',
-  collect: collectCoder,
+  // Loaded when the group runs: the catalogue and `coder-audit checks` need no client library.
+  collect: async (ctx) => (await import('./collector.js')).collectCoder(ctx),
   checks: [
     coderHealthz,
     coderVersion,

@@ -1,5 +1,4 @@
 import { defineGroup } from '../../audit/group.js';
-import { collectDatabase } from './collect.js';
 import dbConnectionsUsage from './db-connections-usage.js';
 import dbConnectivity from './db-connectivity.js';
 import dbIdleInTransaction from './db-idle-in-transaction.js';
@@ -11,6 +10,7 @@ import type { DatabaseSnapshot } from './snapshot.js';
 export const databaseGroup = defineGroup<DatabaseSnapshot>({
   id: 'database',
   skipReason: (d) => (d.database ? undefined : 'no database configured (deployment.database)'),
-  collect: collectDatabase,
+  // Loaded when the group runs: the catalogue and `coder-audit checks` need no client library.
+  collect: async (ctx) => (await import('./collect.js')).collectDatabase(ctx),
   checks: [dbConnectivity, dbConnectionsUsage, dbLongRunningQueries, dbIdleInTransaction, dbSize],
 });

@@ -27,8 +27,9 @@ import { settle, type Fact } from '../../audit/fact.js';
 import type { CollectContext } from '../../audit/group.js';
 import { describeCluster, describeNodegroup } from '../../clients/eks.js';
 
-/** The Service Quotas quota "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances" (vCPUs). */
-export const VCPU_QUOTA = { ServiceCode: 'ec2', QuotaCode: 'L-1216C47A' } as const;
+import { VCPU_QUOTA } from './quotas.js';
+
+export { VCPU_QUOTA };
 
 /** Everything the infra checks read: one AWS describe call per resource (or per page), read once per audit. */
 export interface InfraSnapshot {

@@ -3,7 +3,8 @@ import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
-import { VCPU_QUOTA, type InfraSnapshot } from './collector.js';
+import type { InfraSnapshot } from './collector.js';
+import { VCPU_QUOTA } from './quotas.js';
 
 /** Families counted by the On-Demand Standard quota (A, C, D, H, I, M, R, T, Z); Inf, DL, Trn, HPC, Mac are not. */
 const standard = (type: string) => /^[acdhimrtz]/.test(type) && !/^(inf|dl|trn|hpc|mac)/.test(type);

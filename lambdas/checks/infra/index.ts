@@ -1,7 +1,7 @@
 import { defineGroup } from '../../audit/group.js';
 import auroraClusterAvailable from './aurora-cluster-available.js';
 import auroraRecentEvents from './aurora-recent-events.js';
-import { collectInfra, type InfraSnapshot } from './collector.js';
+import type { InfraSnapshot } from './collector.js';
 import dbSgAllowsNodes from './db-sg-allows-nodes.js';
 import dbSgOpenToWorld from './db-sg-open-to-world.js';
 import ec2VcpuQuota from './ec2-vcpu-quota.js';
@@ -17,7 +17,8 @@ import vpcEndpointsAvailable from './vpc-endpoints-available.js';
 export const infraGroup = defineGroup<InfraSnapshot>({
   id: 'infra',
   skipReason: () => undefined,
-  collect: collectInfra,
+  // Loaded when the group runs: the catalogue and `coder-audit checks` need no client library.
+  collect: async (ctx) => (await import('./collector.js')).collectInfra(ctx),
   checks: [
     eksClusterActive,
     eksAccessEntriesEnabled,

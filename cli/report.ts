@@ -1,9 +1,10 @@
-import { guideAnchor } from './guide.js';
-import { SEVERITIES, type Finding, type Severity } from './model.js';
-import type { AuditReport } from './runner.js';
+import { guideAnchor } from '../lambdas/audit/guide.js';
+import { SEVERITIES, type Finding, type Severity } from '../lambdas/audit/model.js';
+import type { AuditReport } from '../lambdas/audit/runner.js';
 
-export const FORMATS = ['table', 'json', 'markdown'] as const;
-export type Format = (typeof FORMATS)[number];
+import type { Format } from './options.js';
+
+export { FORMATS, type Format } from './options.js';
 
 const ANSI = {
   reset: '\x1b[0m',

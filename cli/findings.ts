@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SEVERITIES, type Severity } from '../audit/model.js';
-import { FindingsStore } from './findings-store.js';
-import type { StoredFinding } from './types.js';
+import { SEVERITIES, type Severity } from '../lambdas/audit/model.js';
+import { FindingsStore } from '../lambdas/store/findings-store.js';
+import type { StoredFinding } from '../lambdas/store/types.js';
 
 export interface ListFindingsOptions {
   table: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fingerprint, type Finding } from '../../lambdas/audit/model.js';
-import { renderMarkdown, renderReports, renderTable } from '../../lambdas/audit/report.js';
+import { renderMarkdown, renderReports, renderTable } from '../../cli/report.js';
 import { summarize, type AuditReport } from '../../lambdas/audit/runner.js';
 
 function f(

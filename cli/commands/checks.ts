@@ -1,0 +1,15 @@
+import { allChecks } from '../../lambdas/checks/index.js';
+import { catalogueMarkdown } from '../catalogue.js';
+
+/** `coder-audit checks`: the catalogue, from the checks' own metadata. */
+export function checksCommand(o: { format: string }): void {
+  const metas = allChecks().map((c) => c.meta);
+  if (o.format === 'json') process.stdout.write(JSON.stringify(metas, null, 2) + '\n');
+  else if (o.format === 'markdown') process.stdout.write(catalogueMarkdown());
+  else
+    process.stdout.write(
+      metas
+        .map((m) => `${m.id.padEnd(28)} ${m.group.padEnd(9)} ${m.severity.padEnd(9)} ${m.title}\n`)
+        .join(''),
+    );
+}
