@@ -22,7 +22,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT.usage;
     }
     process.stderr.write(
-      `coder-audit: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`,
+      `coder-audit: unexpected error: ${err instanceof Error ? err.message : String(err)}\n` +
+        (process.env.CODER_AUDIT_DEBUG && err instanceof Error && err.stack ? `${err.stack}\n` : ''),
     );
     return EXIT.usage;
   }

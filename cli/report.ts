@@ -52,6 +52,23 @@ function problems(r: AuditReport): Finding[] {
   return r.findings.filter((f) => f.status !== 'pass');
 }
 
+/** `error` findings sharing one cause are listed once from this many on (e.g. no AWS credentials). */
+export const COLLAPSE_ERRORS_AT = 3;
+
+/** The underlying cause of an `error` finding: its reason without the leading "could not read <fact>: ". */
+export function errorCause(f: Finding): string {
+  const reason = typeof f.evidence.error === 'string' ? f.evidence.error : f.detail;
+  return /^could not read .+?: (.+)$/s.exec(reason)?.[1] ?? reason;
+}
+
+/** Errors grouped by a cause shared by at least COLLAPSE_ERRORS_AT findings. */
+function sharedErrorCauses(bad: readonly Finding[]): Map<string, Finding[]> {
+  const byCause = new Map<string, Finding[]>();
+  for (const f of bad.filter((x) => x.status === 'error'))
+    byCause.set(errorCause(f), [...(byCause.get(errorCause(f)) ?? []), f]);
+  return new Map([...byCause].filter(([, fs]) => fs.length >= COLLAPSE_ERRORS_AT));
+}
+
 /** Terminal report grouped by severity; colour only when asked. */
 export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
   const c = (code: string, s: string) => (opts.colour ? `${code}${s}${ANSI.reset}` : s);
@@ -61,9 +78,20 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
     c(ANSI.bold, `coder-audit: deployment ${r.deployment}`) +
       c(ANSI.dim, `  (${r.startedAt}, ${dur} ms, ${r.calls.total} calls)`),
   );
+  for (const n of r.notices ?? []) lines.push('', ...wrap(`! ${n}`, 100).map((l, i) => (i ? `  ${l}` : l)));
   const bad = problems(r);
+  const shared = sharedErrorCauses(bad);
+  const collapsed = new Set([...shared.values()].flat());
+  for (const [cause, fs] of shared) {
+    lines.push(
+      '',
+      c(ANSI.bold, `COULD NOT RUN (${fs.length} checks)`),
+      ...wrap(`ERROR ${cause}`, 100).map((l) => `  ${l}`),
+      ...wrap(`checks: ${fs.map((f) => f.checkId).join(', ')}`, 98).map((l) => `        ${l}`),
+    );
+  }
   for (const sev of SEVERITIES) {
-    const group = bad.filter((f) => f.severity === sev);
+    const group = bad.filter((f) => f.severity === sev && !collapsed.has(f));
     if (group.length === 0) continue;
     lines.push('', c(SEVERITY_COLOUR[sev] + ANSI.bold, `${sev.toUpperCase()} (${group.length})`));
     for (const f of group) {
@@ -113,6 +141,7 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
     '',
     `Started ${r.startedAt}, finished ${r.finishedAt}, ${r.calls.total} calls.`,
     '',
+    ...(r.notices ?? []).flatMap((n) => [`> **${md(n)}**`, '']),
   ];
   const bad = problems(r);
   if (bad.length === 0) out.push('No problems found.', '');

@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auditDeployment } from '../lambdas/audit/audit.js';
 import { loadConfig } from '../lambdas/audit/config.js';
 import type { AuditReport } from '../lambdas/audit/runner.js';
 import { PG_CONNECT_ROUND_TRIPS } from '../lambdas/clients/pg.js';
+import { packageRoot } from '../lib/paths.js';
+import { benchServerless } from './bench-serverless.js';
+import { benchStartup, startupLines } from './bench-startup.js';
 
 export interface BenchOptions {
   /** Added latencies per call (every simulated service), one measurement each. */
@@ -23,7 +26,7 @@ function median(xs: number[]): number {
 async function startSimProcess(latency: number): Promise<{ configFile: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'coder-audit-bench-'));
   const configFile = join(dir, 'config.yaml');
-  const cli = new URL('../bin/coder-audit.mjs', import.meta.url).pathname;
+  const cli = join(packageRoot(), 'bin', 'coder-audit.mjs');
   const child = spawn(
     process.execPath,
     [cli, 'sim', '--scenario', 'healthy', '--latency', String(latency), '--write-config', configFile],
@@ -85,6 +88,13 @@ async function measure(latency: number, runs: number): Promise<Figures> {
 /** Audit the simulated deployment at each added latency and print the figures. */
 export async function runBench(opts: BenchOptions): Promise<void> {
   const out = (s = '') => process.stdout.write(s + '\n');
+  const sim = await startSimProcess(0);
+  try {
+    for (const line of startupLines(benchStartup(sim.configFile))) out(line);
+  } finally {
+    await sim.stop();
+  }
+  out();
   const all: Figures[] = [];
   for (const latency of opts.latencies) all.push(await measure(latency, opts.runs));
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
@@ -123,10 +133,6 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   out();
   out('  calls per service:operation (one audit)');
   for (const [op, n] of Object.entries(last.report.calls.byOperation)) out(`    ${op.padEnd(66)} ${n}`);
-  const serverless = new URL('./bench-serverless.ts', import.meta.url);
-  if (existsSync(serverless)) {
-    out();
-    const mod = (await import(serverless.href)) as { benchServerless?: () => Promise<unknown> };
-    await mod.benchServerless?.();
-  }
+  out();
+  await benchServerless();
 }

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import { UsageError } from '../../lambdas/audit/errors.js';
 import { loadSim } from './common.js';
 
@@ -8,8 +10,6 @@ export async function simCommand(o: {
   writeConfig: string;
 }): Promise<void> {
   const { startSim } = await loadSim('sim', () => import('../../sim/index.js'));
-  const { writeFileSync } = await import('node:fs');
-  const { stringify } = await import('yaml');
   const sim = await startSim({ scenario: o.scenario });
   if (o.latency > 0)
     sim.faults.set([...sim.scenario.faults, { service: '*', kind: 'latency', ms: o.latency, rate: 1 }]);

@@ -22,6 +22,14 @@ export async function auditDeployment(
   const calls = new CallRecorder();
   const aws = createAwsClients(deployment, calls);
   try {
+    // One clear line when the credentials do not work, instead of the same error from every AWS read.
+    const credentials = await aws.credentialsProblem();
+    const notices = credentials
+      ? [
+          `No usable AWS credentials for deployment ${deployment.id} (${credentials}): every check that reads ` +
+            'AWS could not run. Sign in (aws sso login, AWS_PROFILE, environment variables) or set aws.roleArn.',
+        ]
+      : [];
     const report = await runAudit({
       deployment,
       groups: opts.groups ?? GROUPS,
@@ -33,7 +41,11 @@ export async function auditDeployment(
       ...(opts.log ? { log: opts.log } : {}),
     });
     // As the serverless aggregate does: point symptoms at their root cause.
-    return { ...report, findings: linkRootCauses(report.findings) };
+    return {
+      ...report,
+      findings: linkRootCauses(report.findings),
+      ...(notices.length ? { notices } : {}),
+    };
   } finally {
     aws.destroy();
   }

@@ -9,25 +9,63 @@ const sgId = z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group i
 /** Where and how to reach AWS. */
 export const AwsSchema = z
   .object({
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1')
+      .describe('AWS region of the deployment (EKS cluster, Aurora, NLB), e.g. us-east-1.'),
     /** Send every AWS call to this endpoint (the simulated deployment, LocalStack...). */
-    endpoint: z.url().optional(),
+    endpoint: z
+      .url()
+      .optional()
+      .describe(
+        'Send every AWS call to this endpoint instead of the regional ones (the simulated deployment, LocalStack); refused by the serverless deployment. Default: the AWS endpoints.',
+      ),
     /** Assume this role (read-only auditor role) instead of using the default credentials. */
     roleArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
-      .optional(),
-    externalId: z.string().optional(),
+      .optional()
+      .describe(
+        "Read-only auditor role to assume for this deployment (another account, or least privilege). Default: use the caller's credentials (default AWS chain, or the Lambda execution role).",
+      ),
+    externalId: z
+      .string()
+      .optional()
+      .describe(
+        "External id passed to sts:AssumeRole with aws.roleArn, when the role's trust policy requires one.",
+      ),
     /** Static credentials: only for the simulated deployment. */
-    credentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }).optional(),
-    maxAttempts: z.number().int().min(1).max(10).default(4),
+    credentials: z
+      .object({
+        accessKeyId: z.string().describe('Access key id (simulated deployment only).'),
+        secretAccessKey: z.string().describe('Secret access key (simulated deployment only).'),
+      })
+      .optional()
+      .describe(
+        'Static credentials, only for the simulated deployment; refused by the serverless deployment. Default: the default AWS credential chain.',
+      ),
+    maxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .default(4)
+      .describe(
+        'Attempts per AWS call, the first included (1-10); throttling and transient errors are retried.',
+      ),
     /**
      * SDK retry mode. `standard` retries throttling with exponential backoff and jitter; `adaptive` also
      * rate-limits the client after throttling, which protects a shared account but can slow an audit a lot.
      */
-    retryMode: z.enum(['standard', 'adaptive']).default('standard'),
+    retryMode: z
+      .enum(['standard', 'adaptive'])
+      .default('standard')
+      .describe(
+        'SDK retry mode: standard (exponential backoff with jitter) or adaptive (also rate-limits the client after throttling; gentler on a shared account, can slow an audit a lot).',
+      ),
   })
-  .strict();
+  .strict()
+  .describe('Where and how to reach AWS for this deployment.');
 
 export const ThresholdsSchema = z
   .object({
@@ -36,138 +74,365 @@ export const ThresholdsSchema = z
       .int()
       .positive()
       .max(20160, 'RDS keeps events for 14 days (20160 minutes)')
-      .default(60),
-    pendingPodMinutes: z.number().int().positive().default(15),
-    restartWindowMinutes: z.number().int().positive().default(60),
-    logWindowMinutes: z.number().int().positive().default(60),
-    provisionerKeyMaxAgeDays: z.number().int().positive().default(90),
-    provisionerKeyWarnDays: z.number().int().positive().default(75),
-    longQueryMinutes: z.number().positive().default(5),
-    idleInTransactionMinutes: z.number().positive().default(5),
-    connectionsWarnPercent: z.number().min(1).max(100).default(80),
-    connectionsCriticalPercent: z.number().min(1).max(100).default(95),
-    databaseSizeWarnGiB: z.number().positive().default(500),
-    dbLatencyWarnMs: z.number().positive().default(200),
-    healthzLatencyWarnMs: z.number().positive().default(1000),
-    tokenExpiryWarnDays: z.number().int().positive().default(7),
-    vcpuQuotaWarnPercent: z.number().min(1).max(100).default(90),
+      .default(60)
+      .describe(
+        'Minutes of Aurora cluster and instance events aurora-recent-events reads (at most 20160, the 14 days RDS keeps).',
+      ),
+    pendingPodMinutes: z
+      .number()
+      .int()
+      .positive()
+      .default(15)
+      .describe('Minutes a workspace pod may stay unschedulable before pods-pending reports it.'),
+    restartWindowMinutes: z
+      .number()
+      .int()
+      .positive()
+      .default(60)
+      .describe('Minutes back in which coderd-ready counts container restarts and OOM kills.'),
+    logWindowMinutes: z
+      .number()
+      .int()
+      .positive()
+      .default(60)
+      .describe('Minutes of coderd and provisioner logs log-error-patterns reads.'),
+    provisionerKeyMaxAgeDays: z
+      .number()
+      .int()
+      .positive()
+      .default(90)
+      .describe(
+        'Age in days at which provisioner-key-age reports a provisioner key as expired by policy (high).',
+      ),
+    provisionerKeyWarnDays: z
+      .number()
+      .int()
+      .positive()
+      .default(75)
+      .describe(
+        "Age in days at which provisioner-key-age warns that a key's rotation is due (medium); at most provisionerKeyMaxAgeDays.",
+      ),
+    longQueryMinutes: z
+      .number()
+      .positive()
+      .default(5)
+      .describe(
+        'Minutes an active query may run before db-long-running-queries reports it (fractions allowed).',
+      ),
+    idleInTransactionMinutes: z
+      .number()
+      .positive()
+      .default(5)
+      .describe(
+        'Minutes a session may sit idle in a transaction before db-idle-in-transaction reports it (fractions allowed).',
+      ),
+    connectionsWarnPercent: z
+      .number()
+      .min(1)
+      .max(100)
+      .default(80)
+      .describe(
+        'Share of the usable connection slots (max_connections minus reserved) at which db-connections-usage warns; at most connectionsCriticalPercent.',
+      ),
+    connectionsCriticalPercent: z
+      .number()
+      .min(1)
+      .max(100)
+      .default(95)
+      .describe('Share of the usable connection slots at which db-connections-usage reports critical.'),
+    databaseSizeWarnGiB: z
+      .number()
+      .positive()
+      .default(500)
+      .describe('Size of the Coder database, in GiB, at which db-size reports.'),
+    dbLatencyWarnMs: z
+      .number()
+      .positive()
+      .default(200)
+      .describe('Milliseconds of a SELECT 1 round trip above which db-connectivity reports slowness.'),
+    healthzLatencyWarnMs: z
+      .number()
+      .positive()
+      .default(1000)
+      .describe(
+        'Milliseconds for /healthz through the access URL above which coder-healthz reports slowness (medium).',
+      ),
+    tokenExpiryWarnDays: z
+      .number()
+      .int()
+      .positive()
+      .default(7)
+      .describe("Days before the auditor's Coder token expires at which auditor-token-expiry warns."),
+    vcpuQuotaWarnPercent: z
+      .number()
+      .min(1)
+      .max(100)
+      .default(90)
+      .describe(
+        'Share of the On-Demand Standard vCPU quota, reached by the node groups at their maximum size, at which ec2-vcpu-quota warns (medium).',
+      ),
   })
-  .strict();
+  .strict()
+  .describe('When checks report: ages, windows, sizes and percentages; every field has a default.');
 
 export const TimeoutsSchema = z
   .object({
     /** Client-side timeout of one call (socket/request). */
-    callMs: z.number().int().positive().default(5_000),
+    callMs: z
+      .number()
+      .int()
+      .positive()
+      .default(5_000)
+      .describe(
+        'Client-side timeout of one call (AWS, Kubernetes, PostgreSQL statement, Coder, OIDC), in milliseconds.',
+      ),
     /** Deadline of one check group; what is unread by then becomes `error` findings. */
-    groupMs: z.number().int().positive().default(30_000),
+    groupMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30_000)
+      .describe(
+        'Deadline of one check group, in milliseconds; what is still unread then becomes error findings. Also sizes the Lambda timeouts.',
+      ),
   })
-  .strict();
+  .strict()
+  .describe('Time limits of the audit.');
 
 export const DatabaseSchema = z
   .object({
-    host: id('database.host'),
-    port: z.number().int().min(1).max(65535).default(5432),
-    database: z.string().default('coder'),
-    user: z.string().default('coder_auditor'),
-    auth: z.discriminatedUnion('type', [
-      z.object({ type: z.literal('iam') }).strict(),
-      z.object({ type: z.literal('secret'), secretId: id('database.auth.secretId') }).strict(),
-    ]),
+    host: id('database.host').describe(
+      'Host name of the Aurora writer (cluster) endpoint, e.g. coder-prod.cluster-abc.us-east-1.rds.amazonaws.com.',
+    ),
+    port: z.number().int().min(1).max(65535).default(5432).describe('PostgreSQL port.'),
+    database: z.string().default('coder').describe("Name of Coder's database."),
+    user: z
+      .string()
+      .default('coder_auditor')
+      .describe(
+        'Monitoring role the auditor logs in as (pg_monitor and CONNECT only; see docs/database-monitoring-role.md).',
+      ),
+    auth: z
+      .discriminatedUnion('type', [
+        z
+          .object({
+            type: z
+              .literal('iam')
+              .describe(
+                'IAM database authentication: a token signed with the AWS credentials (rds-db:connect).',
+              ),
+          })
+          .strict(),
+        z
+          .object({
+            type: z.literal('secret').describe('Password from a Secrets Manager secret.'),
+            secretId: id('database.auth.secretId').describe(
+              'Name or ARN of the Secrets Manager secret holding JSON {"username": "...", "password": "..."} (username optional, default database.user).',
+            ),
+          })
+          .strict(),
+      ])
+      .describe('How the monitoring role authenticates: {type: iam} or {type: secret, secretId}.'),
     tls: z
       .object({
         /** PEM bundle to verify the server, e.g. the RDS global bundle (default: Node's trust store; in Lambda the runtime bundle). */
-        caFile: z.string().optional(),
+        caFile: z
+          .string()
+          .optional()
+          .describe(
+            "Local PEM bundle the server certificate must chain to, e.g. the RDS global bundle. Default: Node's trust store (extend it with NODE_EXTRA_CA_CERTS); ignored by the deployed function, which trusts the Lambda runtime bundle.",
+          ),
         /** Only for the simulated deployment. */
-        disable: z.boolean().default(false),
+        disable: z
+          .boolean()
+          .default(false)
+          .describe('Connect without TLS: local experiments only; refused by the serverless deployment.'),
       })
       .strict()
-      .default({ disable: false }),
+      .default({ disable: false })
+      .describe('TLS to the database: always verified unless disabled.'),
   })
-  .strict();
+  .strict()
+  .describe('The Coder PostgreSQL database (database checks). Default: the database group is skipped.');
 
 export const CoderSchema = z
   .object({
     /** Public access URL (through the NLB), e.g. https://coder.example.com */
-    url: z.url(),
+    url: z
+      .url()
+      .describe('Public access URL of Coder (through DNS and the NLB), e.g. https://coder.example.com.'),
     /** Secrets Manager secret holding the auditor's Coder session token. */
-    tokenSecretId: id('coder.tokenSecretId'),
-    expectedTemplates: z.array(z.string()).default([]),
-    organization: z.string().default('coder'),
+    tokenSecretId: id('coder.tokenSecretId').describe(
+      "Name or ARN of the Secrets Manager secret whose SecretString is the auditor's Coder session token (<key id>-<secret>, as printed by coder tokens create).",
+    ),
+    expectedTemplates: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Template names that must exist in the organization, not deprecated, and granted to someone.',
+      ),
+    organization: z
+      .string()
+      .default('coder')
+      .describe('Coder organization (name or id) whose provisioner keys, daemons and templates are read.'),
     oidc: z
       .object({
-        issuerUrl: z.url(),
-        requiredScopes: z.array(z.string()).default(['openid', 'profile', 'email', 'groups']),
+        issuerUrl: z
+          .url()
+          .describe(
+            'OIDC issuer URL exactly as coderd is configured (CODER_OIDC_ISSUER_URL); its discovery document is read.',
+          ),
+        requiredScopes: z
+          .array(z.string())
+          .default(['openid', 'profile', 'email', 'groups'])
+          .describe('Scopes the issuer must support and coderd must request (CODER_OIDC_SCOPES).'),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('OIDC login checks. Default: oidc-discovery is not run.'),
     /** PEM CA bundle trusted for the access URL and the OIDC issuer (default: the system trust store). */
-    caFile: z.string().optional(),
+    caFile: z
+      .string()
+      .optional()
+      .describe(
+        'Local PEM CA bundle trusted, besides the public roots, for the access URL and the OIDC issuer (a private CA). Default: the public roots only.',
+      ),
     /** Skip TLS verification (never in production; prefer caFile). */
-    insecureTls: z.boolean().default(false),
+    insecureTls: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Skip TLS verification of the access URL and the issuer: local experiments only, prefer caFile; refused by the serverless deployment.',
+      ),
   })
-  .strict();
+  .strict()
+  .describe('The Coder API and OIDC issuer (coder checks). Default: the coder group is skipped.');
 
 export const DeploymentSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes')
+      .describe(
+        'Short unique name of the deployment (lowercase letters, digits, dashes), e.g. prod; used in reports, alerts, stored findings and `run -d`.',
+      ),
     aws: AwsSchema,
     eks: z
       .object({
-        clusterName: id('eks.clusterName'),
+        clusterName: id('eks.clusterName').describe('Name of the EKS cluster that runs Coder.'),
         /** Every node group the audit inspects. */
-        nodegroups: z.array(id('node group name')).min(1, 'list at least one node group'),
+        nodegroups: z
+          .array(id('node group name'))
+          .min(1, 'list at least one node group')
+          .describe(
+            'Every managed node group the audit inspects (health, capacity, vCPU quota); at least one.',
+          ),
         /** Node groups that run workspace pods (taint checks); default: all. */
-        workspaceNodegroups: z.array(z.string()).optional(),
+        workspaceNodegroups: z
+          .array(z.string())
+          .optional()
+          .describe(
+            'Node groups that run workspace pods, for the taint checks; each must be listed in nodegroups. Default: all of nodegroups.',
+          ),
         /** Kubernetes API overrides (the sim); production reads endpoint and CA from DescribeCluster. */
-        apiEndpoint: z.url().optional(),
+        apiEndpoint: z
+          .url()
+          .optional()
+          .describe(
+            'Kubernetes API URL override, for the simulated deployment. Default: the endpoint (and CA) that DescribeCluster returns.',
+          ),
       })
-      .strict(),
-    aurora: z.object({ clusterId: id('aurora.clusterId') }).strict(),
+      .strict()
+      .describe('The EKS cluster and its node groups.'),
+    aurora: z
+      .object({
+        clusterId: id('aurora.clusterId').describe('DB cluster identifier of the Aurora PostgreSQL cluster.'),
+      })
+      .strict()
+      .describe('The Aurora PostgreSQL cluster behind Coder.'),
     network: z
       .object({
         /** VPC of the deployment; default: the EKS cluster's VPC. */
         vpcId: z
           .string()
           .regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id')
-          .optional(),
-        dbSecurityGroupId: sgId,
-        nodeSecurityGroupId: sgId,
+          .optional()
+          .describe("VPC of the deployment, for the VPC endpoint check. Default: the EKS cluster's VPC."),
+        dbSecurityGroupId: sgId.describe(
+          'Security group of the Aurora cluster; it must admit TCP 5432 from the node security group.',
+        ),
+        nodeSecurityGroupId: sgId.describe(
+          "Security group of the EKS worker nodes (the coderd pods' source).",
+        ),
         /** Service names (`ecr.api`, `s3`...) or full names (`com.amazonaws.us-east-1.s3`). */
-        requiredVpcEndpoints: z.array(z.string()).default([]),
+        requiredVpcEndpoints: z
+          .array(z.string())
+          .default([])
+          .describe(
+            'VPC endpoints that must exist and be available: short service names (ecr.api, s3) or full ones (com.amazonaws.us-east-1.s3). Default: none checked.',
+          ),
       })
-      .strict(),
+      .strict()
+      .describe('Network: the VPC and the security groups between the nodes and the database.'),
     nlb: z
       .object({
         targetGroupArns: z
-          .array(z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:/, 'must be a target group ARN'))
-          .min(1, 'list at least one target group'),
+          .array(
+            z
+              .string()
+              .regex(/^arn:aws[a-z-]*:elasticloadbalancing:/, 'must be a target group ARN')
+              .describe('ARN of a target group.'),
+          )
+          .min(1, 'list at least one target group')
+          .describe('Target groups of the NLB in front of coderd; at least one.'),
       })
-      .strict(),
+      .strict()
+      .describe('The Network Load Balancer in front of coderd.'),
     coderd: z
       .object({
         /** Port coderd serves on (the Service target port); health checks must use it. */
-        port: z.number().int().min(1).max(65535).default(8080),
-        healthPath: z.string().default('/healthz'),
-        deploymentName: z.string().default('coder'),
+        port: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          .default(8080)
+          .describe('Port coderd serves on (the Service target port); the NLB health check must probe it.'),
+        healthPath: z.string().default('/healthz').describe('HTTP path the NLB health check must use.'),
+        deploymentName: z
+          .string()
+          .default('coder')
+          .describe('Name of the coderd Kubernetes Deployment in the coderd namespace.'),
       })
       .strict()
-      .default({ port: 8080, healthPath: '/healthz', deploymentName: 'coder' }),
+      .default({ port: 8080, healthPath: '/healthz', deploymentName: 'coder' })
+      .describe('The coderd workload.'),
     namespaces: z
       .object({
-        coderd: z.string().default('coder'),
-        provisioner: z.string().default('coder-prov'),
-        workspaces: z.string().default('coder-ws'),
+        coderd: z.string().default('coder').describe('Namespace of coderd.'),
+        provisioner: z
+          .string()
+          .default('coder-prov')
+          .describe('Namespace of the external provisioner daemons.'),
+        workspaces: z.string().default('coder-ws').describe('Namespace of the workspace pods.'),
       })
       .strict()
-      .default({ coderd: 'coder', provisioner: 'coder-prov', workspaces: 'coder-ws' }),
+      .default({ coderd: 'coder', provisioner: 'coder-prov', workspaces: 'coder-ws' })
+      .describe('Kubernetes namespaces the cluster checks read (and the EKS access entry covers).'),
     database: DatabaseSchema.optional(),
     coder: CoderSchema.optional(),
     thresholds: ThresholdsSchema.default(ThresholdsSchema.parse({})),
     timeouts: TimeoutsSchema.default(TimeoutsSchema.parse({})),
     /** E-mail addresses subscribed to the alert topic (deployment). */
-    alertEmails: z.array(z.email()).default([]),
+    alertEmails: z
+      .array(z.email().describe('An e-mail address.'))
+      .default([])
+      .describe(
+        'E-mail addresses the serverless deployment subscribes to its alert topic (each confirms once); the CLI ignores them.',
+      ),
   })
-  .strict();
+  .strict()
+  .describe('One Coder deployment to audit.');
 
 /** Optional settings of the serverless deployment (`npx cdk deploy`); the CLI ignores them. */
 export const ServerlessSchema = z
@@ -176,52 +441,129 @@ export const ServerlessSchema = z
     vpcId: z
       .string()
       .regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id')
-      .optional(),
+      .optional()
+      .describe(
+        'VPC the cluster, database and coder functions run in, to reach private endpoints (imported by id, no lookup). Default: no VPC (public endpoints only).',
+      ),
     /** Private subnets (with a route to AWS APIs) for the VPC functions. */
-    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id')).default([]),
+    subnetIds: z
+      .array(
+        z
+          .string()
+          .regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id')
+          .describe('A subnet id.'),
+      )
+      .default([])
+      .describe(
+        'Private subnets of vpcId, with a route to the AWS APIs, for the VPC functions; required with vpcId.',
+      ),
     /** Availability zones of `subnetIds`, in the same order; default: unknown (synth stays offline). */
     availabilityZones: z
-      .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'must be an AZ'))
-      .optional(),
+      .array(
+        z
+          .string()
+          .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'must be an AZ')
+          .describe('An availability zone.'),
+      )
+      .optional()
+      .describe(
+        'Availability zones of subnetIds, one per subnet in the same order. Default: unknown (synth stays offline).',
+      ),
     /** Link to the runbook rendered into alerts. */
-    runbookUrl: z.url().optional(),
+    runbookUrl: z
+      .url()
+      .optional()
+      .describe(
+        'Link to your copy of the troubleshooting runbook, rendered into alerts with each section anchor. Default: no link.',
+      ),
     /** Retention of the functions' and the workflow's log groups, in days. */
-    logRetentionDays: z.number().int().positive().default(90),
+    logRetentionDays: z
+      .number()
+      .int()
+      .positive()
+      .default(90)
+      .describe(
+        "Retention, in days, of the functions' and the workflow's log groups; a CloudWatch Logs value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365...).",
+      ),
     /** Express instead of Standard workflow (no debounce wait above 4 minutes then). */
-    expressWorkflow: z.boolean().default(false),
+    expressWorkflow: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Use an Express instead of a Standard workflow (cheaper, no 5-minute debounce); refused together with the deploy triggers.',
+      ),
     /** Deployments audited at once by one execution. */
-    maxConcurrency: z.number().int().min(1).max(40).default(4),
+    maxConcurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(40)
+      .default(4)
+      .describe('Deployments one execution audits at once (1-40).'),
     /** Aurora cluster resource ids (`cluster-ABC...`) by deployment id, to scope `rds-db:connect`. */
     dbResourceIds: z
       .record(
         z.string(),
-        z.string().regex(/^cluster-[A-Z0-9]+$/, 'must be a DbClusterResourceId like cluster-ABC123'),
+        z
+          .string()
+          .regex(/^cluster-[A-Z0-9]+$/, 'must be a DbClusterResourceId like cluster-ABC123')
+          .describe("DbClusterResourceId of that deployment's Aurora cluster, e.g. cluster-ABC123."),
       )
-      .default({}),
+      .default({})
+      .describe(
+        'Aurora cluster resource ids by deployment id, to scope rds-db:connect to dbuser:<id>/<user>. Default: dbuser:*/<user>.',
+      ),
     /**
      * Period, in minutes, of the "no successful audit" alarm (it fires after two periods without a success).
      * Required when `schedule` is a `cron(...)` or `at(...)` expression; default: the `rate(...)` of the schedule.
      */
-    alarmPeriodMinutes: z.number().int().positive().optional(),
+    alarmPeriodMinutes: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'Period, in minutes, of the "no successful audit" alarm (it fires after two periods without a success); required with a cron(...) or at(...) schedule. Default: the rate(...) of the schedule, at least 5.',
+      ),
     /**
      * Customer managed KMS keys (ARNs) that encrypt the secrets the functions read; they get `kms:Decrypt`
      * through Secrets Manager only. Not needed for secrets encrypted with the AWS managed key.
      */
     secretKmsKeyArns: z
-      .array(z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN'))
-      .default([]),
+      .array(
+        z
+          .string()
+          .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN')
+          .describe('A KMS key ARN.'),
+      )
+      .default([])
+      .describe(
+        'Customer managed KMS keys encrypting the database or token secrets; the functions get kms:Decrypt through Secrets Manager only. Not needed with the AWS managed key.',
+      ),
   })
-  .strict();
+  .strict()
+  .describe('Settings of the serverless deployment (npx cdk deploy) only; the CLI ignores them.');
 
 export const ConfigSchema = z
   .object({
-    deployments: z.array(DeploymentSchema).min(1, 'list at least one deployment'),
+    deployments: z
+      .array(DeploymentSchema)
+      .min(1, 'list at least one deployment')
+      .describe(
+        'The Coder deployments to audit; at least one, ids unique. A file may also hold one deployment alone.',
+      ),
     /** Schedule expression of the serverless audit. */
-    schedule: z.string().default('rate(1 hour)'),
+    schedule: z
+      .string()
+      .default('rate(1 hour)')
+      .describe(
+        'EventBridge Scheduler expression of the serverless audit: rate(...), cron(...) or at(...). The CLI ignores it.',
+      ),
     /** Settings of the serverless deployment only. */
     serverless: ServerlessSchema.optional(),
   })
   .strict()
+  .describe('coder-auditor configuration: the deployments to audit, for the coder-audit CLI and the CDK app.')
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
     cfg.deployments.forEach((d, i) => {

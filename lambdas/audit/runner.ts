@@ -23,6 +23,8 @@ export interface AuditReport {
   findings: Finding[];
   summary: AuditSummary;
   calls: CallSummary;
+  /** Problems of the audit itself that explain many `error` findings at once (e.g. no AWS credentials). */
+  notices?: string[];
 }
 
 export type ProgressEvent =

@@ -5,7 +5,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { STSClient } from '@aws-sdk/client-sts';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
@@ -17,6 +17,7 @@ import type {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { CallRecorder } from '../audit/calls.js';
 import type { DeploymentConfig } from '../audit/config.js';
+import { describeError } from '../audit/errors.js';
 
 /** The AWS clients an audit uses, built once per audit from configuration. */
 export interface AwsClients {
@@ -29,6 +30,11 @@ export interface AwsClients {
   quotas: ServiceQuotasClient;
   secrets: SecretsManagerClient;
   sts: STSClient;
+  /**
+   * Resolve the credentials once, before any check runs: what is wrong with them (no credentials found,
+   * expired SSO session, role that cannot be assumed), or undefined when they work.
+   */
+  credentialsProblem(): Promise<string | undefined>;
   destroy(): void;
 }
 
@@ -87,7 +93,8 @@ export function createAwsClients(deployment: DeploymentConfig, recorder: CallRec
           },
           clientConfig: base,
         })
-      : undefined;
+      : // One default chain for every client: it is resolved (and fails) once, not once per client.
+        fromNodeProviderChain({ clientConfig: { region: aws.region } });
   const common = {
     ...base,
     ...(credentials ? { credentials } : {}),
@@ -113,6 +120,15 @@ export function createAwsClients(deployment: DeploymentConfig, recorder: CallRec
     region: aws.region,
     credentials,
     ...clients,
+    async credentialsProblem() {
+      if (typeof credentials !== 'function') return undefined;
+      try {
+        await credentials();
+        return undefined;
+      } catch (err) {
+        return describeError(err);
+      }
+    },
     destroy() {
       for (const c of Object.values(clients)) c.destroy();
     },

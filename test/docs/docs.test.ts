@@ -1,23 +1,80 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalogueMarkdown } from '../../bin/coder-audit.js';
+import { catalogueMarkdown } from '../../cli/catalogue.js';
 import { configJsonSchema } from '../../lambdas/audit/config.js';
 import { GuideSection } from '../../lambdas/audit/guide.js';
 import { allChecks } from '../../lambdas/checks/index.js';
+import { configFields, configReferenceMarkdown, replaceRegion, type JsonSchema } from '../../scripts/docs.js';
 
 const root = join(import.meta.dirname, '../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const runbook = readFileSync(join(root, 'docs/coder-troubleshooting-guide.md'), 'utf8');
 
+/** The text between `<!-- name:start -->` and `<!-- name:end -->` of the README. */
+function region(name: string): string {
+  const start = readme.indexOf(`<!-- ${name}:start -->`);
+  const end = readme.indexOf(`<!-- ${name}:end -->`);
+  expect(start, `README has ${name} markers`).toBeGreaterThan(0);
+  expect(end, `README has ${name} markers`).toBeGreaterThan(start);
+  return readme.slice(start + `<!-- ${name}:start -->`.length, end).trim();
+}
+
+/** Every object property of a JSON Schema, with its path, through items, unions and maps. */
+function properties(schema: JsonSchema, path = ''): Array<[string, JsonSchema]> {
+  const own = Object.entries(schema.properties ?? {}).flatMap(([name, p]): Array<[string, JsonSchema]> => [
+    [`${path}.${name}`, p],
+    ...properties(p, `${path}.${name}`),
+  ]);
+  const nested = [
+    ...(schema.items ? properties(schema.items, `${path}[]`) : []),
+    ...(typeof schema.additionalProperties === 'object'
+      ? properties(schema.additionalProperties, `${path}.<key>`)
+      : []),
+    ...[...(schema.oneOf ?? []), ...(schema.anyOf ?? [])].flatMap((v) => properties(v, path)),
+  ];
+  return [...own, ...nested];
+}
+
 describe('Docs', () => {
-  it('README check catalogue matches the registry', () => {
-    const start = readme.indexOf('<!-- catalogue:start -->');
-    const end = readme.indexOf('<!-- catalogue:end -->');
-    expect(start, 'README has catalogue markers').toBeGreaterThan(0);
-    expect(readme.slice(start + '<!-- catalogue:start -->'.length, end).trim()).toBe(
-      catalogueMarkdown().trim(),
+  it('README check catalogue matches the registry (npx tsx scripts/docs.ts)', () => {
+    expect(region('catalogue')).toBe(catalogueMarkdown().trim());
+  });
+
+  it('README configuration reference matches the schema (npx tsx scripts/docs.ts)', () => {
+    expect(region('config-reference')).toBe(configReferenceMarkdown().trim());
+  });
+
+  it('every property of the configuration schema has a description', () => {
+    const schema = configJsonSchema() as JsonSchema;
+    expect(schema.description).toBeTruthy();
+    const all = properties(schema);
+    expect(all.length).toBeGreaterThan(80);
+    const missing = all.filter(([, p]) => !p.description?.trim()).map(([path]) => path);
+    expect(missing).toEqual([]);
+  });
+
+  it('the configuration reference lists every field once, with its default', () => {
+    const fields = configFields();
+    const paths = fields.map((f) => f.path);
+    expect(new Set(paths).size).toBe(paths.length);
+    expect(paths).toContain('deployments[].aurora.clusterId');
+    expect(paths).toContain('deployments[].database.auth.secretId');
+    expect(fields.find((f) => f.path === 'deployments[].aws.maxAttempts')).toMatchObject({
+      type: 'integer 1–10',
+      presence: 'default: `4`',
+    });
+    expect(fields.find((f) => f.path === 'deployments[].database.auth.secretId')?.presence).toBe(
+      'required with type: secret',
     );
+    expect(fields.find((f) => f.path === 'deployments[].eks.clusterName')?.presence).toBe('required');
+    expect(fields.every((f) => f.description.length > 10)).toBe(true);
+  });
+
+  it('regenerating a README region is idempotent', () => {
+    const once = replaceRegion(readme, 'config-reference', configReferenceMarkdown());
+    expect(replaceRegion(once, 'config-reference', configReferenceMarkdown())).toBe(once);
+    expect(once).toBe(readme);
   });
 
   it('the published JSON Schema is the one the code validates with (npm run schema)', () => {

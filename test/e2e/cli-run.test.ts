@@ -88,3 +88,39 @@ describe('CLI: coder-audit run against the simulated deployment', () => {
     expect(r.stderr).toContain('deployment "nope" is not in');
   });
 });
+
+describe('CLI: coder-audit run without usable AWS credentials', () => {
+  it('says so once, lists the checks that could not run under that one cause, and exits 1', async () => {
+    const { credentials: _dropped, ...aws } = sim.deployment.aws;
+    const noCreds = join(mkdtempSync(join(tmpdir(), 'cli-nocreds-')), 'coder-audit.yaml');
+    writeFileSync(noCreds, stringify({ deployments: [{ ...sim.deployment, aws }] }));
+    const home = mkdtempSync(join(tmpdir(), 'cli-home-'));
+    // An empty default chain: no environment keys, no profile files, no instance metadata.
+    const env = {
+      PATH: process.env.PATH,
+      HOME: home,
+      NO_COLOR: '1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: join(home, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    };
+    const r = await run(process.execPath, [CLI, 'run', '-c', noCreds, '--quiet'], { env }).catch(
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(r).toMatchObject({ code: 1 });
+    expect(r.stdout).toMatch(/^! No usable AWS credentials for deployment sim \(CredentialsProviderError/m);
+    expect(r.stdout).toMatch(/^COULD NOT RUN \(\d+ checks\)$/m);
+    // The error text stands once per distinct cause, not once per check.
+    const repeats = r.stdout.split('Could not load credentials from any providers').length - 1;
+    expect(repeats).toBeGreaterThanOrEqual(2);
+    expect(repeats).toBeLessThanOrEqual(3);
+    expect(r.stdout).not.toMatch(/^\s+at /m);
+
+    const json = await run(process.execPath, [CLI, 'run', '-c', noCreds, '-q', '--format', 'json'], {
+      env,
+    }).catch((e: { stdout: string }) => e);
+    const report = JSON.parse(json.stdout) as AuditReport;
+    expect(report.notices).toHaveLength(1);
+    expect(report.findings.filter((f) => f.group === 'infra').every((f) => f.status === 'error')).toBe(true);
+  });
+});
