@@ -87,6 +87,7 @@ export async function runDemo(opts: {
         startedAt: audit.startedAt,
         finishedAt: audit.finishedAt,
         findings: audit.findings,
+        rootCauses: audit.rootCauses,
         summary: audit.summary,
         calls: mergeCalls(results),
       },

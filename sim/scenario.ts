@@ -28,7 +28,16 @@ export const ScenarioSchema = z
     faults: z.array(FaultSchema).default([]),
     /** Check ids expected to fail (or error) on this scenario; the end-to-end tests assert exactly these. */
     expect: z
-      .object({ failing: z.array(z.string()).default([]), erroring: z.array(z.string()).default([]) })
+      .object({
+        failing: z.array(z.string()).default([]),
+        erroring: z.array(z.string()).default([]),
+        /**
+         * The root causes of the report, exactly: `<check>/<reason>` of each cause → the `<check>/<reason>`
+         * of its symptoms (a set: findings with the same check and reason count once; `[]` for none).
+         * Every shipped scenario states it (`{}` when nothing fails).
+         */
+        rootCauses: z.record(z.string(), z.array(z.string())).optional(),
+      })
       .strict()
       .default({ failing: [], erroring: [] }),
   })
@@ -136,4 +145,26 @@ export function loadScenario(ref: string): Scenario {
   if (!parsed.success)
     throw new ConfigError(`invalid scenario ${path}:\n${formatIssues(parsed.error.issues)}`);
   return { ...parsed.data, name: basename(path).replace(/\.ya?ml$/, '') };
+}
+
+/** `<check>/<reason>` of a finding: how scenarios name causes and symptoms. */
+export const causeKey = (f: { checkId: string; reason?: string }): string => `${f.checkId}/${f.reason ?? '?'}`;
+
+/**
+ * A report's root causes in the form of `expect.rootCauses`: `<check>/<reason>` of each cause → the sorted
+ * set of `<check>/<reason>` of its symptoms; keys sorted.
+ */
+export function rootCauseMap(report: {
+  findings: readonly { fingerprint: string; checkId: string; reason?: string }[];
+  rootCauses?: readonly { fingerprint: string; symptoms: readonly string[] }[];
+}): Record<string, string[]> {
+  const byFp = new Map(report.findings.map((f) => [f.fingerprint, f]));
+  const map = new Map<string, Set<string>>();
+  for (const rc of report.rootCauses ?? []) {
+    const key = causeKey(byFp.get(rc.fingerprint) ?? { checkId: '?' });
+    const set = map.get(key) ?? new Set<string>();
+    for (const s of rc.symptoms) set.add(causeKey(byFp.get(s) ?? { checkId: '?' }));
+    map.set(key, set);
+  }
+  return Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort()]));
 }

@@ -1,7 +1,7 @@
 import { GROUPS } from '../checks/index.js';
-import { linkRootCauses } from './aggregate.js';
 import { createAwsClients } from '../clients/aws.js';
 import { CallRecorder } from './calls.js';
+import { diagnose } from './diagnose.js';
 import type { DeploymentConfig } from './config.js';
 import type { CheckGroup } from './group.js';
 import { runAudit, type AuditReport, type ProgressEvent } from './runner.js';
@@ -40,12 +40,9 @@ export async function auditDeployment(
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
-    // As the serverless aggregate does: point symptoms at their root cause.
-    return {
-      ...report,
-      findings: linkRootCauses(report.findings),
-      ...(notices.length ? { notices } : {}),
-    };
+    // As the serverless aggregate does: point symptoms at their root cause, reconcile the fixes.
+    const { findings, rootCauses } = diagnose(report.findings);
+    return { ...report, findings, rootCauses, ...(notices.length ? { notices } : {}) };
   } finally {
     aws.destroy();
   }

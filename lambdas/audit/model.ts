@@ -31,11 +31,98 @@ export const GroupId = { Infra: 'infra', Cluster: 'cluster', Database: 'database
 export type GroupId = (typeof GroupId)[keyof typeof GroupId];
 export const GROUP_IDS: readonly GroupId[] = ['infra', 'cluster', 'database', 'coder'];
 
+/**
+ * Components that remediation commands can go through (`kubectl exec deploy/coder`, the Coder API). A
+ * report that finds one of them down (see `DOWN_WHEN` in lambdas/checks/causes.ts) never prints a command
+ * that needs it: the finding's `otherwise` route is used, or the fix is marked blocked.
+ */
+export const Component = {
+  /** A running coderd pod (`kubectl exec deploy/<coderd>`). */
+  Coderd: 'coderd',
+  /** The Coder API through the access URL (`curl <url>/api/v2/...`, the `coder` CLI). */
+  CoderApi: 'coder-api',
+} as const;
+export type Component = (typeof Component)[keyof typeof Component];
+
 /** What to do about a finding: prose plus commands filled with real ids. */
 export interface Remediation {
   text: string;
   commands: string[];
+  /**
+   * Components the commands go through. Resolved when the report is diagnosed (see `diagnose`): when one
+   * of them is down, `otherwise` replaces text and commands, or the fix is marked blocked.
+   */
+  needs?: Component[];
+  /** The fix that avoids `needs` (e.g. psql from a one-off pod instead of the coderd pod). */
+  otherwise?: { text: string; commands: string[] };
+  /** Set by the diagnosis: fingerprint of the finding that says a component the fix needs is down. */
+  blockedBy?: string;
+  /** Node group resizes behind the commands, reconciled into one size per node group by the diagnosis. */
+  scaling?: ScalingPlan[];
+  /** The vCPU quota request behind the commands, recomputed by the diagnosis from the reconciled sizes. */
+  quota?: QuotaPlan;
 }
+
+/** One node group resize that a remediation command performs (`aws eks update-nodegroup-config`). */
+export interface ScalingPlan {
+  cluster: string;
+  nodegroup: string;
+  /** The sizes read by the check. */
+  current: { minSize: number; maxSize: number; desiredSize: number };
+  /** Nodes this finding needs added to the desired size. */
+  addNodes: number;
+  /** The minimum size this finding needs. */
+  minAtLeast: number;
+  /** The exact command this plan produced in `commands` (replaced by the reconciled one). */
+  command: string;
+}
+
+/** The vCPU quota request of ec2-vcpu-quota: what the node groups need at their maximum sizes. */
+export interface QuotaPlan {
+  /** vCPUs of one node (largest standard instance type), by counted node group. */
+  vcpusPerNode: Record<string, number>;
+  /** Maximum size by counted node group, as read. */
+  maxSizes: Record<string, number>;
+  /** The quota itself, in vCPUs. */
+  limit: number;
+  /** thresholds.vcpuQuotaWarnPercent: the request keeps the need under this share. */
+  warnPercent: number;
+}
+
+/** A value of a scope key: one, or several (a finding about pods of several workloads). */
+export type ScopeValue = string | readonly string[];
+
+/**
+ * What a finding concerns, besides its deployment: the keys root-cause rules compare (`same`) or filter on
+ * (`where`). Each key is optional; a rule that compares a key links only findings that both set it and
+ * share a value. Values are identifiers, never prose.
+ */
+export interface Scope {
+  /** Kubernetes namespace(s). */
+  namespace?: ScopeValue;
+  /** Kubernetes workload(s): `deployment/<name>` (or `<kind>/<name>`, `pod/<name>` without an owner). */
+  workload?: ScopeValue;
+  /** Coder component(s): `coderd`, `provisioner`, `workspace`. */
+  component?: ScopeValue;
+  /** EKS node group name(s). */
+  nodegroup?: ScopeValue;
+  /** NLB target group ARN(s). */
+  targetGroup?: ScopeValue;
+  /** VPC endpoint service(s), short form (`ecr.api`, `ecr.dkr`, `s3`). */
+  endpoint?: ScopeValue;
+  /** Image registry: `ecr` for a private ECR registry of the deployment's region, else its host. */
+  registry?: ScopeValue;
+}
+export type ScopeKey = keyof Scope;
+export const SCOPE_KEYS: readonly ScopeKey[] = [
+  'namespace',
+  'workload',
+  'component',
+  'nodegroup',
+  'targetGroup',
+  'endpoint',
+  'registry',
+];
 
 /** A finding is data, not prose. Stable, documented JSON shape of the CLI and the store. */
 export interface Finding {
@@ -54,6 +141,10 @@ export interface Finding {
   guideSection: string;
   /** Stable across runs: hash of check id, resource and discriminator. */
   fingerprint: string;
+  /** Code of the reason a failing finding reports, declared in its check's `reasons` (e.g. `no-ingress`). */
+  reason?: string;
+  /** What the finding concerns (namespace, workload, node group...), compared by root-cause rules. */
+  scope?: Scope;
   /** Set by aggregation: fingerprint of the finding this one is a symptom of. */
   rootCause?: string;
 }

@@ -1,4 +1,5 @@
 import { CallRecorder, type CallSummary } from './calls.js';
+import type { RootCause } from './causality.js';
 import type { Check, CheckMeta, FindingInput } from './check.js';
 import type { DeploymentConfig } from './config.js';
 import { DeadlineError, describeError } from './errors.js';
@@ -21,6 +22,11 @@ export interface AuditReport {
   startedAt: string;
   finishedAt: string;
   findings: Finding[];
+  /**
+   * The failing findings no other explains, each with the fingerprints of its symptoms, most severe (with
+   * its symptoms) first. Set by the diagnosis (`diagnose`), which every report goes through.
+   */
+  rootCauses?: RootCause[];
   summary: AuditSummary;
   calls: CallSummary;
   /** Problems of the audit itself that explain many `error` findings at once (e.g. no AWS credentials). */
@@ -48,9 +54,23 @@ export interface RunOptions {
 /** The part of a check's metadata that its findings carry (what the check catalogue lists). */
 export type FindingMeta = Pick<CheckMeta, 'id' | 'group' | 'severity' | 'title' | 'guideSection'>;
 
-/** Complete a check's result into a finding. */
+/**
+ * Complete a check's result into a finding. A `fail` must name one of the check's declared reasons (its
+ * severity is the finding's unless the result overrides it); otherwise this throws, which the runner turns
+ * into an `error` finding: a check that reports an undeclared reason is a bug, never a silent pass.
+ */
 export function toFinding(check: Check<unknown>, input: FindingInput): Finding {
-  return findingOf(check.meta, input);
+  if (input.status === Status.Fail) {
+    const declared = input.reason !== undefined ? check.meta.reasons[input.reason] : undefined;
+    if (!declared) {
+      throw new Error(
+        `check ${check.meta.id} reported a failure with ${input.reason === undefined ? 'no reason' : `the undeclared reason "${input.reason}"`}`,
+      );
+    }
+    return findingOf(check.meta, { ...input, severity: input.severity ?? declared.severity });
+  }
+  const { reason: _reason, ...rest } = input;
+  return findingOf(check.meta, rest);
 }
 
 /** Complete a result into a finding of the check described by `m`. */
@@ -67,6 +87,8 @@ function findingOf(m: FindingMeta, input: FindingInput): Finding {
     ...(input.remediation ? { remediation: input.remediation } : {}),
     guideSection: input.guideSection ?? m.guideSection,
     fingerprint: fingerprint(m.id, input.resource, input.key),
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    ...(input.scope && Object.keys(input.scope).length > 0 ? { scope: input.scope } : {}),
   };
 }
 

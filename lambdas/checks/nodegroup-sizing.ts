@@ -1,5 +1,5 @@
 import type { NodegroupScalingConfig } from '@aws-sdk/client-eks';
-import { shq } from '../audit/model.js';
+import { shq, type ScalingPlan } from '../audit/model.js';
 
 /** The three sizes of an EKS managed node group. */
 export interface NodegroupSizes {
@@ -42,4 +42,19 @@ export function scalingCommand(cluster: string, nodegroup: string, s: NodegroupS
 /** `aws eks describe-nodegroup ...` */
 export function describeNodegroupCommand(cluster: string, nodegroup: string): string {
   return `aws eks describe-nodegroup --cluster-name ${shq(cluster)} --nodegroup-name ${shq(nodegroup)}`;
+}
+
+/**
+ * The resize of one node group a finding asks for, as a plan (so that the diagnosis of a report can give
+ * every finding about the node group the same sizes, see `reconcileScaling`) and as its command.
+ */
+export function scalingPlan(
+  cluster: string,
+  nodegroup: string,
+  current: NodegroupSizes,
+  addNodes = 0,
+  minAtLeast = 0,
+): ScalingPlan {
+  const command = scalingCommand(cluster, nodegroup, scaleUp(current, addNodes, minAtLeast));
+  return { cluster, nodegroup, current, addNodes, minAtLeast, command };
 }

@@ -1,28 +1,33 @@
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
 import type { ClusterSnapshot } from './collector.js';
-import { coderdPodFix } from './config-remediation.js';
-import { podName, podProblems, podRef, podsIn, selects } from './pods.js';
+import { CONFIG_REASONS, IMAGE_REASONS, coderdPodFix } from './config-remediation.js';
+import { podName, podProblems, podRef, podsIn, selects, statuses } from './pods.js';
+import { isUnscheduled } from './scheduling.js';
+import { CLUSTER_META } from './meta.js';
+
+/** The reason of an unhealthy coderd pod, most telling first. */
+function reasonOf(pod: V1Pod, oomKilled: boolean, since: number): string {
+  const waiting = statuses(pod).map((c) => c.state?.waiting?.reason ?? '');
+  if (isUnscheduled(pod)) return 'unschedulable';
+  if (waiting.some((r) => CONFIG_REASONS.has(r) || IMAGE_REASONS.has(r))) return 'container-blocked';
+  if (oomKilled) return 'oom-killed';
+  if (waiting.includes('CrashLoopBackOff')) return 'crash-loop';
+  const finished = (c: V1ContainerStatus) => new Date(c.lastState?.terminated?.finishedAt ?? 0).getTime();
+  if (statuses(pod).some((c) => c.restartCount > 0 && finished(c) >= since)) return 'restarting';
+  return 'not-ready';
+}
 
 /** Compliant when the coderd deployment has all replicas available and no pod is unready, crash-looping or restarting. */
 export default defineCheck<ClusterSnapshot>(
-  {
-    id: 'coderd-ready',
-    group: 'cluster',
-    severity: 'critical',
-    title: 'coderd pods are ready and stable',
-    description:
-      'Checks the coderd deployment (available vs desired replicas) and each of its pods: Ready, ' +
-      'CrashLoopBackOff or other waiting states, restarts within the window, and OOMKilled terminations.',
-    risk: 'Without ready coderd pods the NLB has no healthy targets: the Coder URL returns 502/503.',
-    guideSection: GuideSection.NlbHealth,
-  },
+  CLUSTER_META['coderd-ready'],
   (snap, { deployment: d, now }) => {
     const ns = d.namespaces.coderd;
     const name = d.coderd.deploymentName;
     const resource = `k8s:${ns}/deployment/${name}`;
+    const scope = { namespace: ns, workload: `deployment/${name}`, component: 'coderd' };
     const listPods = `kubectl get pods -n ${shq(ns)} -l app.kubernetes.io/name=coder`;
     const dep = need(snap.deployments).find((x) => x.metadata?.name === name);
     if (!dep) {
@@ -31,6 +36,8 @@ export default defineCheck<ClusterSnapshot>(
       return [
         {
           status: 'fail',
+          reason: 'deployment-missing',
+          scope,
           resource,
           detail: `Deployment ${name} not found in ${ns}.`,
           remediation: { text, commands },
@@ -42,6 +49,8 @@ export default defineCheck<ClusterSnapshot>(
     const results: FindingInput[] = [
       {
         status: available >= desired && desired > 0 ? 'pass' : 'fail',
+        reason: available === 0 ? 'no-replica-available' : 'replicas-unavailable',
+        scope,
         resource,
         detail: `Deployment ${name}: ${available}/${desired} replicas available.`,
         evidence: { desired, available, ready: dep.status?.readyReplicas ?? 0 },
@@ -53,6 +62,8 @@ export default defineCheck<ClusterSnapshot>(
       const { problems, oomKilled, restarts } = podProblems(pod, now, d.thresholds.restartWindowMinutes);
       results.push({
         status: problems.length ? 'fail' : 'pass',
+        reason: reasonOf(pod, oomKilled, now.getTime() - d.thresholds.restartWindowMinutes * 60_000),
+        scope,
         resource: podRef(pod),
         detail: problems.length
           ? `coderd pod ${pname}: ${problems.join('; ')}.`

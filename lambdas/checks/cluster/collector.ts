@@ -40,7 +40,10 @@ export interface ClusterSnapshot {
   deployments: Fact<V1Deployment[]>;
   /** Logs of the coderd and provisioner pods over the log window. */
   logs: Fact<PodLog[]>;
-  /** Workspace node groups by name (`undefined` when one does not exist), from the shared DescribeNodegroup. */
+  /**
+   * The configured node groups (eks.nodegroups, workspace ones included) by name (`undefined` when one does
+   * not exist), from the shared DescribeNodegroup: where pending coderd, provisioner and workspace pods go.
+   */
   nodegroups: Fact<Record<string, Nodegroup | undefined>>;
 }
 
@@ -77,7 +80,7 @@ export async function collectCluster(ctx: CollectContext): Promise<ClusterSnapsh
   const namespaces = [...new Set([ns.coderd, ns.provisioner, ns.workspaces])];
   const podReads = new Map(namespaces.map((n) => [n, client.then((c) => c.listPods(n))]));
   for (const p of podReads.values()) p.catch(() => {});
-  const workspaceGroups = [...new Set(d.eks.workspaceNodegroups ?? d.eks.nodegroups)];
+  const nodegroupNames = [...new Set([...d.eks.nodegroups, ...(d.eks.workspaceNodegroups ?? [])])];
 
   const readLogs = async (component: PodLog['component'], namespace: string): Promise<PodLog[]> => {
     const [c, pods] = await Promise.all([client, podReads.get(namespace)!]);
@@ -136,11 +139,11 @@ export async function collectCluster(ctx: CollectContext): Promise<ClusterSnapsh
       signal,
     ),
     settle(
-      `eks:DescribeNodegroup ${d.eks.clusterName}/${workspaceGroups.join(',')}`,
+      `eks:DescribeNodegroup ${d.eks.clusterName}/${nodegroupNames.join(',')}`,
       async () =>
         Object.fromEntries(
           await Promise.all(
-            workspaceGroups.map(async (name) => {
+            nodegroupNames.map(async (name) => {
               try {
                 return [name, (await describeNodegroup(ctx, name)).nodegroup] as const;
               } catch (err) {

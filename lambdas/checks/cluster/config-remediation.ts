@@ -7,6 +7,33 @@ export const CONFIG_REASONS = new Set(['CreateContainerConfigError', 'CreateCont
 /** Waiting reasons of a container whose image cannot be pulled. */
 export const IMAGE_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName']);
 
+/**
+ * The reason of a container blocked by its configuration, from the kubelet's message (kubernetes
+ * pkg/kubelet/kubelet_pods.go: the API's `secret "<name>" not found`, `couldn't find key <key> in Secret
+ * <ns>/<name>`, and the same for config maps; older kubelets capitalise "Couldn't").
+ */
+export function configReason(
+  message: string,
+): 'missing-secret' | 'missing-secret-key' | 'missing-config-map' | 'config-error' {
+  if (/secret "[^"]+" not found/i.test(message)) return 'missing-secret';
+  if (/couldn't find key \S+ in Secret /i.test(message)) return 'missing-secret-key';
+  if (/configmap "[^"]+" not found|couldn't find key \S+ in ConfigMap /i.test(message)) {
+    return 'missing-config-map';
+  }
+  return 'config-error';
+}
+
+/**
+ * Where an image comes from, as root-cause rules compare it: `ecr` for a private ECR registry of the
+ * deployment's region (`<account>.dkr.ecr.<region>.amazonaws.com`, what the ecr.api, ecr.dkr and s3 VPC
+ * endpoints serve), else the registry host (`docker.io` for a name without one, as the kubelet resolves it).
+ */
+export function imageRegistry(image: string, region: string): string {
+  const first = image.split('/')[0] ?? '';
+  const host = image.includes('/') && /[.:]|^localhost$/.test(first) ? first.toLowerCase() : 'docker.io';
+  return host === `${/^\d{12}/.exec(host)?.[0] ?? '-'}.dkr.ecr.${region}.amazonaws.com` ? 'ecr' : host;
+}
+
 /** The runbook's fix for a missing secret or config map named in the kubelet's message. */
 export function configFix(pod: V1Pod, message: string): Remediation {
   const ns = shq(pod.metadata?.namespace ?? '');

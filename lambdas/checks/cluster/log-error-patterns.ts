@@ -1,24 +1,14 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
 import type { ClusterSnapshot } from './collector.js';
 import { LOG_TAIL_LINES } from './limits.js';
-import { ERROR_PATTERNS, countPattern } from './log-patterns.js';
+import { scanLogs } from './log-patterns.js';
+import { CLUSTER_META } from './meta.js';
 
 /** Compliant when no coderd or provisioner log line of the window matches a runbook error pattern. */
 export default defineCheck<ClusterSnapshot>(
-  {
-    id: 'log-error-patterns',
-    group: 'cluster',
-    severity: 'medium',
-    title: 'No runbook error patterns in coderd and provisioner logs',
-    description:
-      'Counts the runbook error patterns (connection refused, database timeout, terraform plan failed, AWS API ' +
-      'rate limit, OIDC callback failed, token expired) in the coderd and provisioner logs of the window.',
-    risk: 'These errors precede outages: database loss, failed builds, throttled provisioning, failed logins.',
-    guideSection: GuideSection.LogPatterns,
-  },
+  CLUSTER_META['log-error-patterns'],
   (snap, { deployment: d }) => {
     const logs = need(snap.logs);
     const window = d.thresholds.logWindowMinutes;
@@ -35,27 +25,27 @@ export default defineCheck<ClusterSnapshot>(
         key: 'log',
         detail: `Could not read the log of ${l.pod}: ${l.error}`,
       }));
-    for (const p of ERROR_PATTERNS) {
-      const hits = countPattern(read, p.text);
-      if (hits.count === 0) continue;
+    const dbPort = d.database?.port ?? 5432;
+    for (const [reason, hits] of scanLogs(read, dbPort)) {
       results.push({
         status: 'fail',
-        severity: p.severity,
-        resource: `k8s:logs/${p.id}`,
-        key: p.id,
-        detail: `"${p.text}" appears ${hits.count} time(s) in the last ${window} min of ${Object.keys(hits.byPod).join(', ')}${partial}.`,
+        reason,
+        scope: { component: hits.components, namespace: hits.namespaces },
+        resource: `k8s:logs/${reason}`,
+        key: reason,
+        detail: `"${hits.pattern}" appears ${hits.count} time(s) in the last ${window} min of ${Object.keys(hits.byPod).join(', ')}${partial}.`,
         evidence: {
-          pattern: p.text,
+          pattern: hits.pattern,
           count: hits.count,
           byPod: hits.byPod,
           samples: hits.samples,
           ...truncated,
         },
         remediation: {
-          text: `Read the surrounding log lines and follow the runbook section for "${p.text}".`,
+          text: `Read the surrounding log lines and follow the runbook section for "${hits.pattern}".`,
           commands: hits.namespaces.map((ns) => {
             const app = ns === d.namespaces.provisioner ? 'coder-provisioner' : 'coder';
-            return `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=${app} --since=${window}m --tail=-1 --prefix | grep -i ${shq(p.text)}`;
+            return `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=${app} --since=${window}m --tail=-1 --prefix | grep -i ${shq(hits.pattern)}`;
           }),
         },
       });

@@ -1,10 +1,10 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import type { ClusterSnapshot } from './collector.js';
 import { nodeTaintCommands } from './pending-remediation.js';
 import { podName, podsIn, sample } from './pods.js';
 import { fromEks, podPlacement, taintText, tolerates, tolerationYaml } from './scheduling.js';
+import { CLUSTER_META } from './meta.js';
 
 /**
  * Compliant when every workspace pod meant for a workspace node group (its nodeSelector/affinity targets it,
@@ -12,20 +12,14 @@ import { fromEks, podPlacement, taintText, tolerates, tolerationYaml } from './s
  * may use. Running pods on other groups are not judged: a system or GPU group's taint is fine.
  */
 export default defineCheck<ClusterSnapshot>(
-  {
-    id: 'nodegroup-taints-tolerated',
-    group: 'cluster',
-    severity: 'high',
-    title: 'Workspace pods tolerate the taints of the node groups they target',
-    description:
-      'Compares the taints of each workspace node group (EKS DescribeNodegroup) with the tolerations of the ' +
-      'workspace pods that target it (nodeSelector/affinity on its labels) or wait unscheduled.',
-    risk: 'Pods without the toleration can never schedule on the workspace nodes and stay Pending.',
-    guideSection: GuideSection.PodsPending,
-  },
+  CLUSTER_META['nodegroup-taints-tolerated'],
   (snap, { deployment }) => {
     const ns = deployment.namespaces.workspaces;
-    const nodegroups = need(snap.nodegroups);
+    // The workspace node groups only: a system or GPU group's taint is meant to keep workspaces away.
+    const workspaceGroups = deployment.eks.workspaceNodegroups ?? deployment.eks.nodegroups;
+    const nodegroups = Object.fromEntries(
+      Object.entries(need(snap.nodegroups)).filter(([name]) => workspaceGroups.includes(name)),
+    );
     const live = podsIn(snap.pods, ns).filter(
       (p) => !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''),
     );
@@ -56,6 +50,8 @@ export default defineCheck<ClusterSnapshot>(
         const m = sample(missing.map((p) => podName(p.pod)));
         return {
           status: 'fail',
+          reason: 'untolerated-taint',
+          scope: { namespace: ns, nodegroup: name },
           resource,
           key: taint.key,
           detail:

@@ -1,11 +1,15 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
-import { shq } from '../../audit/model.js';
+import { Component, shq } from '../../audit/model.js';
 import type { ClusterSnapshot } from './collector.js';
 import { containerEnv, templateContainer } from './pods.js';
+import { CLUSTER_META } from './meta.js';
 
 const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'groups'];
+/** The env of the deployment's `coder` container, read from its spec (no running pod needed). */
+const specEnvCommand = (name: string, ns: string): string =>
+  `kubectl get deployment ${shq(name)} -n ${shq(ns)} -o jsonpath=${shq('{.spec.template.spec.containers[?(@.name=="coder")].env}')}`;
+
 /** What coderd uses when CODER_OIDC_SCOPES is unset. */
 const CODER_DEFAULT = 'openid,profile,email';
 
@@ -14,17 +18,7 @@ const CODER_DEFAULT = 'openid,profile,email';
  * is not used (coder.oidc not configured and no CODER_OIDC_* variable). Values from envFrom are not read.
  */
 export default defineCheck<ClusterSnapshot>(
-  {
-    id: 'oidc-config',
-    group: 'cluster',
-    severity: 'high',
-    title: 'coderd OIDC configuration is complete',
-    description:
-      "Reads the coderd deployment's container env: CODER_OIDC_ISSUER_URL is set and CODER_OIDC_SCOPES " +
-      'includes the required scopes (default openid, profile, email, groups). Secret references are not read.',
-    risk: 'Without the groups scope, group sync and template ACLs fail; without an issuer users cannot log in.',
-    guideSection: GuideSection.Oidc,
-  },
+  CLUSTER_META['oidc-config'],
   (snap, { deployment: d }) => {
     const ns = d.namespaces.coderd;
     const name = d.coderd.deploymentName;
@@ -59,6 +53,7 @@ export default defineCheck<ClusterSnapshot>(
       !hasIssuer && 'CODER_OIDC_ISSUER_URL is not set',
       missing.length > 0 && `CODER_OIDC_SCOPES (${scopesShown}) lacks ${missing.join(', ')}`,
     ].filter(Boolean);
+    const reason = hasIssuer ? 'scopes-missing' : 'issuer-unset';
     if (problems.length === 0 && issuer.viaEnvFrom) {
       const detail = `CODER_OIDC_ISSUER_URL is not in the container env: cannot verify it is set (it may come ${issuer.ref}).`;
       return [{ status: 'error', resource, evidence, detail }];
@@ -72,11 +67,16 @@ export default defineCheck<ClusterSnapshot>(
       ...(hasIssuer ? [] : [['CODER_OIDC_ISSUER_URL', d.coder?.oidc?.issuerUrl ?? 'https://<issuer>']]),
     ].map(([k, v]) => `\n    - name: ${k}\n      value: "${v}"`);
     const text = `Set in the Helm values (coder.env) and upgrade the release:\ncoder:\n  env:${values.join('')}`;
-    const commands = [
-      `kubectl exec -it deploy/${shq(name)} -n ${shq(ns)} -- env | grep OIDC`,
-      `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i oidc`,
-    ];
+    const logs = `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i oidc`;
+    const remediation = {
+      text,
+      commands: [`kubectl exec -it deploy/${shq(name)} -n ${shq(ns)} -- env | grep OIDC`, logs],
+      // With coderd down, read the variables from the deployment's spec instead of a running container.
+      needs: [Component.Coderd],
+      otherwise: { text, commands: [specEnvCommand(name, ns), logs] },
+    };
     const detail = `coderd OIDC configuration: ${problems.join('; ')}.`;
-    return [{ status: 'fail', resource, evidence, detail, remediation: { text, commands } }];
+    const scope = { namespace: ns, workload: `deployment/${name}`, component: 'coderd' };
+    return [{ status: 'fail', reason, scope, resource, evidence, detail, remediation }];
   },
 );

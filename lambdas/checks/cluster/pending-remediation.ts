@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { DeploymentConfig } from '../../audit/config.js';
-import { shq, type Remediation } from '../../audit/model.js';
-import { describeNodegroupCommand, knownSizes, scaleUp, scalingCommand } from '../nodegroup-sizing.js';
+import { shq, type Remediation, type ScalingPlan } from '../../audit/model.js';
+import { describeNodegroupCommand, knownSizes, scalingPlan } from '../nodegroup-sizing.js';
 import type { ClusterSnapshot } from './collector.js';
 import { podName } from './pods.js';
 import { fromEks, tolerationYaml, type K8sTaint, type SchedulingCause } from './scheduling.js';
@@ -9,11 +9,15 @@ import { fromEks, tolerationYaml, type K8sTaint, type SchedulingCause } from './
 export interface PendingContext {
   deployment: DeploymentConfig;
   snap: ClusterSnapshot;
+  /** The node groups the pods may go to; empty (unknown): the workspace node groups. */
+  targets?: readonly string[];
 }
 
-/** Workspace node groups as the snapshot has them (empty when they could not be read). */
-function workspaceNodegroups(ctx: PendingContext) {
-  const names = ctx.deployment.eks.workspaceNodegroups ?? ctx.deployment.eks.nodegroups;
+/** The node groups the pods may go to as the snapshot has them (no sizes when they could not be read). */
+function targetNodegroups(ctx: PendingContext) {
+  const names = ctx.targets?.length
+    ? ctx.targets
+    : (ctx.deployment.eks.workspaceNodegroups ?? ctx.deployment.eks.nodegroups);
   const read = ctx.snap.nodegroups.ok ? ctx.snap.nodegroups.value : {};
   return names.map((name) => ({ name, ng: read[name] }));
 }
@@ -21,14 +25,15 @@ function workspaceNodegroups(ctx: PendingContext) {
 /** The runbook's remediation for one scheduling cause, filled with the deployment's real names. */
 export function remediationFor(cause: SchedulingCause, pods: V1Pod[], ctx: PendingContext): Remediation {
   const d = ctx.deployment;
-  const ns = d.namespaces.workspaces;
+  const ns = pods[0]?.metadata?.namespace ?? d.namespaces.workspaces;
   const cluster = shq(d.eks.clusterName);
   const describe = `kubectl describe pod ${shq(podName(pods[0]!))} -n ${shq(ns)}`;
   switch (cause.kind) {
     case 'insufficient':
     case 'too-many-pods': {
       const unknown: string[] = [];
-      const commands = workspaceNodegroups(ctx).flatMap(({ name, ng }) => {
+      const scaling: ScalingPlan[] = [];
+      const commands = targetNodegroups(ctx).flatMap(({ name, ng }) => {
         const describeNg = describeNodegroupCommand(d.eks.clusterName, name);
         // Sizes unknown (DescribeNodegroup failed): never guess a scaling command, it could shrink the group.
         const sizes = knownSizes(ng?.scalingConfig);
@@ -36,10 +41,9 @@ export function remediationFor(cause: SchedulingCause, pods: V1Pod[], ctx: Pendi
           unknown.push(name);
           return [describeNg];
         }
-        return [
-          describeNg,
-          scalingCommand(d.eks.clusterName, name, scaleUp(sizes, Math.max(1, pods.length))),
-        ];
+        const plan = scalingPlan(d.eks.clusterName, name, sizes, Math.max(1, pods.length));
+        scaling.push(plan);
+        return [describeNg, plan.command];
       });
       const what = cause.kind === 'insufficient' ? `${cause.resource}` : 'pod slots (max pods per node)';
       const unread = unknown.length
@@ -47,13 +51,14 @@ export function remediationFor(cause: SchedulingCause, pods: V1Pod[], ctx: Pendi
         : '';
       return {
         text:
-          `The workspace nodes have no free ${what}. Check the node group scaling and scale it up ` +
-          `(or lower the workspace template requests).${unread}`,
+          `The nodes have no free ${what}. Check the node group scaling and scale it up ` +
+          `(or lower the pods' requests).${unread}`,
         commands: [describe, ...commands],
+        ...(scaling.length ? { scaling } : {}),
       };
     }
     case 'taint': {
-      const eks = workspaceNodegroups(ctx)
+      const eks = targetNodegroups(ctx)
         .flatMap(({ ng }) => ng?.taints ?? [])
         .map(fromEks)
         .find((t) => t.key === cause.taint!.key);
@@ -61,7 +66,8 @@ export function remediationFor(cause: SchedulingCause, pods: V1Pod[], ctx: Pendi
       return {
         text:
           `Nodes carry the taint ${taint.key}=${taint.value}:${taint.effect} that the pods do not tolerate. ` +
-          `Add this toleration to the workspace template's pod spec:\n${tolerationYaml(taint)}`,
+          `Add this toleration to the pods' spec (the workspace template for workspaces, the Helm values ` +
+          `for coderd and provisioners):\n${tolerationYaml(taint)}`,
         commands: [describe, ...nodeTaintCommands(ctx)],
       };
     }
@@ -72,7 +78,7 @@ export function remediationFor(cause: SchedulingCause, pods: V1Pod[], ctx: Pendi
           'group labels.',
         commands: [
           describe,
-          ...workspaceNodegroups(ctx).map(
+          ...targetNodegroups(ctx).map(
             ({ name }) =>
               `aws eks describe-nodegroup --cluster-name ${cluster} --nodegroup-name ${shq(name)} --query nodegroup.labels`,
           ),
@@ -95,9 +101,9 @@ export function remediationFor(cause: SchedulingCause, pods: V1Pod[], ctx: Pendi
   }
 }
 
-/** The runbook's `kubectl get nodes -l <node group label> -o jsonpath=...taints` for each workspace node group. */
+/** The runbook's `kubectl get nodes -l <node group label> -o jsonpath=...taints` for each node group the pods may use. */
 export function nodeTaintCommands(ctx: PendingContext): string[] {
-  return workspaceNodegroups(ctx).map(({ name, ng }) => {
+  return targetNodegroups(ctx).map(({ name, ng }) => {
     const label = ng?.labels?.['node-group']
       ? `node-group=${ng.labels['node-group']}`
       : `eks.amazonaws.com/nodegroup=${name}`;

@@ -1,22 +1,29 @@
+import type { V1ContainerStatus } from '@kubernetes/client-node';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
-import { GuideSection } from '../../audit/guide.js';
 import type { ClusterSnapshot } from './collector.js';
-import { CONFIG_REASONS, IMAGE_REASONS, configFix, imageFix } from './config-remediation.js';
-import { podName, podRef, statuses } from './pods.js';
+import { GuideSection } from '../../audit/guide.js';
+import {
+  CONFIG_REASONS,
+  IMAGE_REASONS,
+  configFix,
+  configReason,
+  imageFix,
+  imageRegistry,
+} from './config-remediation.js';
+import { podName, podRef, statuses, workloadOf } from './pods.js';
+import { CLUSTER_META } from './meta.js';
+
+/** The reason of a container waiting on its configuration or its image. */
+function reasonOf(s: V1ContainerStatus): string {
+  const waiting = s.state?.waiting;
+  if (waiting?.reason === 'InvalidImageName') return 'invalid-image';
+  if (IMAGE_REASONS.has(waiting?.reason ?? '')) return 'image-pull';
+  return configReason(waiting?.message ?? '');
+}
 
 /** Compliant when no pod of the Coder namespaces waits on a missing secret/config map or an image it cannot pull. */
 export default defineCheck<ClusterSnapshot>(
-  {
-    id: 'pods-config-errors',
-    group: 'cluster',
-    severity: 'high',
-    title: 'No pod is blocked by a missing secret or an image pull failure',
-    description:
-      'Finds containers waiting in CreateContainerConfigError (missing secret, config map or key) or ' +
-      'ImagePullBackOff/ErrImagePull in the coderd, provisioner and workspaces namespaces.',
-    risk: 'The container never starts: coderd loses its database credentials, or workspaces never boot.',
-    guideSection: GuideSection.DatabaseConnection,
-  },
+  CLUSTER_META['pods-config-errors'],
   (snap, { deployment: d }) => {
     const vpc = d.network.vpcId ?? (snap.cluster.ok ? snap.cluster.value.vpcId : undefined) ?? '<vpc-id>';
     const namespaces = [...new Set([d.namespaces.coderd, d.namespaces.provisioner, d.namespaces.workspaces])];
@@ -44,16 +51,33 @@ export default defineCheck<ClusterSnapshot>(
           },
         ];
       }
-      return blocked.map(({ pod, s }): FindingInput => {
+      // One finding per workload, container and reason: the replicas of a deployment share it.
+      const groups = new Map<string, typeof blocked>();
+      for (const b of blocked) {
+        const key = `${workloadOf(b.pod)}\u0000${b.s.name}\u0000${reasonOf(b.s)}`;
+        groups.set(key, [...(groups.get(key) ?? []), b]);
+      }
+      return [...groups.values()].map((group): FindingInput => {
+        const { pod, s } = group[0]!;
         const reason = s.state!.waiting!.reason!;
         const message = (s.state!.waiting!.message ?? '').slice(0, 200);
         const image = IMAGE_REASONS.has(reason);
+        const workload = workloadOf(pod);
+        const pods = group.map((g) => podName(g.pod));
+        const scope = {
+          namespace: ns,
+          workload,
+          ...(image ? { registry: imageRegistry(s.image ?? '', d.aws.region) } : {}),
+        };
+        const of = workload.startsWith('pod/') ? `pod ${pods[0]}` : `${pods.length} pod(s) of ${workload} (${pods.join(', ')})`;
         return {
           status: 'fail',
-          resource: podRef(pod),
+          reason: reasonOf(s),
+          scope,
+          resource: workload.startsWith('pod/') ? podRef(pod) : `k8s:${ns}/${workload}`,
           key: s.name,
-          detail: `Container ${s.name} of pod ${podName(pod)} waits in ${reason}: ${message}`,
-          evidence: { namespace: ns, container: s.name, reason, message, image: s.image },
+          detail: `Container ${s.name} of ${of} waits in ${reason}: ${message}`,
+          evidence: { namespace: ns, container: s.name, reason, message, image: s.image, pods },
           remediation: image ? imageFix(pod, s, vpc) : configFix(pod, message),
           // An image pull failure is a network matter (ECR/S3 VPC endpoints), not a database one.
           ...(image ? { guideSection: GuideSection.NetworkDebugging } : {}),

@@ -1,62 +1,71 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
-import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import type { ClusterSnapshot } from './collector.js';
-import { ageMinutes, podName, podsIn, sample } from './pods.js';
+import { CLUSTER_META } from './meta.js';
+import { ageMinutes, podName, sample, workloadOf } from './pods.js';
 import { remediationFor, type PendingContext } from './pending-remediation.js';
-import { parseSchedulingMessage, type SchedulingCause } from './scheduling.js';
+import { isUnscheduled, parseSchedulingMessage, podPlacement, type CauseKind, type SchedulingCause } from './scheduling.js';
 
-/** Compliant when no workspace pod has been unschedulable for longer than `thresholds.pendingPodMinutes`. */
-export default defineCheck<ClusterSnapshot>(
-  {
-    id: 'pods-pending',
-    group: 'cluster',
-    severity: 'high',
-    title: 'Workspace pods are not stuck in Pending',
-    description:
-      'Finds workspace pods that the scheduler could not place for longer than the threshold and groups them ' +
-      'by the cause in the scheduler message (capacity, untolerated taint, node selector, PVC, pod limit).',
-    risk: 'Users wait for workspaces that never start; builds time out.',
-    guideSection: GuideSection.PodsPending,
-  },
-  (snap, { deployment, now }) => {
-    const ns = deployment.namespaces.workspaces;
-    const threshold = deployment.thresholds.pendingPodMinutes;
-    const unscheduled = podsIn(snap.pods, ns).filter(
-      (p) =>
-        p.status?.phase === 'Pending' &&
-        p.status.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False'),
-    );
-    const stuck = unscheduled.filter((p) => ageMinutes(p, now) >= threshold);
-    if (stuck.length === 0) {
-      const young = unscheduled.length ? ` (${unscheduled.length} younger than ${threshold} min)` : '';
-      return [
-        {
-          status: 'pass',
-          resource: `k8s:${ns}/pods`,
-          detail: `No pod in ${ns} has been unschedulable for ${threshold} minutes or more${young}.`,
-        },
-      ];
+/** The reason of each kind of scheduling cause. */
+const REASONS: Record<CauseKind, string> = {
+  insufficient: 'insufficient-resources',
+  'too-many-pods': 'too-many-pods',
+  taint: 'untolerated-taint',
+  selector: 'node-selector',
+  pvc: 'unbound-pvc',
+  other: 'unschedulable',
+};
+
+/**
+ * Compliant when no pod of the workspaces, coderd or provisioner namespace has been unschedulable for longer
+ * than `thresholds.pendingPodMinutes`. One finding per namespace and scheduling cause, scoped to the node
+ * groups the pods may go to (what nodegroup-capacity and nodegroup-health are about).
+ */
+export default defineCheck<ClusterSnapshot>(CLUSTER_META['pods-pending'], (snap, { deployment, now }) => {
+  const threshold = deployment.thresholds.pendingPodMinutes;
+  const { workspaces, coderd, provisioner } = deployment.namespaces;
+  const namespaces = [...new Set([workspaces, coderd, provisioner])];
+  const nodegroups = snap.nodegroups.ok ? snap.nodegroups.value : {};
+  let young = 0;
+  const results = namespaces.flatMap((ns): FindingInput[] => {
+    const fact = snap.pods[ns];
+    if (!fact?.ok) {
+      const error = fact && !fact.ok ? fact.error : 'not collected';
+      return [{ status: 'error', resource: `k8s:${ns}/pods`, detail: `Could not read pods of ${ns}: ${error}` }];
     }
-    const events = need(snap.schedulingEvents);
+    const unscheduled = fact.value.filter(isUnscheduled);
+    const stuck = unscheduled.filter((p) => ageMinutes(p, now) >= threshold);
+    young += unscheduled.length - stuck.length;
+    if (stuck.length === 0) return [];
+    const events = snap.schedulingEvents.ok ? snap.schedulingEvents.value : [];
     const byCause = new Map<string, { cause: SchedulingCause; pods: V1Pod[] }>();
     for (const pod of stuck) {
       const condition = pod.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message ?? '';
       const event = events
-        .filter((e) => e.involvedObject.name === podName(pod))
+        .filter((e) => e.involvedObject.name === podName(pod) && (e.involvedObject.namespace ?? ns) === ns)
         .sort((a, b) => +(b.lastTimestamp ?? 0) - +(a.lastTimestamp ?? 0))[0]?.message;
+      if (!condition.trim() && event === undefined && !snap.schedulingEvents.ok && ns === workspaces) {
+        // Only the FailedScheduling events could say why: they could not be read.
+        throw new Error(`could not read ${snap.schedulingEvents.name}: ${snap.schedulingEvents.error}`);
+      }
       for (const cause of parseSchedulingMessage(condition.trim() || event || '')) {
         const entry = byCause.get(cause.id) ?? { cause, pods: [] };
         entry.pods.push(pod);
         byCause.set(cause.id, entry);
       }
     }
-    const pctx: PendingContext = { deployment, snap };
     return [...byCause.values()].map(({ cause, pods }): FindingInput => {
       const names = sample(pods.map(podName));
+      const targets = [...new Set(pods.flatMap((p) => podPlacement(p, nodegroups).nodegroups))].sort();
+      const pctx: PendingContext = { deployment, snap, targets };
       return {
         status: 'fail',
+        reason: REASONS[cause.kind],
+        scope: {
+          namespace: ns,
+          workload: [...new Set(pods.map(workloadOf))].sort(),
+          ...(targets.length ? { nodegroup: targets } : {}),
+        },
         resource: `k8s:${ns}/pods-pending/${cause.id}`,
         key: cause.id,
         detail:
@@ -66,5 +75,14 @@ export default defineCheck<ClusterSnapshot>(
         remediation: remediationFor(cause, pods, pctx),
       };
     });
-  },
-);
+  });
+  if (results.length > 0) return results;
+  const note = young ? ` (${young} younger than ${threshold} min)` : '';
+  return [
+    {
+      status: 'pass',
+      resource: `k8s:${workspaces}/pods`,
+      detail: `No pod in ${namespaces.join(', ')} has been unschedulable for ${threshold} minutes or more${note}.`,
+    },
+  ];
+});

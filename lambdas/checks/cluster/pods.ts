@@ -19,6 +19,21 @@ export function podName(pod: V1Pod): string {
   return pod.metadata?.name ?? '';
 }
 
+/**
+ * The workload a pod belongs to, as root-cause rules compare it: `deployment/<name>` for a pod of a
+ * ReplicaSet (its name minus the `pod-template-hash` suffix the Deployment controller gives it),
+ * `<kind>/<name>` for another owner (lower case), `pod/<name>` for a pod without an owner.
+ */
+export function workloadOf(pod: V1Pod): string {
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
+  if (!owner) return `pod/${podName(pod)}`;
+  const hash = pod.metadata?.labels?.['pod-template-hash'];
+  if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) {
+    return `deployment/${owner.name.slice(0, -hash.length - 1)}`;
+  }
+  return `${owner.kind.toLowerCase()}/${owner.name}`;
+}
+
 /** Minutes since the pod was created (0 when unknown). */
 export function ageMinutes(pod: V1Pod, now: Date): number {
   const created = pod.metadata?.creationTimestamp;

@@ -1,20 +1,15 @@
+import type { V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
-import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
 import type { ClusterSnapshot } from './collector.js';
-import { isReady, podName, podRef, podsIn, statuses } from './pods.js';
+import { CONFIG_REASONS, IMAGE_REASONS } from './config-remediation.js';
+import { isReady, podName, podRef, podsIn, statuses, workloadOf } from './pods.js';
+import { isUnscheduled } from './scheduling.js';
+import { CLUSTER_META } from './meta.js';
 
 /** Compliant when the provisioner namespace runs at least one provisioner pod and every one is Running and Ready. */
 export default defineCheck<ClusterSnapshot>(
-  {
-    id: 'provisioners-ready',
-    group: 'cluster',
-    severity: 'high',
-    title: 'External provisioners are running and ready',
-    description: 'Checks that provisioner pods exist in the provisioner namespace and are Running and Ready.',
-    risk: 'Without a ready provisioner, workspace builds queue until they time out.',
-    guideSection: GuideSection.ProvisioningTimeouts,
-  },
+  CLUSTER_META['provisioners-ready'],
   (snap, { deployment }) => {
     const ns = deployment.namespaces.provisioner;
     const logs = `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=coder-provisioner --tail=-1 --prefix`;
@@ -27,6 +22,8 @@ export default defineCheck<ClusterSnapshot>(
       return [
         {
           status: 'fail',
+          reason: 'no-pods',
+          scope: { namespace: ns, component: 'provisioner' },
           resource: `k8s:${ns}/pods`,
           detail: `No provisioner pod runs in namespace ${ns}${failedNote}.`,
           remediation: {
@@ -40,7 +37,8 @@ export default defineCheck<ClusterSnapshot>(
       const reason = pod.status?.reason ?? 'Failed';
       return {
         status: 'fail',
-        severity: 'low',
+        reason: 'failed-pod',
+        scope: { namespace: ns, workload: workloadOf(pod), component: 'provisioner' },
         resource: podRef(pod),
         detail: `Provisioner pod ${podName(pod)} is Failed (${reason}) and lingers; running replacements exist.`,
         evidence: { phase: 'Failed', reason, message: (pod.status?.message ?? '').slice(0, 200) },
@@ -53,26 +51,55 @@ export default defineCheck<ClusterSnapshot>(
         },
       };
     });
-    const live = pods.map((pod): FindingInput => {
-      const name = podName(pod);
-      const phase = pod.status?.phase ?? 'Unknown';
+    const state = (pod: V1Pod) => {
       const waiting = statuses(pod)
-        .map((s) => s.state?.waiting?.reason)
-        .filter(Boolean);
-      const ok = phase === 'Running' && isReady(pod);
+        .map((c) => c.state?.waiting?.reason)
+        .filter((r): r is string => !!r);
+      const reason = isUnscheduled(pod)
+        ? 'unschedulable'
+        : waiting.some((r) => CONFIG_REASONS.has(r) || IMAGE_REASONS.has(r))
+          ? 'container-blocked'
+          : waiting.includes('CrashLoopBackOff')
+            ? 'crash-loop'
+            : 'not-ready';
+      const phase = pod.status?.phase ?? 'Unknown';
+      return { pod, phase, waiting, reason, ok: phase === 'Running' && isReady(pod) };
+    };
+    const states = pods.map(state);
+    const passes = states
+      .filter((x) => x.ok)
+      .map(({ pod, phase, waiting }): FindingInput => {
+        const detail = `Provisioner pod ${podName(pod)} is Running and Ready.`;
+        return { status: 'pass', resource: podRef(pod), detail, evidence: { phase, ready: true, waiting } };
+      });
+    // One finding per workload and reason: the replicas of a deployment share it.
+    const groups = new Map<string, typeof states>();
+    for (const x of states.filter((y) => !y.ok)) {
+      const key = `${workloadOf(x.pod)}\u0000${x.reason}`;
+      groups.set(key, [...(groups.get(key) ?? []), x]);
+    }
+    const failures = [...groups.values()].map((group): FindingInput => {
+      const { pod, reason } = group[0]!;
+      const workload = workloadOf(pod);
+      const described = group.map(
+        ({ pod: p, phase, waiting }) =>
+          `${podName(p)} is ${phase}${isReady(p) ? '' : ', not Ready'}${waiting.length ? ` (${waiting.join(', ')})` : ''}`,
+      );
       return {
-        status: ok ? 'pass' : 'fail',
-        resource: podRef(pod),
-        detail: ok
-          ? `Provisioner pod ${name} is Running and Ready.`
-          : `Provisioner pod ${name} is ${phase}${isReady(pod) ? '' : ', not Ready'}${waiting.length ? ` (${waiting.join(', ')})` : ''}.`,
-        evidence: { phase, ready: isReady(pod), waiting },
+        status: 'fail',
+        reason,
+        scope: { namespace: ns, workload, component: 'provisioner' },
+        resource: workload.startsWith('pod/') ? podRef(pod) : `k8s:${ns}/${workload}`,
+        detail: `Provisioner pod ${described.join('; ')}.`,
+        evidence: {
+          pods: group.map(({ pod: p, phase, waiting }) => ({ pod: podName(p), phase, ready: isReady(p), waiting })),
+        },
         remediation: {
           text: 'Check the provisioner pod and its logs (an expired provisioner key also keeps it from connecting).',
-          commands: [`kubectl describe pod ${shq(name)} -n ${shq(ns)}`, logs],
+          commands: [`kubectl describe pod ${shq(podName(pod))} -n ${shq(ns)}`, logs],
         },
       };
     });
-    return [...live, ...lingering];
+    return [...passes, ...failures, ...lingering];
   },
 );

@@ -1,22 +1,12 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import type { CoderSnapshot } from './collector.js';
 import { daysBetween, tokenRotation } from './lib.js';
+import { CODER_META } from './meta.js';
 
 /** Compliant when the auditor's own Coder token is accepted and expires after thresholds.tokenExpiryWarnDays. */
 export default defineCheck<CoderSnapshot>(
-  {
-    id: 'auditor-token-expiry',
-    group: 'coder',
-    severity: 'medium',
-    title: "The auditor's Coder token is valid",
-    description:
-      "Looks up the auditor's own API token: rejected or expired (high), or expiring within " +
-      'thresholds.tokenExpiryWarnDays (medium).',
-    risk: 'When the token expires every Coder check of the audit errors ("token expired"): the audit goes blind.',
-    guideSection: GuideSection.LogPatterns,
-  },
+  CODER_META['auditor-token-expiry'],
   (snap, { deployment, now }) => {
     const state = need(snap.token);
     const resource = deployment.coder!.tokenSecretId;
@@ -26,7 +16,7 @@ export default defineCheck<CoderSnapshot>(
       return [
         {
           status: 'fail',
-          severity: 'high',
+          reason: 'rejected',
           resource,
           title: "The auditor's Coder token is rejected",
           detail: `Coder rejects the auditor's token (HTTP ${state.status}: ${state.message || 'no message'}): expired or revoked.`,
@@ -41,11 +31,11 @@ export default defineCheck<CoderSnapshot>(
     const name = key.token_name || 'the auditor token';
     if (Date.parse(key.expires_at) <= now.getTime()) {
       const detail = `Token ${name} expired at ${key.expires_at}.`;
-      return [{ status: 'fail', severity: 'high', resource, detail, evidence, remediation }];
+      return [{ status: 'fail', reason: 'expired', resource, detail, evidence, remediation }];
     }
     if (daysLeft < warnDays) {
       const detail = `Token ${name} expires in ${daysLeft} days (${key.expires_at}); rotate it.`;
-      return [{ status: 'fail', resource, detail, evidence, remediation }];
+      return [{ status: 'fail', reason: 'expiring', resource, detail, evidence, remediation }];
     }
     return [
       {

@@ -1,23 +1,16 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import { HEALTH_SECTIONS, type HealthSection } from '../../clients/coder.js';
 import type { CoderSnapshot } from './collector.js';
 import { accessUrl, healthDiagnosis } from './lib.js';
+import { CODER_META } from './meta.js';
+
+/** The health code an `error` text starts with (health.Message.String(): `EDB01: ping database: ...`). */
+const codeOf = (error: string): string => /^([A-Z]+\d+):/.exec(error)?.[1] ?? 'EUNKNOWN';
 
 /** Compliant when every section of coderd's deployment health report (`/api/v2/debug/health`) is ok. */
 export default defineCheck<CoderSnapshot>(
-  {
-    id: 'coder-health-report',
-    group: 'coder',
-    severity: 'high',
-    title: "coderd's deployment health report is clean",
-    description:
-      "Reads coderd's own health report (access URL, database, DERP, websocket, workspace proxies, provisioner " +
-      'daemons) and reports each section at warning (medium) or error (high) with its health codes.',
-    risk: 'coderd sees a degraded dependency (slow database, unreachable access URL, no provisioner) before users do.',
-    guideSection: GuideSection.KubernetesDebugging,
-  },
+  CODER_META['coder-health-report'],
   (snap, { deployment }) => {
     const gated = need(snap.health);
     const base = accessUrl(deployment);
@@ -37,7 +30,7 @@ export default defineCheck<CoderSnapshot>(
     }
     const report = gated.value;
     const present = HEALTH_SECTIONS.filter((name) => report[name] !== undefined);
-    return present.map((name): FindingInput => {
+    return present.flatMap((name): FindingInput[] => {
       const section: HealthSection = report[name]!;
       const resource = `${base}/api/v2/debug/health#${name}`;
       const codes = section.warnings.map((w) => w.code);
@@ -49,31 +42,41 @@ export default defineCheck<CoderSnapshot>(
       };
       if (section.severity === 'ok' || section.dismissed) {
         const note = section.severity === 'ok' ? 'ok' : `${section.severity}, dismissed by an administrator`;
-        return {
+        return [{
           status: 'pass',
           resource,
           key: name,
           guideSection: healthDiagnosis(name, deployment).section,
           detail: `Health section ${name}: ${note}.`,
           evidence,
-        };
+        }];
       }
-      const rel = healthDiagnosis(codes[0] ?? name, deployment);
+      // One finding per health code, its reason: each links to the check that sees the same fact.
       const messages = [
-        ...section.warnings.map((w) => `${w.code}: ${w.message}`),
-        ...(section.error ? [section.error] : []),
+        ...section.warnings.map((w) => ({ code: w.code, text: `${w.code}: ${w.message}` })),
+        ...(section.error ? [{ code: codeOf(section.error), text: section.error }] : []),
       ];
-      return {
-        status: 'fail',
-        severity: section.severity === 'error' ? 'high' : 'medium',
-        resource,
-        key: name,
-        title: `coderd health: ${name} is ${section.severity}`,
-        guideSection: rel.section,
-        detail: `Health section ${name} is ${section.severity}: ${messages.join('; ') || 'no detail'}.`,
-        evidence,
-        remediation: rel.remediation,
-      };
+      const byCode = new Map<string, typeof messages>();
+      for (const m of messages.length ? messages : [{ code: 'EUNKNOWN', text: '' }]) {
+        const code = Object.hasOwn(CODER_META['coder-health-report'].reasons, m.code) ? m.code : 'EUNKNOWN';
+        byCode.set(code, [...(byCode.get(code) ?? []), m]);
+      }
+      return [...byCode].map(([code, list]): FindingInput => {
+        const rel = healthDiagnosis(code === 'EUNKNOWN' ? name : code, deployment);
+        const texts = list.map((m) => m.text).filter(Boolean);
+        return {
+          status: 'fail',
+          reason: code,
+          severity: section.severity === 'error' ? 'high' : 'medium',
+          resource,
+          key: `${name}/${code}`,
+          title: `coderd health: ${name} is ${section.severity} (${code})`,
+          guideSection: rel.section,
+          detail: `Health section ${name} is ${section.severity}: ${texts.join('; ') || 'no detail'}.`,
+          evidence: { ...evidence, code, codes: [...new Set(list.map((m) => m.code))] },
+          remediation: rel.remediation,
+        };
+      });
     });
   },
 );

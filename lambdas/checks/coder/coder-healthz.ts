@@ -1,42 +1,36 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
-import { shq } from '../../audit/model.js';
+import { Component, shq } from '../../audit/model.js';
 import type { CoderSnapshot } from './collector.js';
 import { accessUrl, kubectlHealthz } from './lib.js';
+import { CODER_META } from './meta.js';
 
 /** Compliant when `<access URL>/healthz` answers 200 `OK` through the load balancer, within the latency threshold. */
 export default defineCheck<CoderSnapshot>(
-  {
-    id: 'coder-healthz',
-    group: 'coder',
-    severity: 'critical',
-    title: 'Coder answers /healthz through its access URL',
-    description:
-      "Requests /healthz through the public access URL (DNS, NLB, target group, coderd) and expects 200 'OK'; " +
-      'a slow answer is reported at medium severity.',
-    risk: 'Users get 502/503 or time-outs: nobody can reach the dashboard, the API or their workspaces.',
-    guideSection: GuideSection.NlbHealth,
-  },
+  CODER_META['coder-healthz'],
   (snap, { deployment }) => {
     const probe = need(snap.healthz);
     const url = `${accessUrl(deployment)}/healthz`;
     const warnMs = deployment.thresholds.healthzLatencyWarnMs;
+    const targets = deployment.nlb.targetGroupArns.map(
+      (arn) => `aws elbv2 describe-target-health --target-group-arn ${shq(arn)}`,
+    );
     const remediation = {
       text:
         'Check coderd from inside the cluster, then the health of the NLB targets (health check path ' +
         `${deployment.coderd.healthPath} on port ${deployment.coderd.port}).`,
-      commands: [
-        kubectlHealthz(deployment),
-        ...deployment.nlb.targetGroupArns.map(
-          (arn) => `aws elbv2 describe-target-health --target-group-arn ${shq(arn)}`,
-        ),
-      ],
+      commands: [kubectlHealthz(deployment), ...targets],
+      needs: [Component.Coderd],
+      otherwise: {
+        text: 'coderd itself is down (see the coderd-ready finding); check the health of the NLB targets.',
+        commands: targets,
+      },
     };
     if (!probe.reachable) {
       return [
         {
           status: 'fail',
+          reason: 'unreachable',
           resource: url,
           detail: `No answer from ${url}: ${probe.error}.`,
           evidence: { url, error: probe.error },
@@ -50,6 +44,7 @@ export default defineCheck<CoderSnapshot>(
       return [
         {
           status: 'fail',
+          reason: 'bad-status',
           resource: url,
           detail: `${url} answered HTTP ${status} '${evidence.body}', not 200 'OK'.`,
           evidence,
@@ -61,7 +56,7 @@ export default defineCheck<CoderSnapshot>(
       return [
         {
           status: 'fail',
-          severity: 'medium',
+          reason: 'slow',
           resource: url,
           title: 'Coder /healthz is slow',
           detail: `${url} answered OK in ${ms} ms, slower than ${warnMs} ms.`,

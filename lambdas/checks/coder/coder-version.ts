@@ -1,21 +1,12 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import type { CoderSnapshot } from './collector.js';
 import { accessUrl, curlCoder, majorMinor } from './lib.js';
+import { CODER_META } from './meta.js';
 
 /** Compliant when coderd reports a release version (`vMAJOR.MINOR.PATCH`) that other checks can compare. */
 export default defineCheck<CoderSnapshot>(
-  {
-    id: 'coder-version',
-    group: 'coder',
-    severity: 'info',
-    title: 'Coder server version',
-    description:
-      'Records the coderd version from /api/v2/buildinfo; the provisioner daemons are compared with it.',
-    risk: 'Without a known server version, provisioner version skew cannot be detected.',
-    guideSection: GuideSection.CoderLogs,
-  },
+  CODER_META['coder-version'],
   (snap, { deployment }) => {
     const info = need(snap.buildInfo);
     const resource = accessUrl(deployment);
@@ -27,6 +18,7 @@ export default defineCheck<CoderSnapshot>(
       return [
         {
           status: 'fail',
+          reason: 'not-a-release',
           resource,
           detail: `coderd reports version '${info.version}', which is not a release version.`,
           evidence,

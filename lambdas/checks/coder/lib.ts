@@ -1,6 +1,6 @@
 import type { DeploymentConfig } from '../../audit/config.js';
 import { GuideSection } from '../../audit/guide.js';
-import { shq, type Remediation } from '../../audit/model.js';
+import { Component, shq, type Remediation } from '../../audit/model.js';
 import type { ProvisionerDaemon, ProvisionerKey } from '../../clients/coder.js';
 
 const DAY_MS = 86_400_000;
@@ -82,11 +82,15 @@ export function healthDiagnosis(
                 `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder --tail=-1 --prefix`,
               ],
             ];
+  const text = `Follow "${section}"; Coder's health check documentation explains each code.`;
+  const probe = kubectlHealthz(d);
   return {
     section,
     remediation: {
-      text: `Follow "${section}"; Coder's health check documentation explains each code.`,
+      text,
       commands: [curlCoder(d, '/api/v2/debug/health'), ...commands],
+      needs: commands.includes(probe) ? [Component.CoderApi, Component.Coderd] : [Component.CoderApi],
+      otherwise: { text, commands: commands.filter((c) => c !== probe) },
     },
   };
 }
@@ -108,13 +112,16 @@ export function minutesSince(ts: string | null | undefined, now: Date): number |
 /** The runbook's provisioner diagnosis: pods, logs, and Coder's view of the daemons. */
 export function provisionerDiagnosis(d: DeploymentConfig): Remediation {
   const ns = shq(d.namespaces.provisioner);
+  const text = 'Check the provisioner pods and their logs (key rejected, coderd unreachable, crash loop).';
+  const pods = [
+    `kubectl get pods -n ${ns} -l app.kubernetes.io/name=coder-provisioner`,
+    `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder-provisioner --tail=-1 --prefix`,
+  ];
   return {
-    text: 'Check the provisioner pods and their logs (key rejected, coderd unreachable, crash loop).',
-    commands: [
-      `kubectl get pods -n ${ns} -l app.kubernetes.io/name=coder-provisioner`,
-      `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder-provisioner --tail=-1 --prefix`,
-      `coder provisioner list --org ${shq(d.coder?.organization ?? 'coder')}`,
-    ],
+    text,
+    commands: [...pods, `coder provisioner list --org ${shq(d.coder?.organization ?? 'coder')}`],
+    needs: [Component.CoderApi],
+    otherwise: { text, commands: pods },
   };
 }
 
@@ -148,6 +155,7 @@ export function keyRotation(d: DeploymentConfig, key: ProvisionerKey, now: Date)
     .join('');
   const selector = `deployment -n ${ns} -l app.kubernetes.io/name=coder-provisioner`;
   return {
+    needs: [Component.CoderApi],
     text:
       `Create ${next} with the same tags and store it in the provisioners' key secret: the coder-provisioner ` +
       `Helm values provisionerDaemon.keySecretName (no chart default; ${secret} as in Coder's docs) and ` +
@@ -172,20 +180,29 @@ export function templateDiagnosis(
   resourceType: 'coderd_template' | 'coderd_template_acl',
   text: string,
 ): Remediation {
-  const tf = `module.coder.${resourceType}.${template.replace(/[^A-Za-z0-9_]/g, '_')}`;
-  return { text, commands: [`terraform state show ${shq(tf)}`, curlCoder(d, '/api/v2/templates')] };
+  const tf = `terraform state show ${shq(`module.coder.${resourceType}.${template.replace(/[^A-Za-z0-9_]/g, '_')}`)}`;
+  return {
+    text,
+    commands: [tf, curlCoder(d, '/api/v2/templates')],
+    needs: [Component.CoderApi],
+    otherwise: { text, commands: [tf] },
+  };
 }
 
 /** The runbook's OIDC diagnosis: the discovery document, coderd's OIDC settings and its OIDC logs. */
 export function oidcDiagnosis(d: DeploymentConfig, issuer: string): Remediation {
   const ns = shq(d.namespaces.coderd);
+  const name = shq(d.coderd.deploymentName);
+  const text =
+    'Compare the IdP discovery document with CODER_OIDC_ISSUER_URL and CODER_OIDC_SCOPES in the Helm values.';
+  const discovery = `curl -s ${shq(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`)} | jq .`;
+  const logs = `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i oidc`;
+  const spec = `kubectl get deployment ${name} -n ${ns} -o jsonpath=${shq('{.spec.template.spec.containers[?(@.name=="coder")].env}')}`;
   return {
-    text: 'Compare the IdP discovery document with CODER_OIDC_ISSUER_URL and CODER_OIDC_SCOPES in the Helm values.',
-    commands: [
-      `curl -s ${shq(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`)} | jq .`,
-      `kubectl exec -it deploy/${shq(d.coderd.deploymentName)} -n ${ns} -- env | grep OIDC`,
-      `kubectl logs -n ${ns} -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i oidc`,
-    ],
+    text,
+    commands: [discovery, `kubectl exec -it deploy/${name} -n ${ns} -- env | grep OIDC`, logs],
+    needs: [Component.Coderd],
+    otherwise: { text, commands: [discovery, spec, logs] },
   };
 }
 
@@ -195,6 +212,7 @@ export function oidcDiagnosis(d: DeploymentConfig, issuer: string): Remediation 
  */
 export function tokenRotation(d: DeploymentConfig): Remediation {
   return {
+    needs: [Component.CoderApi],
     text: "Create a new token for the auditor's user and store it in the secret; the next audit picks it up.",
     commands: [
       'NEW_CODER_TOKEN=$(coder tokens create --name coder-auditor-$(date +%Y%m) --lifetime 720h)',

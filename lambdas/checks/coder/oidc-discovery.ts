@@ -1,23 +1,12 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import type { CoderSnapshot } from './collector.js';
 import { oidcDiagnosis } from './lib.js';
+import { CODER_META } from './meta.js';
 
 /** Compliant when the issuer's discovery document answers, names exactly the configured issuer and supports the required scopes. */
 export default defineCheck<CoderSnapshot>(
-  {
-    id: 'oidc-discovery',
-    group: 'coder',
-    severity: 'high',
-    title: 'OIDC issuer discovery is consistent',
-    description:
-      'Reads <issuer>/.well-known/openid-configuration: it must answer, its issuer must equal ' +
-      'coder.oidc.issuerUrl exactly, it must list the authorization and token endpoints and support ' +
-      'coder.oidc.requiredScopes.',
-    risk: 'coderd cannot start the login flow or rejects the ID tokens: users cannot log in.',
-    guideSection: GuideSection.Oidc,
-  },
+  CODER_META['oidc-discovery'],
   (snap, { deployment }) => {
     const oidc = deployment.coder?.oidc;
     if (!oidc || !snap.oidc) {
@@ -31,20 +20,26 @@ export default defineCheck<CoderSnapshot>(
     const remediation = oidcDiagnosis(deployment, issuer);
     if (!probe.reachable) {
       const detail = `The discovery document of ${issuer} could not be read: ${probe.error}.`;
-      return [
-        { status: 'fail', resource: issuer, detail, evidence: { issuer, error: probe.error }, remediation },
-      ];
+      const evidence = { issuer, error: probe.error };
+      return [{ status: 'fail', reason: 'unreachable', resource: issuer, detail, evidence, remediation }];
     }
     const doc = probe.value;
     const supported = doc.scopes_supported ?? [];
     const missingScopes = oidc.requiredScopes.filter((s) => !supported.includes(s));
     const problems = [
       ...(doc.issuer !== issuer
-        ? [`its issuer '${doc.issuer}' is not the configured '${issuer}' (exact match needed)`]
+        ? [
+            {
+              reason: 'issuer-mismatch',
+              text: `its issuer '${doc.issuer}' is not the configured '${issuer}' (exact match needed)`,
+            },
+          ]
         : []),
-      ...(doc.authorization_endpoint ? [] : ['it has no authorization_endpoint']),
-      ...(doc.token_endpoint ? [] : ['it has no token_endpoint']),
-      ...(missingScopes.length ? [`scopes_supported lacks ${missingScopes.join(', ')}`] : []),
+      ...(doc.authorization_endpoint ? [] : [{ reason: 'incomplete', text: 'it has no authorization_endpoint' }]),
+      ...(doc.token_endpoint ? [] : [{ reason: 'incomplete', text: 'it has no token_endpoint' }]),
+      ...(missingScopes.length
+        ? [{ reason: 'scopes-unsupported', text: `scopes_supported lacks ${missingScopes.join(', ')}` }]
+        : []),
     ];
     const evidence = {
       issuer,
@@ -54,8 +49,9 @@ export default defineCheck<CoderSnapshot>(
       ...(missingScopes.length ? { missingScopes } : {}),
     };
     if (problems.length) {
-      const detail = `The discovery document of ${issuer} is inconsistent: ${problems.join('; ')}.`;
-      return [{ status: 'fail', resource: issuer, detail, evidence, remediation }];
+      const detail = `The discovery document of ${issuer} is inconsistent: ${problems.map((p) => p.text).join('; ')}.`;
+      const reason = problems[0]!.reason;
+      return [{ status: 'fail', reason, resource: issuer, detail, evidence, remediation }];
     }
     const detail = `The discovery document of ${issuer} matches the configuration.`;
     return [{ status: 'pass', resource: issuer, detail, evidence }];

@@ -1,6 +1,5 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import type { CoderSnapshot } from './collector.js';
 import {
   coderRef,
@@ -10,18 +9,11 @@ import {
   provisionerDiagnosis,
   versionSkew,
 } from './lib.js';
+import { CODER_META } from './meta.js';
 
 /** Compliant when at least one provisioner daemon is online and every online daemon runs coderd's major.minor. */
 export default defineCheck<CoderSnapshot>(
-  {
-    id: 'provisioner-daemons',
-    group: 'coder',
-    severity: 'high',
-    title: 'Provisioner daemons are online and match coderd',
-    description: "Reports no online provisioner daemon (high) and daemons off coderd's major.minor (medium).",
-    risk: 'Without a daemon no workspace build runs; a skewed daemon may fail builds with protocol errors.',
-    guideSection: GuideSection.ProvisioningTimeouts,
-  },
+  CODER_META['provisioner-daemons'],
   (snap, { deployment, now }) => {
     const daemons = need(snap.daemons);
     const org = deployment.coder!.organization;
@@ -34,7 +26,9 @@ export default defineCheck<CoderSnapshot>(
     if (up.length === 0) {
       const detail = `No provisioner daemon is online in organization ${org} (${daemons.length} known): builds wait forever.`;
       const remediation = provisionerDiagnosis(deployment);
-      return [{ status: 'fail', resource: orgRef, key: 'online', detail, evidence, remediation }];
+      return [
+        { status: 'fail', reason: 'none-online', resource: orgRef, key: 'online', detail, evidence, remediation },
+      ];
     }
     const detail = `${up.length} of ${daemons.length} provisioner daemons are online in organization ${org}.`;
     const results: FindingInput[] = [{ status: 'pass', resource: orgRef, key: 'online', detail, evidence }];
@@ -68,7 +62,7 @@ export default defineCheck<CoderSnapshot>(
           : {
               ...base,
               status: 'fail',
-              severity: 'medium',
+              reason: 'version-skew',
               title: 'Provisioner daemon version differs from coderd',
               detail: `Provisioner daemon ${d.name} runs '${d.version}' but coderd runs ${server}.`,
               remediation: versionSkew(deployment),

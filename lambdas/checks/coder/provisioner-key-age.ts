@@ -1,25 +1,15 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import type { CoderSnapshot } from './collector.js';
 import { coderRef, daysBetween, keyRotation } from './lib.js';
+import { CODER_META } from './meta.js';
 
 /** Keys coderd creates for itself (built-in daemons, user-authenticated daemons, PSK): not rotatable. */
 const RESERVED = new Set(['built-in', 'user-auth', 'psk']);
 
 /** Compliant when every provisioner key of the organization is younger than provisionerKeyWarnDays. */
 export default defineCheck<CoderSnapshot>(
-  {
-    id: 'provisioner-key-age',
-    group: 'coder',
-    severity: 'high',
-    title: 'Provisioner keys are rotated',
-    description:
-      'Reports provisioner keys at least thresholds.provisionerKeyMaxAgeDays days old (expired by policy, high) ' +
-      'or at least thresholds.provisionerKeyWarnDays days old (rotation due, medium).',
-    risk: 'Keys expire after 90 days by policy; provisioners with an expired key stop taking builds and workspaces time out.',
-    guideSection: GuideSection.ProvisioningTimeouts,
-  },
+  CODER_META['provisioner-key-age'],
   (snap, { deployment, now }) => {
     const gated = need(snap.provisionerKeys);
     const org = deployment.coder!.organization;
@@ -61,7 +51,7 @@ export default defineCheck<CoderSnapshot>(
         const expired = ageDays >= maxDays;
         return {
           status: 'fail',
-          severity: expired ? 'high' : 'medium',
+          reason: expired ? 'expired' : 'rotation-due',
           resource,
           title: expired ? 'Provisioner key expired by policy' : 'Provisioner key rotation due',
           detail: expired

@@ -1,21 +1,12 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import type { CoderSnapshot } from './collector.js';
 import { coderRef, templateDiagnosis } from './lib.js';
+import { CODER_META } from './meta.js';
 
 /** Compliant when each expected template is in the organization, not deprecated, and its ACL grants someone. */
 export default defineCheck<CoderSnapshot>(
-  {
-    id: 'templates-available',
-    group: 'coder',
-    severity: 'medium',
-    title: 'Expected templates are available to users',
-    description:
-      'Each coder.expectedTemplates is in the organization, not deprecated, and granted to someone.',
-    risk: 'A template deployed by Terraform but missing, deprecated or with an empty ACL is invisible in the Coder UI.',
-    guideSection: GuideSection.TemplateNotAppearing,
-  },
+  CODER_META['templates-available'],
   (snap, { deployment: d }) => {
     const templates = need(snap.templates);
     const org = d.coder!.organization;
@@ -23,32 +14,38 @@ export default defineCheck<CoderSnapshot>(
       const resource = coderRef(d, 'template', name);
       const t = templates.find((x) => x.name === name);
       const fail = (
+        reason: 'missing' | 'deprecated' | 'empty-acl',
         detail: string,
         evidence: Record<string, unknown>,
-        acl: boolean,
         text: string,
       ): FindingInput => ({
         status: 'fail',
+        reason,
         resource,
         detail: `Template ${name} ${detail}.`,
         evidence,
-        remediation: templateDiagnosis(d, name, acl ? 'coderd_template_acl' : 'coderd_template', text),
+        remediation: templateDiagnosis(
+          d,
+          name,
+          reason === 'empty-acl' ? 'coderd_template_acl' : 'coderd_template',
+          text,
+        ),
       });
       if (!t) {
         const evidence = { organization: org, found: templates.map((x) => x.name) };
         return fail(
+          'missing',
           `is not in organization ${org}`,
           evidence,
-          false,
           'Check that Terraform created it in this organization.',
         );
       }
       if (t.deprecated) {
         const why = `is deprecated${t.deprecation_message ? ` (${t.deprecation_message})` : ''}: no new workspaces`;
         return fail(
+          'deprecated',
           why,
           { id: t.id, deprecated: true },
-          false,
           'Clear its deprecation_message, or stop expecting it.',
         );
       }
@@ -68,7 +65,7 @@ export default defineCheck<CoderSnapshot>(
       const evidence = { id: t.id, groups, users: users.length };
       if (groups.length + users.length === 0) {
         const why = 'exists but its ACL grants no user or group: nobody sees it in the Coder UI';
-        return fail(why, evidence, true, 'Grant the template to the right groups in coderd_template_acl.');
+        return fail('empty-acl', why, evidence, 'Grant the template to the right groups in coderd_template_acl.');
       }
       const to = [
         ...groups.map((g) => `group ${g}`),

@@ -1,25 +1,16 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
-import { psqlCommand } from './lib.js';
+import { psqlRemediation } from './lib.js';
 import type { DatabaseSnapshot } from './snapshot.js';
+import { DATABASE_META } from './meta.js';
 
 const BY_CLIENT =
   'SELECT usename, application_name, state, count(*) FROM pg_stat_activity GROUP BY 1, 2, 3 ORDER BY 4 DESC;';
 
 /** Compliant when client connections stay below `connectionsWarnPercent` of the slots non-superusers can take. */
 export default defineCheck<DatabaseSnapshot>(
-  {
-    id: 'db-connections-usage',
-    group: 'database',
-    severity: 'high',
-    title: 'Database connection slots are not exhausted',
-    description:
-      'Compares client connections in pg_stat_activity with max_connections minus the reserved slots.',
-    risk: 'When the slots run out, coderd and provisioners get "too many clients" errors and builds fail.',
-    guideSection: GuideSection.DatabaseDebugging,
-  },
+  DATABASE_META['db-connections-usage'],
   (snap, { deployment }) => {
     const u = need(snap.usage);
     const t = deployment.thresholds;
@@ -34,19 +25,19 @@ export default defineCheck<DatabaseSnapshot>(
     return [
       {
         status: 'fail',
-        severity: critical ? 'critical' : 'high',
+        reason: critical ? 'saturated' : 'near-limit',
         resource: snap.resource,
         detail: `${summary}, at or above ${critical ? t.connectionsCriticalPercent : t.connectionsWarnPercent}%.`,
         evidence,
-        remediation: {
-          text:
-            'Find which clients hold the connections (idle ones are often a pool sized too large), lower the ' +
+        remediation: psqlRemediation(
+          deployment,
+          'Find which clients hold the connections (idle ones are often a pool sized too large), lower the ' +
             'coderd/provisioner pool sizes or put RDS Proxy in front, or move to a larger instance class.',
-          commands: [
-            psqlCommand(deployment, BY_CLIENT),
+          (psql) => [
+            psql(BY_CLIENT),
             `aws rds describe-db-clusters --db-cluster-identifier ${shq(deployment.aurora.clusterId)} --region ${shq(deployment.aws.region)}`,
           ],
-        },
+        ),
       },
     ];
   },

@@ -1,21 +1,12 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import { connectionRemediation, FAILURE_REASONS } from './lib.js';
 import type { DatabaseSnapshot } from './snapshot.js';
+import { DATABASE_META } from './meta.js';
 
 /** Compliant when the auditor connects over verified TLS and `SELECT 1` answers within `dbLatencyWarnMs`. */
 export default defineCheck<DatabaseSnapshot>(
-  {
-    id: 'db-connectivity',
-    group: 'database',
-    severity: 'critical',
-    title: 'Database accepts connections',
-    description:
-      'Connects to the Coder database over TLS as the auditor role and times a SELECT 1 round trip.',
-    risk: 'coderd cannot start or serve requests without its database: the whole platform is down or degraded.',
-    guideSection: GuideSection.DatabaseConnection,
-  },
+  DATABASE_META['db-connectivity'],
   (snap, { deployment }) => {
     const c = need(snap.connectivity);
     const resource = snap.resource;
@@ -23,6 +14,7 @@ export default defineCheck<DatabaseSnapshot>(
       return [
         {
           status: 'fail',
+          reason: c.failure,
           resource,
           detail: `Cannot ${c.stage === 'connect' ? 'connect to' : 'query'} ${snap.endpoint}: ${FAILURE_REASONS[c.failure]}. ${c.reason}`,
           evidence: { endpoint: snap.endpoint, stage: c.stage, failure: c.failure, error: c.reason },
@@ -41,7 +33,7 @@ export default defineCheck<DatabaseSnapshot>(
       return [
         {
           status: 'fail',
-          severity: 'medium',
+          reason: 'slow',
           title: 'Database round trips are slow',
           resource,
           detail: `SELECT 1 took ${c.roundTripMs} ms (threshold ${limit} ms); coderd queries will be slow too.`,

@@ -1,22 +1,14 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
-import { formatDuration, formatMinutes, psqlCommand, sqlIdent } from './lib.js';
+import { formatDuration, formatMinutes, psqlRemediation, sqlIdent } from './lib.js';
 import type { DatabaseSnapshot } from './snapshot.js';
+import { DATABASE_META } from './meta.js';
 
 const SHOWN = 5;
 
 /** Compliant when no session has been idle inside a transaction longer than `idleInTransactionMinutes`. */
 export default defineCheck<DatabaseSnapshot>(
-  {
-    id: 'db-idle-in-transaction',
-    group: 'database',
-    severity: 'medium',
-    title: 'No sessions idle in transaction',
-    description: "Lists sessions in state 'idle in transaction' for longer than the threshold.",
-    risk: 'An open transaction holds its locks and a connection, and stops vacuum from cleaning up dead rows.',
-    guideSection: GuideSection.DatabaseDebugging,
-  },
+  DATABASE_META['db-idle-in-transaction'],
   (snap, { deployment }) => {
     const minutes = deployment.thresholds.idleInTransactionMinutes;
     const idle = need(snap.sessions)
@@ -36,6 +28,7 @@ export default defineCheck<DatabaseSnapshot>(
     return [
       {
         status: 'fail',
+        reason: 'idle-in-transaction',
         resource: snap.resource,
         detail:
           `${idle.length} ${idle.length === 1 ? 'session has' : 'sessions have'} been idle in a transaction longer ` +
@@ -51,17 +44,17 @@ export default defineCheck<DatabaseSnapshot>(
             lastQuery: s.query,
           })),
         },
-        remediation: {
-          text:
-            'Terminate the sessions, find the client that leaves transactions open, and let the server end ' +
+        remediation: psqlRemediation(
+          deployment,
+          'Terminate the sessions, find the client that leaves transactions open, and let the server end ' +
             'them automatically with idle_in_transaction_session_timeout.',
-          commands: [
-            psqlCommand(deployment, [
+          (psql) => [
+            psql([
               ...shown.map((s) => `SELECT pg_terminate_backend(${s.pid});`),
               `ALTER DATABASE ${db} SET idle_in_transaction_session_timeout = '5min';`,
             ]),
           ],
-        },
+        ),
       },
     ];
   },

@@ -1,22 +1,14 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
-import { formatDuration, formatMinutes, psqlCommand } from './lib.js';
+import { formatDuration, formatMinutes, psqlRemediation } from './lib.js';
 import type { DatabaseSnapshot } from './snapshot.js';
+import { DATABASE_META } from './meta.js';
 
 const SHOWN = 5;
 
 /** Compliant when no client query has been running longer than `longQueryMinutes`. */
 export default defineCheck<DatabaseSnapshot>(
-  {
-    id: 'db-long-running-queries',
-    group: 'database',
-    severity: 'medium',
-    title: 'No long-running queries',
-    description: 'Lists active queries in pg_stat_activity older than the threshold (the runbook query).',
-    risk: 'Long queries hold locks and connections, block migrations and vacuum, and slow coderd down.',
-    guideSection: GuideSection.DatabaseDebugging,
-  },
+  DATABASE_META['db-long-running-queries'],
   (snap, { deployment }) => {
     const minutes = deployment.thresholds.longQueryMinutes;
     const slow = need(snap.sessions)
@@ -35,6 +27,7 @@ export default defineCheck<DatabaseSnapshot>(
     return [
       {
         status: 'fail',
+        reason: 'long-running',
         resource: snap.resource,
         detail:
           `${slow.length} ${slow.length === 1 ? 'query has' : 'queries have'} been running longer than ` +
@@ -50,15 +43,11 @@ export default defineCheck<DatabaseSnapshot>(
             query: s.query,
           })),
         },
-        remediation: {
-          text: 'Find out what the query is waiting on; if it is stuck, cancel it (pg_cancel_backend keeps the session).',
-          commands: [
-            psqlCommand(
-              deployment,
-              shown.map((s) => `SELECT pg_cancel_backend(${s.pid});`),
-            ),
-          ],
-        },
+        remediation: psqlRemediation(
+          deployment,
+          'Find out what the query is waiting on; if it is stuck, cancel it (pg_cancel_backend keeps the session).',
+          (psql) => [psql(shown.map((s) => `SELECT pg_cancel_backend(${s.pid});`))],
+        ),
       },
     ];
   },

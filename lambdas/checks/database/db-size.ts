@@ -1,8 +1,8 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
-import { psqlCommand } from './lib.js';
+import { psqlRemediation } from './lib.js';
 import type { DatabaseSnapshot } from './snapshot.js';
+import { DATABASE_META } from './meta.js';
 
 const GIB = 1024 ** 3;
 const LARGEST_TABLES =
@@ -11,15 +11,7 @@ const LARGEST_TABLES =
 
 /** Compliant when `pg_database_size` stays below `databaseSizeWarnGiB`. */
 export default defineCheck<DatabaseSnapshot>(
-  {
-    id: 'db-size',
-    group: 'database',
-    severity: 'low',
-    title: 'Database size within budget',
-    description: "Compares pg_database_size('coder') with the size threshold.",
-    risk: 'Unbounded growth (agent logs, audit logs, old builds) raises storage cost and slows backups and queries.',
-    guideSection: GuideSection.DatabaseDebugging,
-  },
+  DATABASE_META['db-size'],
   (snap, { deployment }) => {
     const bytes = need(snap.sizeBytes);
     const limit = deployment.thresholds.databaseSizeWarnGiB;
@@ -31,13 +23,15 @@ export default defineCheck<DatabaseSnapshot>(
     return [
       {
         status: 'fail',
+        reason: 'over-budget',
         resource: snap.resource,
         detail: `Database size is ${gib} GiB, at or above the ${limit} GiB threshold.`,
         evidence,
-        remediation: {
-          text: 'Find the largest tables and prune what Coder lets you retire (old workspace builds, agent logs, audit logs).',
-          commands: [psqlCommand(deployment, LARGEST_TABLES)],
-        },
+        remediation: psqlRemediation(
+          deployment,
+          'Find the largest tables and prune what Coder lets you retire (old workspace builds, agent logs, audit logs).',
+          (psql) => [psql(LARGEST_TABLES)],
+        ),
       },
     ];
   },

@@ -1,5 +1,5 @@
 import type { DeploymentConfig } from '../../audit/config.js';
-import { shq, type Remediation } from '../../audit/model.js';
+import { Component, shq, type Remediation } from '../../audit/model.js';
 import type { DbFailure } from '../../clients/pg.js';
 
 /** `<aurora cluster id>/<database>`: the resource of the database findings. */
@@ -7,22 +7,50 @@ export function databaseResource(deployment: DeploymentConfig): string {
   return `${deployment.aurora.clusterId}/${deployment.database?.database ?? 'coder'}`;
 }
 
+/** Image of the one-off psql pod used while coderd is down (any psql client of PostgreSQL 12 or later). */
+export const PSQL_IMAGE = 'postgres:16-alpine';
+
 /**
- * The runbook's way to run SQL: psql from the coderd pod, filled with the real endpoint, port and names. Several
- * statements go into one psql (one `-c` each) so that pasting the remediation asks for the password once and
- * no pasted line is swallowed by a password prompt.
+ * The runbook's way to run SQL: psql from the coderd pod (`via: 'coderd'`), filled with the real endpoint,
+ * port and names; or, while coderd is down, from a one-off pod in coderd's namespace (`via: 'pod'`: same
+ * nodes, same network path). Several statements go into one psql (one `-c` each) so that pasting the
+ * remediation asks for the password once and no pasted line is swallowed by a password prompt.
  */
-export function psqlCommand(deployment: DeploymentConfig, sql: string | readonly string[]): string {
+export function psqlCommand(
+  deployment: DeploymentConfig,
+  sql: string | readonly string[],
+  via: 'coderd' | 'pod' = 'coderd',
+): string {
   const db = deployment.database;
   const host = db?.host ?? '<aurora-endpoint>';
   const port = db?.port ?? 5432;
   const name = db?.database ?? 'coder';
   const { coderd, namespaces } = deployment;
   const statements = (typeof sql === 'string' ? [sql] : sql).map((q) => ` -c ${shq(q)}`).join('');
-  return (
-    `kubectl exec -it ${shq(`deploy/${coderd.deploymentName}`)} -n ${shq(namespaces.coderd)} -- ` +
-    `psql -h ${shq(host)}${port === 5432 ? '' : ` -p ${port}`} -U coder -d ${shq(name)}${statements}`
-  );
+  const psql = `psql -h ${shq(host)}${port === 5432 ? '' : ` -p ${port}`} -U coder -d ${shq(name)}${statements}`;
+  return via === 'coderd'
+    ? `kubectl exec -it ${shq(`deploy/${coderd.deploymentName}`)} -n ${shq(namespaces.coderd)} -- ${psql}`
+    : `kubectl run coder-audit-psql --rm -it --restart=Never -n ${shq(namespaces.coderd)} --image=${PSQL_IMAGE} -- ${psql}`;
+}
+
+/**
+ * A remediation whose commands run psql: through the coderd pod, and, when the report finds coderd down,
+ * through a one-off pod instead (never a command through a component the same report says is down).
+ */
+export function psqlRemediation(
+  deployment: DeploymentConfig,
+  text: string,
+  commands: (psql: (sql: string | readonly string[]) => string) => string[],
+): Remediation {
+  return {
+    text,
+    commands: commands((sql) => psqlCommand(deployment, sql)),
+    needs: [Component.Coderd],
+    otherwise: {
+      text: `${text} coderd is down, so psql runs from a one-off pod in its namespace.`,
+      commands: commands((sql) => psqlCommand(deployment, sql, 'pod')),
+    },
+  };
 }
 
 /** A PostgreSQL identifier, quoted only when it needs it. */

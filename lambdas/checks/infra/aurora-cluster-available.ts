@@ -1,8 +1,8 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import { SEVERITIES, shq, type Severity } from '../../audit/model.js';
 import type { InfraSnapshot } from './collector.js';
+import { INFRA_META } from './meta.js';
 
 /**
  * Cluster and instance statuses (RDS "DB cluster status" / "DB instance status" tables) in which the database
@@ -15,22 +15,16 @@ const SERVING = new Set(
   ).split(' '),
 );
 
-/** Medium for a status that still serves, else the severity of an outage of that member. */
-const rank = (status: string, outage: Severity): Severity => (SERVING.has(status) ? 'medium' : outage);
+type Reason = 'cluster-unavailable' | 'no-writer' | 'writer-unavailable' | 'reader-unavailable';
+/** A status that still serves is an operation in progress (medium); any other, an outage of that member. */
+const problem = (text: string, status: string, outage: Reason, severity: Severity) =>
+  SERVING.has(status)
+    ? { text, reason: 'operation-in-progress', severity: 'medium' as Severity }
+    : { text, reason: outage, severity };
 
 /** Compliant when the Aurora cluster is `available`, has a writer, and every member instance is `available`. */
 export default defineCheck<InfraSnapshot>(
-  {
-    id: 'aurora-cluster-available',
-    group: 'infra',
-    severity: 'critical',
-    title: 'Aurora cluster is available',
-    description:
-      'Reports an Aurora cluster that is missing or not available, has no writer, or has a member instance ' +
-      'that is not available (a reader alone is high; a status that still serves, e.g. backing-up, medium).',
-    risk: 'coderd cannot start or serve without its database: the whole platform is down.',
-    guideSection: GuideSection.DatabaseConnection,
-  },
+  INFRA_META['aurora-cluster-available'],
   (snap, { deployment }) => {
     const id = deployment.aurora.clusterId;
     const db = need(snap.auroraCluster);
@@ -40,7 +34,8 @@ export default defineCheck<InfraSnapshot>(
     };
     if (!db) {
       const detail = `Aurora cluster ${id} does not exist.`;
-      return [{ status: 'fail', resource: id, detail, evidence: { clusterId: id }, remediation }];
+      const evidence = { clusterId: id };
+      return [{ status: 'fail', reason: 'missing', resource: id, detail, evidence, remediation }];
     }
     const instances = new Map(
       need(snap.auroraInstances).map((i) => [i.DBInstanceIdentifier, i.DBInstanceStatus]),
@@ -54,20 +49,23 @@ export default defineCheck<InfraSnapshot>(
     const writer = members.find((m) => m.writer);
     const down = members.filter((m) => m.status !== 'available');
     const problems = [
-      status !== 'available' && { text: `cluster status is ${status}`, severity: rank(status, 'critical') },
-      !writer && { text: 'no writer instance', severity: 'critical' as const },
-      ...down.map((m) => ({
-        text: `${m.writer ? 'writer' : 'reader'} ${m.id} is ${m.status}`,
-        severity: rank(m.status, m.writer ? 'critical' : 'high'),
-      })),
+      status !== 'available' &&
+        problem(`cluster status is ${status}`, status, 'cluster-unavailable', 'critical'),
+      !writer && { text: 'no writer instance', reason: 'no-writer', severity: 'critical' as Severity },
+      ...down.map((m) =>
+        m.writer
+          ? problem(`writer ${m.id} is ${m.status}`, m.status, 'writer-unavailable', 'critical')
+          : problem(`reader ${m.id} is ${m.status}`, m.status, 'reader-unavailable', 'high'),
+      ),
     ].filter((p) => p !== false);
     const evidence = { status, members: members.slice(0, 10) };
     if (problems.length === 0) {
       const detail = `Aurora cluster ${id} and its ${members.length} members are available.`;
       return [{ status: 'pass', resource: id, detail, evidence }];
     }
-    const severity = SEVERITIES.find((v) => problems.some((p) => p.severity === v));
+    // The most severe problem gives the reason (the first of that severity, in the order above).
+    const worst = SEVERITIES.flatMap((v) => problems.filter((p) => p.severity === v))[0]!;
     const detail = `Aurora cluster ${id}: ${problems.map((p) => p.text).join('; ')}.`;
-    return [{ status: 'fail', severity, resource: id, detail, evidence, remediation }];
+    return [{ status: 'fail', reason: worst.reason, resource: id, detail, evidence, remediation }];
   },
 );

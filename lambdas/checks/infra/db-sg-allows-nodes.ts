@@ -1,24 +1,13 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
 import type { InfraSnapshot } from './collector.js';
 import { POSTGRES_PORT as PORT, allowedBy } from './ip-permissions.js';
+import { INFRA_META } from './meta.js';
 
 /** Compliant when the DB security group admits TCP 5432 from the node security group, and the nodes may send it. */
 export default defineCheck<InfraSnapshot>(
-  {
-    id: 'db-sg-allows-nodes',
-    group: 'infra',
-    severity: 'high',
-    title: 'Nodes can reach the database port',
-    description:
-      'Reports a DB security group that is missing or has no ingress rule for TCP 5432 (or all traffic) from ' +
-      'the node security group or a CIDR, and a node security group that is missing or whose egress blocks ' +
-      'TCP 5432; a rule by CIDR passes, noted as not verified to contain the nodes or the database.',
-    risk: 'coderd cannot connect to Aurora (connection refused, timeouts): pods crash-loop and NLB targets go unhealthy.',
-    guideSection: GuideSection.DatabaseConnection,
-  },
+  INFRA_META['db-sg-allows-nodes'],
   (snap, { deployment }) => {
     const { dbSecurityGroupId: dbSg, nodeSecurityGroupId: nodeSg } = deployment.network;
     const groups = need(snap.securityGroups);
@@ -35,6 +24,7 @@ export default defineCheck<InfraSnapshot>(
         const list = `aws ec2 describe-security-groups --filters ${shq(`Name=group-id,Values=${dbSg},${nodeSg}`)}`;
         return {
           status: 'fail',
+          reason: 'sg-missing',
           resource: sg,
           detail: `Security group ${sg} does not exist: check ${field}.`,
           evidence: { groupId: sg, missing },
@@ -62,6 +52,7 @@ export default defineCheck<InfraSnapshot>(
         : `aws ec2 authorize-security-group-egress --group-id ${shq(nodeSg)} --ip-permissions ${egress}`;
       return {
         status: 'fail',
+        reason: ingress ? 'no-ingress' : 'egress-blocked',
         resource: sg,
         detail: `${sg} has no ${ingress ? 'ingress' : 'egress'} rule for TCP ${PORT} ${dir} security group ${peer} or a CIDR.`,
         evidence: { groupId: sg, rules: rules.length },

@@ -1,22 +1,13 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
 import type { InfraSnapshot } from './collector.js';
 import { POSTGRES_PORT, coversTcpPort, ruleText } from './ip-permissions.js';
+import { INFRA_META } from './meta.js';
 
 /** Compliant when no ingress rule of the DB security group opens TCP 5432 to 0.0.0.0/0 or ::/0. */
 export default defineCheck<InfraSnapshot>(
-  {
-    id: 'db-sg-open-to-world',
-    group: 'infra',
-    severity: 'critical',
-    title: 'Database port is not open to the internet',
-    description:
-      'Reports DB security group rules that admit TCP 5432 (or all traffic) from 0.0.0.0/0 or ::/0.',
-    risk: 'PostgreSQL is reachable from the whole internet: password brute force and exploits against the database.',
-    guideSection: GuideSection.DatabaseConnection,
-  },
+  INFRA_META['db-sg-open-to-world'],
   (snap, { deployment }) => {
     const sg = deployment.network.dbSecurityGroupId;
     const group = need(snap.securityGroups).find((g) => g.GroupId === sg);
@@ -62,6 +53,7 @@ export default defineCheck<InfraSnapshot>(
     });
     const finding: FindingInput = {
       status: 'fail',
+      reason: 'open-to-world',
       resource: sg,
       detail: `${sg} admits ${open.map(({ rule, cidr }) => `${ruleText(rule)} from ${cidr}`).join(', ')}.`,
       evidence: { groupId: sg, open: open.map(({ rule, cidr }) => ({ rule: ruleText(rule), cidr })) },

@@ -1,25 +1,14 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
 import type { InfraSnapshot } from './collector.js';
+import { INFRA_META } from './meta.js';
 
 const ACCESS_ENTRY_MODES = ['API', 'API_AND_CONFIG_MAP'];
 
 /** Compliant when the cluster's authentication mode allows EKS access entries (API or API_AND_CONFIG_MAP). */
 export default defineCheck<InfraSnapshot>(
-  {
-    id: 'eks-access-entries-enabled',
-    group: 'infra',
-    severity: 'medium',
-    title: 'EKS access entries are enabled',
-    description:
-      'Reports a cluster whose authentication mode is CONFIG_MAP only, so access entries cannot be used.',
-    risk:
-      'The auditor (and other automation) reads the Kubernetes API through an EKS access entry; with the ' +
-      'aws-auth ConfigMap only, the cluster checks cannot run and access depends on a hand-edited ConfigMap.',
-    guideSection: GuideSection.AwsDebugging,
-  },
+  INFRA_META['eks-access-entries-enabled'],
   (snap, { deployment }) => {
     const name = deployment.eks.clusterName;
     const cluster = need(snap.cluster);
@@ -46,6 +35,7 @@ export default defineCheck<InfraSnapshot>(
     return [
       {
         status: 'fail',
+        reason: 'config-map-only',
         resource: name,
         detail: `Authentication mode is ${mode}: EKS access entries are disabled.`,
         evidence: { authenticationMode: mode },

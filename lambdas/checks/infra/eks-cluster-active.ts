@@ -1,22 +1,12 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
 import type { InfraSnapshot } from './collector.js';
+import { INFRA_META } from './meta.js';
 
 /** Compliant when the EKS cluster exists and its status is ACTIVE. */
 export default defineCheck<InfraSnapshot>(
-  {
-    id: 'eks-cluster-active',
-    group: 'infra',
-    severity: 'critical',
-    title: 'EKS cluster is active',
-    description:
-      'Reports an EKS cluster that does not exist or is not ACTIVE (UPDATING is reported at medium severity: ' +
-      'the API keeps serving during an update).',
-    risk: 'Without an active control plane nothing can be scheduled: coderd, provisioners and workspaces stop.',
-    guideSection: GuideSection.AwsDebugging,
-  },
+  INFRA_META['eks-cluster-active'],
   (snap, { deployment }) => {
     const name = deployment.eks.clusterName;
     const cluster = need(snap.cluster);
@@ -28,6 +18,7 @@ export default defineCheck<InfraSnapshot>(
       return [
         {
           status: 'fail',
+          reason: 'missing',
           resource: name,
           detail: `EKS cluster ${name} does not exist in ${deployment.aws.region}.`,
           evidence: { cluster: name, region: deployment.aws.region },
@@ -44,7 +35,7 @@ export default defineCheck<InfraSnapshot>(
     return [
       {
         status: 'fail',
-        severity: status === 'UPDATING' ? 'medium' : 'critical',
+        reason: status === 'UPDATING' ? 'updating' : 'not-active',
         resource: name,
         detail: `EKS cluster ${name} is ${status}, not ACTIVE.${issues.length ? ` Issues: ${issues.join('; ')}` : ''}`,
         evidence,

@@ -1,22 +1,12 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
 import type { InfraSnapshot } from './collector.js';
+import { INFRA_META } from './meta.js';
 
 /** Compliant when a target group health-checks coderd over HTTP(S) on its health path and port. */
 export default defineCheck<InfraSnapshot>(
-  {
-    id: 'nlb-health-check-config',
-    group: 'infra',
-    severity: 'high',
-    title: 'NLB health check targets coderd readiness',
-    description:
-      'Reports a target group whose health check is not HTTP/HTTPS (TCP cannot see readiness), does not use ' +
-      'coderd.healthPath, or does not probe coderd.port (directly or as traffic-port).',
-    risk: 'A wrong health check marks ready coderd pods unhealthy (502/503), or keeps broken pods in rotation.',
-    guideSection: GuideSection.NlbHealth,
-  },
+  INFRA_META['nlb-health-check-config'],
   (snap, { deployment }) => {
     const groups = need(snap.targetGroups);
     const { port, healthPath } = deployment.coderd;
@@ -25,6 +15,8 @@ export default defineCheck<InfraSnapshot>(
       if (!tg) {
         return {
           status: 'fail',
+          reason: 'target-group-missing',
+          scope: { targetGroup: arn },
           resource: arn,
           detail: 'The target group does not exist: check nlb.targetGroupArns.',
           evidence: { arn },
@@ -39,13 +31,20 @@ export default defineCheck<InfraSnapshot>(
       const probed = hcPort === 'traffic-port' ? tg.Port : Number(hcPort);
       const http = protocol === 'HTTP' || protocol === 'HTTPS';
       const problems = [
-        !http && `the health check uses ${protocol}, which cannot see coderd's readiness`,
+        !http && {
+          reason: 'not-http',
+          text: `the health check uses ${protocol}, which cannot see coderd's readiness`,
+        },
         http &&
-          tg.HealthCheckPath !== healthPath &&
-          `the health check path is ${tg.HealthCheckPath ?? 'unset'}, not ${healthPath}`,
-        probed !== port &&
-          `the health check probes port ${probed ?? '?'}${probed === tg.Port ? ' (traffic-port)' : ''}, not coderd's port ${port}`,
-      ].filter(Boolean);
+          tg.HealthCheckPath !== healthPath && {
+            reason: 'wrong-path',
+            text: `the health check path is ${tg.HealthCheckPath ?? 'unset'}, not ${healthPath}`,
+          },
+        probed !== port && {
+          reason: 'wrong-port',
+          text: `the health check probes port ${probed ?? '?'}${probed === tg.Port ? ' (traffic-port)' : ''}, not coderd's port ${port}`,
+        },
+      ].filter((p) => p !== false);
       const evidence = { protocol, path: tg.HealthCheckPath, healthCheckPort: hcPort, targetPort: tg.Port };
       if (problems.length === 0) {
         return {
@@ -58,8 +57,10 @@ export default defineCheck<InfraSnapshot>(
       const portArg = tg.Port === port ? 'traffic-port' : String(port);
       return {
         status: 'fail',
+        reason: problems[0]!.reason,
+        scope: { targetGroup: arn },
         resource: arn,
-        detail: `${tg.TargetGroupName ?? arn}: ${problems.join('; ')}.`,
+        detail: `${tg.TargetGroupName ?? arn}: ${problems.map((p) => p.text).join('; ')}.`,
         evidence,
         remediation: {
           text: `Health-check coderd's ${healthPath} on its port ${port}.`,

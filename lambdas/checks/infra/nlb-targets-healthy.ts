@@ -1,31 +1,27 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
-import { shq } from '../../audit/model.js';
+import { Component, shq } from '../../audit/model.js';
 import type { InfraSnapshot } from './collector.js';
+import { INFRA_META } from './meta.js';
 
 /** Compliant when a target group has registered targets and every one of them is healthy. */
 export default defineCheck<InfraSnapshot>(
-  {
-    id: 'nlb-targets-healthy',
-    group: 'infra',
-    severity: 'critical',
-    title: 'NLB targets are healthy',
-    description:
-      'Reports a target group with no registered target or with targets that are not healthy (critical when ' +
-      'none is healthy, high when some are).',
-    risk: 'Unhealthy targets take coderd out of the NLB: the Coder URL answers 502/503 or times out.',
-    guideSection: GuideSection.NlbHealth,
-  },
+  INFRA_META['nlb-targets-healthy'],
   (snap, { deployment }) => {
     const health = need(snap.targetHealth);
     const { coderd: ns } = deployment.namespaces;
     const { deploymentName, port, healthPath } = deployment.coderd;
     return [...new Set(deployment.nlb.targetGroupArns)].map((arn): FindingInput => {
       const targets = health[arn];
+      const scope = { targetGroup: arn };
       if (!targets) {
         const detail = 'The target group does not exist: check nlb.targetGroupArns.';
-        return { status: 'fail', resource: arn, detail, evidence: { arn } };
+        const remediation = {
+          text: 'List the target groups of the NLB and fix nlb.targetGroupArns.',
+          commands: ['aws elbv2 describe-target-groups'],
+        };
+        const evidence = { arn };
+        return { status: 'fail', reason: 'target-group-missing', scope, resource: arn, detail, evidence, remediation };
       }
       const byState: Record<string, number> = {};
       for (const t of targets) {
@@ -52,7 +48,9 @@ export default defineCheck<InfraSnapshot>(
         .join('; ');
       return {
         status: 'fail',
-        severity: bad.length === targets.length ? 'critical' : 'high',
+        reason:
+          targets.length === 0 ? 'no-targets' : bad.length === targets.length ? 'none-healthy' : 'some-unhealthy',
+        scope,
         resource: arn,
         detail:
           targets.length === 0
@@ -66,6 +64,14 @@ export default defineCheck<InfraSnapshot>(
             `kubectl get pods -n ${shq(ns)} -l app.kubernetes.io/name=coder`,
             `kubectl exec -it deploy/${shq(deploymentName)} -n ${shq(ns)} -- curl localhost:${port}${shq(healthPath)}`,
           ],
+          needs: [Component.Coderd],
+          otherwise: {
+            text: 'Check the target health reasons; coderd itself is down (see the coderd-ready finding).',
+            commands: [
+              `aws elbv2 describe-target-health --target-group-arn ${shq(arn)}`,
+              `kubectl get pods -n ${shq(ns)} -l app.kubernetes.io/name=coder`,
+            ],
+          },
         },
       };
     });

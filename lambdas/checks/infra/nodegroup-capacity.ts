@@ -1,23 +1,12 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
-import { describeNodegroupCommand, scaleUp, scalingCommand } from '../nodegroup-sizing.js';
+import { describeNodegroupCommand, scalingPlan } from '../nodegroup-sizing.js';
 import type { InfraSnapshot } from './collector.js';
+import { INFRA_META } from './meta.js';
 
 /** Compliant when a node group has room to scale (desired < max), sane bounds, and a workspace group keeps a node. */
 export default defineCheck<InfraSnapshot>(
-  {
-    id: 'nodegroup-capacity',
-    group: 'infra',
-    severity: 'high',
-    title: 'Node group can scale up',
-    description:
-      'Reports a node group whose desired size has reached its maximum or whose sizes are inconsistent ' +
-      '(min <= desired <= max), and, at low severity, a workspace node group with minimum size 0 ' +
-      '(after a scale-down to zero, every workspace start waits for a node to boot).',
-    risk: 'At maximum size the autoscaler cannot add nodes: new workspaces stay Pending until capacity frees up.',
-    guideSection: GuideSection.PodsPending,
-  },
+  INFRA_META['nodegroup-capacity'],
   (snap, { deployment }) => {
     const cluster = deployment.eks.clusterName;
     const workspaceGroups = deployment.eks.workspaceNodegroups ?? deployment.eks.nodegroups;
@@ -45,16 +34,18 @@ export default defineCheck<InfraSnapshot>(
         full && `desired size ${desiredSize} has reached the maximum ${maxSize}: no room to scale up`,
         minZero && 'minimum size is 0: after a scale-down to zero, workspaces wait for a node to boot',
       ].filter(Boolean);
-      const sizes = scaleUp({ minSize, maxSize, desiredSize }, 0, minZero ? 1 : 0);
+      const plan = scalingPlan(cluster, name, { minSize, maxSize, desiredSize }, 0, minZero ? 1 : 0);
       return {
         status: 'fail',
-        severity: inconsistent || full ? 'high' : 'low',
+        reason: inconsistent ? 'inconsistent-sizes' : full ? 'at-max' : 'min-zero',
+        scope: { nodegroup: name },
         resource,
         detail: `Node group ${name}: ${problems.join('; ')}.`,
         evidence,
         remediation: {
           text: 'Check the node group, then raise its maximum (or minimum) size; keep desired within the bounds.',
-          commands: [describeNodegroupCommand(cluster, name), scalingCommand(cluster, name, sizes)],
+          commands: [describeNodegroupCommand(cluster, name), plan.command],
+          scaling: [plan],
         },
       };
     });

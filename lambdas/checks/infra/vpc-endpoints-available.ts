@@ -1,15 +1,15 @@
 import type { VpcEndpoint } from '@aws-sdk/client-ec2';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
 import type { InfraSnapshot } from './collector.js';
+import { INFRA_META } from './meta.js';
 
 const available = (e: VpcEndpoint) => String(e.State ?? '').toLowerCase() === 'available';
 const dnsOk = (e: VpcEndpoint) =>
   e.VpcEndpointType?.toLowerCase() !== 'interface' || e.PrivateDnsEnabled === true;
 
-type Problem = { text: string; fix?: string };
+type Problem = { text: string; reason: 'missing' | 'unavailable' | 'private-dns-disabled'; fix?: string };
 /** Subnets and security group of a new Interface endpoint: the EKS cluster's when it is in `vpcId`, else placeholders. */
 function interfaceArgs(snap: InfraSnapshot, vpcId: string): string {
   const vpc = snap.cluster.ok ? snap.cluster.value?.resourcesVpcConfig : undefined;
@@ -26,32 +26,24 @@ function problem(vpcId: string, service: string, args: string, e?: VpcEndpoint):
       ? 'Gateway --route-table-ids <private-route-table-ids>'
       : `Interface --private-dns-enabled ${args}`;
     const fix = `aws ec2 create-vpc-endpoint --vpc-id ${shq(vpcId)} --service-name ${shq(service)} --vpc-endpoint-type ${type}`;
-    return { text: `VPC ${vpcId} has no endpoint for ${service}`, fix };
+    return { text: `VPC ${vpcId} has no endpoint for ${service}`, reason: 'missing', fix };
   }
   const id = e.VpcEndpointId ?? '?';
   if (!available(e)) {
-    return { text: `Endpoint ${id} for ${service} is ${e.State ?? 'in no state'}, not available` };
+    const text = `Endpoint ${id} for ${service} is ${e.State ?? 'in no state'}, not available`;
+    return { text, reason: 'unavailable' };
   }
   if (!dnsOk(e)) {
     const fix = `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${shq(id)} --private-dns-enabled`;
-    return { text: `Interface endpoint ${id} for ${service} has private DNS disabled`, fix };
+    const text = `Interface endpoint ${id} for ${service} has private DNS disabled`;
+    return { text, reason: 'private-dns-disabled', fix };
   }
   return undefined;
 }
 
 /** Compliant when every required VPC endpoint exists in the VPC, is available and (Interface) has private DNS on. */
 export default defineCheck<InfraSnapshot>(
-  {
-    id: 'vpc-endpoints-available',
-    group: 'infra',
-    severity: 'high',
-    title: 'Required VPC endpoint is available',
-    description:
-      'Reports each network.requiredVpcEndpoints entry (`ecr.api` or `com.amazonaws.<region>.ecr.api`) that is ' +
-      'missing from the VPC, not available, or an Interface endpoint without private DNS.',
-    risk: 'Nodes in private subnets cannot pull images (ECR, S3), get credentials (STS) or ship logs: pods fail to start.',
-    guideSection: GuideSection.NetworkDebugging,
-  },
+  INFRA_META['vpc-endpoints-available'],
   (snap, { deployment }) => {
     const { vpcId, endpoints } = need(snap.vpcEndpoints);
     const args = interfaceArgs(snap, vpcId);
@@ -67,6 +59,8 @@ export default defineCheck<InfraSnapshot>(
         ? { service, endpointId: best.VpcEndpointId, state: best.State, privateDns: best.PrivateDnsEnabled }
         : { service };
       const resource = `${vpcId}/${service}`;
+      // The scope names the service the way ECR's endpoints are known (`ecr.dkr`): what image pulls need.
+      const scope = { endpoint: service.replace(/^(com\.amazonaws|aws)\.[^.]+\./, '') };
       if (!found) {
         const detail = `Endpoint ${best?.VpcEndpointId} for ${service} is available.`;
         return { status: 'pass', resource, detail, evidence };
@@ -75,7 +69,8 @@ export default defineCheck<InfraSnapshot>(
         text: 'Create or repair the endpoint so that nodes reach the service privately (an Interface endpoint takes one subnet per Availability Zone).',
         commands: [...(found.fix ? [found.fix] : []), describe],
       };
-      return { status: 'fail', resource, detail: `${found.text}.`, evidence, remediation };
+      const detail = `${found.text}.`;
+      return { status: 'fail', reason: found.reason, scope, resource, detail, evidence, remediation };
     });
   },
 );
