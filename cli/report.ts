@@ -1,6 +1,8 @@
+import { rootCausesOf, type RootCause } from '../lambdas/audit/causality.js';
 import { guideAnchor } from '../lambdas/audit/guide.js';
 import { SEVERITIES, type Finding, type Severity } from '../lambdas/audit/model.js';
 import type { AuditReport } from '../lambdas/audit/runner.js';
+import { metaOf } from '../lambdas/checks/meta.js';
 
 import type { Format } from './options.js';
 
@@ -38,14 +40,14 @@ export function renderReports(
   format: Format,
   opts: RenderOptions = {},
 ): string {
-  if (format === 'json') return JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n';
+  if (format === 'json') {
+    // The flat list of findings stays as it is; `rootCauses` says which of them to fix first.
+    const json = reports.map((r) => ({ ...r, rootCauses: rootCausesOfReport(r) }));
+    return JSON.stringify(json.length === 1 ? json[0] : json, null, 2) + '\n';
+  }
   return reports
     .map((r) => (format === 'markdown' ? renderMarkdown(r, opts) : renderTable(r, opts)))
     .join('\n');
-}
-
-function statusLabel(f: Finding): string {
-  return f.status === 'fail' ? 'FAIL' : f.status === 'error' ? 'ERROR' : 'pass';
 }
 
 function problems(r: AuditReport): Finding[] {
@@ -69,7 +71,33 @@ function sharedErrorCauses(bad: readonly Finding[]): Map<string, Finding[]> {
   return new Map([...byCause].filter(([, fs]) => fs.length >= COLLAPSE_ERRORS_AT));
 }
 
-/** Terminal report grouped by severity; colour only when asked. */
+/** The root causes of a report (a report without them, e.g. older JSON, gets them from its links). */
+export function rootCausesOfReport(r: AuditReport): RootCause[] {
+  return r.rootCauses ?? rootCausesOf(r.findings);
+}
+
+/** `<check>/<reason>: <message of the reason>`, from the check's metadata. */
+export function causeLabel(f: Finding): string {
+  const message = f.reason ? metaOf(f.checkId)?.reasons[f.reason]?.message : undefined;
+  return `${f.checkId}${f.reason ? `/${f.reason}` : ''}${message ? `: ${message}` : ''}`;
+}
+
+/** A report's root causes with their findings, in report order. */
+function causesOf(r: AuditReport): Array<{ rc: RootCause; cause: Finding; symptoms: Finding[] }> {
+  const byFp = new Map(r.findings.map((f) => [f.fingerprint, f]));
+  return rootCausesOfReport(r).flatMap((rc) => {
+    const cause = byFp.get(rc.fingerprint);
+    if (!cause) return [];
+    const symptoms = rc.symptoms.map((fp) => byFp.get(fp)).filter((f): f is Finding => f !== undefined);
+    return [{ rc, cause, symptoms }];
+  });
+}
+
+/**
+ * Terminal report that leads with what to fix: each root cause (ordered by effective severity, the worst
+ * of the cause and its symptoms) with its symptoms indented under it; then the checks that could not run
+ * (an error shared by several checks listed once); colour only when asked.
+ */
 export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
   const c = (code: string, s: string) => (opts.colour ? `${code}${s}${ANSI.reset}` : s);
   const lines: string[] = [];
@@ -79,8 +107,40 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
       c(ANSI.dim, `  (${r.startedAt}, ${dur} ms, ${r.calls.total} calls)`),
   );
   for (const n of r.notices ?? []) lines.push('', ...wrap(`! ${n}`, 100).map((l, i) => (i ? `  ${l}` : l)));
-  const bad = problems(r);
-  const shared = sharedErrorCauses(bad);
+  const block = (f: Finding, pad: string, label: string): string[] => {
+    const sev = SEVERITY_COLOUR[f.severity];
+    const out = [`${pad}${c(sev, label.padEnd(5))} ${c(ANSI.bold, f.checkId)}  ${f.title}`];
+    const at = `${pad}      `;
+    if (f.status === 'fail')
+      out.push(`${at}severity: ${f.severity}${f.reason ? `, reason: ${f.reason}` : ''}`);
+    out.push(`${at}resource: ${f.resource}`);
+    out.push(...wrap(f.detail, 100).map((l) => `${at}${l}`));
+    if (f.remediation) {
+      const [first = '', ...rest] = f.remediation.text.split('\n');
+      out.push(`${at}fix: ${first}`, ...rest.map((l) => `${at}  ${l}`));
+      for (const cmd of f.remediation.commands)
+        out.push(c(ANSI.green, `${at}  $ ${cmd.replace(/\n/g, `\n${at}    `)}`));
+    }
+    out.push(c(ANSI.dim, `${at}runbook: ${f.guideSection}`));
+    return out;
+  };
+  const causes = causesOf(r);
+  causes.forEach(({ rc, cause, symptoms }, i) => {
+    const sev = rc.effectiveSeverity;
+    const explains = symptoms.length ? ` (explains ${symptoms.length} more)` : '';
+    lines.push(
+      '',
+      c(SEVERITY_COLOUR[sev] + ANSI.bold, `${sev.toUpperCase()}  root cause ${i + 1} of ${causes.length}`) +
+        c(ANSI.bold, `  ${causeLabel(cause)}${explains}`),
+      ...block(cause, '  ', 'FAIL'),
+    );
+    if (symptoms.length) {
+      lines.push(`    symptoms (${symptoms.length}):`);
+      for (const s of symptoms) lines.push(...block(s, '    ', 'FAIL'));
+    }
+  });
+  const errors = problems(r).filter((f) => f.status === 'error');
+  const shared = sharedErrorCauses(errors);
   const collapsed = new Set([...shared.values()].flat());
   for (const [cause, fs] of shared) {
     lines.push(
@@ -90,28 +150,13 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
       ...wrap(`checks: ${fs.map((f) => f.checkId).join(', ')}`, 98).map((l) => `        ${l}`),
     );
   }
-  for (const sev of SEVERITIES) {
-    const group = bad.filter((f) => f.severity === sev && !collapsed.has(f));
-    if (group.length === 0) continue;
-    lines.push('', c(SEVERITY_COLOUR[sev] + ANSI.bold, `${sev.toUpperCase()} (${group.length})`));
-    for (const f of group) {
-      lines.push(
-        `  ${c(SEVERITY_COLOUR[sev], statusLabel(f).padEnd(5))} ${c(ANSI.bold, f.checkId)}  ${f.title}`,
-      );
-      lines.push(`        resource: ${f.resource}`);
-      if (f.rootCause) {
-        const cause = r.findings.find((x) => x.fingerprint === f.rootCause);
-        if (cause) lines.push(`        likely caused by: ${cause.checkId} (${cause.resource})`);
-      }
-      lines.push(...wrap(f.detail, 100).map((l) => `        ${l}`));
-      if (f.remediation) {
-        const [first = '', ...rest] = f.remediation.text.split('\n');
-        lines.push(`        fix: ${first}`, ...rest.map((l) => `          ${l}`));
-        for (const cmd of f.remediation.commands)
-          lines.push(c(ANSI.green, `          $ ${cmd.replace(/\n/g, '\n            ')}`));
-      }
-      lines.push(c(ANSI.dim, `        runbook: ${f.guideSection}`));
-    }
+  const single = errors.filter((f) => !collapsed.has(f));
+  if (single.length) {
+    lines.push(
+      '',
+      c(ANSI.bold, `COULD NOT RUN (${single.length} ${single.length === 1 ? 'check' : 'checks'})`),
+    );
+    for (const f of single) lines.push(...block(f, '  ', 'ERROR'));
   }
   const passes = r.findings.filter((f) => f.status === 'pass');
   if (opts.showPasses && passes.length) {
@@ -120,9 +165,10 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
   }
   const s = r.summary;
   const skipped = Object.entries(s.groups).filter(([, g]) => g.skipped);
+  const roots = causes.length ? ` from ${causes.length} root cause${causes.length === 1 ? '' : 's'}` : '';
   lines.push(
     '',
-    `Summary: ${s.byStatus.fail} failing, ${s.byStatus.error} could not run, ${s.byStatus.pass} passing` +
+    `Summary: ${s.byStatus.fail} failing${roots}, ${s.byStatus.error} could not run, ${s.byStatus.pass} passing` +
       ` (${
         SEVERITIES.filter((x) => s.bySeverity[x])
           .map((x) => `${s.bySeverity[x]} ${x}`)
@@ -130,11 +176,11 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
       })`,
   );
   for (const [g, v] of skipped) lines.push(c(ANSI.dim, `  group ${g} skipped: ${v.skipped}`));
-  if (bad.length === 0) lines.push(c(ANSI.green, 'No problems found.'));
+  if (problems(r).length === 0) lines.push(c(ANSI.green, 'No problems found.'));
   return lines.join('\n') + '\n';
 }
 
-/** Markdown report (for tickets and CI summaries). */
+/** Markdown report (for tickets and CI summaries): root causes first, each with its symptoms. */
 export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string {
   const out: string[] = [
     `# coder-audit: ${r.deployment}`,
@@ -143,35 +189,56 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
     '',
     ...(r.notices ?? []).flatMap((n) => [`> **${md(n)}**`, '']),
   ];
-  const bad = problems(r);
-  if (bad.length === 0) out.push('No problems found.', '');
-  else {
-    out.push('| Severity | Status | Check | Resource | Title |', '| --- | --- | --- | --- | --- |');
-    for (const f of bad)
-      out.push(`| ${f.severity} | ${f.status} | \`${f.checkId}\` | \`${f.resource}\` | ${md(f.title)} |`);
-    out.push('');
-    for (const f of bad) {
-      const link = opts.runbookUrl
-        ? `[${f.guideSection}](${opts.runbookUrl}${guideAnchor(f.guideSection)})`
-        : f.guideSection;
-      out.push(
-        `## ${f.severity.toUpperCase()}: ${md(f.title)}`,
-        '',
-        `- Check: \`${f.checkId}\``,
-        `- Resource: \`${f.resource}\``,
-        `- Runbook: ${link}`,
-        '',
-        md(f.detail),
-        '',
-      );
-      if (f.remediation) {
-        const [first = '', ...rest] = f.remediation.text.split('\n');
-        out.push(`**Fix:** ${md(first)}`, '');
-        // Continuation lines are a snippet (Helm values, a toleration): keep their indentation.
-        if (rest.length) out.push('```yaml', ...rest, '```', '');
-        out.push('```bash', ...f.remediation.commands, '```', '');
-      }
+  const section = (f: Finding, heading: string): string[] => {
+    const link = opts.runbookUrl
+      ? `[${f.guideSection}](${opts.runbookUrl}${guideAnchor(f.guideSection)})`
+      : f.guideSection;
+    const lines = [
+      `${heading} ${f.severity.toUpperCase()}: ${md(f.title)}`,
+      '',
+      `- Check: \`${f.checkId}\`${f.reason ? ` (reason \`${f.reason}\`)` : ''}`,
+      `- Resource: \`${f.resource}\``,
+      `- Runbook: ${link}`,
+      '',
+      md(f.detail),
+      '',
+    ];
+    if (f.remediation) {
+      const [first = '', ...rest] = f.remediation.text.split('\n');
+      lines.push(`**Fix:** ${md(first)}`, '');
+      // Continuation lines are a snippet (Helm values, a toleration): keep their indentation.
+      if (rest.length) lines.push('```yaml', ...rest, '```', '');
+      if (f.remediation.commands.length) lines.push('```bash', ...f.remediation.commands, '```', '');
     }
+    return lines;
+  };
+  const causes = causesOf(r);
+  const errors = problems(r).filter((f) => f.status === 'error');
+  if (causes.length === 0 && errors.length === 0) out.push('No problems found.', '');
+  if (causes.length) {
+    out.push(
+      '## Root causes',
+      '',
+      '| # | Severity | Root cause | Resource | Symptoms |',
+      '| --- | --- | --- | --- | --- |',
+      ...causes.map(
+        ({ rc, cause, symptoms }, i) =>
+          `| ${i + 1} | ${rc.effectiveSeverity} | ${md(causeLabel(cause))} | \`${cause.resource}\` | ${symptoms.map((s) => `\`${s.checkId}\``).join(', ') || '-'} |`,
+      ),
+      '',
+    );
+    causes.forEach(({ cause, symptoms }, i) => {
+      out.push(...section(cause, `## ${i + 1}.`));
+      if (symptoms.length) {
+        out.push(`### Symptoms of root cause ${i + 1}`, '');
+        for (const s of symptoms) out.push(...section(s, '####'));
+      }
+    });
+  }
+  if (errors.length) {
+    out.push('## Could not run', '', '| Check | Resource | Why |', '| --- | --- | --- |');
+    for (const f of errors) out.push(`| \`${f.checkId}\` | \`${f.resource}\` | ${md(errorCause(f))} |`);
+    out.push('');
   }
   if (opts.showPasses) {
     out.push('## Passing', '');

@@ -1,10 +1,11 @@
 // Generated documentation: the README's configuration reference (from the JSON Schema of the configuration
-// file) and check catalogue (from the check registry), and config.schema.json itself. Run
-// `npx tsx scripts/docs.ts` after changing the configuration schema or a check; tests keep all three current.
-import { readFileSync, writeFileSync } from 'node:fs';
+// file) and check catalogue (from the checks' metadata), docs/reasons.md (every check's reasons), and
+// config.schema.json itself. Run `npm run docs` after changing the configuration schema or a check's
+// metadata; tests keep all four current.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { catalogueMarkdown } from '../cli/catalogue.js';
+import { catalogueMarkdown, reasonsMarkdown } from '../cli/catalogue.js';
 import { configJsonSchema } from '../lambdas/audit/config.js';
 
 /** The subset of JSON Schema (draft 2020-12) that `z.toJSONSchema` emits for the configuration. */
@@ -41,6 +42,7 @@ export interface FieldDoc {
 const ROOT = join(import.meta.dirname, '..');
 const README = join(ROOT, 'README.md');
 const SCHEMA_FILE = join(ROOT, 'config.schema.json');
+const REASONS_FILE = join(ROOT, 'docs/reasons.md');
 
 /** Bounds zod emits for every integer: not worth printing. */
 const SAFE = Number.MAX_SAFE_INTEGER;
@@ -215,6 +217,11 @@ export function writeDocs(): string[] {
   if (next !== readme) {
     writeFileSync(README, next);
     changed.push('README.md');
+  }
+  const reasons = reasonsMarkdown();
+  if (!existsSync(REASONS_FILE) || readFileSync(REASONS_FILE, 'utf8') !== reasons) {
+    writeFileSync(REASONS_FILE, reasons);
+    changed.push('docs/reasons.md');
   }
   const schema = JSON.stringify(configJsonSchema(), null, 2) + '\n';
   if (readFileSync(SCHEMA_FILE, 'utf8') !== schema) {

@@ -148,7 +148,8 @@ export function loadScenario(ref: string): Scenario {
 }
 
 /** `<check>/<reason>` of a finding: how scenarios name causes and symptoms. */
-export const causeKey = (f: { checkId: string; reason?: string }): string => `${f.checkId}/${f.reason ?? '?'}`;
+export const causeKey = (f: { checkId: string; reason?: string }): string =>
+  `${f.checkId}/${f.reason ?? '?'}`;
 
 /**
  * A report's root causes in the form of `expect.rootCauses`: `<check>/<reason>` of each cause → the sorted
@@ -166,5 +167,7 @@ export function rootCauseMap(report: {
     for (const s of rc.symptoms) set.add(causeKey(byFp.get(s) ?? { checkId: '?' }));
     map.set(key, set);
   }
-  return Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort()]));
+  return Object.fromEntries(
+    [...map].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort()]),
+  );
 }

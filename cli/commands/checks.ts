@@ -1,9 +1,9 @@
-import { allChecks } from '../../lambdas/checks/index.js';
+import { allMeta } from '../../lambdas/checks/meta.js';
 import { catalogueMarkdown } from '../catalogue.js';
 
-/** `coder-audit checks`: the catalogue, from the checks' own metadata. */
+/** `coder-audit checks`: the catalogue, from the checks' metadata (reasons included in JSON). */
 export function checksCommand(o: { format: string }): void {
-  const metas = allChecks().map((c) => c.meta);
+  const metas = allMeta();
   if (o.format === 'json') process.stdout.write(JSON.stringify(metas, null, 2) + '\n');
   else if (o.format === 'markdown') process.stdout.write(catalogueMarkdown());
   else

@@ -1,4 +1,11 @@
-import { Status, severityRank, type Finding, type ScopeKey, type ScopeValue, type Severity } from './model.js';
+import {
+  Status,
+  severityRank,
+  type Finding,
+  type ScopeKey,
+  type ScopeValue,
+  type Severity,
+} from './model.js';
 
 /** The findings one side of a causal link matches: a check, some of its reasons, some scope values. */
 export interface FindingPattern {

@@ -42,9 +42,9 @@ export function defineMetas<G extends GroupId, const M extends Record<string, Ch
   group: G,
   metas: M,
 ): { readonly [K in keyof M & string]: M[K] & { readonly id: K; readonly group: G } } {
-  return Object.fromEntries(
-    Object.entries(metas).map(([id, m]) => [id, { id, group, ...m }]),
-  ) as unknown as { readonly [K in keyof M & string]: M[K] & { readonly id: K; readonly group: G } };
+  return Object.fromEntries(Object.entries(metas).map(([id, m]) => [id, { id, group, ...m }])) as unknown as {
+    readonly [K in keyof M & string]: M[K] & { readonly id: K; readonly group: G };
+  };
 }
 
 /** Everything a check may read besides its group's snapshot. Pure: no I/O. */

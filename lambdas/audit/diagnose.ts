@@ -16,7 +16,10 @@ export interface Diagnosis {
  * symptom to its root cause along the causal graph (lambdas/checks/causes.ts), give every finding about
  * a node group the same resize, and route no fix through a component the report finds down.
  */
-export function diagnose(findings: readonly Finding[], graph: readonly CausalLink[] = CAUSAL_GRAPH): Diagnosis {
+export function diagnose(
+  findings: readonly Finding[],
+  graph: readonly CausalLink[] = CAUSAL_GRAPH,
+): Diagnosis {
   const linked = reconcileRemediations(linkRootCauses([...findings], graph), DOWN_WHEN);
   return { findings: linked, rootCauses: rootCausesOf(linked) };
 }

@@ -19,13 +19,7 @@ function where<C extends CheckId>(
 /** Reasons of a check that mean the database does not serve coderd. */
 const DB_DOWN = {
   sg: on('db-sg-allows-nodes'),
-  aurora: on(
-    'aurora-cluster-available',
-    'missing',
-    'cluster-unavailable',
-    'no-writer',
-    'writer-unavailable',
-  ),
+  aurora: on('aurora-cluster-available', 'missing', 'cluster-unavailable', 'no-writer', 'writer-unavailable'),
   // Not `auth`, `tls` or `other`: those are as likely the auditor's own credentials or CA bundle.
   connectivity: on('db-connectivity', 'refused', 'timeout', 'not-found', 'dns'),
   saturated: on('db-connections-usage', 'saturated'),
@@ -76,7 +70,8 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     causes: [on('nodegroup-taints-tolerated')],
     symptoms: [on('pods-pending', 'untolerated-taint')],
     same: ['nodegroup', 'namespace'],
-    because: "The scheduler rejects nodes whose taints the pods do not tolerate: one fact, the node group's side first.",
+    because:
+      "The scheduler rejects nodes whose taints the pods do not tolerate: one fact, the node group's side first.",
   },
   {
     causes: [
@@ -131,7 +126,8 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
   {
     causes: [DB_DOWN.sg, DB_DOWN.aurora],
     symptoms: [DB_DOWN.connectivity],
-    because: 'The database does not accept connections while Aurora is down or its security group drops them.',
+    because:
+      'The database does not accept connections while Aurora is down or its security group drops them.',
   },
   {
     causes: [DB_DOWN.saturated],
@@ -140,7 +136,16 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
   },
   {
     causes: [DB_DOWN.sg, DB_DOWN.aurora, DB_DOWN.connectivity],
-    symptoms: [on('coderd-ready', 'crash-loop', 'not-ready', 'restarting', 'no-replica-available', 'replicas-unavailable')],
+    symptoms: [
+      on(
+        'coderd-ready',
+        'crash-loop',
+        'not-ready',
+        'restarting',
+        'no-replica-available',
+        'replicas-unavailable',
+      ),
+    ],
     because: 'coderd exits or stays unready without its database (Aurora on 5432).',
   },
   {
@@ -156,7 +161,12 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
   {
     causes: [DB_DOWN.sg, DB_DOWN.aurora, DB_DOWN.connectivity, DB_DOWN.failover],
     symptoms: [
-      where({ component: ['coderd'] }, 'log-error-patterns', 'database-connection-refused', 'database-timeout'),
+      where(
+        { component: ['coderd'] },
+        'log-error-patterns',
+        'database-connection-refused',
+        'database-timeout',
+      ),
     ],
     because: 'An unreachable database shows as connection errors in the coderd logs.',
   },
@@ -183,7 +193,15 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
   {
     causes: [CODERD_SHORT],
     symptoms: [
-      on('coderd-ready', 'unschedulable', 'container-blocked', 'oom-killed', 'crash-loop', 'restarting', 'not-ready'),
+      on(
+        'coderd-ready',
+        'unschedulable',
+        'container-blocked',
+        'oom-killed',
+        'crash-loop',
+        'restarting',
+        'not-ready',
+      ),
     ],
     same: ['workload'],
     because: "The deployment's missing replicas are its pods that do not run: one problem, pod by pod.",
@@ -226,7 +244,9 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     because: 'Provisioners with an expired key are refused by coderd: they cannot register or take builds.',
   },
   {
-    causes: [on('provisioners-ready', 'no-pods', 'unschedulable', 'container-blocked', 'crash-loop', 'not-ready')],
+    causes: [
+      on('provisioners-ready', 'no-pods', 'unschedulable', 'container-blocked', 'crash-loop', 'not-ready'),
+    ],
     symptoms: [on('provisioner-daemons', 'none-online')],
     because: 'Provisioner daemons register only from running, ready provisioner pods.',
   },

@@ -16,7 +16,10 @@ const COMPONENT_NAMES: Record<Component, string> = {
  */
 function reconcileScaling(findings: Finding[]): Map<string, number> {
   const plans = findings.flatMap((f) => f.remediation?.scaling ?? []);
-  const byGroup = new Map<string, { cluster: string; nodegroup: string; current: NodegroupSizes; add: number; min: number }>();
+  const byGroup = new Map<
+    string,
+    { cluster: string; nodegroup: string; current: NodegroupSizes; add: number; min: number }
+  >();
   for (const p of plans) {
     const key = `${p.cluster}/${p.nodegroup}`;
     const seen = byGroup.get(key);
@@ -69,7 +72,10 @@ function reconcileQuota(findings: Finding[], maxSizes: Map<string, number>): voi
  * Never a command through a component the report finds down: a fix that `needs` it takes its `otherwise`
  * route, or, without one, becomes a note to run it once the component is back (no commands).
  */
-function reconcileRoutes(findings: Finding[], downWhen: Readonly<Record<Component, readonly FindingPattern[]>>): void {
+function reconcileRoutes(
+  findings: Finding[],
+  downWhen: Readonly<Record<Component, readonly FindingPattern[]>>,
+): void {
   const down = new Map<Component, Finding>();
   for (const [component, patterns] of Object.entries(downWhen) as [Component, FindingPattern[]][]) {
     const f = findings.find((x) => x.status === Status.Fail && patterns.some((p) => matches(x, p)));
@@ -107,7 +113,9 @@ export function reconcileRemediations(
   downWhen: Readonly<Record<Component, readonly FindingPattern[]>>,
 ): Finding[] {
   const copy = findings.map((f) =>
-    f.remediation ? { ...f, remediation: { ...f.remediation, commands: [...f.remediation.commands] } } : { ...f },
+    f.remediation
+      ? { ...f, remediation: { ...f.remediation, commands: [...f.remediation.commands] } }
+      : { ...f },
   );
   reconcileQuota(copy, reconcileScaling(copy));
   reconcileRoutes(copy, downWhen);

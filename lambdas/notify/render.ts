@@ -51,8 +51,11 @@ export function renderAlert(outcome: RunOutcome, opts: RenderOptions = {}): Aler
     return changed.includes(f) ? 'NEW' : 'ALREADY OPEN';
   };
   const known = new Map([...changed, ...(changes.causes ?? [])].map((f) => [f.fingerprint, f]));
-  const roots = sortBySeverity(
-    [...known.values()].filter((f) => changed.some((s) => s.rootCause === f.fingerprint && s !== f)),
+  const symptomsOf = (root: Finding) => changed.filter((s) => s.rootCause === root.fingerprint && s !== root);
+  // Root causes first, by effective severity: the worst of the cause and the symptoms it explains.
+  const roots = byEffectiveSeverity(
+    [...known.values()].filter((f) => symptomsOf(f).length > 0),
+    symptomsOf,
   );
   const explained = new Set(
     changed.filter((f) => f.rootCause && known.has(f.rootCause)).map((f) => f.fingerprint),
@@ -72,9 +75,7 @@ export function renderAlert(outcome: RunOutcome, opts: RenderOptions = {}): Aler
       '',
       ...findingBlock(root, label(root), opts, ''),
       `${INDENT}Symptoms of this cause:`,
-      ...changed
-        .filter((s) => s.rootCause === root.fingerprint && s !== root)
-        .flatMap((s) => ['', ...findingBlock(s, label(s), opts, INDENT.repeat(2))]),
+      ...symptomsOf(root).flatMap((s) => ['', ...findingBlock(s, label(s), opts, INDENT.repeat(2))]),
     ]),
   );
   section(
@@ -99,21 +100,43 @@ export function renderAlert(outcome: RunOutcome, opts: RenderOptions = {}): Aler
   );
   if (opts.consoleUrl) lines.push('', `Run details: ${opts.consoleUrl}`);
 
+  // The subject names what to fix: the root causes (and other new failures) in the order of the body.
+  const byCheck = new Map<string, { count: number; symptoms: number }>();
+  for (const f of [...roots, ...others]) {
+    const seen = byCheck.get(f.checkId) ?? { count: 0, symptoms: 0 };
+    byCheck.set(f.checkId, { count: seen.count + 1, symptoms: seen.symptoms + symptomsOf(f).length });
+  }
+  const causes = [...byCheck].map(
+    ([id, { count, symptoms }]) =>
+      `${id}${count > 1 ? ` x${count}` : ''}${symptoms ? ` (+${symptoms})` : ''}`,
+  );
   return {
-    subject: subjectOf(outcome),
+    subject: subjectOf(outcome, causes),
     text: truncateBytes(lines.join('\n') + '\n', MAX_TEXT_BYTES),
     attributes: { severity: alertSeverity(outcome), deployment: outcome.deployment },
   };
 }
 
-/** `[coder-audit] prod: 2 new critical, 1 resolved`, cut to fit SNS. */
-function subjectOf(outcome: RunOutcome): string {
+/**
+ * `[coder-audit] prod: db-sg-allows-nodes (+3), ec2-vcpu-quota; 2 new critical, 1 resolved`: the root
+ * causes, then the counts, cut to fit SNS (counts first, then causes: `N more`).
+ */
+function subjectOf(outcome: RunOutcome, causes: readonly string[] = []): string {
   const prefix = ascii(`[coder-audit] ${outcome.deployment}: `);
   const parts = summaryParts(outcome);
-  let subject = prefix + parts.join(', ');
-  for (let n = parts.length - 1; subject.length > MAX_SUBJECT_CHARS && n > 0; n--) {
-    subject = `${prefix}${parts.slice(0, n).join(', ')}, ...`;
+  const named = (k: number) =>
+    `${causes.slice(0, k).join(', ')}${k < causes.length ? `, ${causes.length - k} more` : ''}`;
+  const counts = (n: number) =>
+    n < parts.length ? `${parts.slice(0, n).join(', ')}, ...` : parts.join(', ');
+  const fits = (text: string) => ascii(prefix + text).length <= MAX_SUBJECT_CHARS;
+  // As many causes as fit with at least the first count; then causes alone; then counts alone.
+  for (let k = causes.length; k >= 1; k--) {
+    for (let n = parts.length; n >= 1; n--)
+      if (fits(`${named(k)}; ${counts(n)}`)) return ascii(`${prefix}${named(k)}; ${counts(n)}`);
   }
+  for (let k = causes.length; k >= 1; k--) if (fits(named(k))) return ascii(prefix + named(k));
+  for (let n = parts.length; n >= 1; n--) if (fits(counts(n))) return ascii(prefix + counts(n));
+  const subject = ascii(prefix + (causes.length ? named(1) : parts.join(', ')));
   return subject.length > MAX_SUBJECT_CHARS ? `${subject.slice(0, MAX_SUBJECT_CHARS - 3)}...` : subject;
 }
 
@@ -181,6 +204,20 @@ function wrapDetail(detail: string, pad: string): string[] {
 function runbookLink(section: string, opts: RenderOptions): string {
   if (!opts.runbookUrl) return `"${section}" in the troubleshooting guide`;
   return `${opts.runbookUrl.replace(/#.*$/, '')}${guideAnchor(section)}`;
+}
+
+/** Root causes by effective severity (the worst of the cause and its symptoms), then as `sortBySeverity`. */
+function byEffectiveSeverity(roots: Finding[], symptomsOf: (f: Finding) => Finding[]): Finding[] {
+  const effective = new Map(
+    roots.map((r) => [
+      r,
+      Math.max(severityRank(r.severity), ...symptomsOf(r).map((s) => severityRank(s.severity))),
+    ]),
+  );
+  const bySeverity = sortBySeverity(roots);
+  return [...bySeverity].sort(
+    (a, b) => effective.get(b)! - effective.get(a)! || bySeverity.indexOf(a) - bySeverity.indexOf(b),
+  );
 }
 
 function sortBySeverity(findings: Finding[]): Finding[] {

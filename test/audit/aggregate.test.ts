@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ROOT_CAUSE_RULES,
   aggregate,
   describeGroupError,
   linkRootCauses,
@@ -9,7 +8,7 @@ import {
 import { GuideSection } from '../../lambdas/audit/guide.js';
 import type { FindingMeta } from '../../lambdas/audit/runner.js';
 import { CATALOGUE, groupCheckId } from '../../lambdas/checks/catalogue.js';
-import { CHECK_GROUPS, finding } from '../store/fixtures.js';
+import { finding } from '../store/fixtures.js';
 
 const T0 = '2030-01-01T10:00:00.000Z';
 
@@ -148,7 +147,10 @@ describe('Function: aggregate', () => {
 
   it('links root causes across groups', () => {
     const sg = finding('db-sg-allows-nodes', 'fail', { severity: 'critical' });
-    const ready = finding('coderd-ready', 'fail', { resource: 'k8s:coder/deployment/coder' });
+    const ready = finding('coderd-ready', 'fail', {
+      resource: 'k8s:coder/deployment/coder',
+      reason: 'no-replica-available',
+    });
     const out = aggregate({
       deployment: 'prod',
       executionId: 'e',
@@ -175,100 +177,52 @@ describe('Function: describeGroupError', () => {
   });
 });
 
-describe('Function: linkRootCauses', () => {
-  const sg = finding('db-sg-allows-nodes', 'fail', { severity: 'critical', resource: 'sg-0123' });
-  const conn = finding('db-connectivity', 'fail', { resource: 'coder-prod-aurora' });
-  const ready = finding('coderd-ready', 'fail', { resource: 'k8s:coder/deployment/coder' });
-  const targets = finding('nlb-targets-healthy', 'fail', { resource: 'arn:aws:elasticloadbalancing:tg' });
-  const healthz = finding('coder-healthz', 'fail', { resource: 'https://coder.example.com/healthz' });
-  const rootOf = (list: ReturnType<typeof linkRootCauses>, checkId: string) =>
-    list.find((f) => f.checkId === checkId)?.rootCause;
+describe('Function: aggregate (diagnosis)', () => {
+  const sg = finding('db-sg-allows-nodes', 'fail', {
+    severity: 'high',
+    resource: 'sg-0123',
+    reason: 'no-ingress',
+  });
+  const ready = finding('coderd-ready', 'fail', {
+    severity: 'critical',
+    resource: 'k8s:coder/deployment/coder',
+    reason: 'no-replica-available',
+    scope: { namespace: 'coder', workload: 'deployment/coder', component: 'coderd' },
+  });
+  const targets = finding('nlb-targets-healthy', 'fail', {
+    severity: 'critical',
+    resource: 'arn:aws:elasticloadbalancing:tg',
+    reason: 'none-healthy',
+  });
+  const quota = finding('ec2-vcpu-quota', 'fail', { severity: 'medium', reason: 'near-limit' });
+  const run = (findings: ReturnType<typeof finding>[]) =>
+    aggregate({
+      deployment: 'prod',
+      executionId: 'exec-1',
+      startedAt: T0,
+      results: [
+        result('infra', { findings: findings.filter((f) => f.group === 'infra') }),
+        result('cluster', { findings: findings.filter((f) => f.group === 'cluster') }),
+      ],
+      catalogue: CATALOGUE,
+    });
 
-  it('Compliance: links every symptom of a chain to the most upstream failing cause', () => {
-    const out = linkRootCauses([healthz, targets, ready, conn, sg]);
-    expect(rootOf(out, 'db-sg-allows-nodes')).toBeUndefined();
-    for (const id of ['db-connectivity', 'coderd-ready', 'nlb-targets-healthy', 'coder-healthz']) {
-      expect(rootOf(out, id)).toBe(sg.fingerprint);
-    }
-    expect(out.map((f) => f.checkId)).toEqual([
-      'coder-healthz',
-      'nlb-targets-healthy',
-      'coderd-ready',
-      'db-connectivity',
-      'db-sg-allows-nodes',
+  it('links symptoms to their root cause and lists the root causes by effective severity', () => {
+    const out = run([quota, targets, ready, sg]);
+    const rootOf = (id: string) => out.findings.find((f) => f.checkId === id)?.rootCause;
+    expect(rootOf('coderd-ready')).toBe(sg.fingerprint);
+    expect(rootOf('nlb-targets-healthy')).toBe(sg.fingerprint);
+    expect(rootOf('db-sg-allows-nodes')).toBeUndefined();
+    // The high security group explains critical symptoms: it leads, before the medium quota.
+    expect(out.rootCauses.map((r) => [r.checkId, r.severity, r.effectiveSeverity])).toEqual([
+      ['db-sg-allows-nodes', 'high', 'critical'],
+      ['ec2-vcpu-quota', 'medium', 'medium'],
     ]);
+    expect(out.rootCauses[0]!.symptoms.sort()).toEqual([ready.fingerprint, targets.fingerprint].sort());
   });
 
-  it('Noncompliance 1: a passing or erroring cause explains nothing', () => {
-    const out = linkRootCauses([{ ...sg, status: 'pass' }, ready, { ...targets }]);
-    expect(rootOf(out, 'nlb-targets-healthy')).toBe(ready.fingerprint);
-    expect(rootOf(out, 'coderd-ready')).toBeUndefined();
-    const errored = linkRootCauses([{ ...sg, status: 'error' }, ready]);
-    expect(rootOf(errored, 'coderd-ready')).toBeUndefined();
-  });
-
-  it('Noncompliance 2: a passing or erroring symptom gets no root cause', () => {
-    const out = linkRootCauses([sg, { ...ready, status: 'pass' }, { ...conn, status: 'error' }]);
-    expect(out.every((f) => f.rootCause === undefined)).toBe(true);
-  });
-
-  it('Noncompliance 3: narrowed rules link only the matching findings', () => {
-    const secret = finding('pods-config-errors', 'fail', {
-      resource: 'k8s:coder/pod/coder-1',
-      detail: 'CreateContainerConfigError: secret "coder-db-credentials" not found',
-    });
-    const pull = finding('pods-config-errors', 'fail', {
-      resource: 'k8s:coder-ws/pod/ws-1',
-      detail: 'ImagePullBackOff: pulling image from ECR timed out',
-    });
-    const endpoints = finding('vpc-endpoints-available', 'fail', { resource: 'vpce-ecr' });
-    const dbLog = finding('log-error-patterns', 'fail', {
-      resource: 'db',
-      detail: '"error": "connection refused"',
-    });
-    const authLog = finding('log-error-patterns', 'fail', {
-      resource: 'auth',
-      detail: '"error": "OIDC callback failed"',
-    });
-    const out = linkRootCauses([secret, pull, endpoints, ready, dbLog, authLog]);
-    expect(rootOf(out, 'coderd-ready')).toBe(secret.fingerprint);
-    expect(out.find((f) => f.fingerprint === pull.fingerprint)?.rootCause).toBe(endpoints.fingerprint);
-    expect(out.find((f) => f.fingerprint === secret.fingerprint)?.rootCause).toBeUndefined();
-    expect(out.find((f) => f.fingerprint === dbLog.fingerprint)?.rootCause).toBe(secret.fingerprint);
-    expect(out.find((f) => f.fingerprint === authLog.fingerprint)?.rootCause).toBeUndefined();
-  });
-
-  it('Noncompliance 4: pending pods explain readiness only in their own namespace', () => {
-    const wsPending = finding('pods-pending', 'fail', { resource: 'k8s:coder-ws/pod/ws-1' });
-    const coderPending = finding('pods-pending', 'fail', { resource: 'k8s:coder/pod/coder-1' });
-    const quota = finding('ec2-vcpu-quota', 'fail', { resource: 'L-1216C47A' });
-    expect(rootOf(linkRootCauses([wsPending, ready]), 'coderd-ready')).toBeUndefined();
-    const out = linkRootCauses([quota, coderPending, ready]);
-    expect(rootOf(out, 'coderd-ready')).toBe(quota.fingerprint);
-    expect(rootOf(out, 'pods-pending')).toBe(quota.fingerprint);
-  });
-
-  it('drops a stale root cause', () => {
-    const out = linkRootCauses([{ ...ready, rootCause: 'gone' }]);
-    expect(out[0]).not.toHaveProperty('rootCause');
-  });
-});
-
-describe('Constant: ROOT_CAUSE_RULES', () => {
-  it('names only catalogue checks', () => {
-    for (const rule of ROOT_CAUSE_RULES) {
-      for (const id of [...rule.causes, ...rule.symptoms]) expect(CHECK_GROUPS, id).toHaveProperty([id]);
-    }
-  });
-
-  it('has no cycle between check ids', () => {
-    const edges = new Map<string, string[]>();
-    for (const r of ROOT_CAUSE_RULES)
-      for (const c of r.causes) edges.set(c, [...(edges.get(c) ?? []), ...r.symptoms]);
-    const visit = (id: string, path: string[]): void => {
-      expect(path, `cycle through ${id}`).not.toContain(id);
-      for (const next of edges.get(id) ?? []) visit(next, [...path, id]);
-    };
-    for (const id of edges.keys()) visit(id, []);
+  it('keeps linkRootCauses for callers that only want the links', () => {
+    const out = linkRootCauses([sg, ready]);
+    expect(out.find((f) => f.checkId === 'coderd-ready')?.rootCause).toBe(sg.fingerprint);
   });
 });

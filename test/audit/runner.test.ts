@@ -20,9 +20,10 @@ const meta = (id: string) => ({
   description: id,
   risk: id,
   guideSection: GuideSection.AwsDebugging,
+  reasons: { 'too-big': { message: 'a is above 1.', severity: 'high' as const } },
 });
 const usesA = defineCheck<Snap>(meta('uses-a'), (s) => [
-  { status: need(s.a) > 1 ? 'fail' : 'pass', resource: 'r-a', detail: 'a' },
+  { status: need(s.a) > 1 ? 'fail' : 'pass', reason: 'too-big', resource: 'r-a', detail: 'a' },
 ]);
 const usesB = defineCheck<Snap>(meta('uses-b'), (s) => [
   { status: 'pass', resource: 'r-b', detail: String(need(s.b)) },

@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Check } from '../../lambdas/audit/check.js';
 import { GROUPS, allChecks } from '../../lambdas/checks/index.js';
+import { GROUP_META, allMeta } from '../../lambdas/checks/meta.js';
 
 const CHECKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../lambdas/checks');
 
@@ -14,6 +15,7 @@ const CHECKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../lambdas/
 const NOT_CHECKS = new Set([
   'index.ts',
   'collector.ts',
+  'meta.ts',
   'infra/ip-permissions.ts',
   'infra/quotas.ts',
   'cluster/limits.ts',
@@ -61,6 +63,28 @@ describe('Registry: check groups', () => {
       expect(group.checks.map((c) => c.meta.id).sort()).toEqual(files.map((f) => basename(f, '.ts')));
     },
   );
+
+  it.each(GROUPS.map((g) => [g.id, g] as const))(
+    'group %s: registers the checks of its meta.ts, in its order, each with its metadata object',
+    (id, group) => {
+      const metas = GROUP_META[id];
+      expect(group.checks.map((c) => c.meta.id)).toEqual(Object.keys(metas));
+      for (const c of group.checks)
+        expect(c.meta, c.meta.id).toBe((metas as Record<string, unknown>)[c.meta.id]);
+    },
+  );
+
+  it('every check declares at least one reason, each with a message and a severity', () => {
+    for (const m of allMeta()) {
+      const reasons = Object.entries(m.reasons);
+      expect(reasons.length, m.id).toBeGreaterThan(0);
+      for (const [code, r] of reasons) {
+        expect(code, `${m.id}/${code}`).toMatch(/^([a-z0-9]+(-[a-z0-9]+)*|E[A-Z]+\d*[A-Z]*\d*)$/);
+        expect(r.message.length, `${m.id}/${code}`).toBeGreaterThan(10);
+        expect(r.message.endsWith('.'), `${m.id}/${code}`).toBe(true);
+      }
+    }
+  });
 
   it('check ids are unique across groups', () => {
     const ids = allChecks().map((c) => c.meta.id);

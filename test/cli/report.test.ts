@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fingerprint, type Finding } from '../../lambdas/audit/model.js';
 import { renderMarkdown, renderReports, renderTable } from '../../cli/report.js';
+import { diagnose } from '../../lambdas/audit/diagnose.js';
 import { summarize, type AuditReport } from '../../lambdas/audit/runner.js';
 
 function f(
@@ -24,66 +25,117 @@ function f(
   };
 }
 
-const cause = f('db-sg-allows-nodes', 'fail', 'critical', {
+// A high root cause that explains critical symptoms, and a medium failure of its own.
+const cause = f('db-sg-allows-nodes', 'fail', 'high', {
+  reason: 'no-ingress',
   remediation: {
     text: 'Allow 5432.\nThen check:',
     commands: ['aws ec2 authorize-security-group-ingress --group-id sg-1'],
   },
 });
-const symptom = f('coderd-ready', 'fail', 'high', { rootCause: cause.fingerprint });
-const broken = f('aurora-recent-events', 'error', 'high');
+const symptom = f('coderd-ready', 'fail', 'critical', { reason: 'crash-loop', group: 'cluster' });
+const alone = f('db-size', 'fail', 'medium', { reason: 'over-budget', group: 'database' });
+const broken = f('aurora-recent-events', 'error', 'high', { evidence: { error: 'AccessDenied' } });
 const passing = f('nlb-targets-healthy', 'pass', 'info');
-const findings = [cause, symptom, broken, passing];
-const report: AuditReport = {
-  deployment: 'prod',
-  startedAt: '2026-11-25T10:00:00.000Z',
-  finishedAt: '2026-11-25T10:00:01.500Z',
-  findings,
-  summary: summarize(findings, {
-    infra: { findings: 4, ms: 1500 },
-    coder: { findings: 0, ms: 0, skipped: 'coder not configured' },
-  }),
-  calls: { total: 3, byOperation: {}, sumMs: 10, maxDepth: 2, duplicates: [] },
-};
+
+function report(findings: Finding[], over: Partial<AuditReport> = {}): AuditReport {
+  const { findings: linked, rootCauses } = diagnose(findings);
+  return {
+    deployment: 'prod',
+    startedAt: '2026-11-25T10:00:00.000Z',
+    finishedAt: '2026-11-25T10:00:01.500Z',
+    findings: linked,
+    rootCauses,
+    summary: summarize(linked, {
+      infra: { findings: 4, ms: 1500 },
+      coder: { findings: 0, ms: 0, skipped: 'coder not configured' },
+    }),
+    calls: { total: 3, byOperation: {}, sumMs: 10, maxDepth: 2, duplicates: [] },
+    ...over,
+  };
+}
+const r = report([alone, symptom, cause, broken, passing]);
 
 describe('Function: renderTable', () => {
-  const text = renderTable(report);
-  it('groups problems by severity, most severe first, with fixes and causes', () => {
-    expect(text.indexOf('CRITICAL (1)')).toBeLessThan(text.indexOf('HIGH (2)'));
-    expect(text).toContain('FAIL  db-sg-allows-nodes');
-    expect(text).toContain('ERROR aurora-recent-events');
-    expect(text).toContain('likely caused by: db-sg-allows-nodes (r-db-sg-allows-nodes)');
+  const text = renderTable(r);
+  it('leads with the root causes, by effective severity, each with its symptoms indented under it', () => {
+    const order = [
+      'CRITICAL  root cause 1 of 2  db-sg-allows-nodes/no-ingress: The DB security group admits no TCP 5432 from the nodes. (explains 1 more)',
+      '  FAIL  db-sg-allows-nodes  Title | db-sg-allows-nodes',
+      '        severity: high, reason: no-ingress',
+      '    symptoms (1):',
+      '    FAIL  coderd-ready  Title | coderd-ready',
+      'MEDIUM  root cause 2 of 2  db-size/over-budget',
+      'COULD NOT RUN (1 check)',
+      '  ERROR aurora-recent-events',
+      'Summary: 3 failing from 2 root causes, 1 could not run, 1 passing (1 critical, 2 high, 1 medium)',
+    ].map((needle) => text.indexOf(needle));
+    expect(
+      order.every((i) => i >= 0),
+      text,
+    ).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(text).toContain('fix: Allow 5432.\n          Then check:');
     expect(text).toContain('$ aws ec2 authorize-security-group-ingress --group-id sg-1');
-    expect(text).toMatch(/Summary: 2 failing, 1 could not run, 1 passing \(1 critical, 2 high\)/);
     expect(text).toContain('group coder skipped: coder not configured');
     expect(text).not.toContain('nlb-targets-healthy');
   });
 
+  it('lists errors that share one cause once, after the notices', () => {
+    const errors = ['eks-cluster-active', 'nodegroup-health', 'nodegroup-capacity'].map((id) =>
+      f(id, 'error', 'high', { evidence: { error: 'could not read eks:DescribeCluster: no credentials' } }),
+    );
+    const t = renderTable(report(errors, { notices: ['No usable AWS credentials.'] }));
+    expect(t.indexOf('! No usable AWS credentials.')).toBeLessThan(t.indexOf('COULD NOT RUN (3 checks)'));
+    expect(t.split('no credentials').length - 1).toBe(1);
+    expect(t).toContain('checks: eks-cluster-active, nodegroup-health, nodegroup-capacity');
+  });
+
   it('uses colour only when asked', () => {
     expect(text).not.toContain('\x1b[');
-    expect(renderTable(report, { colour: true })).toContain('\x1b[');
+    expect(renderTable(r, { colour: true })).toContain('\x1b[');
   });
 
   it('lists passes on request', () => {
-    expect(renderTable(report, { showPasses: true })).toContain('pass  nlb-targets-healthy');
+    expect(renderTable(r, { showPasses: true })).toContain('pass  nlb-targets-healthy');
   });
 });
 
 describe('Function: renderMarkdown', () => {
-  it('escapes table pipes and links the runbook', () => {
-    const md = renderMarkdown(report, { runbookUrl: 'https://x/guide.md' });
-    expect(md).toContain(
-      '| critical | fail | `db-sg-allows-nodes` | `r-db-sg-allows-nodes` | Title \\| db-sg-allows-nodes |',
-    );
+  it('leads with a table of root causes, then each cause with its symptoms; escapes pipes, links the runbook', () => {
+    const md = renderMarkdown(r, { runbookUrl: 'https://x/guide.md' });
+    const order = [
+      '## Root causes',
+      '| 1 | critical | db-sg-allows-nodes/no-ingress: The DB security group admits no TCP 5432 from the nodes. | `r-db-sg-allows-nodes` | `coderd-ready` |',
+      '| 2 | medium | db-size/over-budget: The database is larger than the size threshold. | `r-db-size` | - |',
+      '## 1. HIGH: Title \\| db-sg-allows-nodes',
+      '### Symptoms of root cause 1',
+      '#### CRITICAL: Title \\| coderd-ready',
+      '## 2. MEDIUM: Title \\| db-size',
+      '## Could not run',
+      '| `aurora-recent-events` | `r-aurora-recent-events` | AccessDenied |',
+    ].map((needle) => md.indexOf(needle));
+    expect(
+      order.every((i) => i >= 0),
+      md,
+    ).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(md).toContain('[Database Connection Errors](https://x/guide.md#database-connection-errors)');
     expect(md).toContain('```bash\naws ec2 authorize-security-group-ingress --group-id sg-1\n```');
   });
 });
 
 describe('Function: renderReports', () => {
-  it('prints one report as an object and several as an array', () => {
-    expect(JSON.parse(renderReports([report], 'json'))).toEqual(report);
-    expect(JSON.parse(renderReports([report, report], 'json'))).toHaveLength(2);
+  it('prints one report as an object and several as an array, the flat findings plus rootCauses', () => {
+    const json = JSON.parse(renderReports([r], 'json')) as AuditReport;
+    expect(json).toEqual(r);
+    expect(json.rootCauses?.map((c) => c.checkId)).toEqual(['db-sg-allows-nodes', 'db-size']);
+    expect(JSON.parse(renderReports([r, r], 'json'))).toHaveLength(2);
+  });
+
+  it('gives a report without rootCauses (older JSON) its root causes from the links', () => {
+    const { rootCauses: _dropped, ...old } = r;
+    const json = JSON.parse(renderReports([old], 'json')) as AuditReport;
+    expect(json.rootCauses).toEqual(r.rootCauses);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalogueMarkdown } from '../../cli/catalogue.js';
+import { catalogueMarkdown, reasonsMarkdown } from '../../cli/catalogue.js';
 import { configJsonSchema } from '../../lambdas/audit/config.js';
 import { GuideSection } from '../../lambdas/audit/guide.js';
 import { allChecks } from '../../lambdas/checks/index.js';
@@ -39,6 +39,10 @@ function properties(schema: JsonSchema, path = ''): Array<[string, JsonSchema]> 
 describe('Docs', () => {
   it('README check catalogue matches the registry (npx tsx scripts/docs.ts)', () => {
     expect(region('catalogue')).toBe(catalogueMarkdown().trim());
+  });
+
+  it('docs/reasons.md lists every reason of every check (npm run docs)', () => {
+    expect(readFileSync(join(root, 'docs/reasons.md'), 'utf8')).toBe(reasonsMarkdown());
   });
 
   it('README configuration reference matches the schema (npx tsx scripts/docs.ts)', () => {

@@ -41,11 +41,15 @@ describe('CLI: coder-audit run against the simulated deployment', () => {
       'deployment',
       'findings',
       'finishedAt',
+      'rootCauses',
       'startedAt',
       'summary',
     ]);
     const failing = report.findings.filter((f) => f.status === 'fail').map((f) => f.checkId);
     expect(failing).toEqual(['db-sg-allows-nodes']);
+    expect(report.rootCauses).toEqual([
+      expect.objectContaining({ checkId: 'db-sg-allows-nodes', reason: 'no-ingress', symptoms: [] }),
+    ]);
     expect(report.calls.duplicates).toEqual([]);
     expect(r.stderr).toBe('');
   });

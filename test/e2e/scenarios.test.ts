@@ -44,7 +44,10 @@ describe('End to end: scenarios', () => {
     }
     expect(cause.rootCause).toBeUndefined();
     // The report leads with it: the security group explains the critical outage.
-    expect(report.rootCauses?.[0]).toMatchObject({ checkId: 'db-sg-allows-nodes', effectiveSeverity: 'critical' });
+    expect(report.rootCauses?.[0]).toMatchObject({
+      checkId: 'db-sg-allows-nodes',
+      effectiveSeverity: 'critical',
+    });
   });
 
   it('calls exactly the AWS actions the README policy grants (read-only)', async () => {

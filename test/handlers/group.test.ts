@@ -23,8 +23,16 @@ const check = defineCheck<{ healthy: boolean; reads: number }>(
     description: 'Example check.',
     risk: 'None.',
     guideSection: section,
+    reasons: { unhealthy: { message: 'Unhealthy.', severity: 'high' } },
   },
-  (snap) => [{ status: snap.healthy ? 'pass' : 'fail', resource: 'r-1', detail: `reads=${snap.reads}` }],
+  (snap) => [
+    {
+      status: snap.healthy ? 'pass' : 'fail',
+      reason: 'unhealthy',
+      resource: 'r-1',
+      detail: `reads=${snap.reads}`,
+    },
+  ],
 );
 const config = { deployments: [testDeployment()], schedule: 'rate(1 hour)' };
 const event: GroupEvent = {
@@ -105,10 +113,12 @@ describe('Function: makeGroupHandler payload limit', () => {
         description: 'Example check.',
         risk: 'None.',
         guideSection: section,
+        reasons: { unhealthy: { message: 'Unhealthy.', severity: 'high' } },
       },
       () =>
         results.map((r, i) => ({
           status: r.status,
+          reason: 'unhealthy',
           resource: `r-${i}`,
           detail: `resource r-${i} ${'is described at length '.repeat(8)}`,
           evidence: r.evidence,

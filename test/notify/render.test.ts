@@ -23,15 +23,21 @@ const sg = finding('db-sg-allows-nodes', 'fail', {
 });
 const ready = finding('coderd-ready', 'fail', {
   severity: 'critical',
+  reason: 'no-replica-available',
   resource: 'k8s:coder/deployment/coder',
   detail: '0/3 coderd replicas are Ready.',
   guideSection: GuideSection.NlbHealth,
 });
 const targets = finding('nlb-targets-healthy', 'fail', {
+  reason: 'none-healthy',
   resource: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/coder/abc',
   guideSection: GuideSection.NlbHealth,
 });
-const quota = finding('ec2-vcpu-quota', 'fail', { severity: 'medium', resource: 'L-1216C47A' });
+const quota = finding('ec2-vcpu-quota', 'fail', {
+  severity: 'medium',
+  reason: 'near-limit',
+  resource: 'L-1216C47A',
+});
 const templates = finding('templates-available', 'error', { resource: 'prod', key: 'error' });
 
 const resolvedPending: StoredFinding = {
@@ -84,7 +90,9 @@ describe('Function: renderAlert', () => {
     if (!alert) throw new Error('expected an alert');
     const text = alert.text;
 
-    expect(alert.subject).toBe('[coder-audit] prod: 2 new critical, 1 new high, 1 new medium, 1 resolved');
+    expect(alert.subject).toBe(
+      '[coder-audit] prod: db-sg-allows-nodes (+2), ec2-vcpu-quota; 2 new critical, 1 new high, ...',
+    );
     expect(alert.attributes).toEqual({ severity: 'critical', deployment: 'prod' });
     const order = [
       '== ROOT CAUSES ==',
@@ -121,14 +129,31 @@ describe('Function: renderAlert', () => {
     );
     expect(alert?.text).toContain('Runbook: "Database Connection Errors" in the troubleshooting guide');
     expect(alert?.text.trimEnd().endsWith('Run details: https://console.example/run/2')).toBe(true);
-    expect(alert?.subject).toBe('[coder-audit] prod: 1 new critical');
+    expect(alert?.subject).toBe('[coder-audit] prod: db-sg-allows-nodes (+1); 1 new critical');
+  });
+
+  it('orders root causes by effective severity: a medium cause of a critical symptom comes first', () => {
+    const quotaCause = { ...quota, severity: 'medium' as const, reason: 'exceeded' };
+    const degraded = finding('nodegroup-health', 'fail', {
+      severity: 'critical',
+      reason: 'vcpu-limit-exceeded',
+      resource: 'ng-ws',
+    });
+    const high = finding('db-connections-usage', 'fail', { severity: 'high', reason: 'near-limit' });
+    const [q, d, h] = linked(quotaCause, degraded, high) as [Finding, Finding, Finding];
+    const alert = renderAlert(outcome({ opened: [q, d, h] }));
+    const text = alert!.text;
+    expect(text.indexOf('[MEDIUM] ec2-vcpu-quota')).toBeLessThan(text.indexOf('[HIGH] db-connections-usage'));
+    expect(alert!.subject).toBe(
+      '[coder-audit] prod: ec2-vcpu-quota (+1), db-connections-usage; 1 new critical, 1 new high, ...',
+    );
   });
 
   it('labels escalations and uses the escalated severity', () => {
     const alert = renderAlert(
       outcome({ escalated: [{ finding: { ...quota, severity: 'high' }, from: 'medium' }] }),
     );
-    expect(alert?.subject).toBe('[coder-audit] prod: 1 escalated');
+    expect(alert?.subject).toBe('[coder-audit] prod: ec2-vcpu-quota; 1 escalated');
     expect(alert?.attributes.severity).toBe('high');
     expect(alert?.text).toContain(
       '== NEW AND ESCALATED ==\n\n[HIGH] ec2-vcpu-quota: Title of ec2-vcpu-quota (ESCALATED from medium)',
@@ -176,8 +201,9 @@ describe('Function: renderAlert', () => {
       ),
     );
     expect(alert?.subject.length).toBeLessThanOrEqual(MAX_SUBJECT_CHARS);
-    expect(alert?.subject).toMatch(
-      /^\[coder-audit\] a-very-long-deployment-name-for-the-production-cluster: 1 new critical, \.\.\.$/,
+    // Causes first (as many as fit, then "N more"), then counts (as many as fit).
+    expect(alert?.subject).toBe(
+      '[coder-audit] a-very-long-deployment-name-for-the-production-cluster: db-size x4, ec2-vcpu-quota',
     );
   });
 });

@@ -41,7 +41,10 @@ const store = (over: Partial<ConstructorParameters<typeof FindingsStore>[0]> = {
   new FindingsStore({ client: doc, tableName: table, now: () => new Date('2030-01-01T10:05:00Z'), ...over });
 
 const sg = finding('db-sg-allows-nodes', 'fail', { severity: 'critical', resource: 'sg-0123456789abcdef0' });
-const ready = finding('coderd-ready', 'fail', { resource: 'k8s:coder/deployment/coder' });
+const ready = finding('coderd-ready', 'fail', {
+  resource: 'k8s:coder/deployment/coder',
+  reason: 'no-replica-available',
+});
 const pending = finding('pods-pending', 'fail', { severity: 'medium', resource: 'k8s:coder-ws/pod/ws-1' });
 const pendingOther = finding('pods-pending', 'pass', { resource: 'k8s:coder-ws/pod/ws-2' });
 const quota = finding('ec2-vcpu-quota', 'pass', { resource: 'L-1216C47A' });

@@ -1,6 +1,7 @@
 import type { AggregatedAudit, GroupResult } from '../../lambdas/audit/aggregate.js';
 import { aggregate } from '../../lambdas/audit/aggregate.js';
 import { GuideSection } from '../../lambdas/audit/guide.js';
+import { allMeta, metaOf } from '../../lambdas/checks/meta.js';
 import {
   fingerprint,
   type Finding,
@@ -9,41 +10,10 @@ import {
   type Status,
 } from '../../lambdas/audit/model.js';
 
-/** Group of each check id used in the tests (the project's fixed catalogue). */
-export const CHECK_GROUPS: Record<string, GroupId> = {
-  'eks-cluster-active': 'infra',
-  'eks-access-entries-enabled': 'infra',
-  'nodegroup-health': 'infra',
-  'nodegroup-capacity': 'infra',
-  'aurora-cluster-available': 'infra',
-  'aurora-recent-events': 'infra',
-  'db-sg-allows-nodes': 'infra',
-  'db-sg-open-to-world': 'infra',
-  'vpc-endpoints-available': 'infra',
-  'nlb-targets-healthy': 'infra',
-  'nlb-health-check-config': 'infra',
-  'ec2-vcpu-quota': 'infra',
-  'pods-pending': 'cluster',
-  'nodegroup-taints-tolerated': 'cluster',
-  'coderd-ready': 'cluster',
-  'provisioners-ready': 'cluster',
-  'pods-config-errors': 'cluster',
-  'oidc-config': 'cluster',
-  'log-error-patterns': 'cluster',
-  'db-connectivity': 'database',
-  'db-connections-usage': 'database',
-  'db-long-running-queries': 'database',
-  'db-idle-in-transaction': 'database',
-  'db-size': 'database',
-  'coder-healthz': 'coder',
-  'coder-version': 'coder',
-  'coder-health-report': 'coder',
-  'provisioner-key-age': 'coder',
-  'provisioner-daemons': 'coder',
-  'templates-available': 'coder',
-  'oidc-discovery': 'coder',
-  'auditor-token-expiry': 'coder',
-};
+/** Group of each check id, derived from the checks' metadata (lambdas/checks/<group>/meta.ts). */
+export const CHECK_GROUPS: Record<string, GroupId> = Object.fromEntries(
+  allMeta().map((m) => [m.id, m.group]),
+);
 
 const SECTIONS: Record<GroupId, string> = {
   infra: GuideSection.DatabaseConnection,
@@ -71,7 +41,11 @@ export function finding(
     detail: `${checkId} is ${status} on ${resource}.`,
     evidence: { checked: resource },
     ...(status === 'fail'
-      ? { remediation: { text: `Fix ${checkId}.`, commands: [`fix-${checkId} --resource ${resource}`] } }
+      ? {
+          // A failing finding names a declared reason of its check: the first, unless the test says which.
+          ...(metaOf(checkId) ? { reason: Object.keys(metaOf(checkId)!.reasons)[0]! } : {}),
+          remediation: { text: `Fix ${checkId}.`, commands: [`fix-${checkId} --resource ${resource}`] },
+        }
       : {}),
     guideSection: SECTIONS[group],
     fingerprint: fingerprint(checkId, resource, key ?? ''),

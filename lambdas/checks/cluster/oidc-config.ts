@@ -17,66 +17,63 @@ const CODER_DEFAULT = 'openid,profile,email';
  * Compliant when coderd has an OIDC issuer and CODER_OIDC_SCOPES includes every required scope, or when OIDC
  * is not used (coder.oidc not configured and no CODER_OIDC_* variable). Values from envFrom are not read.
  */
-export default defineCheck<ClusterSnapshot>(
-  CLUSTER_META['oidc-config'],
-  (snap, { deployment: d }) => {
-    const ns = d.namespaces.coderd;
-    const name = d.coderd.deploymentName;
-    const resource = `k8s:${ns}/deployment/${name}`;
-    const dep = need(snap.deployments).find((x) => x.metadata?.name === name);
-    if (!dep) return [{ status: 'error', resource, detail: `Deployment ${name} not found in ${ns}.` }];
-    const env = containerEnv(templateContainer(dep, 'coder'));
-    if (!d.coder?.oidc && !env.names.some((k) => k.startsWith('CODER_OIDC_'))) {
-      const also = env.envFrom.length ? ` (envFrom ${env.envFrom.join(', ')} not read)` : '';
-      const detail = `OIDC not used: coder.oidc is not configured and coderd sets no CODER_OIDC_* variable${also}.`;
-      return [{ status: 'pass', resource, detail, evidence: { envFrom: env.envFrom } }];
-    }
-    const issuer = env.get('CODER_OIDC_ISSUER_URL');
-    const scopesVar = env.get('CODER_OIDC_SCOPES');
-    const required = d.coder?.oidc?.requiredScopes ?? DEFAULT_SCOPES;
-    const scopesShown = scopesVar.ref ?? scopesVar.value ?? `unset (coderd default ${CODER_DEFAULT})`;
-    const issuerShown = issuer.ref ?? issuer.value ?? 'unset';
-    const evidence = {
-      CODER_OIDC_ISSUER_URL: issuerShown,
-      CODER_OIDC_SCOPES: scopesShown,
-      requiredScopes: required,
-    };
-    // A secret/config map reference or envFrom counts as "maybe set"; its value is never read.
-    const hasIssuer = Boolean(issuer.ref || issuer.value);
-    if (scopesVar.ref && hasIssuer) {
-      const detail = `CODER_OIDC_SCOPES comes ${scopesVar.ref}: cannot verify it includes ${required.join(', ')}.`;
-      return [{ status: 'error', resource, evidence, detail }];
-    }
-    const scopes = (scopesVar.value ?? CODER_DEFAULT).split(/[\s,]+/).filter(Boolean);
-    const missing = scopesVar.ref ? [] : required.filter((s) => !scopes.includes(s));
-    const problems = [
-      !hasIssuer && 'CODER_OIDC_ISSUER_URL is not set',
-      missing.length > 0 && `CODER_OIDC_SCOPES (${scopesShown}) lacks ${missing.join(', ')}`,
-    ].filter(Boolean);
-    const reason = hasIssuer ? 'scopes-missing' : 'issuer-unset';
-    if (problems.length === 0 && issuer.viaEnvFrom) {
-      const detail = `CODER_OIDC_ISSUER_URL is not in the container env: cannot verify it is set (it may come ${issuer.ref}).`;
-      return [{ status: 'error', resource, evidence, detail }];
-    }
-    if (problems.length === 0) {
-      const detail = `OIDC issuer ${issuerShown}; scopes ${scopes.join(',')}.`;
-      return [{ status: 'pass', resource, evidence, detail }];
-    }
-    const values = [
-      ...(missing.length ? [['CODER_OIDC_SCOPES', [...scopes, ...missing].join(',')]] : []),
-      ...(hasIssuer ? [] : [['CODER_OIDC_ISSUER_URL', d.coder?.oidc?.issuerUrl ?? 'https://<issuer>']]),
-    ].map(([k, v]) => `\n    - name: ${k}\n      value: "${v}"`);
-    const text = `Set in the Helm values (coder.env) and upgrade the release:\ncoder:\n  env:${values.join('')}`;
-    const logs = `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i oidc`;
-    const remediation = {
-      text,
-      commands: [`kubectl exec -it deploy/${shq(name)} -n ${shq(ns)} -- env | grep OIDC`, logs],
-      // With coderd down, read the variables from the deployment's spec instead of a running container.
-      needs: [Component.Coderd],
-      otherwise: { text, commands: [specEnvCommand(name, ns), logs] },
-    };
-    const detail = `coderd OIDC configuration: ${problems.join('; ')}.`;
-    const scope = { namespace: ns, workload: `deployment/${name}`, component: 'coderd' };
-    return [{ status: 'fail', reason, scope, resource, evidence, detail, remediation }];
-  },
-);
+export default defineCheck<ClusterSnapshot>(CLUSTER_META['oidc-config'], (snap, { deployment: d }) => {
+  const ns = d.namespaces.coderd;
+  const name = d.coderd.deploymentName;
+  const resource = `k8s:${ns}/deployment/${name}`;
+  const dep = need(snap.deployments).find((x) => x.metadata?.name === name);
+  if (!dep) return [{ status: 'error', resource, detail: `Deployment ${name} not found in ${ns}.` }];
+  const env = containerEnv(templateContainer(dep, 'coder'));
+  if (!d.coder?.oidc && !env.names.some((k) => k.startsWith('CODER_OIDC_'))) {
+    const also = env.envFrom.length ? ` (envFrom ${env.envFrom.join(', ')} not read)` : '';
+    const detail = `OIDC not used: coder.oidc is not configured and coderd sets no CODER_OIDC_* variable${also}.`;
+    return [{ status: 'pass', resource, detail, evidence: { envFrom: env.envFrom } }];
+  }
+  const issuer = env.get('CODER_OIDC_ISSUER_URL');
+  const scopesVar = env.get('CODER_OIDC_SCOPES');
+  const required = d.coder?.oidc?.requiredScopes ?? DEFAULT_SCOPES;
+  const scopesShown = scopesVar.ref ?? scopesVar.value ?? `unset (coderd default ${CODER_DEFAULT})`;
+  const issuerShown = issuer.ref ?? issuer.value ?? 'unset';
+  const evidence = {
+    CODER_OIDC_ISSUER_URL: issuerShown,
+    CODER_OIDC_SCOPES: scopesShown,
+    requiredScopes: required,
+  };
+  // A secret/config map reference or envFrom counts as "maybe set"; its value is never read.
+  const hasIssuer = Boolean(issuer.ref || issuer.value);
+  if (scopesVar.ref && hasIssuer) {
+    const detail = `CODER_OIDC_SCOPES comes ${scopesVar.ref}: cannot verify it includes ${required.join(', ')}.`;
+    return [{ status: 'error', resource, evidence, detail }];
+  }
+  const scopes = (scopesVar.value ?? CODER_DEFAULT).split(/[\s,]+/).filter(Boolean);
+  const missing = scopesVar.ref ? [] : required.filter((s) => !scopes.includes(s));
+  const problems = [
+    !hasIssuer && 'CODER_OIDC_ISSUER_URL is not set',
+    missing.length > 0 && `CODER_OIDC_SCOPES (${scopesShown}) lacks ${missing.join(', ')}`,
+  ].filter(Boolean);
+  const reason = hasIssuer ? 'scopes-missing' : 'issuer-unset';
+  if (problems.length === 0 && issuer.viaEnvFrom) {
+    const detail = `CODER_OIDC_ISSUER_URL is not in the container env: cannot verify it is set (it may come ${issuer.ref}).`;
+    return [{ status: 'error', resource, evidence, detail }];
+  }
+  if (problems.length === 0) {
+    const detail = `OIDC issuer ${issuerShown}; scopes ${scopes.join(',')}.`;
+    return [{ status: 'pass', resource, evidence, detail }];
+  }
+  const values = [
+    ...(missing.length ? [['CODER_OIDC_SCOPES', [...scopes, ...missing].join(',')]] : []),
+    ...(hasIssuer ? [] : [['CODER_OIDC_ISSUER_URL', d.coder?.oidc?.issuerUrl ?? 'https://<issuer>']]),
+  ].map(([k, v]) => `\n    - name: ${k}\n      value: "${v}"`);
+  const text = `Set in the Helm values (coder.env) and upgrade the release:\ncoder:\n  env:${values.join('')}`;
+  const logs = `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i oidc`;
+  const remediation = {
+    text,
+    commands: [`kubectl exec -it deploy/${shq(name)} -n ${shq(ns)} -- env | grep OIDC`, logs],
+    // With coderd down, read the variables from the deployment's spec instead of a running container.
+    needs: [Component.Coderd],
+    otherwise: { text, commands: [specEnvCommand(name, ns), logs] },
+  };
+  const detail = `coderd OIDC configuration: ${problems.join('; ')}.`;
+  const scope = { namespace: ns, workload: `deployment/${name}`, component: 'coderd' };
+  return [{ status: 'fail', reason, scope, resource, evidence, detail, remediation }];
+});

@@ -22,67 +22,64 @@ function reasonOf(s: V1ContainerStatus): string {
 }
 
 /** Compliant when no pod of the Coder namespaces waits on a missing secret/config map or an image it cannot pull. */
-export default defineCheck<ClusterSnapshot>(
-  CLUSTER_META['pods-config-errors'],
-  (snap, { deployment: d }) => {
-    const vpc = d.network.vpcId ?? (snap.cluster.ok ? snap.cluster.value.vpcId : undefined) ?? '<vpc-id>';
-    const namespaces = [...new Set([d.namespaces.coderd, d.namespaces.provisioner, d.namespaces.workspaces])];
-    return namespaces.flatMap((ns): FindingInput[] => {
-      const fact = snap.pods[ns];
-      if (!fact?.ok) {
-        const error = fact && !fact.ok ? fact.error : 'not collected';
-        return [
-          { status: 'error', resource: `k8s:${ns}/pods`, detail: `Could not read pods of ${ns}: ${error}` },
-        ];
-      }
-      const blocked = fact.value.flatMap((pod) =>
-        statuses(pod)
-          .filter((s) =>
-            [CONFIG_REASONS, IMAGE_REASONS].some((set) => set.has(s.state?.waiting?.reason ?? '')),
-          )
-          .map((s) => ({ pod, s })),
-      );
-      if (blocked.length === 0) {
-        return [
-          {
-            status: 'pass',
-            resource: `k8s:${ns}/pods`,
-            detail: `No pod in ${ns} waits on configuration or an image.`,
-          },
-        ];
-      }
-      // One finding per workload, container and reason: the replicas of a deployment share it.
-      const groups = new Map<string, typeof blocked>();
-      for (const b of blocked) {
-        const key = `${workloadOf(b.pod)}\u0000${b.s.name}\u0000${reasonOf(b.s)}`;
-        groups.set(key, [...(groups.get(key) ?? []), b]);
-      }
-      return [...groups.values()].map((group): FindingInput => {
-        const { pod, s } = group[0]!;
-        const reason = s.state!.waiting!.reason!;
-        const message = (s.state!.waiting!.message ?? '').slice(0, 200);
-        const image = IMAGE_REASONS.has(reason);
-        const workload = workloadOf(pod);
-        const pods = group.map((g) => podName(g.pod));
-        const scope = {
-          namespace: ns,
-          workload,
-          ...(image ? { registry: imageRegistry(s.image ?? '', d.aws.region) } : {}),
-        };
-        const of = workload.startsWith('pod/') ? `pod ${pods[0]}` : `${pods.length} pod(s) of ${workload} (${pods.join(', ')})`;
-        return {
-          status: 'fail',
-          reason: reasonOf(s),
-          scope,
-          resource: workload.startsWith('pod/') ? podRef(pod) : `k8s:${ns}/${workload}`,
-          key: s.name,
-          detail: `Container ${s.name} of ${of} waits in ${reason}: ${message}`,
-          evidence: { namespace: ns, container: s.name, reason, message, image: s.image, pods },
-          remediation: image ? imageFix(pod, s, vpc) : configFix(pod, message),
-          // An image pull failure is a network matter (ECR/S3 VPC endpoints), not a database one.
-          ...(image ? { guideSection: GuideSection.NetworkDebugging } : {}),
-        };
-      });
+export default defineCheck<ClusterSnapshot>(CLUSTER_META['pods-config-errors'], (snap, { deployment: d }) => {
+  const vpc = d.network.vpcId ?? (snap.cluster.ok ? snap.cluster.value.vpcId : undefined) ?? '<vpc-id>';
+  const namespaces = [...new Set([d.namespaces.coderd, d.namespaces.provisioner, d.namespaces.workspaces])];
+  return namespaces.flatMap((ns): FindingInput[] => {
+    const fact = snap.pods[ns];
+    if (!fact?.ok) {
+      const error = fact && !fact.ok ? fact.error : 'not collected';
+      return [
+        { status: 'error', resource: `k8s:${ns}/pods`, detail: `Could not read pods of ${ns}: ${error}` },
+      ];
+    }
+    const blocked = fact.value.flatMap((pod) =>
+      statuses(pod)
+        .filter((s) => [CONFIG_REASONS, IMAGE_REASONS].some((set) => set.has(s.state?.waiting?.reason ?? '')))
+        .map((s) => ({ pod, s })),
+    );
+    if (blocked.length === 0) {
+      return [
+        {
+          status: 'pass',
+          resource: `k8s:${ns}/pods`,
+          detail: `No pod in ${ns} waits on configuration or an image.`,
+        },
+      ];
+    }
+    // One finding per workload, container and reason: the replicas of a deployment share it.
+    const groups = new Map<string, typeof blocked>();
+    for (const b of blocked) {
+      const key = `${workloadOf(b.pod)}\u0000${b.s.name}\u0000${reasonOf(b.s)}`;
+      groups.set(key, [...(groups.get(key) ?? []), b]);
+    }
+    return [...groups.values()].map((group): FindingInput => {
+      const { pod, s } = group[0]!;
+      const reason = s.state!.waiting!.reason!;
+      const message = (s.state!.waiting!.message ?? '').slice(0, 200);
+      const image = IMAGE_REASONS.has(reason);
+      const workload = workloadOf(pod);
+      const pods = group.map((g) => podName(g.pod));
+      const scope = {
+        namespace: ns,
+        workload,
+        ...(image ? { registry: imageRegistry(s.image ?? '', d.aws.region) } : {}),
+      };
+      const of = workload.startsWith('pod/')
+        ? `pod ${pods[0]}`
+        : `${pods.length} pod(s) of ${workload} (${pods.join(', ')})`;
+      return {
+        status: 'fail',
+        reason: reasonOf(s),
+        scope,
+        resource: workload.startsWith('pod/') ? podRef(pod) : `k8s:${ns}/${workload}`,
+        key: s.name,
+        detail: `Container ${s.name} of ${of} waits in ${reason}: ${message}`,
+        evidence: { namespace: ns, container: s.name, reason, message, image: s.image, pods },
+        remediation: image ? imageFix(pod, s, vpc) : configFix(pod, message),
+        // An image pull failure is a network matter (ECR/S3 VPC endpoints), not a database one.
+        ...(image ? { guideSection: GuideSection.NetworkDebugging } : {}),
+      };
     });
-  },
-);
+  });
+});

@@ -4,7 +4,13 @@ import type { ClusterSnapshot } from './collector.js';
 import { CLUSTER_META } from './meta.js';
 import { ageMinutes, podName, sample, workloadOf } from './pods.js';
 import { remediationFor, type PendingContext } from './pending-remediation.js';
-import { isUnscheduled, parseSchedulingMessage, podPlacement, type CauseKind, type SchedulingCause } from './scheduling.js';
+import {
+  isUnscheduled,
+  parseSchedulingMessage,
+  podPlacement,
+  type CauseKind,
+  type SchedulingCause,
+} from './scheduling.js';
 
 /** The reason of each kind of scheduling cause. */
 const REASONS: Record<CauseKind, string> = {
@@ -31,7 +37,9 @@ export default defineCheck<ClusterSnapshot>(CLUSTER_META['pods-pending'], (snap,
     const fact = snap.pods[ns];
     if (!fact?.ok) {
       const error = fact && !fact.ok ? fact.error : 'not collected';
-      return [{ status: 'error', resource: `k8s:${ns}/pods`, detail: `Could not read pods of ${ns}: ${error}` }];
+      return [
+        { status: 'error', resource: `k8s:${ns}/pods`, detail: `Could not read pods of ${ns}: ${error}` },
+      ];
     }
     const unscheduled = fact.value.filter(isUnscheduled);
     const stuck = unscheduled.filter((p) => ageMinutes(p, now) >= threshold);

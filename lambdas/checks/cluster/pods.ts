@@ -25,7 +25,8 @@ export function podName(pod: V1Pod): string {
  * `<kind>/<name>` for another owner (lower case), `pod/<name>` for a pod without an owner.
  */
 export function workloadOf(pod: V1Pod): string {
-  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
+  const owner =
+    pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
   if (!owner) return `pod/${podName(pod)}`;
   const hash = pod.metadata?.labels?.['pod-template-hash'];
   if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) {

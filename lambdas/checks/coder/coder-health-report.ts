@@ -9,74 +9,73 @@ import { CODER_META } from './meta.js';
 const codeOf = (error: string): string => /^([A-Z]+\d+):/.exec(error)?.[1] ?? 'EUNKNOWN';
 
 /** Compliant when every section of coderd's deployment health report (`/api/v2/debug/health`) is ok. */
-export default defineCheck<CoderSnapshot>(
-  CODER_META['coder-health-report'],
-  (snap, { deployment }) => {
-    const gated = need(snap.health);
-    const base = accessUrl(deployment);
-    if (!gated.available) {
+export default defineCheck<CoderSnapshot>(CODER_META['coder-health-report'], (snap, { deployment }) => {
+  const gated = need(snap.health);
+  const base = accessUrl(deployment);
+  if (!gated.available) {
+    return [
+      {
+        status: 'pass',
+        severity: 'info',
+        resource: `${base}/api/v2/debug/health`,
+        detail:
+          `Skipped: Coder answered HTTP ${gated.status} (${gated.message || 'no message'}); the deployment health ` +
+          "report needs the Owner role for the auditor's user. This check is optional.",
+        evidence: { status: gated.status, message: gated.message },
+        key: 'unavailable',
+      },
+    ];
+  }
+  const report = gated.value;
+  const present = HEALTH_SECTIONS.filter((name) => report[name] !== undefined);
+  return present.flatMap((name): FindingInput[] => {
+    const section: HealthSection = report[name]!;
+    const resource = `${base}/api/v2/debug/health#${name}`;
+    const codes = section.warnings.map((w) => w.code);
+    const evidence = {
+      section: name,
+      severity: section.severity,
+      codes,
+      ...(section.error ? { error: section.error } : {}),
+    };
+    if (section.severity === 'ok' || section.dismissed) {
+      const note = section.severity === 'ok' ? 'ok' : `${section.severity}, dismissed by an administrator`;
       return [
         {
-          status: 'pass',
-          severity: 'info',
-          resource: `${base}/api/v2/debug/health`,
-          detail:
-            `Skipped: Coder answered HTTP ${gated.status} (${gated.message || 'no message'}); the deployment health ` +
-            "report needs the Owner role for the auditor's user. This check is optional.",
-          evidence: { status: gated.status, message: gated.message },
-          key: 'unavailable',
-        },
-      ];
-    }
-    const report = gated.value;
-    const present = HEALTH_SECTIONS.filter((name) => report[name] !== undefined);
-    return present.flatMap((name): FindingInput[] => {
-      const section: HealthSection = report[name]!;
-      const resource = `${base}/api/v2/debug/health#${name}`;
-      const codes = section.warnings.map((w) => w.code);
-      const evidence = {
-        section: name,
-        severity: section.severity,
-        codes,
-        ...(section.error ? { error: section.error } : {}),
-      };
-      if (section.severity === 'ok' || section.dismissed) {
-        const note = section.severity === 'ok' ? 'ok' : `${section.severity}, dismissed by an administrator`;
-        return [{
           status: 'pass',
           resource,
           key: name,
           guideSection: healthDiagnosis(name, deployment).section,
           detail: `Health section ${name}: ${note}.`,
           evidence,
-        }];
-      }
-      // One finding per health code, its reason: each links to the check that sees the same fact.
-      const messages = [
-        ...section.warnings.map((w) => ({ code: w.code, text: `${w.code}: ${w.message}` })),
-        ...(section.error ? [{ code: codeOf(section.error), text: section.error }] : []),
+        },
       ];
-      const byCode = new Map<string, typeof messages>();
-      for (const m of messages.length ? messages : [{ code: 'EUNKNOWN', text: '' }]) {
-        const code = Object.hasOwn(CODER_META['coder-health-report'].reasons, m.code) ? m.code : 'EUNKNOWN';
-        byCode.set(code, [...(byCode.get(code) ?? []), m]);
-      }
-      return [...byCode].map(([code, list]): FindingInput => {
-        const rel = healthDiagnosis(code === 'EUNKNOWN' ? name : code, deployment);
-        const texts = list.map((m) => m.text).filter(Boolean);
-        return {
-          status: 'fail',
-          reason: code,
-          severity: section.severity === 'error' ? 'high' : 'medium',
-          resource,
-          key: `${name}/${code}`,
-          title: `coderd health: ${name} is ${section.severity} (${code})`,
-          guideSection: rel.section,
-          detail: `Health section ${name} is ${section.severity}: ${texts.join('; ') || 'no detail'}.`,
-          evidence: { ...evidence, code, codes: [...new Set(list.map((m) => m.code))] },
-          remediation: rel.remediation,
-        };
-      });
+    }
+    // One finding per health code, its reason: each links to the check that sees the same fact.
+    const messages = [
+      ...section.warnings.map((w) => ({ code: w.code, text: `${w.code}: ${w.message}` })),
+      ...(section.error ? [{ code: codeOf(section.error), text: section.error }] : []),
+    ];
+    const byCode = new Map<string, typeof messages>();
+    for (const m of messages.length ? messages : [{ code: 'EUNKNOWN', text: '' }]) {
+      const code = Object.hasOwn(CODER_META['coder-health-report'].reasons, m.code) ? m.code : 'EUNKNOWN';
+      byCode.set(code, [...(byCode.get(code) ?? []), m]);
+    }
+    return [...byCode].map(([code, list]): FindingInput => {
+      const rel = healthDiagnosis(code === 'EUNKNOWN' ? name : code, deployment);
+      const texts = list.map((m) => m.text).filter(Boolean);
+      return {
+        status: 'fail',
+        reason: code,
+        severity: section.severity === 'error' ? 'high' : 'medium',
+        resource,
+        key: `${name}/${code}`,
+        title: `coderd health: ${name} is ${section.severity} (${code})`,
+        guideSection: rel.section,
+        detail: `Health section ${name} is ${section.severity}: ${texts.join('; ') || 'no detail'}.`,
+        evidence: { ...evidence, code, codes: [...new Set(list.map((m) => m.code))] },
+        remediation: rel.remediation,
+      };
     });
-  },
-);
+  });
+});

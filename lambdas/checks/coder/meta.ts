@@ -9,7 +9,10 @@ import { GuideSection } from '../../audit/guide.js';
 const HEALTH_CODES = {
   EACS01: { message: 'coderd health: no access URL is configured.', severity: 'medium' },
   EACS02: { message: 'coderd health: the access URL is not a valid URL.', severity: 'medium' },
-  EACS03: { message: 'coderd health: coderd cannot fetch /healthz through its access URL.', severity: 'medium' },
+  EACS03: {
+    message: 'coderd health: coderd cannot fetch /healthz through its access URL.',
+    severity: 'medium',
+  },
   EACS04: { message: 'coderd health: /healthz through the access URL is not 200 OK.', severity: 'medium' },
   EDB01: { message: 'coderd health: pinging the database fails.', severity: 'medium' },
   EDB02: { message: 'coderd health: the median database ping is above its threshold.', severity: 'medium' },
@@ -18,14 +21,23 @@ const HEALTH_CODES = {
   ESTUN01: { message: 'coderd health: no STUN server is available.', severity: 'medium' },
   ESTUN02: { message: 'coderd health: STUN returned different addresses (hard NAT).', severity: 'medium' },
   EWS01: { message: 'coderd health: no websocket connection over the access URL.', severity: 'medium' },
-  EWS02: { message: 'coderd health: a websocket message over the access URL was not echoed.', severity: 'medium' },
+  EWS02: {
+    message: 'coderd health: a websocket message over the access URL was not echoed.',
+    severity: 'medium',
+  },
   EWS03: { message: 'coderd health: the websocket echo answered a wrong message.', severity: 'medium' },
   EWP01: { message: 'coderd health: updating the workspace proxies health fails.', severity: 'medium' },
   EWP02: { message: 'coderd health: fetching the workspace proxies fails.', severity: 'medium' },
   EWP04: { message: 'coderd health: one or more workspace proxies are unhealthy.', severity: 'medium' },
   EPD01: { message: 'coderd health: no provisioner daemon is available.', severity: 'medium' },
-  EPD02: { message: "coderd health: a provisioner daemon's version differs from coderd's.", severity: 'medium' },
-  EPD03: { message: 'coderd health: a provisioner daemon uses a deprecated API version.', severity: 'medium' },
+  EPD02: {
+    message: "coderd health: a provisioner daemon's version differs from coderd's.",
+    severity: 'medium',
+  },
+  EPD03: {
+    message: 'coderd health: a provisioner daemon uses a deprecated API version.',
+    severity: 'medium',
+  },
   EIF01: { message: 'coderd health: a network interface has a small MTU.', severity: 'medium' },
   EUNKNOWN: { message: 'coderd health: an unexpected or unknown health problem.', severity: 'medium' },
 } as const;
@@ -57,7 +69,10 @@ export const CODER_META = defineMetas('coder', {
     risk: 'Without a known server version, provisioner version skew cannot be detected.',
     guideSection: GuideSection.CoderLogs,
     reasons: {
-      'not-a-release': { message: 'coderd reports a version that is not a release version.', severity: 'info' },
+      'not-a-release': {
+        message: 'coderd reports a version that is not a release version.',
+        severity: 'info',
+      },
     },
   },
   'coder-health-report': {
@@ -91,7 +106,10 @@ export const CODER_META = defineMetas('coder', {
     guideSection: GuideSection.ProvisioningTimeouts,
     reasons: {
       'none-online': { message: 'No provisioner daemon is online.', severity: 'high' },
-      'version-skew': { message: "A provisioner daemon runs another major.minor than coderd.", severity: 'medium' },
+      'version-skew': {
+        message: 'A provisioner daemon runs another major.minor than coderd.',
+        severity: 'medium',
+      },
     },
   },
   'templates-available': {

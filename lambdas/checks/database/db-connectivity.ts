@@ -5,53 +5,50 @@ import type { DatabaseSnapshot } from './snapshot.js';
 import { DATABASE_META } from './meta.js';
 
 /** Compliant when the auditor connects over verified TLS and `SELECT 1` answers within `dbLatencyWarnMs`. */
-export default defineCheck<DatabaseSnapshot>(
-  DATABASE_META['db-connectivity'],
-  (snap, { deployment }) => {
-    const c = need(snap.connectivity);
-    const resource = snap.resource;
-    if (!c.reachable) {
-      return [
-        {
-          status: 'fail',
-          reason: c.failure,
-          resource,
-          detail: `Cannot ${c.stage === 'connect' ? 'connect to' : 'query'} ${snap.endpoint}: ${FAILURE_REASONS[c.failure]}. ${c.reason}`,
-          evidence: { endpoint: snap.endpoint, stage: c.stage, failure: c.failure, error: c.reason },
-          remediation: connectionRemediation(deployment, c.failure),
-        },
-      ];
-    }
-    const limit = deployment.thresholds.dbLatencyWarnMs;
-    const evidence = {
-      endpoint: snap.endpoint,
-      roundTripMs: c.roundTripMs,
-      connectMs: c.connectMs,
-      thresholdMs: limit,
-    };
-    if (c.roundTripMs > limit) {
-      return [
-        {
-          status: 'fail',
-          reason: 'slow',
-          title: 'Database round trips are slow',
-          resource,
-          detail: `SELECT 1 took ${c.roundTripMs} ms (threshold ${limit} ms); coderd queries will be slow too.`,
-          evidence,
-          remediation: {
-            text: 'Check the cluster load (CPU, connections) and that coderd runs in the same region/AZs as Aurora.',
-            commands: connectionRemediation(deployment, 'timeout').commands.slice(0, 1),
-          },
-        },
-      ];
-    }
+export default defineCheck<DatabaseSnapshot>(DATABASE_META['db-connectivity'], (snap, { deployment }) => {
+  const c = need(snap.connectivity);
+  const resource = snap.resource;
+  if (!c.reachable) {
     return [
       {
-        status: 'pass',
+        status: 'fail',
+        reason: c.failure,
         resource,
-        detail: `Connected to ${snap.endpoint}; SELECT 1 took ${c.roundTripMs} ms.`,
-        evidence,
+        detail: `Cannot ${c.stage === 'connect' ? 'connect to' : 'query'} ${snap.endpoint}: ${FAILURE_REASONS[c.failure]}. ${c.reason}`,
+        evidence: { endpoint: snap.endpoint, stage: c.stage, failure: c.failure, error: c.reason },
+        remediation: connectionRemediation(deployment, c.failure),
       },
     ];
-  },
-);
+  }
+  const limit = deployment.thresholds.dbLatencyWarnMs;
+  const evidence = {
+    endpoint: snap.endpoint,
+    roundTripMs: c.roundTripMs,
+    connectMs: c.connectMs,
+    thresholdMs: limit,
+  };
+  if (c.roundTripMs > limit) {
+    return [
+      {
+        status: 'fail',
+        reason: 'slow',
+        title: 'Database round trips are slow',
+        resource,
+        detail: `SELECT 1 took ${c.roundTripMs} ms (threshold ${limit} ms); coderd queries will be slow too.`,
+        evidence,
+        remediation: {
+          text: 'Check the cluster load (CPU, connections) and that coderd runs in the same region/AZs as Aurora.',
+          commands: connectionRemediation(deployment, 'timeout').commands.slice(0, 1),
+        },
+      },
+    ];
+  }
+  return [
+    {
+      status: 'pass',
+      resource,
+      detail: `Connected to ${snap.endpoint}; SELECT 1 took ${c.roundTripMs} ms.`,
+      evidence,
+    },
+  ];
+});

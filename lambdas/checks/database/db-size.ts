@@ -10,29 +10,26 @@ const LARGEST_TABLES =
   'ORDER BY pg_total_relation_size(relid) DESC LIMIT 10;';
 
 /** Compliant when `pg_database_size` stays below `databaseSizeWarnGiB`. */
-export default defineCheck<DatabaseSnapshot>(
-  DATABASE_META['db-size'],
-  (snap, { deployment }) => {
-    const bytes = need(snap.sizeBytes);
-    const limit = deployment.thresholds.databaseSizeWarnGiB;
-    const gib = Math.round((bytes / GIB) * 100) / 100;
-    const evidence = { sizeBytes: bytes, sizeGiB: gib, thresholdGiB: limit };
-    if (gib < limit) {
-      return [{ status: 'pass', resource: snap.resource, detail: `Database size is ${gib} GiB.`, evidence }];
-    }
-    return [
-      {
-        status: 'fail',
-        reason: 'over-budget',
-        resource: snap.resource,
-        detail: `Database size is ${gib} GiB, at or above the ${limit} GiB threshold.`,
-        evidence,
-        remediation: psqlRemediation(
-          deployment,
-          'Find the largest tables and prune what Coder lets you retire (old workspace builds, agent logs, audit logs).',
-          (psql) => [psql(LARGEST_TABLES)],
-        ),
-      },
-    ];
-  },
-);
+export default defineCheck<DatabaseSnapshot>(DATABASE_META['db-size'], (snap, { deployment }) => {
+  const bytes = need(snap.sizeBytes);
+  const limit = deployment.thresholds.databaseSizeWarnGiB;
+  const gib = Math.round((bytes / GIB) * 100) / 100;
+  const evidence = { sizeBytes: bytes, sizeGiB: gib, thresholdGiB: limit };
+  if (gib < limit) {
+    return [{ status: 'pass', resource: snap.resource, detail: `Database size is ${gib} GiB.`, evidence }];
+  }
+  return [
+    {
+      status: 'fail',
+      reason: 'over-budget',
+      resource: snap.resource,
+      detail: `Database size is ${gib} GiB, at or above the ${limit} GiB threshold.`,
+      evidence,
+      remediation: psqlRemediation(
+        deployment,
+        'Find the largest tables and prune what Coder lets you retire (old workspace builds, agent logs, audit logs).',
+        (psql) => [psql(LARGEST_TABLES)],
+      ),
+    },
+  ];
+});

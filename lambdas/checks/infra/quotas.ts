@@ -15,7 +15,10 @@ export function vcpusNeeded(plan: QuotaPlan, maxSizes: Record<string, number> = 
  * The quota request that keeps the node groups at their maximum sizes under the warn share of the quota:
  * what ec2-vcpu-quota prints, and what the diagnosis prints again after it raised a node group's maximum.
  */
-export function quotaRemediation(plan: QuotaPlan, maxSizes: Record<string, number> = plan.maxSizes): Remediation {
+export function quotaRemediation(
+  plan: QuotaPlan,
+  maxSizes: Record<string, number> = plan.maxSizes,
+): Remediation {
   const desired = Math.ceil((vcpusNeeded(plan, maxSizes) * 100) / plan.warnPercent);
   return {
     text: `Request a quota of at least ${desired} vCPUs (or lower the node groups' maximum sizes).`,

@@ -42,35 +42,32 @@ function problem(vpcId: string, service: string, args: string, e?: VpcEndpoint):
 }
 
 /** Compliant when every required VPC endpoint exists in the VPC, is available and (Interface) has private DNS on. */
-export default defineCheck<InfraSnapshot>(
-  INFRA_META['vpc-endpoints-available'],
-  (snap, { deployment }) => {
-    const { vpcId, endpoints } = need(snap.vpcEndpoints);
-    const args = interfaceArgs(snap, vpcId);
-    const describe = `aws ec2 describe-vpc-endpoints --filters ${shq(`Name=vpc-id,Values=${vpcId}`)}`;
-    return [...new Set(deployment.network.requiredVpcEndpoints)].map((required): FindingInput => {
-      const service = /^(com\.amazonaws|aws)\./.test(required)
-        ? required
-        : `com.amazonaws.${deployment.aws.region}.${required}`;
-      const matches = endpoints.filter((e) => e.ServiceName?.toLowerCase() === service.toLowerCase());
-      const best = matches.find((e) => available(e) && dnsOk(e)) ?? matches.find(available) ?? matches[0];
-      const found = problem(vpcId, service, args, best);
-      const evidence = best
-        ? { service, endpointId: best.VpcEndpointId, state: best.State, privateDns: best.PrivateDnsEnabled }
-        : { service };
-      const resource = `${vpcId}/${service}`;
-      // The scope names the service the way ECR's endpoints are known (`ecr.dkr`): what image pulls need.
-      const scope = { endpoint: service.replace(/^(com\.amazonaws|aws)\.[^.]+\./, '') };
-      if (!found) {
-        const detail = `Endpoint ${best?.VpcEndpointId} for ${service} is available.`;
-        return { status: 'pass', resource, detail, evidence };
-      }
-      const remediation = {
-        text: 'Create or repair the endpoint so that nodes reach the service privately (an Interface endpoint takes one subnet per Availability Zone).',
-        commands: [...(found.fix ? [found.fix] : []), describe],
-      };
-      const detail = `${found.text}.`;
-      return { status: 'fail', reason: found.reason, scope, resource, detail, evidence, remediation };
-    });
-  },
-);
+export default defineCheck<InfraSnapshot>(INFRA_META['vpc-endpoints-available'], (snap, { deployment }) => {
+  const { vpcId, endpoints } = need(snap.vpcEndpoints);
+  const args = interfaceArgs(snap, vpcId);
+  const describe = `aws ec2 describe-vpc-endpoints --filters ${shq(`Name=vpc-id,Values=${vpcId}`)}`;
+  return [...new Set(deployment.network.requiredVpcEndpoints)].map((required): FindingInput => {
+    const service = /^(com\.amazonaws|aws)\./.test(required)
+      ? required
+      : `com.amazonaws.${deployment.aws.region}.${required}`;
+    const matches = endpoints.filter((e) => e.ServiceName?.toLowerCase() === service.toLowerCase());
+    const best = matches.find((e) => available(e) && dnsOk(e)) ?? matches.find(available) ?? matches[0];
+    const found = problem(vpcId, service, args, best);
+    const evidence = best
+      ? { service, endpointId: best.VpcEndpointId, state: best.State, privateDns: best.PrivateDnsEnabled }
+      : { service };
+    const resource = `${vpcId}/${service}`;
+    // The scope names the service the way ECR's endpoints are known (`ecr.dkr`): what image pulls need.
+    const scope = { endpoint: service.replace(/^(com\.amazonaws|aws)\.[^.]+\./, '') };
+    if (!found) {
+      const detail = `Endpoint ${best?.VpcEndpointId} for ${service} is available.`;
+      return { status: 'pass', resource, detail, evidence };
+    }
+    const remediation = {
+      text: 'Create or repair the endpoint so that nodes reach the service privately (an Interface endpoint takes one subnet per Availability Zone).',
+      commands: [...(found.fix ? [found.fix] : []), describe],
+    };
+    const detail = `${found.text}.`;
+    return { status: 'fail', reason: found.reason, scope, resource, detail, evidence, remediation };
+  });
+});

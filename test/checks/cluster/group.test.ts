@@ -52,7 +52,7 @@ describe('Group: cluster (Kubernetes twin + mocked EKS)', () => {
       nodegroup: { nodegroupName: 'coder-prod-ws' },
     });
     expect(h.eks.commandCalls(DescribeClusterCommand)).toHaveLength(1);
-    expect(h.eks.commandCalls(DescribeNodegroupCommand)).toHaveLength(1);
+    expect(h.eks.commandCalls(DescribeNodegroupCommand)).toHaveLength(h.deployment.eks.nodegroups.length);
   });
 
   it('reads each resource once, in a chain of at most 3 dependent calls', async () => {
@@ -88,7 +88,7 @@ describe('Group: cluster (Kubernetes twin + mocked EKS)', () => {
     const findings = await runGroup(clusterGroup, [logErrorPatterns], h.context());
     const f = findings.find((x) => x.status === 'fail');
     expect(f).toMatchObject({
-      resource: 'k8s:logs/connection-refused',
+      resource: 'k8s:logs/database-connection-refused',
       evidence: { count: 1, truncated: true },
     });
     expect(f!.detail).toContain(`only the last ${LOG_TAIL_LINES} lines of coder-6f7d9c8b5-k2x8m read`);

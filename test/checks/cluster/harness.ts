@@ -42,6 +42,16 @@ export const WS_NODEGROUP: Nodegroup = {
   taints: [{ key: 'coder.com/workspaces', value: 'true', effect: 'NO_SCHEDULE' }],
 };
 
+/** The system node group of base/aws.yaml (coderd and provisioners run there), as DescribeNodegroup returns it. */
+export const SYSTEM_NODEGROUP: Nodegroup = {
+  nodegroupName: 'coder-prod-system',
+  clusterName: SIM_IDS.clusterName,
+  nodegroupArn: `arn:aws:eks:us-east-1:123456789012:nodegroup/${SIM_IDS.clusterName}/coder-prod-system/3c4d`,
+  status: 'ACTIVE',
+  scalingConfig: { minSize: 2, maxSize: 4, desiredSize: 2 },
+  labels: { 'coder.com/pool': 'system' },
+};
+
 export interface Harness {
   env: SimEnv;
   kube: KubeSimPart;
@@ -69,6 +79,9 @@ export async function startHarness(scenario: string | Scenario = 'healthy'): Pro
     },
   });
   eks.on(DescribeNodegroupCommand, { nodegroupName: 'coder-prod-ws' }).resolves({ nodegroup: WS_NODEGROUP });
+  eks
+    .on(DescribeNodegroupCommand, { nodegroupName: 'coder-prod-system' })
+    .resolves({ nodegroup: SYSTEM_NODEGROUP });
   const deployment = parseConfig(baseSimDeployment()).deployments[0]!;
   const aws = { region: SIM_IDS.region, credentials: env.credentials, eks: client } as unknown as AwsClients;
   return {

@@ -2,7 +2,17 @@ import type { Nodegroup } from '@aws-sdk/client-eks';
 import { describe, expect, it } from 'vitest';
 import { known } from '../../../lambdas/audit/fact.js';
 import check from '../../../lambdas/checks/cluster/nodegroup-taints-tolerated.js';
-import { failed, failing, nodegroup, only, run, snapshot, withPods, wsPod } from './fixtures.js';
+import {
+  deploymentConfig,
+  failed,
+  failing,
+  nodegroup,
+  only,
+  run,
+  snapshot,
+  withPods,
+  wsPod,
+} from './fixtures.js';
 
 const PENDING = '0/8 nodes are available: 6 node(s) had untolerated taint {coder.com/workspaces: true}.';
 
@@ -17,6 +27,13 @@ const withGpu = (base = snapshot()) => ({
   ...base,
   nodegroups: known({ 'coder-prod-ws': nodegroup(), 'coder-prod-gpu': GPU }),
 });
+/** A deployment whose workspaces use two node groups: the general one and the GPU one. */
+const GPU_CONFIG = deploymentConfig({
+  eks: {
+    nodegroups: ['coder-prod-system', 'coder-prod-ws', 'coder-prod-gpu'],
+    workspaceNodegroups: ['coder-prod-ws', 'coder-prod-gpu'],
+  },
+});
 
 describe('Check: nodegroup-taints-tolerated', () => {
   it('Compliance', () => {
@@ -28,12 +45,18 @@ describe('Check: nodegroup-taints-tolerated', () => {
   });
 
   it('Compliance: running workspaces on the workspace group do not need the GPU group taint', () => {
-    const findings = run(check, withGpu());
+    const findings = run(check, withGpu(), GPU_CONFIG);
     expect(findings.map((f) => [f.status, f.evidence.nodegroup])).toEqual([
       ['pass', 'coder-prod-ws'],
       ['pass', 'coder-prod-gpu'],
     ]);
     expect(findings[1]!.detail).toContain('no pod in coder-ws targets this node group');
+  });
+
+  it('Compliance: a node group that is not a workspace node group is not judged (its taint keeps workspaces away)', () => {
+    const stuck = wsPod('ws-stuck', { nodeSelector: {}, tolerations: [], unschedulable: PENDING });
+    const findings = run(check, withGpu(withPods('coder-ws', [stuck])));
+    expect(findings.map((f) => f.evidence.nodegroup)).toEqual(['coder-prod-ws']);
   });
 
   it('Noncompliance 5: a pod targets a group by the EKS label or by node affinity', () => {
@@ -52,7 +75,7 @@ describe('Check: nodegroup-taints-tolerated', () => {
         },
       },
     });
-    const gpu = run(check, withGpu(withPods('coder-ws', [byEks, byAffinity])))[1]!;
+    const gpu = run(check, withGpu(withPods('coder-ws', [byEks, byAffinity])), GPU_CONFIG)[1]!;
     // ws-eks targets the GPU group without its toleration: only it fails; the affinity pod tolerates it.
     expect(gpu).toMatchObject({ status: 'fail', evidence: { pods: 2, untolerated: ['ws-eks'] } });
   });
@@ -99,14 +122,16 @@ describe('Check: nodegroup-taints-tolerated', () => {
   it('Noncompliance 4: an unscheduled pod without selector that tolerates no group fails each group', () => {
     const stuck = wsPod('ws-stuck', { nodeSelector: {}, tolerations: [], unschedulable: PENDING });
     const running = wsPod('ws-untargeted', { nodeSelector: {}, tolerations: [] });
-    const fails = failing(run(check, withGpu(withPods('coder-ws', [wsPod('ws-ok'), stuck, running]))));
+    const fails = failing(
+      run(check, withGpu(withPods('coder-ws', [wsPod('ws-ok'), stuck, running])), GPU_CONFIG),
+    );
     expect(fails.map((f) => [f.evidence.nodegroup, f.evidence.untolerated])).toEqual([
       ['coder-prod-ws', ['ws-stuck']],
       ['coder-prod-gpu', ['ws-stuck']],
     ]);
     // Tolerating the workspace group is enough: the GPU taint then does not matter for it.
     const ok = wsPod('ws-pending', { nodeSelector: {}, unschedulable: PENDING });
-    expect(failing(run(check, withGpu(withPods('coder-ws', [ok]))))).toEqual([]);
+    expect(failing(run(check, withGpu(withPods('coder-ws', [ok])), GPU_CONFIG))).toEqual([]);
   });
 
   it('Error when DescribeNodegroup failed', () => {

@@ -24,20 +24,24 @@ describe('Check: aurora-recent-events', () => {
 
   it('Noncompliance 1: failover is high', () => {
     const f = only(run(check, snapshot({ auroraEvents: known([rdsEvent(), failover]) })));
-    expect(f).toMatchObject({ status: 'fail', severity: 'high' });
+    expect(f).toMatchObject({ status: 'fail', severity: 'high', reason: 'failover' });
     expect(f.detail).toContain('cross AZ failover');
     expect(f.remediation?.commands).toEqual([
       `aws rds describe-events --source-identifier ${IDS.auroraClusterId} --source-type db-cluster --duration 60`,
     ]);
   });
 
-  it('Noncompliance 2: an instance failure is critical and points at the instance events', () => {
+  it('Noncompliance 2: one finding per kind: the instance failure is critical and points at the instance events', () => {
     const d = deployment((c) => (c.thresholds.auroraEventWindowMinutes = 180));
-    const f = only(run(check, snapshot({ auroraEvents: known([failover, failure]) }), d));
-    expect(f).toMatchObject({ status: 'fail', severity: 'critical' });
-    expect(f.remediation?.commands).toContain(
+    const found = run(check, snapshot({ auroraEvents: known([failover, failure]) }), d);
+    expect(found.map((f) => [f.reason, f.severity])).toEqual([
+      ['failure', 'critical'],
+      ['failover', 'high'],
+    ]);
+    expect(found[0]!.remediation?.commands).toEqual([
       `aws rds describe-events --source-identifier ${IDS.auroraClusterId}-1 --source-type db-instance --duration 180`,
-    );
+    ]);
+    expect(new Set(found.map((f) => f.fingerprint)).size).toBe(2);
   });
 
   it('Noncompliance 3: a "failed" message outside the failure category fails', () => {
@@ -51,8 +55,11 @@ describe('Check: aurora-recent-events', () => {
       status: 'fail',
       severity: 'low',
     });
-    const both = only(run(check, snapshot({ auroraEvents: known([e, failover]) })));
-    expect(both).toMatchObject({ status: 'fail', severity: 'high' });
+    const both = run(check, snapshot({ auroraEvents: known([e, failover]) }));
+    expect(both.map((f) => [f.reason, f.severity])).toEqual([
+      ['failover', 'high'],
+      ['notification', 'low'],
+    ]);
   });
 
   it('Error when DescribeEvents failed', () => {
