@@ -4,7 +4,7 @@ import { defineCheck } from '../../lambdas/audit/check.js';
 import { settle, need, type Fact } from '../../lambdas/audit/fact.js';
 import { defineGroup } from '../../lambdas/audit/group.js';
 import { GuideSection } from '../../lambdas/audit/guide.js';
-import { runAudit } from '../../lambdas/audit/runner.js';
+import { evaluateCheck, runAudit } from '../../lambdas/audit/runner.js';
 import type { AwsClients } from '../../lambdas/clients/aws.js';
 import { testDeployment } from '../fixtures/deployment.js';
 
@@ -134,5 +134,53 @@ describe('Function: runAudit', () => {
     const one = await runAudit({ deployment: testDeployment(), groups: [g as never], aws });
     const two = await runAudit({ deployment: testDeployment(), groups: [g as never], aws });
     expect(one.findings.map((f) => f.fingerprint)).toEqual(two.findings.map((f) => f.fingerprint));
+  });
+});
+
+describe('Function: evaluateCheck (reasons)', () => {
+  const reasons = {
+    broken: { message: 'It is broken.', severity: 'critical' as const },
+    dusty: { message: 'It is dusty.', severity: 'low' as const },
+  };
+  const check = (result: Record<string, unknown>) =>
+    defineCheck<null>({ ...meta('reasoned'), reasons }, () => [
+      { status: 'fail', resource: 'r', detail: 'd', ...result },
+    ]);
+  const evaluate = (result: Record<string, unknown>) =>
+    evaluateCheck(check(result), null, testDeployment(), new Date())[0]!;
+
+  it('Compliance: a failure carries its reason and scope, at the severity of the reason', () => {
+    expect(evaluate({ reason: 'dusty', scope: { nodegroup: 'ws' } })).toMatchObject({
+      status: 'fail',
+      reason: 'dusty',
+      severity: 'low',
+      scope: { nodegroup: 'ws' },
+    });
+    expect(evaluate({ reason: 'broken' }).severity).toBe('critical');
+    expect(evaluate({ reason: 'dusty', severity: 'high' }).severity).toBe('high');
+  });
+
+  it('Noncompliance: a failure without a reason, or with one the check does not declare, is an error', () => {
+    expect(evaluate({})).toMatchObject({
+      status: 'error',
+      detail: 'Check could not run: Error: check reasoned reported a failure with no reason',
+    });
+    expect(evaluate({ reason: 'rusty' })).toMatchObject({
+      status: 'error',
+      detail:
+        'Check could not run: Error: check reasoned reported a failure with the undeclared reason "rusty"',
+    });
+  });
+
+  it('drops a reason from a pass: only failures name one', () => {
+    const pass = evaluateCheck(
+      defineCheck<null>({ ...meta('reasoned'), reasons }, () => [
+        { status: 'pass', reason: 'dusty', resource: 'r', detail: 'd' },
+      ]),
+      null,
+      testDeployment(),
+      new Date(),
+    )[0]!;
+    expect(pass).not.toHaveProperty('reason');
   });
 });

@@ -112,6 +112,35 @@ describe('Check: coderd-ready', () => {
     expect(f!.remediation?.commands.at(-1)).toBe('kubectl logs -n coder coder-a');
   });
 
+  it('names the reason of each result, scoped to the coderd workload', () => {
+    const waiting = (reason: string) => running('coder', { ready: false, state: { waiting: { reason } } });
+    const restarted = running('coder', {
+      restartCount: 1,
+      lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: ago(5) } },
+    });
+    const pods = [
+      coderPod('pending', { unschedulable: '0/8 nodes are available: 2 Insufficient cpu.' }),
+      coderPod('blocked', { containers: [waiting('CreateContainerConfigError')] }),
+      coderPod('looping', { containers: [waiting('CrashLoopBackOff')] }),
+      coderPod('restarted', { containers: [restarted] }),
+      coderPod('unready', { ready: false }),
+    ];
+    const snap = { ...withPods('coder', pods), deployments: known([coderDeployment({ available: 0 })]) };
+    expect(failing(run(check, snap)).map((f) => [f.resource, f.reason])).toEqual([
+      ['k8s:coder/deployment/coder', 'no-replica-available'],
+      ['k8s:coder/pod/pending', 'unschedulable'],
+      ['k8s:coder/pod/blocked', 'container-blocked'],
+      ['k8s:coder/pod/looping', 'crash-loop'],
+      ['k8s:coder/pod/restarted', 'restarting'],
+      ['k8s:coder/pod/unready', 'not-ready'],
+    ]);
+    const partial = { ...snapshot(), deployments: known([coderDeployment({ available: 1 })]) };
+    expect(failing(run(check, partial))[0]).toMatchObject({
+      reason: 'replicas-unavailable',
+      scope: { namespace: 'coder', workload: 'deployment/coder', component: 'coderd' },
+    });
+  });
+
   it('Error when deployments or pods could not be read', () => {
     expect(run(check, { ...snapshot(), deployments: failed() })[0]!.status).toBe('error');
     const base = snapshot();

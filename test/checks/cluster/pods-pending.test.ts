@@ -8,6 +8,7 @@ import {
   snapshot as infraSnapshot,
 } from '../infra/fixtures.js';
 import {
+  coderPod,
   failed,
   failing,
   nodegroup,
@@ -116,6 +117,34 @@ describe('Check: pods-pending', () => {
     const partial = { 'coder-prod-ws': nodegroup({ scalingConfig: { desiredSize: 6 } }) };
     const g = only(failing(run(check, { ...snap, nodegroups: known(partial) })));
     expect(g.remediation?.commands.join('\n')).not.toContain('update-nodegroup-config');
+  });
+
+  it('Noncompliance 7: a pending coderd pod is found too, scoped to its workload and node group', () => {
+    const system = nodegroup({
+      nodegroupName: 'coder-prod-system',
+      labels: { 'coder.com/pool': 'system' },
+      taints: [],
+      scalingConfig: { minSize: 2, maxSize: 4, desiredSize: 4 },
+    });
+    const stuck = coderPod('coder-a', {
+      ageMinutes: 30,
+      nodeSelector: { 'coder.com/pool': 'system' },
+      unschedulable:
+        "0/8 nodes are available: 2 Insufficient memory, 6 node(s) didn't match Pod's node affinity/selector.",
+    });
+    const snap = {
+      ...withPods('coder', [stuck, coderPod('coder-b')]),
+      nodegroups: known({ 'coder-prod-ws': nodegroup(), 'coder-prod-system': system }),
+    };
+    const f = only(failing(run(check, snap)));
+    expect(f).toMatchObject({
+      reason: 'insufficient-resources',
+      resource: 'k8s:coder/pods-pending/insufficient-memory',
+      scope: { namespace: 'coder', workload: ['pod/coder-a'], nodegroup: ['coder-prod-system'] },
+    });
+    expect(f.remediation?.commands.at(-1)).toBe(
+      'aws eks update-nodegroup-config --cluster-name coder-prod --nodegroup-name coder-prod-system --scaling-config minSize=2,maxSize=6,desiredSize=5',
+    );
   });
 
   it('Error when the pods could not be read', () => {

@@ -54,6 +54,38 @@ describe('Check: provisioners-ready', () => {
     expect(f.detail).toContain('1 Failed: prov-old');
   });
 
+  it('Noncompliance 5: the crash-looping replicas of one deployment are one finding, with their reason', () => {
+    const looping = running('coder', { ready: false, state: { waiting: { reason: 'CrashLoopBackOff' } } });
+    const replica = (name: string) => {
+      const p = pod('coder-prov', name, { containers: [looping] });
+      p.metadata = {
+        ...p.metadata,
+        labels: { 'pod-template-hash': '5d4b7c9f8' },
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'ReplicaSet',
+            name: 'coder-provisioner-5d4b7c9f8',
+            uid: 'u',
+            controller: true,
+          },
+        ],
+      };
+      return p;
+    };
+    const found = run(check, withPods('coder-prov', [replica('prov-a'), replica('prov-b')]));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      status: 'fail',
+      reason: 'crash-loop',
+      resource: 'k8s:coder-prov/deployment/coder-provisioner',
+      scope: { workload: 'deployment/coder-provisioner', component: 'provisioner' },
+    });
+    expect(found[0]!.detail).toBe(
+      'Provisioner pod prov-a is Running, not Ready (CrashLoopBackOff); prov-b is Running, not Ready (CrashLoopBackOff).',
+    );
+  });
+
   it('Error when the pods could not be read', () => {
     const base = snapshot();
     expect(only(run(check, { ...base, pods: { ...base.pods, 'coder-prov': failed() } })).status).toBe(

@@ -71,6 +71,38 @@ describe('Check: coder-health-report', () => {
     expect(f.remediation!.commands.some((c) => c.startsWith('aws elbv2 describe-target-health'))).toBe(true);
   });
 
+  it('Noncompliance 4: one finding per health code, its reason; the code of an error text; unknown codes', () => {
+    const report = healthReport({
+      severity: 'error',
+      provisioner_daemons: section({
+        severity: 'warning',
+        warnings: [
+          { code: 'EPD02', message: 'Provisioner daemon a is out of date' },
+          { code: 'EPD02', message: 'Provisioner daemon b is out of date' },
+          { code: 'EPD03', message: 'Provisioner daemon a uses a deprecated API' },
+        ],
+      }),
+      database: section({ severity: 'error', error: 'EDB01: ping database: dial tcp: connection refused' }),
+      derp: section({
+        severity: 'warning',
+        warnings: [{ code: 'EXYZ99', message: 'A code of a newer coderd' }],
+      }),
+    });
+    const found = run(report).filter((f) => f.status === 'fail');
+    expect(found.map((f) => [f.reason, f.severity, f.resource.split('#')[1]])).toEqual([
+      ['EDB01', 'high', 'database'],
+      ['EUNKNOWN', 'medium', 'derp'],
+      ['EPD02', 'medium', 'provisioner_daemons'],
+      ['EPD03', 'medium', 'provisioner_daemons'],
+    ]);
+    const epd02 = found.find((f) => f.reason === 'EPD02')!;
+    expect(epd02.detail).toBe(
+      'Health section provisioner_daemons is warning: EPD02: Provisioner daemon a is out of date; EPD02: Provisioner daemon b is out of date.',
+    );
+    expect(found.find((f) => f.reason === 'EUNKNOWN')!.evidence).toMatchObject({ codes: ['EXYZ99'] });
+    expect(new Set(found.map((f) => f.fingerprint)).size).toBe(4);
+  });
+
   it('passes a warning an administrator dismissed', () => {
     const report = healthReport({
       derp: section({ severity: 'warning', dismissed: true, warnings: [{ code: 'EDERP01', message: 'x' }] }),

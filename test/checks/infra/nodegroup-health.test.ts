@@ -47,6 +47,18 @@ describe('Check: nodegroup-health', () => {
     expect(ws?.detail).toContain('does not exist');
   });
 
+  it('Noncompliance 4: instances refused for the vCPU limit have a reason of their own', () => {
+    const issue = {
+      code: 'AsgInstanceLaunchFailures' as const,
+      message:
+        'Could not launch On-Demand Instances. VcpuLimitExceeded - You have requested more vCPU capacity than your ' +
+        'current vCPU limit of 64 allows for the instance bucket that the specified instance type belongs to.',
+    };
+    const ng = nodegroup(WS_NG, { status: 'DEGRADED', health: { issues: [issue] } });
+    const f = run(check, snapshot({ nodegroups: known({ [WS_NG]: ng }) }))[0]!;
+    expect(f).toMatchObject({ reason: 'vcpu-limit-exceeded', severity: 'high', scope: { nodegroup: WS_NG } });
+  });
+
   it('Error when DescribeNodegroup failed', () => {
     const findings = run(check, snapshot({ nodegroups: failed() }));
     expect(findings.map((f) => f.status)).toEqual(['error']);

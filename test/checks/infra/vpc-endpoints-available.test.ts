@@ -86,6 +86,29 @@ describe('Check: vpc-endpoints-available', () => {
     );
   });
 
+  it('names the reason and the service in its short form (what image pulls are matched on)', () => {
+    const found = run(
+      check,
+      snapshot({
+        vpcEndpoints: known({
+          vpcId: IDS.vpcId,
+          endpoints: [
+            vpcEndpoint('ecr.api', { State: 'PendingAcceptance' }),
+            vpcEndpoint('ecr.dkr', { PrivateDnsEnabled: false }),
+          ],
+        }),
+      }),
+      deployment(
+        (d) => (d.network.requiredVpcEndpoints = ['ecr.api', 'com.amazonaws.us-east-1.ecr.dkr', 's3']),
+      ),
+    );
+    expect(found.map((f) => [f.reason, f.scope?.endpoint])).toEqual([
+      ['unavailable', 'ecr.api'],
+      ['private-dns-disabled', 'ecr.dkr'],
+      ['missing', 's3'],
+    ]);
+  });
+
   it('Error when DescribeVpcEndpoints failed', () => {
     expect(run(check, snapshot({ vpcEndpoints: failed() })).map((f) => f.status)).toEqual(['error']);
   });

@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import type { FindingPattern } from '../../lambdas/audit/causality.js';
+import { diagnose } from '../../lambdas/audit/diagnose.js';
+import { SCOPE_KEYS, type Finding } from '../../lambdas/audit/model.js';
+import { CAUSAL_GRAPH, DOWN_WHEN } from '../../lambdas/checks/causes.js';
+import { metaOf } from '../../lambdas/checks/meta.js';
+import { finding } from '../store/fixtures.js';
+
+const patterns = (): Array<[string, FindingPattern]> => [
+  ...CAUSAL_GRAPH.flatMap((l) =>
+    [...l.causes, ...l.symptoms].map((p): [string, FindingPattern] => [l.because, p]),
+  ),
+  ...Object.entries(DOWN_WHEN).flatMap(([c, ps]) =>
+    ps.map((p): [string, FindingPattern] => [`down: ${c}`, p]),
+  ),
+];
+
+/** `<check>/<reason>` nodes of the graph: every reason a pattern matches (all of them when it names none). */
+const nodes = (p: FindingPattern) =>
+  (p.reasons ?? Object.keys(metaOf(p.check)?.reasons ?? {})).map((r) => `${p.check}/${r}`);
+
+describe('Constant: CAUSAL_GRAPH', () => {
+  it('names only existing checks and their declared reasons', () => {
+    for (const [because, p] of patterns()) {
+      const meta = metaOf(p.check);
+      expect(meta, `${because}: ${p.check}`).toBeDefined();
+      for (const r of p.reasons ?? [])
+        expect(meta!.reasons, `${because}: ${p.check}/${r}`).toHaveProperty([r]);
+      if (p.reasons) expect(p.reasons.length, because).toBeGreaterThan(0);
+    }
+  });
+
+  it('compares and filters only known scope keys, and says why each link holds', () => {
+    for (const link of CAUSAL_GRAPH) {
+      expect(link.because.length, JSON.stringify(link.causes)).toBeGreaterThan(20);
+      for (const key of link.same ?? []) expect(SCOPE_KEYS).toContain(key);
+      for (const p of [...link.causes, ...link.symptoms])
+        for (const key of Object.keys(p.where ?? {})) expect(SCOPE_KEYS).toContain(key);
+    }
+  });
+
+  it('reads no text: it is plain data (no pattern, no function)', () => {
+    const json = JSON.stringify(CAUSAL_GRAPH);
+    expect(JSON.parse(json)).toEqual(CAUSAL_GRAPH);
+    expect(json).not.toMatch(/title|detail|evidence|RegExp/i);
+  });
+
+  it('has no cycle between {check, reason} nodes', () => {
+    const edges = new Map<string, Set<string>>();
+    for (const l of CAUSAL_GRAPH)
+      for (const c of l.causes.flatMap(nodes))
+        for (const s of l.symptoms.flatMap(nodes)) edges.set(c, new Set([...(edges.get(c) ?? []), s]));
+    const done = new Set<string>();
+    const visit = (n: string, path: string[]): void => {
+      expect(path, `cycle through ${n}`).not.toContain(n);
+      if (done.has(n)) return;
+      for (const next of edges.get(n) ?? []) visit(next, [...path, n]);
+      done.add(n);
+    };
+    for (const n of edges.keys()) visit(n, []);
+  });
+
+  it('covers the chains of the runbook', () => {
+    const linked = (cause: string, symptom: string) =>
+      CAUSAL_GRAPH.some(
+        (l) => l.causes.flatMap(nodes).includes(cause) && l.symptoms.flatMap(nodes).includes(symptom),
+      );
+    const chains = [
+      ['ec2-vcpu-quota/exceeded', 'nodegroup-health/vcpu-limit-exceeded'],
+      ['nodegroup-health/vcpu-limit-exceeded', 'pods-pending/insufficient-resources'],
+      ['nodegroup-capacity/at-max', 'pods-pending/insufficient-resources'],
+      ['pods-pending/insufficient-resources', 'coderd-ready/unschedulable'],
+      ['pods-pending/insufficient-resources', 'provisioners-ready/unschedulable'],
+      ['coderd-ready/no-replica-available', 'nlb-targets-healthy/none-healthy'],
+      ['nlb-targets-healthy/none-healthy', 'coder-healthz/bad-status'],
+      ['db-sg-allows-nodes/no-ingress', 'log-error-patterns/database-connection-refused'],
+      ['db-sg-allows-nodes/no-ingress', 'coderd-ready/crash-loop'],
+      ['db-sg-allows-nodes/no-ingress', 'coder-health-report/EDB01'],
+      ['aurora-cluster-available/writer-unavailable', 'coderd-ready/crash-loop'],
+      ['aurora-cluster-available/cluster-unavailable', 'coder-health-report/EDB01'],
+      ['db-connections-usage/saturated', 'log-error-patterns/too-many-clients'],
+      ['db-connections-usage/saturated', 'coder-health-report/EDB02'],
+      ['pods-config-errors/missing-secret', 'coderd-ready/container-blocked'],
+      ['vpc-endpoints-available/missing', 'pods-config-errors/image-pull'],
+      ['provisioner-key-age/expired', 'provisioners-ready/crash-loop'],
+      ['provisioner-key-age/expired', 'log-error-patterns/token-expired'],
+      ['provisioners-ready/crash-loop', 'provisioner-daemons/none-online'],
+      ['provisioner-daemons/none-online', 'coder-health-report/EPD01'],
+      ['provisioner-daemons/version-skew', 'coder-health-report/EPD02'],
+      ['oidc-discovery/issuer-mismatch', 'log-error-patterns/oidc-callback-failed'],
+      ['aurora-cluster-available/writer-unavailable', 'aurora-recent-events/failover'],
+      ['coder-healthz/bad-status', 'coder-health-report/EACS03'],
+    ];
+    for (const [cause, symptom] of chains)
+      expect(linked(cause!, symptom!), `${cause} → ${symptom}`).toBe(true);
+  });
+});
+
+describe('Function: diagnose (the graph on findings)', () => {
+  const rootOf = (out: Finding[], x: Finding) => out.find((f) => f.fingerprint === x.fingerprint)?.rootCause;
+  const coderdScope = { namespace: 'coder', workload: 'deployment/coder', component: 'coderd' };
+  const ready = finding('coderd-ready', 'fail', {
+    severity: 'critical',
+    reason: 'no-replica-available',
+    resource: 'k8s:coder/deployment/coder',
+    scope: coderdScope,
+  });
+
+  it('Noncompliance 1: a workspace image pull is no cause of coderd-ready (another workload)', () => {
+    const pull = finding('pods-config-errors', 'fail', {
+      reason: 'image-pull',
+      resource: 'k8s:coder-ws/pod/ws-1',
+      // Its title names "image pull" and "secret": no rule reads it.
+      scope: { namespace: 'coder-ws', workload: 'pod/ws-1', registry: 'ecr' },
+    });
+    const { findings } = diagnose([pull, ready]);
+    expect(rootOf(findings, ready)).toBeUndefined();
+  });
+
+  it('Noncompliance 2: a missing database secret is not blamed on a missing VPC endpoint', () => {
+    const secret = finding('pods-config-errors', 'fail', {
+      reason: 'missing-secret',
+      resource: 'k8s:coder/deployment/coder',
+      scope: { namespace: 'coder', workload: 'deployment/coder' },
+    });
+    const endpoint = finding('vpc-endpoints-available', 'fail', {
+      reason: 'missing',
+      resource: 'vpc-1/com.amazonaws.us-east-1.ecr.dkr',
+      scope: { endpoint: 'ecr.dkr' },
+    });
+    const { findings, rootCauses } = diagnose([endpoint, secret, ready]);
+    expect(rootOf(findings, secret)).toBeUndefined();
+    expect(rootOf(findings, ready)).toBe(secret.fingerprint);
+    expect(rootCauses.map((r) => r.checkId)).toEqual(['pods-config-errors', 'vpc-endpoints-available']);
+  });
+
+  it('Compliance: the ECR endpoints explain pulls from ECR only', () => {
+    const endpoint = finding('vpc-endpoints-available', 'fail', {
+      reason: 'missing',
+      scope: { endpoint: 's3' },
+    });
+    const scope = (registry: string) => ({ namespace: 'coder-ws', workload: `pod/${registry}`, registry });
+    const ecr = finding('pods-config-errors', 'fail', {
+      reason: 'image-pull',
+      resource: 'a',
+      scope: scope('ecr'),
+    });
+    const hub = finding('pods-config-errors', 'fail', {
+      reason: 'image-pull',
+      resource: 'b',
+      scope: scope('docker.io'),
+    });
+    const sts = { ...endpoint, scope: { endpoint: 'sts' }, fingerprint: 'sts' };
+    const { findings } = diagnose([endpoint, ecr, hub]);
+    expect(rootOf(findings, ecr)).toBe(endpoint.fingerprint);
+    expect(rootOf(findings, hub)).toBeUndefined();
+    expect(rootOf(diagnose([sts, ecr]).findings, ecr)).toBeUndefined();
+  });
+
+  it("coderd's health report stands under the check that sees the same fact, and alone without one", () => {
+    const daemons = finding('provisioner-daemons', 'fail', { reason: 'none-online' });
+    const epd01 = finding('coder-health-report', 'fail', {
+      reason: 'EPD01',
+      resource: 'h#pd',
+      severity: 'medium',
+    });
+    const saturated = finding('db-connections-usage', 'fail', { reason: 'saturated', severity: 'critical' });
+    const edb02 = finding('coder-health-report', 'fail', {
+      reason: 'EDB02',
+      resource: 'h#db',
+      severity: 'medium',
+    });
+    const { findings, rootCauses } = diagnose([daemons, epd01, saturated, edb02]);
+    expect(rootOf(findings, epd01)).toBe(daemons.fingerprint);
+    expect(rootOf(findings, edb02)).toBe(saturated.fingerprint);
+    expect(rootCauses).toHaveLength(2);
+    expect(rootCauses.map((r) => r.checkId)).toEqual(['db-connections-usage', 'provisioner-daemons']);
+    const alone = diagnose([epd01, edb02]);
+    expect(alone.rootCauses.map((r) => r.reason).sort()).toEqual(['EDB02', 'EPD01']);
+  });
+
+  it('Aurora events stand under the status they describe', () => {
+    const status = finding('aurora-cluster-available', 'fail', {
+      reason: 'writer-unavailable',
+      severity: 'critical',
+    });
+    const failover = finding('aurora-recent-events', 'fail', { reason: 'failover', key: 'failover' });
+    const note = finding('aurora-recent-events', 'fail', { reason: 'notification', key: 'notification' });
+    const { findings, rootCauses } = diagnose([status, failover, note]);
+    expect(rootOf(findings, failover)).toBe(status.fingerprint);
+    expect(rootOf(findings, note)).toBe(status.fingerprint);
+    expect(rootCauses).toHaveLength(1);
+    // Without a failing status, the failover explains its notifications.
+    expect(rootOf(diagnose([failover, note]).findings, note)).toBe(failover.fingerprint);
+  });
+
+  it('unrelated failures stay separate roots', () => {
+    const open = finding('db-sg-open-to-world', 'fail', { reason: 'open-to-world', severity: 'critical' });
+    const acl = finding('templates-available', 'fail', { reason: 'empty-acl', severity: 'medium' });
+    const { rootCauses } = diagnose([open, acl, ready]);
+    expect(rootCauses.map((r) => [r.checkId, r.symptoms.length])).toEqual([
+      ['coderd-ready', 0],
+      ['db-sg-open-to-world', 0],
+      ['templates-available', 0],
+    ]);
+  });
+});
