@@ -1,24 +1,10 @@
-import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { shq } from '../../audit/model.js';
 import type { ClusterSnapshot } from './collector.js';
-import { CONFIG_REASONS, IMAGE_REASONS, coderdPodFix } from './config-remediation.js';
-import { podName, podProblems, podRef, podsIn, selects, statuses } from './pods.js';
-import { isUnscheduled } from './scheduling.js';
+import { coderdPodFix } from './config-remediation.js';
+import { podName, podProblems, podReason, podRef, podsIn, selects } from './pods.js';
 import { CLUSTER_META } from './meta.js';
-
-/** The reason of an unhealthy coderd pod, most telling first. */
-function reasonOf(pod: V1Pod, oomKilled: boolean, since: number): string {
-  const waiting = statuses(pod).map((c) => c.state?.waiting?.reason ?? '');
-  if (isUnscheduled(pod)) return 'unschedulable';
-  if (waiting.some((r) => CONFIG_REASONS.has(r) || IMAGE_REASONS.has(r))) return 'container-blocked';
-  if (oomKilled) return 'oom-killed';
-  if (waiting.includes('CrashLoopBackOff')) return 'crash-loop';
-  const finished = (c: V1ContainerStatus) => new Date(c.lastState?.terminated?.finishedAt ?? 0).getTime();
-  if (statuses(pod).some((c) => c.restartCount > 0 && finished(c) >= since)) return 'restarting';
-  return 'not-ready';
-}
 
 /** Compliant when the coderd deployment has all replicas available and no pod is unready, crash-looping or restarting. */
 export default defineCheck<ClusterSnapshot>(CLUSTER_META['coderd-ready'], (snap, { deployment: d, now }) => {
@@ -60,7 +46,7 @@ export default defineCheck<ClusterSnapshot>(CLUSTER_META['coderd-ready'], (snap,
     const { problems, oomKilled, restarts } = podProblems(pod, now, d.thresholds.restartWindowMinutes);
     results.push({
       status: problems.length ? 'fail' : 'pass',
-      reason: reasonOf(pod, oomKilled, now.getTime() - d.thresholds.restartWindowMinutes * 60_000),
+      reason: podReason(pod, now.getTime() - d.thresholds.restartWindowMinutes * 60_000, oomKilled),
       scope,
       resource: podRef(pod),
       detail: problems.length

@@ -1,11 +1,6 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { shq, type Remediation } from '../../audit/model.js';
-import { mainContainer, neverStarted, podName, statuses } from './pods.js';
-
-/** Waiting reasons of a container blocked by its configuration (secret, config map, key). */
-export const CONFIG_REASONS = new Set(['CreateContainerConfigError', 'CreateContainerError']);
-/** Waiting reasons of a container whose image cannot be pulled. */
-export const IMAGE_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName']);
+import { CONFIG_REASONS, IMAGE_REASONS, mainContainer, neverStarted, podName, statuses } from './pods.js';
 
 /**
  * The reason of a container blocked by its configuration, from the kubelet's message (kubernetes
@@ -106,5 +101,14 @@ export function coderdPodFix(
       `${describe} | grep -A 10 "Readiness:"`,
       `kubectl logs -n ${ns} ${pname}${restarts > 0 ? ' --previous' : ''}`,
     ],
+  };
+}
+
+/** A Failed pod (e.g. evicted) that lingers next to running replacements: read why, then delete it. */
+export function lingeringPodFix(pod: V1Pod): Remediation {
+  const [name, ns] = [shq(podName(pod)), shq(pod.metadata?.namespace ?? '')];
+  return {
+    text: 'Read why it failed (an eviction names the node pressure), then delete the leftover pod.',
+    commands: [`kubectl describe pod ${name} -n ${ns}`, `kubectl delete pod ${name} -n ${ns}`],
   };
 }

@@ -2,15 +2,16 @@ import type { V1ContainerStatus } from '@kubernetes/client-node';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import type { ClusterSnapshot } from './collector.js';
 import { GuideSection } from '../../audit/guide.js';
+import { configFix, configReason, imageFix, imageRegistry } from './config-remediation.js';
 import {
   CONFIG_REASONS,
   IMAGE_REASONS,
-  configFix,
-  configReason,
-  imageFix,
-  imageRegistry,
-} from './config-remediation.js';
-import { podName, podRef, statuses, workloadOf } from './pods.js';
+  groupBy,
+  podName,
+  statuses,
+  workloadOf,
+  workloadRef,
+} from './pods.js';
 import { CLUSTER_META } from './meta.js';
 
 /** The reason of a container waiting on its configuration or its image. */
@@ -48,31 +49,23 @@ export default defineCheck<ClusterSnapshot>(CLUSTER_META['pods-config-errors'], 
       ];
     }
     // One finding per workload, container and reason: the replicas of a deployment share it.
-    const groups = new Map<string, typeof blocked>();
-    for (const b of blocked) {
-      const key = `${workloadOf(b.pod)}\u0000${b.s.name}\u0000${reasonOf(b.s)}`;
-      groups.set(key, [...(groups.get(key) ?? []), b]);
-    }
-    return [...groups.values()].map((group): FindingInput => {
+    const groups = groupBy(blocked, (b) => `${workloadOf(b.pod)}\u0000${b.s.name}\u0000${reasonOf(b.s)}`);
+    return groups.map((group): FindingInput => {
       const { pod, s } = group[0]!;
       const reason = s.state!.waiting!.reason!;
       const message = (s.state!.waiting!.message ?? '').slice(0, 200);
       const image = IMAGE_REASONS.has(reason);
       const workload = workloadOf(pod);
       const pods = group.map((g) => podName(g.pod));
-      const scope = {
-        namespace: ns,
-        workload,
-        ...(image ? { registry: imageRegistry(s.image ?? '', d.aws.region) } : {}),
-      };
+      const registry = image ? { registry: imageRegistry(s.image ?? '', d.aws.region) } : {};
       const of = workload.startsWith('pod/')
         ? `pod ${pods[0]}`
         : `${pods.length} pod(s) of ${workload} (${pods.join(', ')})`;
       return {
         status: 'fail',
         reason: reasonOf(s),
-        scope,
-        resource: workload.startsWith('pod/') ? podRef(pod) : `k8s:${ns}/${workload}`,
+        scope: { namespace: ns, workload, ...registry },
+        resource: workloadRef(pod),
         key: s.name,
         detail: `Container ${s.name} of ${of} waits in ${reason}: ${message}`,
         evidence: { namespace: ns, container: s.name, reason, message, image: s.image, pods },

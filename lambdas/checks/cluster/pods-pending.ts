@@ -1,26 +1,9 @@
-import type { V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import type { ClusterSnapshot } from './collector.js';
 import { CLUSTER_META } from './meta.js';
 import { ageMinutes, podName, sample, workloadOf } from './pods.js';
 import { remediationFor, type PendingContext } from './pending-remediation.js';
-import {
-  isUnscheduled,
-  parseSchedulingMessage,
-  podPlacement,
-  type CauseKind,
-  type SchedulingCause,
-} from './scheduling.js';
-
-/** The reason of each kind of scheduling cause. */
-const REASONS: Record<CauseKind, string> = {
-  insufficient: 'insufficient-resources',
-  'too-many-pods': 'too-many-pods',
-  taint: 'untolerated-taint',
-  selector: 'node-selector',
-  pvc: 'unbound-pvc',
-  other: 'unschedulable',
-};
+import { CAUSE_REASONS, groupByCause, isUnscheduled, podPlacement } from './scheduling.js';
 
 /**
  * Compliant when no pod of the workspaces, coderd or provisioner namespace has been unschedulable for longer
@@ -45,30 +28,14 @@ export default defineCheck<ClusterSnapshot>(CLUSTER_META['pods-pending'], (snap,
     const stuck = unscheduled.filter((p) => ageMinutes(p, now) >= threshold);
     young += unscheduled.length - stuck.length;
     if (stuck.length === 0) return [];
-    const events = snap.schedulingEvents.ok ? snap.schedulingEvents.value : [];
-    const byCause = new Map<string, { cause: SchedulingCause; pods: V1Pod[] }>();
-    for (const pod of stuck) {
-      const condition = pod.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message ?? '';
-      const event = events
-        .filter((e) => e.involvedObject.name === podName(pod) && (e.involvedObject.namespace ?? ns) === ns)
-        .sort((a, b) => +(b.lastTimestamp ?? 0) - +(a.lastTimestamp ?? 0))[0]?.message;
-      if (!condition.trim() && event === undefined && !snap.schedulingEvents.ok && ns === workspaces) {
-        // Only the FailedScheduling events could say why: they could not be read.
-        throw new Error(`could not read ${snap.schedulingEvents.name}: ${snap.schedulingEvents.error}`);
-      }
-      for (const cause of parseSchedulingMessage(condition.trim() || event || '')) {
-        const entry = byCause.get(cause.id) ?? { cause, pods: [] };
-        entry.pods.push(pod);
-        byCause.set(cause.id, entry);
-      }
-    }
-    return [...byCause.values()].map(({ cause, pods }): FindingInput => {
+    const byCause = groupByCause(stuck, snap.schedulingEvents);
+    return byCause.map(({ cause, pods }): FindingInput => {
       const names = sample(pods.map(podName));
       const targets = [...new Set(pods.flatMap((p) => podPlacement(p, nodegroups).nodegroups))].sort();
       const pctx: PendingContext = { deployment, snap, targets };
       return {
         status: 'fail',
-        reason: REASONS[cause.kind],
+        reason: CAUSE_REASONS[cause.kind],
         scope: {
           namespace: ns,
           workload: [...new Set(pods.map(workloadOf))].sort(),

@@ -7,8 +7,57 @@ import type {
   V1Pod,
 } from '@kubernetes/client-node';
 import { need, type Fact } from '../../audit/fact.js';
+import { isUnscheduled } from './scheduling.js';
 
 /** Pure helpers over Kubernetes objects shared by the cluster checks. */
+
+/** Waiting reasons of a container blocked by its configuration (secret, config map, key). */
+export const CONFIG_REASONS = new Set(['CreateContainerConfigError', 'CreateContainerError']);
+/** Waiting reasons of a container whose image cannot be pulled. */
+export const IMAGE_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName']);
+
+/**
+ * The reason of a long-running pod that does not serve (coderd-ready, provisioners-ready), most telling
+ * first: not scheduled, a container that cannot be created, OOMKilled, crash-looping, restarted since `since`
+ * (epoch ms), else not Ready.
+ */
+export function podReason(
+  pod: V1Pod,
+  since = Number.POSITIVE_INFINITY,
+  oomKilled = false,
+): 'unschedulable' | 'container-blocked' | 'oom-killed' | 'crash-loop' | 'restarting' | 'not-ready' {
+  const waiting = statuses(pod).map((c) => c.state?.waiting?.reason ?? '');
+  const finished = (c: V1ContainerStatus) => new Date(c.lastState?.terminated?.finishedAt ?? 0).getTime();
+  if (isUnscheduled(pod)) return 'unschedulable';
+  if (waiting.some((r) => CONFIG_REASONS.has(r) || IMAGE_REASONS.has(r))) return 'container-blocked';
+  if (oomKilled) return 'oom-killed';
+  if (waiting.includes('CrashLoopBackOff')) return 'crash-loop';
+  if (statuses(pod).some((c) => c.restartCount > 0 && finished(c) >= since)) return 'restarting';
+  return 'not-ready';
+}
+
+/** `k8s:<namespace>/<workload>` of a pod's workload, or the pod itself (`podRef`) when it has no owner. */
+export function workloadRef(pod: V1Pod): string {
+  const workload = workloadOf(pod);
+  return workload.startsWith('pod/') ? podRef(pod) : `k8s:${pod.metadata?.namespace ?? ''}/${workload}`;
+}
+
+/** What a readiness check says of a long-running pod: phase, readiness, waiting reasons, its reason. */
+export function podState(pod: V1Pod) {
+  const name = podName(pod);
+  const phase = pod.status?.phase ?? 'Unknown';
+  const ready = isReady(pod);
+  const waiting = statuses(pod).flatMap((c) => (c.state?.waiting?.reason ? [c.state.waiting.reason] : []));
+  const text = `${name} is ${phase}${ready ? '' : ', not Ready'}${waiting.length ? ` (${waiting.join(', ')})` : ''}`;
+  return { name, phase, ready, waiting, reason: podReason(pod), ok: phase === 'Running' && ready, text };
+}
+
+/** Items grouped by a key, in the order each key first appears. */
+export function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return [...groups.values()];
+}
 
 /** `k8s:<namespace>/pod/<name>` */
 export function podRef(pod: V1Pod): string {

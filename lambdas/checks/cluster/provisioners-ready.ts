@@ -1,10 +1,8 @@
-import type { V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { shq } from '../../audit/model.js';
 import type { ClusterSnapshot } from './collector.js';
-import { CONFIG_REASONS, IMAGE_REASONS } from './config-remediation.js';
-import { isReady, podName, podRef, podsIn, statuses, workloadOf } from './pods.js';
-import { isUnscheduled } from './scheduling.js';
+import { lingeringPodFix } from './config-remediation.js';
+import { groupBy, podName, podRef, podState, podsIn, workloadOf, workloadRef } from './pods.js';
 import { CLUSTER_META } from './meta.js';
 
 /** Compliant when the provisioner namespace runs at least one provisioner pod and every one is Running and Ready. */
@@ -40,66 +38,35 @@ export default defineCheck<ClusterSnapshot>(CLUSTER_META['provisioners-ready'], 
       resource: podRef(pod),
       detail: `Provisioner pod ${podName(pod)} is Failed (${reason}) and lingers; running replacements exist.`,
       evidence: { phase: 'Failed', reason, message: (pod.status?.message ?? '').slice(0, 200) },
-      remediation: {
-        text: 'Read why it failed (an eviction names the node pressure), then delete the leftover pod.',
-        commands: [
-          `kubectl describe pod ${shq(podName(pod))} -n ${shq(ns)}`,
-          `kubectl delete pod ${shq(podName(pod))} -n ${shq(ns)}`,
-        ],
-      },
+      remediation: lingeringPodFix(pod),
     };
   });
-  const state = (pod: V1Pod) => {
-    const waiting = statuses(pod)
-      .map((c) => c.state?.waiting?.reason)
-      .filter((r): r is string => !!r);
-    const reason = isUnscheduled(pod)
-      ? 'unschedulable'
-      : waiting.some((r) => CONFIG_REASONS.has(r) || IMAGE_REASONS.has(r))
-        ? 'container-blocked'
-        : waiting.includes('CrashLoopBackOff')
-          ? 'crash-loop'
-          : 'not-ready';
-    const phase = pod.status?.phase ?? 'Unknown';
-    return { pod, phase, waiting, reason, ok: phase === 'Running' && isReady(pod) };
-  };
-  const states = pods.map(state);
+  const states = pods.map((pod) => ({ pod, ...podState(pod) }));
   const passes = states
     .filter((x) => x.ok)
-    .map(({ pod, phase, waiting }): FindingInput => {
-      const detail = `Provisioner pod ${podName(pod)} is Running and Ready.`;
+    .map(({ pod, name, phase, waiting }): FindingInput => {
+      const detail = `Provisioner pod ${name} is Running and Ready.`;
       return { status: 'pass', resource: podRef(pod), detail, evidence: { phase, ready: true, waiting } };
     });
   // One finding per workload and reason: the replicas of a deployment share it.
-  const groups = new Map<string, typeof states>();
-  for (const x of states.filter((y) => !y.ok)) {
-    const key = `${workloadOf(x.pod)}\u0000${x.reason}`;
-    groups.set(key, [...(groups.get(key) ?? []), x]);
-  }
-  const failures = [...groups.values()].map((group): FindingInput => {
-    const { pod, reason } = group[0]!;
-    const workload = workloadOf(pod);
-    const described = group.map(
-      ({ pod: p, phase, waiting }) =>
-        `${podName(p)} is ${phase}${isReady(p) ? '' : ', not Ready'}${waiting.length ? ` (${waiting.join(', ')})` : ''}`,
-    );
+  const groups = groupBy(
+    states.filter((y) => !y.ok),
+    (x) => `${workloadOf(x.pod)}\u0000${x.reason}`,
+  );
+  const failures = groups.map((group): FindingInput => {
+    const { pod, name, reason } = group[0]!;
     return {
       status: 'fail',
       reason,
-      scope: { namespace: ns, workload, component: 'provisioner' },
-      resource: workload.startsWith('pod/') ? podRef(pod) : `k8s:${ns}/${workload}`,
-      detail: `Provisioner pod ${described.join('; ')}.`,
+      scope: { namespace: ns, workload: workloadOf(pod), component: 'provisioner' },
+      resource: workloadRef(pod),
+      detail: `Provisioner pod ${group.map((x) => x.text).join('; ')}.`,
       evidence: {
-        pods: group.map(({ pod: p, phase, waiting }) => ({
-          pod: podName(p),
-          phase,
-          ready: isReady(p),
-          waiting,
-        })),
+        pods: group.map((x) => ({ pod: x.name, phase: x.phase, ready: x.ready, waiting: x.waiting })),
       },
       remediation: {
         text: 'Check the provisioner pod and its logs (an expired provisioner key also keeps it from connecting).',
-        commands: [`kubectl describe pod ${shq(podName(pod))} -n ${shq(ns)}`, logs],
+        commands: [`kubectl describe pod ${shq(name)} -n ${shq(ns)}`, logs],
       },
     };
   });

@@ -1,5 +1,6 @@
 import type { Nodegroup, Taint } from '@aws-sdk/client-eks';
-import type { V1NodeSelectorRequirement, V1Pod, V1Toleration } from '@kubernetes/client-node';
+import type { CoreV1Event, V1NodeSelectorRequirement, V1Pod, V1Toleration } from '@kubernetes/client-node';
+import type { Fact } from '../../audit/fact.js';
 
 /** Pure helpers about scheduling: the scheduler's FailedScheduling message, taints and tolerations. */
 
@@ -59,6 +60,46 @@ export function parseSchedulingMessage(message: string): SchedulingCause[] {
   });
   const blocking = causes.filter((c) => c.kind !== 'selector');
   return blocking.length > 0 ? blocking : causes;
+}
+
+/** The pods-pending reason of each kind of scheduling cause. */
+export const CAUSE_REASONS: Record<CauseKind, string> = {
+  insufficient: 'insufficient-resources',
+  'too-many-pods': 'too-many-pods',
+  taint: 'untolerated-taint',
+  selector: 'node-selector',
+  pvc: 'unbound-pvc',
+  other: 'unschedulable',
+};
+
+/**
+ * Unscheduled pods grouped by the causes in their PodScheduled condition, or, when it has no message, in
+ * their latest FailedScheduling event. Throws (→ `error`) when only the events could say why and they could
+ * not be read.
+ */
+export function groupByCause(
+  pods: readonly V1Pod[],
+  events: Fact<CoreV1Event[]>,
+): Array<{ cause: SchedulingCause; pods: V1Pod[] }> {
+  const byCause = new Map<string, { cause: SchedulingCause; pods: V1Pod[] }>();
+  for (const pod of pods) {
+    const condition = pod.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message?.trim() ?? '';
+    const { name, namespace } = pod.metadata ?? {};
+    const event = (events.ok ? events.value : [])
+      .filter(
+        (e) => e.involvedObject.name === name && (e.involvedObject.namespace ?? namespace) === namespace,
+      )
+      .sort((a, b) => +(b.lastTimestamp ?? 0) - +(a.lastTimestamp ?? 0))[0]?.message;
+    if (!condition && event === undefined && !events.ok) {
+      throw new Error(`could not read ${events.name}: ${events.error}`);
+    }
+    for (const cause of parseSchedulingMessage(condition || event || '')) {
+      const entry = byCause.get(cause.id) ?? { cause, pods: [] };
+      entry.pods.push(pod);
+      byCause.set(cause.id, entry);
+    }
+  }
+  return [...byCause.values()];
 }
 
 /** Kubernetes name of an EKS taint effect (`NO_SCHEDULE` → `NoSchedule`). */

@@ -2,11 +2,8 @@ import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { HEALTH_SECTIONS, type HealthSection } from '../../clients/coder.js';
 import type { CoderSnapshot } from './collector.js';
-import { accessUrl, healthDiagnosis } from './lib.js';
+import { accessUrl, healthDiagnosis, healthMessagesByCode } from './lib.js';
 import { CODER_META } from './meta.js';
-
-/** The health code an `error` text starts with (health.Message.String(): `EDB01: ping database: ...`). */
-const codeOf = (error: string): string => /^([A-Z]+\d+):/.exec(error)?.[1] ?? 'EUNKNOWN';
 
 /** Compliant when every section of coderd's deployment health report (`/api/v2/debug/health`) is ok. */
 export default defineCheck<CoderSnapshot>(CODER_META['coder-health-report'], (snap, { deployment }) => {
@@ -52,16 +49,8 @@ export default defineCheck<CoderSnapshot>(CODER_META['coder-health-report'], (sn
       ];
     }
     // One finding per health code, its reason: each links to the check that sees the same fact.
-    const messages = [
-      ...section.warnings.map((w) => ({ code: w.code, text: `${w.code}: ${w.message}` })),
-      ...(section.error ? [{ code: codeOf(section.error), text: section.error }] : []),
-    ];
-    const byCode = new Map<string, typeof messages>();
-    for (const m of messages.length ? messages : [{ code: 'EUNKNOWN', text: '' }]) {
-      const code = Object.hasOwn(CODER_META['coder-health-report'].reasons, m.code) ? m.code : 'EUNKNOWN';
-      byCode.set(code, [...(byCode.get(code) ?? []), m]);
-    }
-    return [...byCode].map(([code, list]): FindingInput => {
+    const known = (code: string) => Object.hasOwn(CODER_META['coder-health-report'].reasons, code);
+    return [...healthMessagesByCode(section, known)].map(([code, list]): FindingInput => {
       const rel = healthDiagnosis(code === 'EUNKNOWN' ? name : code, deployment);
       const texts = list.map((m) => m.text).filter(Boolean);
       return {

@@ -1,7 +1,7 @@
 import type { DeploymentConfig } from '../../audit/config.js';
 import { GuideSection } from '../../audit/guide.js';
 import { Component, shq, type Remediation } from '../../audit/model.js';
-import type { ProvisionerDaemon, ProvisionerKey } from '../../clients/coder.js';
+import type { HealthSection, ProvisionerDaemon, ProvisionerKey } from '../../clients/coder.js';
 
 const DAY_MS = 86_400_000;
 
@@ -93,6 +93,29 @@ export function healthDiagnosis(
       otherwise: { text, commands: commands.filter((c) => c !== probe) },
     },
   };
+}
+
+/**
+ * The messages of a health report section by health code: its warnings (`code: message`) and its error text,
+ * whose code is its prefix (health.Message.String() in coder/coder coderd/healthcheck/health/model.go:
+ * `EDB01: ping database: ...`). A code `known` does not accept, or no message at all, is `EUNKNOWN`.
+ */
+export function healthMessagesByCode(
+  section: HealthSection,
+  known: (code: string) => boolean,
+): Map<string, Array<{ code: string; text: string }>> {
+  const messages = [
+    ...section.warnings.map((w) => ({ code: w.code, text: `${w.code}: ${w.message}` })),
+    ...(section.error
+      ? [{ code: /^([A-Z]+\d+):/.exec(section.error)?.[1] ?? 'EUNKNOWN', text: section.error }]
+      : []),
+  ];
+  const byCode = new Map<string, typeof messages>();
+  for (const m of messages.length ? messages : [{ code: 'EUNKNOWN', text: '' }]) {
+    const code = known(m.code) ? m.code : 'EUNKNOWN';
+    byCode.set(code, [...(byCode.get(code) ?? []), m]);
+  }
+  return byCode;
 }
 
 /** Without a `status` (servers before v2.19), a daemon is online when it heartbeated this recently. */

@@ -23,18 +23,8 @@ export default defineCheck<CoderSnapshot>(CODER_META['provisioner-daemons'], (sn
   const evidence = { online: up.map((d) => d.name), offline };
   if (up.length === 0) {
     const detail = `No provisioner daemon is online in organization ${org} (${daemons.length} known): builds wait forever.`;
-    const remediation = provisionerDiagnosis(deployment);
-    return [
-      {
-        status: 'fail',
-        reason: 'none-online',
-        resource: orgRef,
-        key: 'online',
-        detail,
-        evidence,
-        remediation,
-      },
-    ];
+    const [remediation, key] = [provisionerDiagnosis(deployment), 'online'];
+    return [{ status: 'fail', reason: 'none-online', resource: orgRef, key, detail, evidence, remediation }];
   }
   const detail = `${up.length} of ${daemons.length} provisioner daemons are online in organization ${org}.`;
   const results: FindingInput[] = [{ status: 'pass', resource: orgRef, key: 'online', detail, evidence }];
@@ -46,34 +36,39 @@ export default defineCheck<CoderSnapshot>(CODER_META['provisioner-daemons'], (sn
     ];
   }
   const server = snap.buildInfo.value.version;
+  const skewed: typeof up = [];
   for (const d of up) {
-    const same = majorMinor(d.version) !== undefined && majorMinor(d.version) === majorMinor(server);
-    const base = {
-      resource: coderRef(deployment, 'provisionerdaemon', d.name),
+    if (majorMinor(d.version) !== undefined && majorMinor(d.version) === majorMinor(server)) {
+      results.push({
+        status: 'pass',
+        resource: coderRef(deployment, 'provisionerdaemon', d.name),
+        key: 'version',
+        detail: `Provisioner daemon ${d.name} runs ${d.version}, like coderd.`,
+        evidence: {
+          daemon: d.name,
+          daemonVersion: d.version,
+          coderdVersion: server,
+          apiVersion: d.api_version,
+        },
+      });
+    } else skewed.push(d);
+  }
+  // One finding for the skewed daemons: one upgrade of the provisioner release fixes them all.
+  if (skewed.length > 0) {
+    const listed = skewed.map((d) => `${d.name} runs '${d.version}'`).join(', ');
+    results.push({
+      status: 'fail',
+      reason: 'version-skew',
+      resource: orgRef,
       key: 'version',
+      title: 'Provisioner daemon version differs from coderd',
+      detail: `${skewed.length} provisioner daemon(s) off coderd's ${server}: ${listed}.`,
       evidence: {
-        daemon: d.name,
-        daemonVersion: d.version,
         coderdVersion: server,
-        apiVersion: d.api_version,
+        daemons: skewed.map((d) => ({ daemon: d.name, daemonVersion: d.version, apiVersion: d.api_version })),
       },
-    };
-    results.push(
-      same
-        ? {
-            ...base,
-            status: 'pass',
-            detail: `Provisioner daemon ${d.name} runs ${d.version}, like coderd.`,
-          }
-        : {
-            ...base,
-            status: 'fail',
-            reason: 'version-skew',
-            title: 'Provisioner daemon version differs from coderd',
-            detail: `Provisioner daemon ${d.name} runs '${d.version}' but coderd runs ${server}.`,
-            remediation: versionSkew(deployment),
-          },
-    );
+      remediation: versionSkew(deployment),
+    });
   }
   return results;
 });

@@ -15,19 +15,11 @@ export default defineCheck<InfraSnapshot>(INFRA_META['nlb-targets-healthy'], (sn
     if (!targets) {
       const detail = 'The target group does not exist: check nlb.targetGroupArns.';
       const remediation = {
-        text: 'List the target groups of the NLB and fix nlb.targetGroupArns.',
+        text: 'List the target groups of the NLB.',
         commands: ['aws elbv2 describe-target-groups'],
       };
-      const evidence = { arn };
-      return {
-        status: 'fail',
-        reason: 'target-group-missing',
-        scope,
-        resource: arn,
-        detail,
-        evidence,
-        remediation,
-      };
+      const reason = 'target-group-missing';
+      return { status: 'fail', reason, scope, resource: arn, detail, evidence: { arn }, remediation };
     }
     const byState: Record<string, number> = {};
     for (const t of targets) {

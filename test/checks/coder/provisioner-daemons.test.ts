@@ -54,9 +54,13 @@ describe('Check: provisioner-daemons', () => {
     expect(skew).toHaveLength(1);
     expect(skew[0]).toMatchObject({
       severity: 'medium',
-      resource: 'coder:coder/provisionerdaemon/prov-a',
-      evidence: { daemonVersion: 'v2.23.4' },
+      reason: 'version-skew',
+      resource: 'coder:coder/provisionerdaemons/coder',
+      evidence: { daemons: [{ daemon: 'prov-a', daemonVersion: 'v2.23.4' }] },
     });
+    // Several skewed daemons are one finding: one upgrade of the provisioner release fixes them all.
+    const both = run([daemon('prov-a', { version: 'v2.23.4' }), daemon('prov-b', { version: 'v2.22.0' })]);
+    expect(both.filter((f) => f.status === 'fail')).toHaveLength(1);
   });
 
   it('Noncompliance 4: an old server without status uses last_seen_at', () => {
