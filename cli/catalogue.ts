@@ -1,3 +1,5 @@
+import type { FindingPattern } from '../lambdas/audit/causality.js';
+import { CAUSAL_GRAPH, DOWN_WHEN } from '../lambdas/checks/causes.js';
 import { allMeta } from '../lambdas/checks/meta.js';
 
 /** The check catalogue as a markdown table (README section; a test keeps them equal). */
@@ -43,4 +45,38 @@ export function reasonsMarkdown(): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** `check/reason, reason` (`check (any reason)`), with its scope filter: one side of a causal link. */
+function patternText(p: FindingPattern): string {
+  const reasons = p.reasons ? `/${p.reasons.join(', ')}` : ' (any reason)';
+  const where = Object.entries(p.where ?? {})
+    .map(([k, v]) => `${k} ${v.join(' or ')}`)
+    .join(', ');
+  return `\`${p.check}${reasons}\`${where ? ` where ${where}` : ''}`;
+}
+
+/** The causal graph (lambdas/checks/causes.ts) as a table: docs/root-causes.md, generated region. */
+export function causalGraphMarkdown(): string {
+  const rows = CAUSAL_GRAPH.map(
+    (l) =>
+      `| ${l.causes.map(patternText).join('<br>')} | ${l.symptoms.map(patternText).join('<br>')} | ${
+        l.same?.length ? l.same.join(', ') : '-'
+      } | ${l.because.replace(/\|/g, '\\|')} |`,
+  );
+  const down = Object.entries(DOWN_WHEN).map(
+    ([component, patterns]) => `| \`${component}\` | ${patterns.map(patternText).join('<br>')} |`,
+  );
+  return [
+    '| Cause | Explains | Same | Why |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+    'A fix never goes through a component the report finds down:',
+    '',
+    '| Component | Down when |',
+    '| --- | --- |',
+    ...down,
+    '',
+  ].join('\n');
 }

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { catalogueMarkdown, reasonsMarkdown } from '../cli/catalogue.js';
+import { catalogueMarkdown, causalGraphMarkdown, reasonsMarkdown } from '../cli/catalogue.js';
 import { configJsonSchema } from '../lambdas/audit/config.js';
 
 /** The subset of JSON Schema (draft 2020-12) that `z.toJSONSchema` emits for the configuration. */
@@ -43,6 +43,7 @@ const ROOT = join(import.meta.dirname, '..');
 const README = join(ROOT, 'README.md');
 const SCHEMA_FILE = join(ROOT, 'config.schema.json');
 const REASONS_FILE = join(ROOT, 'docs/reasons.md');
+const CAUSES_FILE = join(ROOT, 'docs/root-causes.md');
 
 /** Bounds zod emits for every integer: not worth printing. */
 const SAFE = Number.MAX_SAFE_INTEGER;
@@ -201,7 +202,7 @@ export function replaceRegion(text: string, name: string, content: string): stri
   const end = `<!-- ${name}:end -->`;
   const from = text.indexOf(start);
   const to = text.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`README.md has no ${start} ... ${end} region`);
+  if (from < 0 || to < from) throw new Error(`no ${start} ... ${end} region`);
   return text.slice(0, from + start.length) + '\n' + content.trimEnd() + '\n' + text.slice(to);
 }
 
@@ -222,6 +223,12 @@ export function writeDocs(): string[] {
   if (!existsSync(REASONS_FILE) || readFileSync(REASONS_FILE, 'utf8') !== reasons) {
     writeFileSync(REASONS_FILE, reasons);
     changed.push('docs/reasons.md');
+  }
+  const causes = readFileSync(CAUSES_FILE, 'utf8');
+  const nextCauses = replaceRegion(causes, 'causal-graph', causalGraphMarkdown());
+  if (nextCauses !== causes) {
+    writeFileSync(CAUSES_FILE, nextCauses);
+    changed.push('docs/root-causes.md');
   }
   const schema = JSON.stringify(configJsonSchema(), null, 2) + '\n';
   if (readFileSync(SCHEMA_FILE, 'utf8') !== schema) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalogueMarkdown, reasonsMarkdown } from '../../cli/catalogue.js';
+import { catalogueMarkdown, causalGraphMarkdown, reasonsMarkdown } from '../../cli/catalogue.js';
 import { configJsonSchema } from '../../lambdas/audit/config.js';
 import { GuideSection } from '../../lambdas/audit/guide.js';
 import { allChecks } from '../../lambdas/checks/index.js';
@@ -39,6 +39,12 @@ function properties(schema: JsonSchema, path = ''): Array<[string, JsonSchema]> 
 describe('Docs', () => {
   it('README check catalogue matches the registry (npx tsx scripts/docs.ts)', () => {
     expect(region('catalogue')).toBe(catalogueMarkdown().trim());
+  });
+
+  it('docs/root-causes.md shows the causal graph of lambdas/checks/causes.ts (npm run docs)', () => {
+    const doc = readFileSync(join(root, 'docs/root-causes.md'), 'utf8');
+    expect(replaceRegion(doc, 'causal-graph', causalGraphMarkdown())).toBe(doc);
+    expect(doc).toContain('## Links deliberately not made');
   });
 
   it('docs/reasons.md lists every reason of every check (npm run docs)', () => {
