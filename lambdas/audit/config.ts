@@ -83,7 +83,9 @@ export const ThresholdsSchema = z
       .int()
       .positive()
       .default(15)
-      .describe('Minutes a workspace, coderd or provisioner pod may stay unschedulable before pods-pending reports it.'),
+      .describe(
+        'Minutes a workspace, coderd or provisioner pod may stay unschedulable before pods-pending reports it.',
+      ),
     restartWindowMinutes: z
       .number()
       .int()
