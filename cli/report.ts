@@ -45,11 +45,16 @@ export function renderReports(
 }
 
 function statusLabel(f: Finding): string {
-  return f.status === 'fail' ? 'FAIL' : f.status === 'error' ? 'ERROR' : 'pass';
+  return f.status === 'fail' ? 'FAIL' : f.status === 'error' ? 'ERROR' : f.status === 'skipped' ? 'skip' : 'pass';
 }
 
 function problems(r: AuditReport): Finding[] {
-  return r.findings.filter((f) => f.status !== 'pass');
+  return r.findings.filter((f) => f.status === 'fail' || f.status === 'error');
+}
+
+/** Checks that did not evaluate (not applicable, or the token's role cannot read them): listed, never hidden. */
+function skippedLines(r: AuditReport): string[] {
+  return r.findings.filter((f) => f.status === 'skipped').map((f) => `${f.checkId}: ${f.detail}`);
 }
 
 /** `error` findings sharing one cause are listed once from this many on (e.g. no AWS credentials). */
@@ -123,6 +128,7 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
   lines.push(
     '',
     `Summary: ${s.byStatus.fail} failing, ${s.byStatus.error} could not run, ${s.byStatus.pass} passing` +
+      (s.byStatus.skipped ? `, ${s.byStatus.skipped} not checked` : '') +
       ` (${
         SEVERITIES.filter((x) => s.bySeverity[x])
           .map((x) => `${s.bySeverity[x]} ${x}`)
@@ -130,6 +136,7 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
       })`,
   );
   for (const [g, v] of skipped) lines.push(c(ANSI.dim, `  group ${g} skipped: ${v.skipped}`));
+  for (const l of skippedLines(r)) lines.push(...wrap(`skipped ${l}`, 98).map((w, i) => c(ANSI.dim, `  ${i ? '  ' : ''}${w}`)));
   if (bad.length === 0) lines.push(c(ANSI.green, 'No problems found.'));
   return lines.join('\n') + '\n';
 }
@@ -173,6 +180,8 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
       }
     }
   }
+  const notChecked = skippedLines(r);
+  if (notChecked.length) out.push('## Not checked', '', ...notChecked.map((l) => `- ${md(l)}`), '');
   if (opts.showPasses) {
     out.push('## Passing', '');
     for (const f of r.findings.filter((x) => x.status === 'pass'))

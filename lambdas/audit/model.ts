@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 
-/** Outcome of one check on one resource. */
-export const Status = { Fail: 'fail', Pass: 'pass', Error: 'error' } as const;
+/**
+ * Outcome of one check on one resource. `error`: the check could not read its facts. `skipped`: the check
+ * did not evaluate, decided from a positive signal (the licence says the feature is off, the configuration
+ * leaves it out) or because the auditor's role cannot read it (one finding names the role to grant). Neither
+ * `error` nor `skipped` ever resolves an open finding; `skipped` is not a problem (no alert, no exit code).
+ */
+export const Status = { Fail: 'fail', Pass: 'pass', Error: 'error', Skipped: 'skipped' } as const;
 export type Status = (typeof Status)[keyof typeof Status];
 
 export const Severity = {

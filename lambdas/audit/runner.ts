@@ -59,7 +59,9 @@ function findingOf(m: FindingMeta, input: FindingInput): Finding {
     checkId: m.id,
     group: m.group,
     status: input.status,
-    severity: input.severity ?? (input.status === Status.Pass ? 'info' : m.severity),
+    severity:
+      input.severity ??
+      (input.status === Status.Pass || input.status === Status.Skipped ? 'info' : m.severity),
     resource: input.resource,
     title: input.title ?? m.title,
     detail: input.detail,
@@ -206,9 +208,9 @@ export async function runAudit(opts: RunOptions): Promise<AuditReport> {
   };
 }
 
-/** Most severe first; failures before errors before passes; then by check id and resource. */
+/** Most severe first; failures before errors before passes before skipped; then by check id and resource. */
 export function sortFindings(findings: Finding[]): Finding[] {
-  const statusRank: Record<Status, number> = { fail: 0, error: 1, pass: 2 };
+  const statusRank: Record<Status, number> = { fail: 0, error: 1, pass: 2, skipped: 3 };
   return [...findings].sort(
     (a, b) =>
       statusRank[a.status] - statusRank[b.status] ||
@@ -219,11 +221,11 @@ export function sortFindings(findings: Finding[]): Finding[] {
 }
 
 export function summarize(findings: readonly Finding[], groups: AuditSummary['groups'] = {}): AuditSummary {
-  const byStatus = { fail: 0, pass: 0, error: 0 } as Record<Status, number>;
+  const byStatus: Record<Status, number> = { fail: 0, pass: 0, error: 0, skipped: 0 };
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of findings) {
     byStatus[f.status] += 1;
-    if (f.status !== Status.Pass) bySeverity[f.severity] += 1;
+    if (f.status === Status.Fail || f.status === Status.Error) bySeverity[f.severity] += 1;
   }
   return { total: findings.length, byStatus, bySeverity, groups };
 }
