@@ -61,7 +61,7 @@ describe('Function: runAudit', () => {
     });
     expect(by['throws']).toMatchObject({ status: 'error', detail: 'Check could not run: TypeError: boom' });
     expect(by['empty']).toMatchObject({ status: 'pass', detail: 'Nothing in scope to evaluate.' });
-    expect(r.summary.byStatus).toEqual({ fail: 1, error: 2, pass: 1 });
+    expect(r.summary.byStatus).toEqual({ fail: 1, error: 2, pass: 1, skipped: 0 });
   });
 
   it('bounds a hung collection by the group deadline and keeps what was read', async () => {
