@@ -1,6 +1,13 @@
 import { guideAnchor } from '../lambdas/audit/guide.js';
 import { SEVERITIES, type Finding, type Severity } from '../lambdas/audit/model.js';
 import type { AuditReport } from '../lambdas/audit/runner.js';
+import {
+  codeBlock,
+  codeSpan,
+  escapeMarkdown,
+  neutralise,
+  neutraliseLines,
+} from '../lambdas/audit/untrusted.js';
 
 import type { Format } from './options.js';
 
@@ -45,7 +52,13 @@ export function renderReports(
 }
 
 function statusLabel(f: Finding): string {
-  return f.status === 'fail' ? 'FAIL' : f.status === 'error' ? 'ERROR' : f.status === 'skipped' ? 'skip' : 'pass';
+  return f.status === 'fail'
+    ? 'FAIL'
+    : f.status === 'error'
+      ? 'ERROR'
+      : f.status === 'skipped'
+        ? 'skip'
+        : 'pass';
 }
 
 function problems(r: AuditReport): Finding[] {
@@ -54,7 +67,7 @@ function problems(r: AuditReport): Finding[] {
 
 /** Checks that did not evaluate (not applicable, or the token's role cannot read them): listed, never hidden. */
 function skippedLines(r: AuditReport): string[] {
-  return r.findings.filter((f) => f.status === 'skipped').map((f) => `${f.checkId}: ${f.detail}`);
+  return r.findings.filter((f) => f.status === 'skipped').map((f) => `${f.checkId}: ${neutralise(f.detail)}`);
 }
 
 /** `error` findings sharing one cause are listed once from this many on (e.g. no AWS credentials). */
@@ -80,10 +93,11 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
   const lines: string[] = [];
   const dur = Date.parse(r.finishedAt) - Date.parse(r.startedAt);
   lines.push(
-    c(ANSI.bold, `coder-audit: deployment ${r.deployment}`) +
+    c(ANSI.bold, `coder-audit: deployment ${neutralise(r.deployment)}`) +
       c(ANSI.dim, `  (${r.startedAt}, ${dur} ms, ${r.calls.total} calls)`),
   );
-  for (const n of r.notices ?? []) lines.push('', ...wrap(`! ${n}`, 100).map((l, i) => (i ? `  ${l}` : l)));
+  for (const n of r.notices ?? [])
+    lines.push('', ...wrap(`! ${neutralise(n)}`, 100).map((l, i) => (i ? `  ${l}` : l)));
   const bad = problems(r);
   const shared = sharedErrorCauses(bad);
   const collapsed = new Set([...shared.values()].flat());
@@ -91,7 +105,7 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
     lines.push(
       '',
       c(ANSI.bold, `COULD NOT RUN (${fs.length} checks)`),
-      ...wrap(`ERROR ${cause}`, 100).map((l) => `  ${l}`),
+      ...wrap(`ERROR ${neutralise(cause)}`, 100).map((l) => `  ${l}`),
       ...wrap(`checks: ${fs.map((f) => f.checkId).join(', ')}`, 98).map((l) => `        ${l}`),
     );
   }
@@ -101,19 +115,18 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
     lines.push('', c(SEVERITY_COLOUR[sev] + ANSI.bold, `${sev.toUpperCase()} (${group.length})`));
     for (const f of group) {
       lines.push(
-        `  ${c(SEVERITY_COLOUR[sev], statusLabel(f).padEnd(5))} ${c(ANSI.bold, f.checkId)}  ${f.title}`,
+        `  ${c(SEVERITY_COLOUR[sev], statusLabel(f).padEnd(5))} ${c(ANSI.bold, f.checkId)}  ${neutralise(f.title)}`,
       );
-      lines.push(`        resource: ${f.resource}`);
+      lines.push(`        resource: ${neutralise(f.resource)}`);
       if (f.rootCause) {
         const cause = r.findings.find((x) => x.fingerprint === f.rootCause);
-        if (cause) lines.push(`        likely caused by: ${cause.checkId} (${cause.resource})`);
+        if (cause) lines.push(`        likely caused by: ${cause.checkId} (${neutralise(cause.resource)})`);
       }
-      lines.push(...wrap(f.detail, 100).map((l) => `        ${l}`));
+      lines.push(...wrap(neutralise(f.detail), 100).map((l) => `        ${l}`));
       if (f.remediation) {
-        const [first = '', ...rest] = f.remediation.text.split('\n');
+        const [first = '', ...rest] = neutraliseLines(f.remediation.text);
         lines.push(`        fix: ${first}`, ...rest.map((l) => `          ${l}`));
-        for (const cmd of f.remediation.commands)
-          lines.push(c(ANSI.green, `          $ ${cmd.replace(/\n/g, '\n            ')}`));
+        for (const cmd of f.remediation.commands) lines.push(c(ANSI.green, `          $ ${neutralise(cmd)}`));
       }
       lines.push(c(ANSI.dim, `        runbook: ${f.guideSection}`));
     }
@@ -121,7 +134,7 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
   const passes = r.findings.filter((f) => f.status === 'pass');
   if (opts.showPasses && passes.length) {
     lines.push('', c(ANSI.green + ANSI.bold, `PASSED (${passes.length})`));
-    for (const f of passes) lines.push(`  ${c(ANSI.green, 'pass ')} ${f.checkId}  ${f.resource}`);
+    for (const f of passes) lines.push(`  ${c(ANSI.green, 'pass ')} ${f.checkId}  ${neutralise(f.resource)}`);
   }
   const s = r.summary;
   const skipped = Object.entries(s.groups).filter(([, g]) => g.skipped);
@@ -135,8 +148,10 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
           .join(', ') || 'no problems'
       })`,
   );
-  for (const [g, v] of skipped) lines.push(c(ANSI.dim, `  group ${g} skipped: ${v.skipped}`));
-  for (const l of skippedLines(r)) lines.push(...wrap(`skipped ${l}`, 98).map((w, i) => c(ANSI.dim, `  ${i ? '  ' : ''}${w}`)));
+  for (const [g, v] of skipped)
+    lines.push(c(ANSI.dim, `  group ${g} skipped: ${neutralise(v.skipped ?? '')}`));
+  for (const l of skippedLines(r))
+    lines.push(...wrap(`skipped ${l}`, 98).map((w, i) => c(ANSI.dim, `  ${i ? '  ' : ''}${w}`)));
   if (bad.length === 0) lines.push(c(ANSI.green, 'No problems found.'));
   return lines.join('\n') + '\n';
 }
@@ -144,7 +159,7 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
 /** Markdown report (for tickets and CI summaries). */
 export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string {
   const out: string[] = [
-    `# coder-audit: ${r.deployment}`,
+    `# coder-audit: ${escapeMarkdown(r.deployment)}`,
     '',
     `Started ${r.startedAt}, finished ${r.finishedAt}, ${r.calls.total} calls.`,
     '',
@@ -155,7 +170,9 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
   else {
     out.push('| Severity | Status | Check | Resource | Title |', '| --- | --- | --- | --- | --- |');
     for (const f of bad)
-      out.push(`| ${f.severity} | ${f.status} | \`${f.checkId}\` | \`${f.resource}\` | ${md(f.title)} |`);
+      out.push(
+        `| ${f.severity} | ${f.status} | ${cell(codeSpan(f.checkId))} | ${cell(codeSpan(f.resource))} | ${md(f.title)} |`,
+      );
     out.push('');
     for (const f of bad) {
       const link = opts.runbookUrl
@@ -164,19 +181,19 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
       out.push(
         `## ${f.severity.toUpperCase()}: ${md(f.title)}`,
         '',
-        `- Check: \`${f.checkId}\``,
-        `- Resource: \`${f.resource}\``,
+        `- Check: ${codeSpan(f.checkId)}`,
+        `- Resource: ${codeSpan(f.resource)}`,
         `- Runbook: ${link}`,
         '',
         md(f.detail),
         '',
       );
       if (f.remediation) {
-        const [first = '', ...rest] = f.remediation.text.split('\n');
+        const [first = '', ...rest] = neutraliseLines(f.remediation.text);
         out.push(`**Fix:** ${md(first)}`, '');
         // Continuation lines are a snippet (Helm values, a toleration): keep their indentation.
-        if (rest.length) out.push('```yaml', ...rest, '```', '');
-        out.push('```bash', ...f.remediation.commands, '```', '');
+        if (rest.length) out.push(...codeBlock(rest, 'yaml'), '');
+        out.push(...codeBlock(f.remediation.commands, 'bash'), '');
       }
     }
   }
@@ -185,22 +202,29 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
   if (opts.showPasses) {
     out.push('## Passing', '');
     for (const f of r.findings.filter((x) => x.status === 'pass'))
-      out.push(`- \`${f.checkId}\` ${f.resource}`);
+      out.push(`- ${codeSpan(f.checkId)} ${md(f.resource)}`);
     out.push('');
   }
   return out.join('\n');
 }
 
-function md(s: string): string {
-  return s.replace(/\|/g, '\\|');
+/** A code span inside a table cell: GFM splits cells at any unescaped `|`, code spans included. */
+function cell(span: string): string {
+  return span.replace(/\|/g, '\\|');
 }
 
+/** Untrusted text in markdown prose: neutralised and escaped (tables included). */
+function md(s: string): string {
+  return escapeMarkdown(s);
+}
+
+/** Wrap at spaces; a word starting with `$` never starts a line (text cannot forge a `$ command` line). */
 function wrap(text: string, width: number): string[] {
   const out: string[] = [];
   for (const para of text.split('\n')) {
     let line = '';
     for (const word of para.split(' ')) {
-      if (line && line.length + word.length + 1 > width) {
+      if (line && line.length + word.length + 1 > width && !word.startsWith('$')) {
         out.push(line);
         line = word;
       } else line = line ? `${line} ${word}` : word;

@@ -3,6 +3,7 @@ import type { Check, CheckMeta, FindingInput } from './check.js';
 import type { DeploymentConfig } from './config.js';
 import { DeadlineError, describeError } from './errors.js';
 import type { CheckGroup, CollectContext } from './group.js';
+import { redactDeep, redactLine, redactText } from './redact.js';
 import { SEVERITIES, Status, fingerprint, type Finding, type GroupId, type Severity } from './model.js';
 import type { AwsClients } from '../clients/aws.js';
 
@@ -53,7 +54,14 @@ export function toFinding(check: Check<unknown>, input: FindingInput): Finding {
   return findingOf(check.meta, input);
 }
 
-/** Complete a result into a finding of the check described by `m`. */
+/** Longest detail of a finding, in characters (details quote text from the audited system). */
+export const MAX_DETAIL_CHARS = 4000;
+
+/**
+ * Complete a result into a finding of the check described by `m`. Its free text (title, detail, evidence,
+ * remediation text) quotes the audited system, so it goes through the one redaction module here, whatever
+ * the check did; commands are built by the checks from quoted values and are left as they are.
+ */
 function findingOf(m: FindingMeta, input: FindingInput): Finding {
   return {
     checkId: m.id,
@@ -63,10 +71,17 @@ function findingOf(m: FindingMeta, input: FindingInput): Finding {
       input.severity ??
       (input.status === Status.Pass || input.status === Status.Skipped ? 'info' : m.severity),
     resource: input.resource,
-    title: input.title ?? m.title,
-    detail: input.detail,
-    evidence: input.evidence ?? {},
-    ...(input.remediation ? { remediation: input.remediation } : {}),
+    title: redactLine(input.title ?? m.title, 300),
+    detail: redactText(input.detail, MAX_DETAIL_CHARS),
+    evidence: redactDeep(input.evidence ?? {}),
+    ...(input.remediation
+      ? {
+          remediation: {
+            ...input.remediation,
+            text: redactText(input.remediation.text, MAX_DETAIL_CHARS),
+          },
+        }
+      : {}),
     guideSection: input.guideSection ?? m.guideSection,
     fingerprint: fingerprint(m.id, input.resource, input.key),
   };

@@ -1,6 +1,6 @@
 import type { Severity } from '../../audit/model.js';
 import type { PodLog } from './collector.js';
-import { redact } from './redact.js';
+import { redactLine } from '../../audit/redact.js';
 
 /**
  * The runbook's "Common Log Patterns" error patterns; database patterns are high, the others medium. The
@@ -36,7 +36,7 @@ export function countPattern(logs: readonly PodLog[], text: string): PatternHits
       count += 1;
       byPod[l.pod] = (byPod[l.pod] ?? 0) + 1;
       namespaces.add(l.namespace);
-      if (samples.size < 3) samples.add(redact(line));
+      if (samples.size < 3) samples.add(redactLine(line));
     }
   }
   return { count, byPod, namespaces: [...namespaces], samples: [...samples] };
