@@ -26,11 +26,18 @@ export const ScenarioSchema = z
     postgres: z.record(z.string(), z.unknown()).default({}),
     coder: z.record(z.string(), z.unknown()).default({}),
     faults: z.array(FaultSchema).default([]),
-    /** Check ids expected to fail (or error) on this scenario; the end-to-end tests assert exactly these. */
+    /**
+     * Check ids expected to fail, error or be skipped (not applicable, or unreadable with the token's role)
+     * on this scenario; the end-to-end tests assert exactly these.
+     */
     expect: z
-      .object({ failing: z.array(z.string()).default([]), erroring: z.array(z.string()).default([]) })
+      .object({
+        failing: z.array(z.string()).default([]),
+        erroring: z.array(z.string()).default([]),
+        skipped: z.array(z.string()).default([]),
+      })
       .strict()
-      .default({ failing: [], erroring: [] }),
+      .default({ failing: [], erroring: [], skipped: [] }),
   })
   .strict();
 export type Scenario = z.output<typeof ScenarioSchema> & { name: string };

@@ -234,5 +234,11 @@ export const CATALOGUE: CheckCatalogue = {
       title: "The auditor's Coder token is valid",
       guideSection: GuideSection.LogPatterns,
     },
+    {
+      id: 'coder-token-role',
+      severity: 'medium',
+      title: "The auditor's Coder token can read every check's facts",
+      guideSection: GuideSection.LogPatterns,
+    },
   ]),
 };

@@ -131,6 +131,7 @@ export const OidcDiscoverySchema = z.object({
   jwks_uri: z.string().optional(),
   userinfo_endpoint: z.string().optional(),
   scopes_supported: z.array(z.string()).optional(),
+  claims_supported: z.array(z.string()).optional(),
 });
 export type OidcDiscovery = z.output<typeof OidcDiscoverySchema>;
 

@@ -215,11 +215,12 @@ describe('Class: CoderClient', () => {
         { service: 'coder', operation: 'GET /api/v2/buildinfo', kind: 'slowBody', ms: 0, rate: 1 },
         { service: 'oidc', kind: 'endless', ms: 0, rate: 1 },
       ]);
-      const c = client({ callMs: 400 }).c;
+      // Generous timeouts for the size caps (a loaded machine streams 4 MiB slowly), a short one for the slow body.
+      const c = client({ callMs: 20_000 }).c;
       const [templates, health, build, oidc] = await Promise.all([
         thrown(() => c.templates()),
         thrown(() => c.debugHealth()),
-        thrown(() => c.buildInfo()),
+        thrown(() => client({ callMs: 400 }).c.buildInfo()),
         thrown(() => c.oidcDiscovery(`${twin.url}/oidc`)),
       ]);
       expect(templates).toBeInstanceOf(BodyTooLargeError);

@@ -63,9 +63,11 @@ describe('End to end: scenarios', () => {
       expect({
         failing: ids(report.findings.filter((f) => f.status === 'fail')),
         erroring: ids(report.findings.filter((f) => f.status === 'error')),
+        skipped: ids(report.findings.filter((f) => f.status === 'skipped')),
       }).toEqual({
         failing: [...scenario.expect.failing].sort(),
         erroring: [...scenario.expect.erroring].sort(),
+        skipped: [...scenario.expect.skipped].sort(),
       });
       for (const f of report.findings.filter((x) => x.status === 'fail')) {
         expect(f.remediation?.commands.length, `${f.checkId} has a filled-in fix`).toBeGreaterThan(0);

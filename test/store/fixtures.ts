@@ -43,6 +43,7 @@ export const CHECK_GROUPS: Record<string, GroupId> = {
   'templates-available': 'coder',
   'oidc-discovery': 'coder',
   'auditor-token-expiry': 'coder',
+  'coder-token-role': 'coder',
 };
 
 const SECTIONS: Record<GroupId, string> = {

@@ -3,6 +3,7 @@ import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
 import type { ClusterSnapshot } from './collector.js';
+import { groupsDelivery, PROVIDER_NAMES, providerOf } from '../oidc-groups.js';
 import { containerEnv, templateContainer } from './pods.js';
 
 const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'groups'];
@@ -54,10 +55,20 @@ export default defineCheck<ClusterSnapshot>(
       return [{ status: 'error', resource, evidence, detail }];
     }
     const scopes = (scopesVar.value ?? CODER_DEFAULT).split(/[\s,]+/).filter(Boolean);
-    const missing = scopesVar.ref ? [] : required.filter((s) => !scopes.includes(s));
+    // `groups` in the required scopes means "group sync expected": a scope only for providers that have one.
+    const groups = groupsDelivery(providerOf(issuer.value ?? d.coder?.oidc?.issuerUrl));
+    const groupsExpected = required.includes('groups');
+    const scopesNeeded = groups.via === 'scope' ? required : required.filter((s) => s !== 'groups');
+    const missing = scopesVar.ref ? [] : scopesNeeded.filter((s) => !scopes.includes(s));
+    const field = env.get('CODER_OIDC_GROUP_FIELD');
+    const noField = groupsExpected && groups.via === 'claim' && !field.ref && !field.value;
+    const provider = PROVIDER_NAMES[groups.provider];
     const problems = [
       !hasIssuer && 'CODER_OIDC_ISSUER_URL is not set',
       missing.length > 0 && `CODER_OIDC_SCOPES (${scopesShown}) lacks ${missing.join(', ')}`,
+      noField &&
+        `CODER_OIDC_GROUP_FIELD is not set: ${provider} delivers groups in the ${groups.claim} claim (${groups.setup}), which coderd reads only when told`,
+      groupsExpected && groups.via === 'none' && `group sync is expected but ${groups.setup}`,
     ].filter(Boolean);
     if (problems.length === 0 && issuer.viaEnvFrom) {
       const detail = `CODER_OIDC_ISSUER_URL is not in the container env: cannot verify it is set (it may come ${issuer.ref}).`;
@@ -70,6 +81,7 @@ export default defineCheck<ClusterSnapshot>(
     const values = [
       ...(missing.length ? [['CODER_OIDC_SCOPES', [...scopes, ...missing].join(',')]] : []),
       ...(hasIssuer ? [] : [['CODER_OIDC_ISSUER_URL', d.coder?.oidc?.issuerUrl ?? 'https://<issuer>']]),
+      ...(noField ? [['CODER_OIDC_GROUP_FIELD', groups.claim!]] : []),
     ].map(([k, v]) => `\n    - name: ${k}\n      value: "${v}"`);
     const text = `Set in the Helm values (coder.env) and upgrade the release:\ncoder:\n  env:${values.join('')}`;
     const commands = [

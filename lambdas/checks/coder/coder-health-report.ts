@@ -2,8 +2,10 @@ import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { HEALTH_SECTIONS, type HealthSection } from '../../clients/coder.js';
+import { quote } from '../../audit/untrusted.js';
 import type { CoderSnapshot } from './collector.js';
-import { accessUrl, healthDiagnosis } from './lib.js';
+import { accessUrl, healthDiagnosis, unreadable } from './lib.js';
+import { Capability } from './roles.js';
 
 /** Compliant when every section of coderd's deployment health report (`/api/v2/debug/health`) is ok. */
 export default defineCheck<CoderSnapshot>(
@@ -22,18 +24,7 @@ export default defineCheck<CoderSnapshot>(
     const gated = need(snap.health);
     const base = accessUrl(deployment);
     if (!gated.available) {
-      return [
-        {
-          status: 'pass',
-          severity: 'info',
-          resource: `${base}/api/v2/debug/health`,
-          detail:
-            `Skipped: Coder answered HTTP ${gated.status} (${gated.message || 'no message'}); the deployment health ` +
-            "report needs the Owner role for the auditor's user. This check is optional.",
-          evidence: { status: gated.status, message: gated.message },
-          key: 'unavailable',
-        },
-      ];
+      return [unreadable(snap.access, Capability.HealthReport, `${base}/api/v2/debug/health`, gated)];
     }
     const report = gated.value;
     const present = HEALTH_SECTIONS.filter((name) => report[name] !== undefined);
@@ -59,9 +50,10 @@ export default defineCheck<CoderSnapshot>(
         };
       }
       const rel = healthDiagnosis(codes[0] ?? name, deployment);
+      // Health messages quote coderd's errors (database URLs included): quoted here, redacted by the runner.
       const messages = [
-        ...section.warnings.map((w) => `${w.code}: ${w.message}`),
-        ...(section.error ? [section.error] : []),
+        ...section.warnings.map((w) => `${w.code}: ${quote(w.message)}`),
+        ...(section.error ? [quote(section.error)] : []),
       ];
       return {
         status: 'fail',

@@ -1,7 +1,10 @@
+import type { FindingInput } from '../../audit/check.js';
 import type { DeploymentConfig } from '../../audit/config.js';
+import type { Fact } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { shq, type Remediation } from '../../audit/model.js';
 import type { ProvisionerDaemon, ProvisionerKey } from '../../clients/coder.js';
+import { capabilities, roleGap, rolesLabel, type Capability, type TokenAccess } from './roles.js';
 
 const DAY_MS = 86_400_000;
 
@@ -200,5 +203,38 @@ export function tokenRotation(d: DeploymentConfig): Remediation {
       'NEW_CODER_TOKEN=$(coder tokens create --name coder-auditor-$(date +%Y%m) --lifetime 720h)',
       `aws secretsmanager put-secret-value --secret-id ${shq(d.coder?.tokenSecretId ?? '')} --secret-string "\${NEW_CODER_TOKEN:?the token was not created}"`,
     ],
+  };
+}
+
+/**
+ * The result of a read that answered 403/404: `skipped` when the token's role cannot read `what` (the
+ * coder-token-role finding names the role to grant), `error` when the role should have read it or is unknown.
+ * Never a pass: what could not be read is not healthy.
+ */
+export function unreadable(
+  access: Fact<TokenAccess>,
+  what: Capability,
+  resource: string,
+  answer: { status: number; message: string },
+): FindingInput {
+  const http = `HTTP ${answer.status}${answer.message ? `: ${answer.message}` : ''}`;
+  if (access.ok && !capabilities(access.value).has(what)) {
+    return {
+      status: 'skipped',
+      resource,
+      key: 'unreadable',
+      detail: `Not checked: ${roleGap(access.value, what)} (Coder answered ${http}).`,
+      evidence: { status: answer.status, roles: rolesLabel(access.value), needs: what },
+    };
+  }
+  const why = access.ok
+    ? `the token's roles (${rolesLabel(access.value)}) should allow it`
+    : `the token's roles are unknown (${access.error})`;
+  return {
+    status: 'error',
+    resource,
+    key: 'error',
+    detail: `Could not read ${what}: Coder answered ${http}, and ${why}.`,
+    evidence: { status: answer.status, error: http },
   };
 }

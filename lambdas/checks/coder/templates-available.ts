@@ -1,8 +1,10 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
-import type { CoderSnapshot } from './collector.js';
-import { coderRef, templateDiagnosis } from './lib.js';
+import { quote } from '../../audit/untrusted.js';
+import { Feature, type CoderSnapshot } from './collector.js';
+import { coderRef, templateDiagnosis, unreadable } from './lib.js';
+import { Capability, capabilities, roleGap, rolesLabel } from './roles.js';
 
 /** Compliant when each expected template is in the organization, not deprecated, and its ACL grants someone. */
 export default defineCheck<CoderSnapshot>(
@@ -35,7 +37,19 @@ export default defineCheck<CoderSnapshot>(
         remediation: templateDiagnosis(d, name, acl ? 'coderd_template_acl' : 'coderd_template', text),
       });
       if (!t) {
-        const evidence = { organization: org, found: templates.map((x) => x.name) };
+        // A role without template:read sees only the templates shared with it: absence proves nothing.
+        if (!snap.access.ok) {
+          return {
+            status: 'error',
+            resource,
+            detail: `Not found, and ${snap.access.name} unknown: ${snap.access.error}.`,
+          };
+        }
+        if (!capabilities(snap.access.value).has(Capability.AllTemplates)) {
+          const detail = `Template ${name} not seen: ${roleGap(snap.access.value, Capability.AllTemplates)}.`;
+          return { status: 'skipped', resource, detail, evidence: { roles: rolesLabel(snap.access.value) } };
+        }
+        const evidence = { organization: org, found: templates.slice(0, 50).map((x) => x.name) };
         return fail(
           `is not in organization ${org}`,
           evidence,
@@ -44,7 +58,7 @@ export default defineCheck<CoderSnapshot>(
         );
       }
       if (t.deprecated) {
-        const why = `is deprecated${t.deprecation_message ? ` (${t.deprecation_message})` : ''}: no new workspaces`;
+        const why = `is deprecated${t.deprecation_message ? ` (${quote(t.deprecation_message)})` : ''}: no new workspaces`;
         return fail(
           why,
           { id: t.id, deprecated: true },
@@ -52,17 +66,20 @@ export default defineCheck<CoderSnapshot>(
           'Clear its deprecation_message, or stop expecting it.',
         );
       }
+      // Without Template RBAC (the licence says so) every member of the organization can use the template.
+      const licence = need(snap.licence);
+      if (!licence.features[Feature.TemplateRbac]) {
+        const detail = `Template ${name} is present; without Template RBAC (licence) every member can use it.`;
+        return { status: 'pass', resource, detail, evidence: { id: t.id, edition: licence.edition } };
+      }
       const aclFact = snap.templateAcls[name];
       if (!aclFact?.ok) {
         const why = aclFact?.error ?? 'not read';
         return { status: 'error', resource, detail: `ACL of template ${name} not evaluated: ${why}.` };
       }
       const acl = aclFact.value;
-      if (!acl.available) {
-        const why = `HTTP ${acl.status}: ${acl.message || 'no message'}`;
-        const detail = `Template ${name} is present; ACL not read (${why}): without Template RBAC all members can use it.`;
-        return { status: 'pass', resource, detail, evidence: { id: t.id, aclStatus: acl.status } };
-      }
+      if (!acl.available)
+        return { ...unreadable(snap.access, Capability.AllTemplates, resource, acl), key: '' };
       const groups = acl.value.group.map((g) => g.name);
       const users = acl.value.users.map((u) => u.username);
       const evidence = { id: t.id, groups, users: users.length };

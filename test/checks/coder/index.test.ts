@@ -36,7 +36,11 @@ describe('Group: coder', () => {
     'health-report-warnings',
     'oidc-issuer-mismatch',
     'coder-api-malformed',
-  ])('scenario %s: exactly the expected checks fail and error', async (name) => {
+    'coder-token-auditor',
+    'coder-open-source',
+    'provisioner-daemon-history',
+    'oidc-entra',
+  ])('scenario %s: exactly the expected checks fail, error and are skipped', async (name) => {
     const scenario = loadScenario(name);
     await twin.part.apply(scenario, new Date());
     twin.faults.set(scenario.faults);
@@ -45,6 +49,7 @@ describe('Group: coder', () => {
       [...new Set(report.findings.filter((f) => f.status === status).map((f) => f.checkId))].sort();
     expect(ids('fail')).toEqual(scenario.expect.failing.filter((id) => CODER_CHECKS.has(id)).sort());
     expect(ids('error')).toEqual(scenario.expect.erroring.filter((id) => CODER_CHECKS.has(id)).sort());
+    expect(ids('skipped')).toEqual(scenario.expect.skipped.filter((id) => CODER_CHECKS.has(id)).sort());
     expect(JSON.stringify(report)).not.toContain(CANARY);
   });
 
