@@ -23,8 +23,9 @@ export const FaultSchema = z
     /** Operation name (`DescribeSecurityGroups`, `listNamespacedPod`, `GET /api/v2/buildinfo`...); default all. */
     operation: z.string().optional(),
     /**
-     * `oversized` (a declared, huge body), `endless` (a body that never ends) and `slowBody` (one byte every
-     * 100 ms) are hostile answers of the HTTP twins (Coder, OIDC, Kubernetes).
+     * `oversized` (a declared, huge body), `endless` (a body that never ends), `slowBody` (one byte every
+     * 100 ms), `wrongShape` (valid JSON of another shape, e.g. `"items": "nope"`) and `redirect` (a 302 to
+     * another host) are hostile answers of the HTTP twins (Coder, OIDC, Kubernetes).
      */
     kind: z.enum([
       'latency',
@@ -37,6 +38,8 @@ export const FaultSchema = z
       'oversized',
       'endless',
       'slowBody',
+      'wrongShape',
+      'redirect',
     ]),
     /** Added latency for `latency`. */
     ms: z.number().int().nonnegative().default(0),

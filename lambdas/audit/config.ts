@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { readTextFile } from './read-file.js';
 
 const id = (what: string) => z.string().min(1, `${what} must not be empty`);
 const sgId = z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id like sg-0123456789abcdef0');
@@ -637,7 +637,7 @@ export function parseConfig(doc: unknown, source = 'configuration'): AuditConfig
 export function loadConfig(file: string): AuditConfig {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (err) {
     throw new ConfigError(`cannot read configuration file ${file}: ${(err as Error).message}`);
   }

@@ -3,6 +3,7 @@ import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { shq } from '../../audit/model.js';
 import type { ClusterSnapshot } from './collector.js';
+import { LOG_LIMIT_BYTES } from '../../clients/kube.js';
 import { LOG_TAIL_LINES } from './limits.js';
 import { ERROR_PATTERNS, countPattern } from './log-patterns.js';
 
@@ -26,7 +27,9 @@ export default defineCheck<ClusterSnapshot>(
     // Pods whose window held more than LOG_TAIL_LINES lines: only the most recent lines were scanned.
     const cut = read.filter((l) => l.truncated).map((l) => l.pod);
     const truncated = cut.length ? { truncated: true, truncatedPods: cut } : {};
-    const partial = cut.length ? ` (only the last ${LOG_TAIL_LINES} lines of ${cut.join(', ')} read)` : '';
+    const partial = cut.length
+      ? ` (${cut.join(', ')} read in part: at most the last ${LOG_TAIL_LINES} lines, ${LOG_LIMIT_BYTES / 2 ** 20} MiB)`
+      : '';
     const results: FindingInput[] = logs
       .filter((l) => l.error)
       .map((l) => ({
@@ -36,7 +39,7 @@ export default defineCheck<ClusterSnapshot>(
         detail: `Could not read the log of ${l.pod}: ${l.error}`,
       }));
     for (const p of ERROR_PATTERNS) {
-      const hits = countPattern(read, p.text);
+      const hits = countPattern(read, p.match);
       if (hits.count === 0) continue;
       results.push({
         status: 'fail',
@@ -46,6 +49,7 @@ export default defineCheck<ClusterSnapshot>(
         detail: `"${p.text}" appears ${hits.count} time(s) in the last ${window} min of ${Object.keys(hits.byPod).join(', ')}${partial}.`,
         evidence: {
           pattern: p.text,
+          matched: p.grep,
           count: hits.count,
           byPod: hits.byPod,
           samples: hits.samples,
@@ -55,7 +59,7 @@ export default defineCheck<ClusterSnapshot>(
           text: `Read the surrounding log lines and follow the runbook section for "${p.text}".`,
           commands: hits.namespaces.map((ns) => {
             const app = ns === d.namespaces.provisioner ? 'coder-provisioner' : 'coder';
-            return `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=${app} --since=${window}m --tail=-1 --prefix | grep -i ${shq(p.text)}`;
+            return `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=${app} --since=${window}m --tail=-1 --prefix | grep -iE ${shq(p.grep)}`;
           }),
         },
       });

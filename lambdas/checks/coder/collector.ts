@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { settle, type Fact } from '../../audit/fact.js';
+import { readTextFile } from '../../audit/read-file.js';
 import { AuditError, describeError } from '../../audit/errors.js';
 import type { CollectContext } from '../../audit/group.js';
 import {
@@ -85,7 +85,7 @@ export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> 
     secrets: ctx.aws.secrets,
     calls: ctx.calls,
     signal: ctx.signal,
-    ...(caFile ? { ca: readFileSync(caFile, 'utf8') } : {}),
+    ...(caFile ? { ca: readTextFile(caFile) } : {}),
   });
   const s = <T>(name: string, read: () => Promise<T>) => settle(name, read, ctx.signal);
   try {
