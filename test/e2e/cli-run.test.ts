@@ -82,6 +82,21 @@ describe('CLI: coder-audit run against the simulated deployment', () => {
     expect(ok.stdout).toContain('No problems found.');
   });
 
+  it('Noncompliance: TLS verification turned off is a warning line (even with --quiet) and a medium finding', async () => {
+    const insecure = join(mkdtempSync(join(tmpdir(), 'cli-tls-')), 'coder-audit.yaml');
+    const d = { ...sim.deployment, coder: { ...sim.deployment.coder!, insecureTls: true } };
+    writeFileSync(insecure, stringify({ deployments: [d] }));
+    const r = await cli('run', '-c', insecure, '--only', 'coder-healthz', '--quiet', '--fail-on', 'critical');
+    expect(r.stderr).toMatch(
+      /^Warning: TLS verification of https:\/\/127\.0\.0\.1:\d+ and the OIDC issuer is OFF \(coder\.insecureTls\)\.$/m,
+    );
+    expect(r.stdout).toMatch(/^! Warning: TLS verification of .* is OFF/m);
+    expect(r.stdout).toMatch(
+      /^MEDIUM \(1\)\n\s+FAIL\s+coder-healthz\s+TLS verification is off for the Coder URL and the OIDC issuer$/m,
+    );
+    expect(r.code).toBe(0);
+  });
+
   it('rejects an unknown deployment with exit 2', async () => {
     const r = await cli('run', '--config', config, '--deployment', 'nope');
     expect(r.code).toBe(2);
