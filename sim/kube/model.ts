@@ -137,7 +137,14 @@ export type SimEvent = z.output<typeof Event>;
  * real timestamp: `2024-05-01 12:00:00.000 [erro]  coderd: msg  key=value  key="quoted value"`.
  */
 const LogLine = z.union([
-  z.object({ ageMinutes: minutesAgo, line: z.string() }).strict(),
+  z
+    .object({
+      ageMinutes: minutesAgo,
+      line: z.string(),
+      /** The line is `line` repeated this many times (long adversarial lines without a long scenario file). */
+      repeat: z.number().int().positive().max(100_000).optional(),
+    })
+    .strict(),
   z
     .object({
       ageMinutes: minutesAgo,

@@ -372,7 +372,7 @@ export function buildState(k: KubernetesScenario, now: Date): KubeState {
         .sort((a: SimLogLine, b: SimLogLine) => b.ageMinutes - a.ageMinutes)
         .map((l) => {
           const at = new Date(now.getTime() - l.ageMinutes * 60_000);
-          return { at, line: 'line' in l ? l.line : slogHuman(at, l) };
+          return { at, line: 'line' in l ? l.line.repeat(l.repeat ?? 1) : slogHuman(at, l) };
         }),
     );
   }

@@ -101,9 +101,9 @@ export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> 
         s('Coder provisioner daemons', async () =>
           orgChecked(await gated(client.provisionerDaemons()), await templates, coder.organization),
         ),
-        s("the Coder roles of the auditor's token", () => tokenAccess(client)),
+        s("the Coder roles of the auditor's user", () => tokenAccess(client)),
         s('Coder entitlements', () => licenceOf(client)),
-        s("the auditor's Coder token", () => tokenState(client)),
+        s("the auditor's own Coder API key", () => tokenState(client)),
         coder.oidc
           ? s('OIDC discovery document', () => probe(client.oidcDiscovery(coder.oidc!.issuerUrl), ctx.signal))
           : undefined,

@@ -48,7 +48,7 @@ describe('Check: coder-token-role', () => {
   });
 
   it('errors when the roles could not be read', () => {
-    const snap = coderSnapshot({ access: failed("the Coder roles of the auditor's token") });
+    const snap = coderSnapshot({ access: failed("the Coder roles of the auditor's user") });
     expect(evaluateCheck(check, snap, coderDeployment(), NOW)[0]).toMatchObject({ status: 'error' });
   });
 });

@@ -115,7 +115,7 @@ describe('Check: provisioner-key-age', () => {
       status: 'skipped',
       detail: expect.stringMatching(/cannot read the provisioner keys/),
     });
-    const unknown = coderSnapshot({ access: failed("the Coder roles of the auditor's token") });
+    const unknown = coderSnapshot({ access: failed("the Coder roles of the auditor's user") });
     expect(evaluateCheck(check, unknown, coderDeployment(), NOW)[0]).toMatchObject({ status: 'error' });
   });
 
