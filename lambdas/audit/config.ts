@@ -246,7 +246,9 @@ export const DatabaseSchema = z
         disable: z
           .boolean()
           .default(false)
-          .describe('Connect without TLS: local experiments only; refused by the serverless deployment.'),
+          .describe(
+            'Connect without TLS: local experiments only; refused by the serverless deployment. Every audit reports it (a medium db-connectivity finding and a warning line).',
+          ),
       })
       .strict()
       .default({ disable: false })
@@ -302,7 +304,7 @@ export const CoderSchema = z
       .boolean()
       .default(false)
       .describe(
-        'Skip TLS verification of the access URL and the issuer: local experiments only, prefer caFile; refused by the serverless deployment.',
+        'Skip TLS verification of the access URL and the issuer: local experiments only, prefer caFile; refused by the serverless deployment. Every audit reports it (a medium coder-healthz finding and a warning line).',
       ),
   })
   .strict()

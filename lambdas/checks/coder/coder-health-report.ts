@@ -36,6 +36,7 @@ export default defineCheck<CoderSnapshot>(
         section: name,
         severity: section.severity,
         codes,
+        ...(report.time ? { reportTime: report.time } : {}),
         ...(section.error ? { error: section.error } : {}),
       };
       if (section.severity === 'ok' || section.dismissed) {
