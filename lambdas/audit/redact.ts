@@ -31,7 +31,8 @@ const RULES: readonly [RegExp, string | ((...m: string[]) => string)][] = [
   // key=value, key: value, "key":"value", key="value", \"key\":\"value\" (keys that name a secret).
   [
     new RegExp(
-      String.raw`((?:\\?["'])?(?:[A-Za-z0-9_.-]{0,64}[_.-])?(?:${SECRET_KEYS})(?:\\?["'])?\s{0,8}[=:]\s{0,8})` +
+      // A key starts a word (not the tail of a path or a name: `/sim/coder-token: ...` is an id, not a key).
+      String.raw`((?<![\w./-])(?:\\?["'])?(?:[A-Za-z0-9_.-]{0,64}[_.-])?(?:${SECRET_KEYS})(?:\\?["'])?\s{0,8}[=:]\s{0,8})` +
         String.raw`(?!\[REDACTED\])${VALUE}`,
       'gi',
     ),
