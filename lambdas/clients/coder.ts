@@ -258,9 +258,6 @@ export const MAX_BODY_BYTES = {
   list: 8 * 2 ** 20,
 } as const;
 
-/** Daemons asked for in one page (coderd's default page is 50, newest first). */
-export const DAEMON_LIMIT = 500;
-
 /** Most same-host redirects followed; a redirect to another host is refused. */
 const MAX_REDIRECTS = 3;
 
@@ -355,7 +352,7 @@ export class CoderClient {
    * for 7 days; without `limit` it answers 50). Needs `provisioner_jobs:read` in the organization: Owner,
    * Organization Admin or Organization Template Admin; anyone else gets 404.
    */
-  public provisionerDaemons(limit = DAEMON_LIMIT): Promise<ProvisionerDaemon[]> {
+  public provisionerDaemons(limit: number): Promise<ProvisionerDaemon[]> {
     const path = `/api/v2/organizations/${encodeURIComponent(this.organization)}/provisionerdaemons`;
     return this.getJson(
       'GET /api/v2/organizations/{organization}/provisionerdaemons',

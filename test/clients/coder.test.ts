@@ -96,7 +96,7 @@ describe('Class: CoderClient', () => {
       const { c, sm, calls } = client();
       const [keys, daemons, templates] = await Promise.all([
         c.provisionerKeys(),
-        c.provisionerDaemons(),
+        c.provisionerDaemons(500),
         c.templates(),
       ]);
       expect(keys.map((k) => k.name)).toEqual(['coder-prov']);
@@ -146,9 +146,9 @@ describe('Class: CoderClient', () => {
       await expect(client().c.entitlements()).rejects.toMatchObject({ status: 404 });
     });
 
-    it('asks for up to DAEMON_LIMIT daemons: coderd answers 50, newest first, without a limit', async () => {
+    it('asks for `limit` daemons: coderd answers 50, newest first, without one', async () => {
       await twin.apply({ offlineHistory: { count: 80 } });
-      const daemons = await client().c.provisionerDaemons();
+      const daemons = await client().c.provisionerDaemons(500);
       expect(daemons).toHaveLength(82);
       // The two live daemons are the oldest rows: the 80 rows of replaced pods are newer.
       expect(daemons.slice(-2).every((d) => d.status !== 'offline')).toBe(true);
@@ -234,7 +234,7 @@ describe('Class: CoderClient', () => {
     it("stops at the group's deadline", async () => {
       await twin.apply({}, [{ service: 'coder', kind: 'hang', ms: 0, rate: 1 }]);
       const ctl = new AbortController();
-      const p = thrown(() => client({ signal: ctl.signal, callMs: 30_000 }).c.provisionerDaemons());
+      const p = thrown(() => client({ signal: ctl.signal, callMs: 30_000 }).c.provisionerDaemons(500));
       setTimeout(() => ctl.abort(new Error('deadline')), 100);
       expect((await p).message).toMatch(/aborted/);
     });

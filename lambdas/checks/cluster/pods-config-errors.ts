@@ -1,5 +1,6 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { GuideSection } from '../../audit/guide.js';
+import { quote } from '../../audit/untrusted.js';
 import type { ClusterSnapshot } from './collector.js';
 import { CONFIG_REASONS, IMAGE_REASONS, configFix, imageFix } from './config-remediation.js';
 import { podName, podRef, statuses } from './pods.js';
@@ -52,7 +53,7 @@ export default defineCheck<ClusterSnapshot>(
           status: 'fail',
           resource: podRef(pod),
           key: s.name,
-          detail: `Container ${s.name} of pod ${podName(pod)} waits in ${reason}: ${message}`,
+          detail: `Container ${s.name} of pod ${podName(pod)} waits in ${reason}: ${quote(message)}`,
           evidence: { namespace: ns, container: s.name, reason, message, image: s.image },
           remediation: image ? imageFix(pod, s, vpc) : configFix(pod, message),
           // An image pull failure is a network matter (ECR/S3 VPC endpoints), not a database one.

@@ -2,6 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
+import { quote } from '../../audit/untrusted.js';
 import type { ClusterSnapshot } from './collector.js';
 import { ageMinutes, podName, podsIn, sample } from './pods.js';
 import { remediationFor, type PendingContext } from './pending-remediation.js';
@@ -60,7 +61,7 @@ export default defineCheck<ClusterSnapshot>(
         resource: `k8s:${ns}/pods-pending/${cause.id}`,
         key: cause.id,
         detail:
-          `${pods.length} pod(s) in ${ns} unschedulable for ${threshold}+ min: ${cause.text}. ` +
+          `${pods.length} pod(s) in ${ns} unschedulable for ${threshold}+ min: ${quote(cause.text)}. ` +
           `Pods: ${names.items.join(', ')}${names.more ? ` and ${names.more} more` : ''}.`,
         evidence: { cause: cause.id, schedulerReason: cause.text, pods: names.items, count: pods.length },
         remediation: remediationFor(cause, pods, pctx),

@@ -16,6 +16,7 @@ import {
   type Template,
   type TemplateAcl,
 } from '../../clients/coder.js';
+import { DAEMON_PAGE } from './lib.js';
 import type { TokenAccess } from './roles.js';
 
 /** An endpoint whose reachability is itself what a check verifies: no answer is a result, not a failed read. */
@@ -37,14 +38,6 @@ export interface Licence {
   features: Record<string, boolean>;
 }
 
-/** Premium features the coder checks depend on (codersdk FeatureName). */
-export const Feature = {
-  /** Gates `/organizations/{org}/provisionerkeys` (enterprise/coderd/coderd.go). */
-  ProvisionerKeys: 'multiple_organizations',
-  /** Gates template ACLs (`templateRBACEnabledMW`). */
-  TemplateRbac: 'template_rbac',
-} as const;
-
 /** Time the health report read leaves to the rest of the group before its deadline. */
 export const HEALTH_MARGIN_MS = 2_000;
 
@@ -57,7 +50,7 @@ export interface CoderSnapshot {
   health: Fact<Gated<HealthReport>>;
   /** Provisioner keys of the organization: a Premium feature, filtered to what the token's role may read. */
   provisionerKeys: Fact<Gated<ProvisionerKey[]>>;
-  /** The newest DAEMON_LIMIT daemons of the organization (404 for a role without provisioner_jobs:read). */
+  /** The newest DAEMON_PAGE daemons of the organization (404 for a role without provisioner_jobs:read). */
   daemons: Fact<Gated<ProvisionerDaemon[]>>;
   /** The token user's site and organization roles. */
   access: Fact<TokenAccess>;
@@ -99,7 +92,11 @@ export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> 
           orgChecked(await gated(client.provisionerKeys()), await templates, coder.organization),
         ),
         s('Coder provisioner daemons', async () =>
-          orgChecked(await gated(client.provisionerDaemons()), await templates, coder.organization),
+          orgChecked(
+            await gated(client.provisionerDaemons(DAEMON_PAGE)),
+            await templates,
+            coder.organization,
+          ),
         ),
         s("the Coder roles of the auditor's user", () => tokenAccess(client)),
         s('Coder entitlements', () => licenceOf(client)),

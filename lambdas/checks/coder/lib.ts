@@ -8,6 +8,20 @@ import { capabilities, roleGap, rolesLabel, type Capability, type TokenAccess } 
 
 const DAY_MS = 86_400_000;
 
+/** Premium features the coder checks depend on (codersdk FeatureName). */
+export const Feature = {
+  /** Gates `/organizations/{org}/provisionerkeys` (enterprise/coderd/coderd.go). */
+  ProvisionerKeys: 'multiple_organizations',
+  /** Gates template ACLs (`templateRBACEnabledMW`). */
+  TemplateRbac: 'template_rbac',
+} as const;
+
+/**
+ * Daemon rows asked for (coderd lists the newest first, 50 unless asked, and keeps offline rows 7 days):
+ * a page this full may hide older rows.
+ */
+export const DAEMON_PAGE = 500;
+
 /** Reference of a Coder object in findings, e.g. `coder:coder/template/pod-swdev`. */
 export function coderRef(deployment: DeploymentConfig, kind: string, name: string): string {
   return `coder:${deployment.coder?.organization ?? 'coder'}/${kind}/${name}`;

@@ -2,10 +2,10 @@ import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { quote } from '../../audit/untrusted.js';
-import { DAEMON_LIMIT } from '../../clients/coder.js';
 import type { CoderSnapshot } from './collector.js';
 import {
   coderRef,
+  DAEMON_PAGE,
   daemonOnline,
   majorMinor,
   minutesSince,
@@ -33,7 +33,7 @@ export default defineCheck<CoderSnapshot>(
     if (!gated.available) return [unreadable(snap.access, Capability.Daemons, orgRef, gated)];
     const daemons = gated.value;
     // coderd lists the newest rows first and keeps offline rows for 7 days: a full page may hide older ones.
-    const partial = daemons.length >= DAEMON_LIMIT;
+    const partial = daemons.length >= DAEMON_PAGE;
     const up = daemons.filter((d) => daemonOnline(d, now));
     const down = daemons.filter((d) => !up.includes(d));
     const offline = down
@@ -47,7 +47,7 @@ export default defineCheck<CoderSnapshot>(
       offline,
       offlineCount: down.length,
       read: daemons.length,
-      ...(partial ? { partial: true, limit: DAEMON_LIMIT } : {}),
+      ...(partial ? { partial: true, limit: DAEMON_PAGE } : {}),
     };
     if (up.length === 0) {
       if (partial) {

@@ -2,8 +2,8 @@ import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { quote } from '../../audit/untrusted.js';
-import { Feature, type CoderSnapshot } from './collector.js';
-import { coderRef, daysBetween, keyRotation, unreadable } from './lib.js';
+import type { CoderSnapshot } from './collector.js';
+import { Feature, coderRef, daysBetween, keyRotation, unreadable } from './lib.js';
 import { Capability, capabilities } from './roles.js';
 
 /** Keys coderd creates for itself (built-in daemons, user-authenticated daemons, PSK): not rotatable. */

@@ -2,8 +2,8 @@ import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { quote } from '../../audit/untrusted.js';
-import { Feature, type CoderSnapshot } from './collector.js';
-import { coderRef, templateDiagnosis, unreadable } from './lib.js';
+import type { CoderSnapshot } from './collector.js';
+import { Feature, coderRef, templateDiagnosis, unreadable } from './lib.js';
 import { Capability, capabilities, roleGap, rolesLabel } from './roles.js';
 
 /** Compliant when each expected template is in the organization, not deprecated, and its ACL grants someone. */

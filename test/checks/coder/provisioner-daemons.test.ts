@@ -3,7 +3,7 @@ import { known } from '../../../lambdas/audit/fact.js';
 import { evaluateCheck } from '../../../lambdas/audit/runner.js';
 import check from '../../../lambdas/checks/coder/provisioner-daemons.js';
 import type { ProvisionerDaemon } from '../../../lambdas/clients/coder.js';
-import { DAEMON_LIMIT } from '../../../lambdas/clients/coder.js';
+import { DAEMON_PAGE } from '../../../lambdas/checks/coder/lib.js';
 import { access, ago, coderDeployment, coderSnapshot, daemon, failed, NOW } from './fixtures.js';
 
 const run = (daemons: ProvisionerDaemon[], over: Parameters<typeof coderSnapshot>[0] = {}) =>
@@ -88,11 +88,11 @@ describe('Check: provisioner-daemons', () => {
   });
 
   it('Noncompliance 6: a full page of offline rows is not conclusive (older rows unread): error', () => {
-    const old = Array.from({ length: DAEMON_LIMIT }, (_, i) =>
+    const old = Array.from({ length: DAEMON_PAGE }, (_, i) =>
       daemon(`gone-${i}`, { status: 'offline', last_seen_at: ago(HOURS_2) }),
     );
     const [f] = run(old);
-    expect(f).toMatchObject({ status: 'error', evidence: { partial: true, read: DAEMON_LIMIT } });
+    expect(f).toMatchObject({ status: 'error', evidence: { partial: true, read: DAEMON_PAGE } });
     expect(f!.evidence.offline).toHaveLength(20);
     const withLive = run([daemon('live'), ...old.slice(1)]);
     expect(withLive[0]).toMatchObject({
