@@ -30,6 +30,11 @@ export function reasonsMarkdown(): string {
     'with that reason gets unless the finding sets its own. Root-cause rules (`lambdas/checks/causes.ts`) and',
     'scenario expectations (`expect.rootCauses`) name findings as `<check>/<reason>`.',
     '',
+    'A `skipped` finding names one of the skip reasons, the same for every check: `not-applicable` (a positive',
+    "signal says the check does not apply: the licence, the configuration) or `role-gap` (the auditor's role",
+    'cannot read its facts; `coder-token-role` names the role to grant). Scenarios name it',
+    '`<check>/skipped:<reason>`.',
+    '',
   ];
   for (const m of allMeta()) {
     lines.push(
@@ -47,9 +52,17 @@ export function reasonsMarkdown(): string {
   return lines.join('\n');
 }
 
-/** `check/reason, reason` (`check (any reason)`), with its scope filter: one side of a causal link. */
+/**
+ * `check/reason, reason` (`check (any reason)`, `check skipped: role-gap`), with its scope filter: one side
+ * of a causal link.
+ */
 function patternText(p: FindingPattern): string {
-  const reasons = p.reasons ? `/${p.reasons.join(', ')}` : ' (any reason)';
+  const reasons =
+    p.status === 'skipped'
+      ? ` skipped: ${p.reasons?.join(', ') ?? 'any reason'}`
+      : p.reasons
+        ? `/${p.reasons.join(', ')}`
+        : ' (any reason)';
   const where = Object.entries(p.where ?? {})
     .map(([k, v]) => `${k} ${v.join(' or ')}`)
     .join(', ');

@@ -5,7 +5,9 @@ import { renderReports } from './report.js';
 
 /** Exit code of a set of reports for a --fail-on threshold. Errors count: silence is not health. */
 export function exitCodeFor(reports: readonly AuditReport[], failOn: Severity): number {
-  const hit = reports.some((r) => r.findings.some((f) => f.status !== 'pass' && atLeast(f.severity, failOn)));
+  const hit = reports.some((r) =>
+    r.findings.some((f) => (f.status === 'fail' || f.status === 'error') && atLeast(f.severity, failOn)),
+  );
   return hit ? EXIT.findings : EXIT.ok;
 }
 

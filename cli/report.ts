@@ -2,6 +2,13 @@ import { rootCausesOf, type RootCause } from '../lambdas/audit/causality.js';
 import { guideAnchor } from '../lambdas/audit/guide.js';
 import { SEVERITIES, type Finding, type Severity } from '../lambdas/audit/model.js';
 import type { AuditReport } from '../lambdas/audit/runner.js';
+import {
+  codeBlock,
+  codeSpan,
+  escapeMarkdown,
+  neutralise,
+  neutraliseLines,
+} from '../lambdas/audit/untrusted.js';
 import { metaOf } from '../lambdas/checks/meta.js';
 
 import type { Format } from './options.js';
@@ -51,7 +58,12 @@ export function renderReports(
 }
 
 function problems(r: AuditReport): Finding[] {
-  return r.findings.filter((f) => f.status !== 'pass');
+  return r.findings.filter((f) => f.status === 'fail' || f.status === 'error');
+}
+
+/** Checks that did not evaluate (not applicable, or the token's role cannot read them): listed, never hidden. */
+function skippedLines(r: AuditReport): string[] {
+  return r.findings.filter((f) => f.status === 'skipped').map((f) => `${f.checkId}: ${neutralise(f.detail)}`);
 }
 
 /** `error` findings sharing one cause are listed once from this many on (e.g. no AWS credentials). */
@@ -76,56 +88,59 @@ export function rootCausesOfReport(r: AuditReport): RootCause[] {
   return r.rootCauses ?? rootCausesOf(r.findings);
 }
 
-/** `<check>/<reason>: <message of the reason>`, from the check's metadata. */
+/** `<check>/<reason>: <message of the reason>`, from the check's metadata (neutralised: a report may be read back). */
 export function causeLabel(f: Finding): string {
   const message = f.reason ? metaOf(f.checkId)?.reasons[f.reason]?.message : undefined;
-  return `${f.checkId}${f.reason ? `/${f.reason}` : ''}${message ? `: ${message}` : ''}`;
+  return neutralise(`${f.checkId}${f.reason ? `/${f.reason}` : ''}${message ? `: ${message}` : ''}`);
 }
 
-/** A report's root causes with their findings, in report order. */
-function causesOf(r: AuditReport): Array<{ rc: RootCause; cause: Finding; symptoms: Finding[] }> {
+/** A report's root causes with their findings (and the skipped findings they left unchecked), in report order. */
+function causesOf(
+  r: AuditReport,
+): Array<{ rc: RootCause; cause: Finding; symptoms: Finding[]; unchecked: Finding[] }> {
   const byFp = new Map(r.findings.map((f) => [f.fingerprint, f]));
+  const found = (fps: readonly string[] = []) =>
+    fps.map((fp) => byFp.get(fp)).filter((f): f is Finding => f !== undefined);
   return rootCausesOfReport(r).flatMap((rc) => {
     const cause = byFp.get(rc.fingerprint);
-    if (!cause) return [];
-    const symptoms = rc.symptoms.map((fp) => byFp.get(fp)).filter((f): f is Finding => f !== undefined);
-    return [{ rc, cause, symptoms }];
+    return cause ? [{ rc, cause, symptoms: found(rc.symptoms), unchecked: found(rc.unchecked) }] : [];
   });
 }
 
 /**
  * Terminal report that leads with what to fix: each root cause (ordered by effective severity, the worst
  * of the cause and its symptoms) with its symptoms indented under it; then the checks that could not run
- * (an error shared by several checks listed once); colour only when asked.
+ * (an error shared by several checks listed once), and those not checked; colour only when asked. Every
+ * text from the audited system is neutralised: it can neither drive the terminal nor start a line.
  */
 export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
   const c = (code: string, s: string) => (opts.colour ? `${code}${s}${ANSI.reset}` : s);
   const lines: string[] = [];
   const dur = Date.parse(r.finishedAt) - Date.parse(r.startedAt);
   lines.push(
-    c(ANSI.bold, `coder-audit: deployment ${r.deployment}`) +
+    c(ANSI.bold, `coder-audit: deployment ${neutralise(r.deployment)}`) +
       c(ANSI.dim, `  (${r.startedAt}, ${dur} ms, ${r.calls.total} calls)`),
   );
-  for (const n of r.notices ?? []) lines.push('', ...wrap(`! ${n}`, 100).map((l, i) => (i ? `  ${l}` : l)));
+  for (const n of r.notices ?? [])
+    lines.push('', ...wrap(`! ${neutralise(n)}`, 100).map((l, i) => (i ? `  ${l}` : l)));
   const block = (f: Finding, pad: string, label: string): string[] => {
     const sev = SEVERITY_COLOUR[f.severity];
-    const out = [`${pad}${c(sev, label.padEnd(5))} ${c(ANSI.bold, f.checkId)}  ${f.title}`];
+    const out = [`${pad}${c(sev, label.padEnd(5))} ${c(ANSI.bold, f.checkId)}  ${neutralise(f.title)}`];
     const at = `${pad}      `;
     if (f.status === 'fail')
-      out.push(`${at}severity: ${f.severity}${f.reason ? `, reason: ${f.reason}` : ''}`);
-    out.push(`${at}resource: ${f.resource}`);
-    out.push(...wrap(f.detail, 100).map((l) => `${at}${l}`));
+      out.push(`${at}severity: ${f.severity}${f.reason ? `, reason: ${neutralise(f.reason)}` : ''}`);
+    out.push(`${at}resource: ${neutralise(f.resource)}`);
+    out.push(...wrap(neutralise(f.detail), 100).map((l) => `${at}${l}`));
     if (f.remediation) {
-      const [first = '', ...rest] = f.remediation.text.split('\n');
+      const [first = '', ...rest] = neutraliseLines(f.remediation.text);
       out.push(`${at}fix: ${first}`, ...rest.map((l) => `${at}  ${l}`));
-      for (const cmd of f.remediation.commands)
-        out.push(c(ANSI.green, `${at}  $ ${cmd.replace(/\n/g, `\n${at}    `)}`));
+      for (const cmd of f.remediation.commands) out.push(c(ANSI.green, `${at}  $ ${neutralise(cmd)}`));
     }
     out.push(c(ANSI.dim, `${at}runbook: ${f.guideSection}`));
     return out;
   };
   const causes = causesOf(r);
-  causes.forEach(({ rc, cause, symptoms }, i) => {
+  causes.forEach(({ rc, cause, symptoms, unchecked }, i) => {
     const sev = rc.effectiveSeverity;
     const explains = symptoms.length ? ` (explains ${symptoms.length} more)` : '';
     lines.push(
@@ -138,6 +153,12 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
       lines.push(`    symptoms (${symptoms.length}):`);
       for (const s of symptoms) lines.push(...block(s, '    ', 'FAIL'));
     }
+    if (unchecked.length) {
+      const ids = unchecked.map((s) => s.checkId).join(', ');
+      lines.push(
+        ...wrap(`not checked because of it (${unchecked.length}): ${ids}`, 96).map((l) => `    ${l}`),
+      );
+    }
   });
   const errors = problems(r).filter((f) => f.status === 'error');
   const shared = sharedErrorCauses(errors);
@@ -146,7 +167,7 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
     lines.push(
       '',
       c(ANSI.bold, `COULD NOT RUN (${fs.length} checks)`),
-      ...wrap(`ERROR ${cause}`, 100).map((l) => `  ${l}`),
+      ...wrap(`ERROR ${neutralise(cause)}`, 100).map((l) => `  ${l}`),
       ...wrap(`checks: ${fs.map((f) => f.checkId).join(', ')}`, 98).map((l) => `        ${l}`),
     );
   }
@@ -161,7 +182,7 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
   const passes = r.findings.filter((f) => f.status === 'pass');
   if (opts.showPasses && passes.length) {
     lines.push('', c(ANSI.green + ANSI.bold, `PASSED (${passes.length})`));
-    for (const f of passes) lines.push(`  ${c(ANSI.green, 'pass ')} ${f.checkId}  ${f.resource}`);
+    for (const f of passes) lines.push(`  ${c(ANSI.green, 'pass ')} ${f.checkId}  ${neutralise(f.resource)}`);
   }
   const s = r.summary;
   const skipped = Object.entries(s.groups).filter(([, g]) => g.skipped);
@@ -169,21 +190,28 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
   lines.push(
     '',
     `Summary: ${s.byStatus.fail} failing${roots}, ${s.byStatus.error} could not run, ${s.byStatus.pass} passing` +
+      (s.byStatus.skipped ? `, ${s.byStatus.skipped} not checked` : '') +
       ` (${
         SEVERITIES.filter((x) => s.bySeverity[x])
           .map((x) => `${s.bySeverity[x]} ${x}`)
           .join(', ') || 'no problems'
       })`,
   );
-  for (const [g, v] of skipped) lines.push(c(ANSI.dim, `  group ${g} skipped: ${v.skipped}`));
+  for (const [g, v] of skipped)
+    lines.push(c(ANSI.dim, `  group ${g} skipped: ${neutralise(v.skipped ?? '')}`));
+  for (const l of skippedLines(r))
+    lines.push(...wrap(`skipped ${l}`, 98).map((w, i) => c(ANSI.dim, `  ${i ? '  ' : ''}${w}`)));
   if (problems(r).length === 0) lines.push(c(ANSI.green, 'No problems found.'));
   return lines.join('\n') + '\n';
 }
 
-/** Markdown report (for tickets and CI summaries): root causes first, each with its symptoms. */
+/**
+ * Markdown report (for tickets and CI summaries): root causes first, each with its symptoms. Text from the
+ * audited system is escaped in prose, and put in code spans and blocks that it cannot close.
+ */
 export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string {
   const out: string[] = [
-    `# coder-audit: ${r.deployment}`,
+    `# coder-audit: ${escapeMarkdown(r.deployment)}`,
     '',
     `Started ${r.startedAt}, finished ${r.finishedAt}, ${r.calls.total} calls.`,
     '',
@@ -196,19 +224,19 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
     const lines = [
       `${heading} ${f.severity.toUpperCase()}: ${md(f.title)}`,
       '',
-      `- Check: \`${f.checkId}\`${f.reason ? ` (reason \`${f.reason}\`)` : ''}`,
-      `- Resource: \`${f.resource}\``,
+      `- Check: ${codeSpan(f.checkId)}${f.reason ? ` (reason ${codeSpan(f.reason)})` : ''}`,
+      `- Resource: ${codeSpan(f.resource)}`,
       `- Runbook: ${link}`,
       '',
       md(f.detail),
       '',
     ];
     if (f.remediation) {
-      const [first = '', ...rest] = f.remediation.text.split('\n');
+      const [first = '', ...rest] = neutraliseLines(f.remediation.text);
       lines.push(`**Fix:** ${md(first)}`, '');
       // Continuation lines are a snippet (Helm values, a toleration): keep their indentation.
-      if (rest.length) lines.push('```yaml', ...rest, '```', '');
-      if (f.remediation.commands.length) lines.push('```bash', ...f.remediation.commands, '```', '');
+      if (rest.length) lines.push(...codeBlock(rest, 'yaml'), '');
+      if (f.remediation.commands.length) lines.push(...codeBlock(f.remediation.commands, 'bash'), '');
     }
     return lines;
   };
@@ -223,12 +251,14 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
       '| --- | --- | --- | --- | --- |',
       ...causes.map(
         ({ rc, cause, symptoms }, i) =>
-          `| ${i + 1} | ${rc.effectiveSeverity} | ${md(causeLabel(cause))} | \`${cause.resource}\` | ${symptoms.map((s) => `\`${s.checkId}\``).join(', ') || '-'} |`,
+          `| ${i + 1} | ${rc.effectiveSeverity} | ${md(causeLabel(cause))} | ${cell(codeSpan(cause.resource))} | ${symptoms.map((s) => cell(codeSpan(s.checkId))).join(', ') || '-'} |`,
       ),
       '',
     );
-    causes.forEach(({ cause, symptoms }, i) => {
+    causes.forEach(({ cause, symptoms, unchecked }, i) => {
       out.push(...section(cause, `## ${i + 1}.`));
+      if (unchecked.length)
+        out.push(`Not checked because of it: ${unchecked.map((s) => codeSpan(s.checkId)).join(', ')}.`, '');
       if (symptoms.length) {
         out.push(`### Symptoms of root cause ${i + 1}`, '');
         for (const s of symptoms) out.push(...section(s, '####'));
@@ -237,28 +267,38 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
   }
   if (errors.length) {
     out.push('## Could not run', '', '| Check | Resource | Why |', '| --- | --- | --- |');
-    for (const f of errors) out.push(`| \`${f.checkId}\` | \`${f.resource}\` | ${md(errorCause(f))} |`);
+    for (const f of errors)
+      out.push(`| ${cell(codeSpan(f.checkId))} | ${cell(codeSpan(f.resource))} | ${md(errorCause(f))} |`);
     out.push('');
   }
+  const notChecked = skippedLines(r);
+  if (notChecked.length) out.push('## Not checked', '', ...notChecked.map((l) => `- ${md(l)}`), '');
   if (opts.showPasses) {
     out.push('## Passing', '');
     for (const f of r.findings.filter((x) => x.status === 'pass'))
-      out.push(`- \`${f.checkId}\` ${f.resource}`);
+      out.push(`- ${codeSpan(f.checkId)} ${md(f.resource)}`);
     out.push('');
   }
   return out.join('\n');
 }
 
-function md(s: string): string {
-  return s.replace(/\|/g, '\\|');
+/** A code span inside a table cell: GFM splits cells at any unescaped `|`, code spans included. */
+function cell(span: string): string {
+  return span.replace(/\|/g, '\\|');
 }
 
+/** Untrusted text in markdown prose: neutralised and escaped (tables included). */
+function md(s: string): string {
+  return escapeMarkdown(s);
+}
+
+/** Wrap at spaces; a word starting with `$` never starts a line (text cannot forge a `$ command` line). */
 function wrap(text: string, width: number): string[] {
   const out: string[] = [];
   for (const para of text.split('\n')) {
     let line = '';
     for (const word of para.split(' ')) {
-      if (line && line.length + word.length + 1 > width) {
+      if (line && line.length + word.length + 1 > width && !word.startsWith('$')) {
         out.push(line);
         line = word;
       } else line = line ? `${line} ${word}` : word;

@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../lambdas/audit/config.js';
-import { FUNCTION_ROLES, lambdaAssetDir, type FunctionRole } from '../lib/paths.js';
+import { FUNCTION_ROLES, lambdaAssetDir, packageRoot, type FunctionRole } from '../lib/paths.js';
 import { startSim } from '../sim/index.js';
 import { runLocalWorkflow, type LocalWorkflowResult } from '../sim/workflow.js';
 import { createFindingsTable, localClients, startDynalite } from '../sim/dynamodb.js';
@@ -175,9 +175,8 @@ export async function benchServerless(
 ): Promise<ServerlessBench> {
   const print = opts.print ?? ((l: string) => console.log(l));
   const runs = opts.runs ?? 7;
-  const { serverless: _s, ...config } = loadConfig(
-    join(import.meta.dirname, '..', 'examples', 'config.yaml'),
-  );
+  // From the package root: bundled into dist/cli, this module's own directory is not the checkout's.
+  const { serverless: _s, ...config } = loadConfig(join(packageRoot(), 'examples', 'config.yaml'));
   const env = {
     PATH: process.env.PATH,
     AUDIT_CONFIG: JSON.stringify(config),

@@ -23,17 +23,18 @@ function median(xs: number[]): number {
 }
 
 /** Start `coder-audit sim` in its own process (so its CPU and memory are not the auditor's). */
-async function startSimProcess(latency: number): Promise<{ configFile: string; stop: () => Promise<void> }> {
+async function startSimProcess(
+  latency: number,
+  scenario = 'healthy',
+): Promise<{ configFile: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'coder-audit-bench-'));
   const configFile = join(dir, 'config.yaml');
   const cli = join(packageRoot(), 'bin', 'coder-audit.mjs');
-  const child = spawn(
-    process.execPath,
-    [cli, 'sim', '--scenario', 'healthy', '--latency', String(latency), '--write-config', configFile],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const args = [cli, 'sim', '--scenario', scenario, '--write-config', configFile];
+  if (latency > 0) args.push('--latency', String(latency));
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`simulated deployment exited with code ${code}`)));
     child.stdout.on('data', (d: Buffer) => {
@@ -85,6 +86,83 @@ async function measure(latency: number, runs: number): Promise<Figures> {
   }
 }
 
+/** Peak RSS and audit time of `coder-audit run` in a fresh process (the figure a user's machine sees). */
+export interface FreshRun {
+  scenario: string;
+  /** Audit wall time (the report's startedAt → finishedAt), ms. */
+  auditMs: number;
+  /** Peak resident set size of the whole CLI process, bytes. */
+  peakRss: number;
+  findings: number;
+}
+
+/** Reports the process's peak RSS on stderr when it exits (loaded with --import before the CLI). */
+const MAX_RSS_HOOK =
+  "data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss='+process.resourceUsage().maxRSS+'\\n'))";
+
+/** One `coder-audit run` of the scenario's configuration in a fresh process. */
+async function freshRun(scenario: string, configFile: string): Promise<FreshRun> {
+  const cli = join(packageRoot(), 'bin', 'coder-audit.mjs');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      MAX_RSS_HOOK,
+      cli,
+      'run',
+      '-c',
+      configFile,
+      '--format',
+      'json',
+      '-q',
+      '--fail-on',
+      'critical',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise((r) => child.once('exit', r));
+  const report = JSON.parse(out) as AuditReport;
+  const kib = Number(/maxrss=(\d+)/.exec(err)?.[1] ?? NaN);
+  return {
+    scenario,
+    auditMs: Date.parse(report.finishedAt) - Date.parse(report.startedAt),
+    peakRss: kib * 1024,
+    findings: report.findings.length,
+  };
+}
+
+/**
+ * The healthy and the hostile scenario (every answer hostile: 100 MB, endless and slow bodies, 100 KB
+ * adversarial log lines, escape sequences), each audited `runs` times by a fresh CLI process: peak RSS and
+ * audit time, the largest of the runs.
+ */
+export async function benchHostile(runs: number): Promise<FreshRun[]> {
+  const rows: FreshRun[] = [];
+  for (const scenario of ['healthy', 'hostile']) {
+    const sim = await startSimProcess(0, scenario);
+    try {
+      const all: FreshRun[] = [];
+      for (let i = 0; i < runs; i++) all.push(await freshRun(scenario, sim.configFile));
+      rows.push({
+        scenario,
+        auditMs: Math.max(...all.map((r) => r.auditMs)),
+        peakRss: Math.max(...all.map((r) => r.peakRss)),
+        findings: all[0]!.findings,
+      });
+    } finally {
+      await sim.stop();
+    }
+  }
+  return rows;
+}
+
+/** Target of the hostile row: the audit's peak RSS, whatever the services send. */
+export const MAX_AUDIT_RSS_BYTES = 300 * 2 ** 20;
+
 /** Audit the simulated deployment at each added latency and print the figures. */
 export async function runBench(opts: BenchOptions): Promise<void> {
   const out = (s = '') => process.stdout.write(s + '\n');
@@ -133,6 +211,17 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   out();
   out('  calls per service:operation (one audit)');
   for (const [op, n] of Object.entries(last.report.calls.byOperation)) out(`    ${op.padEnd(66)} ${n}`);
+  out();
+  out(
+    `hostile input: \`coder-audit run\` in a fresh process, ${opts.runs} audits per scenario, the worst of them`,
+  );
+  out('  scenario  audit wall  peak rss (whole process)  findings');
+  for (const r of await benchHostile(opts.runs)) {
+    const verdict = r.peakRss <= MAX_AUDIT_RSS_BYTES ? 'within' : 'OVER';
+    out(
+      `  ${r.scenario.padEnd(9)} ${`${r.auditMs} ms`.padEnd(11)} ${`${mib(r.peakRss)} (${verdict} 300 MiB)`.padEnd(25)} ${r.findings}`,
+    );
+  }
   out();
   await benchServerless();
 }

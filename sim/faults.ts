@@ -22,9 +22,29 @@ export const FaultSchema = z
     service: z.union([z.enum(SIM_SERVICES), z.literal('*')]),
     /** Operation name (`DescribeSecurityGroups`, `listNamespacedPod`, `GET /api/v2/buildinfo`...); default all. */
     operation: z.string().optional(),
-    kind: z.enum(['latency', 'throttle', 'error5xx', 'hang', 'accessDenied', 'malformed', 'refuse']),
+    /**
+     * `oversized` (a declared, huge body), `endless` (a body that never ends), `slowBody` (one byte every
+     * 100 ms), `wrongShape` (valid JSON of another shape, e.g. `"items": "nope"`) and `redirect` (a 302 to
+     * another host) are hostile answers of the HTTP twins (Coder, OIDC, Kubernetes).
+     */
+    kind: z.enum([
+      'latency',
+      'throttle',
+      'error5xx',
+      'hang',
+      'accessDenied',
+      'malformed',
+      'refuse',
+      'oversized',
+      'endless',
+      'slowBody',
+      'wrongShape',
+      'redirect',
+    ]),
     /** Added latency for `latency`. */
     ms: z.number().int().nonnegative().default(0),
+    /** Size of an `oversized` body (default HOSTILE_BYTES). */
+    bytes: z.number().int().positive().optional(),
     /** Share of matching requests affected (deterministic sequence). */
     rate: z.number().min(0).max(1).default(1),
   })
@@ -38,7 +58,12 @@ export interface FaultDecision {
   delayMs: number;
   /** The failure to answer with instead of the real response, if any. */
   failure?: Exclude<FaultKind, 'latency'>;
+  /** Body size of an `oversized` failure. */
+  bytes?: number;
 }
+
+/** Default size of an `oversized` body: 100 MiB. */
+export const HOSTILE_BYTES = 100 * 2 ** 20;
 
 /**
  * Decides, per request, which injected faults apply. Rates use a seeded generator per (service, operation)
@@ -63,14 +88,19 @@ export class FaultInjector {
   public decide(service: SimService, operation: string): FaultDecision {
     let delayMs = 0;
     let failure: FaultDecision['failure'];
+    let bytes: number | undefined;
     for (const f of this.faults) {
       if (f.service !== '*' && f.service !== service) continue;
       if (f.operation && f.operation !== operation) continue;
       if (f.rate < 1 && !this.hit(`${service}:${operation}:${f.kind}`, f.rate)) continue;
       if (f.kind === 'latency') delayMs += f.ms;
-      else failure ??= f.kind;
+      else if (!failure) {
+        failure = f.kind;
+        bytes = f.bytes;
+      }
     }
-    return failure ? { delayMs, failure } : { delayMs };
+    if (!failure) return { delayMs };
+    return { delayMs, failure, ...(failure === 'oversized' ? { bytes: bytes ?? HOSTILE_BYTES } : {}) };
   }
 
   /** Deterministic Bernoulli draw: mulberry32 over a per-key counter. */

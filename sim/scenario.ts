@@ -26,11 +26,16 @@ export const ScenarioSchema = z
     postgres: z.record(z.string(), z.unknown()).default({}),
     coder: z.record(z.string(), z.unknown()).default({}),
     faults: z.array(FaultSchema).default([]),
-    /** Check ids expected to fail (or error) on this scenario; the end-to-end tests assert exactly these. */
+    /**
+     * Check ids expected to fail, error or be skipped (not applicable, or unreadable with the token's role)
+     * on this scenario; the end-to-end tests assert exactly these.
+     */
     expect: z
       .object({
         failing: z.array(z.string()).default([]),
         erroring: z.array(z.string()).default([]),
+        /** Checks with a `skipped` result (not applicable, or the token's role cannot read their facts). */
+        skipped: z.array(z.string()).default([]),
         /**
          * The root causes of the report, exactly: `<check>/<reason>` of each cause → the `<check>/<reason>`
          * of its symptoms (a set: findings with the same check and reason count once; `[]` for none).
@@ -39,7 +44,7 @@ export const ScenarioSchema = z
         rootCauses: z.record(z.string(), z.array(z.string())).optional(),
       })
       .strict()
-      .default({ failing: [], erroring: [] }),
+      .default({ failing: [], erroring: [], skipped: [] }),
   })
   .strict();
 export type Scenario = z.output<typeof ScenarioSchema> & { name: string };
@@ -147,24 +152,32 @@ export function loadScenario(ref: string): Scenario {
   return { ...parsed.data, name: basename(path).replace(/\.ya?ml$/, '') };
 }
 
-/** `<check>/<reason>` of a finding: how scenarios name causes and symptoms. */
-export const causeKey = (f: { checkId: string; reason?: string }): string =>
-  `${f.checkId}/${f.reason ?? '?'}`;
+/**
+ * `<check>/<reason>` of a finding: how scenarios name causes and symptoms; `<check>/skipped:<reason>` of a
+ * `skipped` finding a cause left unchecked (e.g. `provisioner-daemons/skipped:role-gap`).
+ */
+export const causeKey = (f: { checkId: string; status?: string; reason?: string }): string =>
+  `${f.checkId}/${f.status === 'skipped' ? 'skipped:' : ''}${f.reason ?? '?'}`;
 
 /**
  * A report's root causes in the form of `expect.rootCauses`: `<check>/<reason>` of each cause → the sorted
- * set of `<check>/<reason>` of its symptoms; keys sorted.
+ * set of `<check>/<reason>` of its symptoms and of the skipped findings it left unchecked; keys sorted.
  */
 export function rootCauseMap(report: {
-  findings: readonly { fingerprint: string; checkId: string; reason?: string }[];
-  rootCauses?: readonly { fingerprint: string; symptoms: readonly string[] }[];
+  findings: readonly { fingerprint: string; checkId: string; status?: string; reason?: string }[];
+  rootCauses?: readonly {
+    fingerprint: string;
+    symptoms: readonly string[];
+    unchecked?: readonly string[];
+  }[];
 }): Record<string, string[]> {
   const byFp = new Map(report.findings.map((f) => [f.fingerprint, f]));
   const map = new Map<string, Set<string>>();
   for (const rc of report.rootCauses ?? []) {
     const key = causeKey(byFp.get(rc.fingerprint) ?? { checkId: '?' });
     const set = map.get(key) ?? new Set<string>();
-    for (const s of rc.symptoms) set.add(causeKey(byFp.get(s) ?? { checkId: '?' }));
+    for (const s of [...rc.symptoms, ...(rc.unchecked ?? [])])
+      set.add(causeKey(byFp.get(s) ?? { checkId: '?' }));
     map.set(key, set);
   }
   return Object.fromEntries(

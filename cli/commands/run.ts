@@ -1,5 +1,6 @@
 import { auditDeployment } from '../../lambdas/audit/audit.js';
 import { loadConfig } from '../../lambdas/audit/config.js';
+import { tlsWarnings } from '../../lambdas/checks/tls.js';
 import { ConfigError } from '../../lambdas/audit/errors.js';
 import type { AuditReport } from '../../lambdas/audit/runner.js';
 import { exitCodeFor, output } from '../output.js';
@@ -21,6 +22,8 @@ export async function runCommand(o: RunOptions): Promise<void> {
   const reports: AuditReport[] = [];
   for (const d of deployments) {
     if (!o.quiet) process.stderr.write(`Auditing ${d.id} (${d.aws.region})\n`);
+    // Said even with --quiet: a configuration that turns TLS verification off is never silent.
+    for (const w of tlsWarnings(d)) process.stderr.write(`${w}\n`);
     reports.push(
       await auditDeployment(d, {
         ...(o.only ? { only: o.only } : {}),

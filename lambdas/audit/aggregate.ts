@@ -148,7 +148,7 @@ export function describeGroupError(text: string): string {
 
 /** Keep one finding per fingerprint: the worst (fail > error > pass, then most severe). */
 function dedupe(findings: Finding[]): Finding[] {
-  const statusRank: Record<Status, number> = { fail: 0, error: 1, pass: 2 };
+  const statusRank: Record<Status, number> = { fail: 0, error: 1, pass: 2, skipped: 3 };
   const byFp = new Map<string, Finding>();
   for (const f of findings) {
     const seen = byFp.get(f.fingerprint);

@@ -1,4 +1,5 @@
 import { GROUPS } from '../checks/index.js';
+import { tlsWarnings } from '../checks/tls.js';
 import { createAwsClients } from '../clients/aws.js';
 import { CallRecorder } from './calls.js';
 import { diagnose } from './diagnose.js';
@@ -24,12 +25,15 @@ export async function auditDeployment(
   try {
     // One clear line when the credentials do not work, instead of the same error from every AWS read.
     const credentials = await aws.credentialsProblem();
-    const notices = credentials
-      ? [
-          `No usable AWS credentials for deployment ${deployment.id} (${credentials}): every check that reads ` +
-            'AWS could not run. Sign in (aws sso login, AWS_PROFILE, environment variables) or set aws.roleArn.',
-        ]
-      : [];
+    const notices = [
+      ...(credentials
+        ? [
+            `No usable AWS credentials for deployment ${deployment.id} (${credentials}): every check that reads ` +
+              'AWS could not run. Sign in (aws sso login, AWS_PROFILE, environment variables) or set aws.roleArn.',
+          ]
+        : []),
+      ...tlsWarnings(deployment),
+    ];
     const report = await runAudit({
       deployment,
       groups: opts.groups ?? GROUPS,

@@ -11,7 +11,12 @@ import {
 export interface FindingPattern {
   /** Check id. */
   check: string;
-  /** Reason codes of the check; absent: any reason. */
+  /**
+   * `skipped`: the pattern matches the check's `skipped` findings (and `reasons` are skip reasons, e.g.
+   * `role-gap`), which only a symptom side may name; absent: its failing findings.
+   */
+  status?: typeof Status.Skipped;
+  /** Reason codes of the check (skip reasons with `status: 'skipped'`); absent: any reason. */
   reasons?: readonly string[];
   /** Scope values the finding must have, per key (one of them); e.g. `{ registry: ['ecr'] }`. */
   where?: Readonly<Partial<Record<ScopeKey, readonly string[]>>>;
@@ -19,8 +24,9 @@ export interface FindingPattern {
 
 /**
  * A causal link of the runbook, written as data: a failing finding matching one of `causes` explains a
- * failing finding matching one of `symptoms`, when both share a value of every `same` scope key. Links never
- * read titles, details or evidence: only check ids, reason codes and scope values.
+ * failing finding matching one of `symptoms` (or a `skipped` one: the cause left it unchecked), when both
+ * share a value of every `same` scope key. Links never read titles, details or evidence: only check ids,
+ * status, reason codes and scope values.
  */
 export interface CausalLink {
   causes: readonly FindingPattern[];
@@ -45,14 +51,16 @@ export interface RootCause {
   effectiveSeverity: Severity;
   /** Fingerprints of the failing findings it explains (directly or down a chain), most severe first. */
   symptoms: string[];
+  /** Fingerprints of the `skipped` findings it explains: checks it left unchecked (e.g. a token's role). */
+  unchecked?: string[];
 }
 
 const values = (v: ScopeValue | undefined): readonly string[] =>
   v === undefined ? [] : typeof v === 'string' ? [v] : v;
 
-/** Does the finding match the pattern (check, reason, scope filters)? */
+/** Does the finding match the pattern (check, status, reason, scope filters)? */
 export function matches(f: Finding, p: FindingPattern): boolean {
-  if (f.checkId !== p.check) return false;
+  if (f.checkId !== p.check || f.status !== (p.status ?? Status.Fail)) return false;
   if (p.reasons && (f.reason === undefined || !p.reasons.includes(f.reason))) return false;
   return Object.entries(p.where ?? {}).every(([key, allowed]) =>
     values(f.scope?.[key as ScopeKey]).some((v) => allowed.includes(v)),
@@ -68,17 +76,18 @@ export function sameScope(a: Finding, b: Finding, keys: readonly ScopeKey[] = []
 }
 
 /**
- * Set `rootCause` (the fingerprint of the cause) on failing symptom findings. Only `fail` findings link,
- * and only to `fail` causes; a symptom links to the most upstream failing cause, following the links
- * transitively (deepest chain first, then link order, then fingerprint). Returns new finding objects in
- * the same order; findings without a cause carry no `rootCause`.
+ * Set `rootCause` (the fingerprint of the cause) on failing symptom findings, and on `skipped` findings that
+ * a failing finding left unchecked. Only `fail` findings are causes (what was not read explains nothing); a
+ * symptom links to the most upstream failing cause, following the links transitively (deepest chain first,
+ * then link order, then fingerprint). Returns new finding objects in the same order; findings without a
+ * cause carry no `rootCause`.
  */
 export function linkRootCauses(findings: Finding[], links: readonly CausalLink[]): Finding[] {
-  const failing = [...findings.filter((f) => f.status === Status.Fail)].sort((a, b) =>
-    a.fingerprint.localeCompare(b.fingerprint),
-  );
+  const linkable = (f: Finding) => f.status === Status.Fail || f.status === Status.Skipped;
+  const byFp = (a: Finding, b: Finding) => a.fingerprint.localeCompare(b.fingerprint);
+  const failing = findings.filter((f) => f.status === Status.Fail).sort(byFp);
   const directCauses = new Map<string, Finding[]>();
-  for (const symptom of failing) {
+  for (const symptom of findings.filter(linkable).sort(byFp)) {
     const causes: Finding[] = [];
     for (const link of links) {
       if (!link.symptoms.some((p) => matches(symptom, p))) continue;
@@ -110,7 +119,7 @@ export function linkRootCauses(findings: Finding[], links: readonly CausalLink[]
   };
   return findings.map((f) => {
     const { rootCause: _previous, ...rest } = f;
-    const found = f.status === Status.Fail ? rootOf(f, new Set([f.fingerprint])) : undefined;
+    const found = linkable(f) ? rootOf(f, new Set([f.fingerprint])) : undefined;
     return found ? { ...rest, rootCause: found.root.fingerprint } : rest;
   });
 }
@@ -119,8 +128,9 @@ const worst = (a: Severity, b: Severity): Severity => (severityRank(b) > severit
 
 /**
  * The root causes of linked findings: every failing finding without a `rootCause`, with the failing findings
- * that point to it, ordered by effective severity (the worst of the cause and its symptoms), then by the
- * cause's own severity, then by the number of symptoms, then by check id and resource.
+ * that point to it (and the `skipped` ones it left unchecked, which add no severity), ordered by effective
+ * severity (the worst of the cause and its symptoms), then by the cause's own severity, then by the number
+ * of symptoms, then by check id and resource.
  */
 export function rootCausesOf(findings: readonly Finding[]): RootCause[] {
   const failing = findings.filter((f) => f.status === Status.Fail);
@@ -134,6 +144,7 @@ export function rootCausesOf(findings: readonly Finding[]): RootCause[] {
     .filter((f) => f.rootCause === undefined)
     .map((f): RootCause => {
       const symptoms = bySeverity.filter((s) => s.rootCause === f.fingerprint);
+      const unchecked = findings.filter((s) => s.status === Status.Skipped && s.rootCause === f.fingerprint);
       return {
         fingerprint: f.fingerprint,
         checkId: f.checkId,
@@ -143,6 +154,7 @@ export function rootCausesOf(findings: readonly Finding[]): RootCause[] {
         severity: f.severity,
         effectiveSeverity: symptoms.reduce((s, x) => worst(s, x.severity), f.severity),
         symptoms: symptoms.map((s) => s.fingerprint),
+        ...(unchecked.length ? { unchecked: unchecked.map((s) => s.fingerprint) } : {}),
       };
     });
   return roots.sort(

@@ -60,7 +60,8 @@ export interface FindingInput {
   detail: string;
   /**
    * Required on a `fail`: the code of one of the check's `reasons` (a `fail` without a declared reason
-   * becomes an `error` finding). Its severity is the finding's unless `severity` says otherwise.
+   * becomes an `error` finding). Its severity is the finding's unless `severity` says otherwise. Required
+   * on a `skipped` result too: a `SkipReason` (`not-applicable`, `role-gap`). Dropped on `pass` and `error`.
    */
   reason?: string;
   /** What the finding concerns (namespace, workload, node group...): what root-cause rules compare. */

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { readTextFile } from './read-file.js';
 
 const id = (what: string) => z.string().min(1, `${what} must not be empty`);
 const sgId = z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id like sg-0123456789abcdef0');
@@ -248,7 +248,9 @@ export const DatabaseSchema = z
         disable: z
           .boolean()
           .default(false)
-          .describe('Connect without TLS: local experiments only; refused by the serverless deployment.'),
+          .describe(
+            'Connect without TLS: local experiments only; refused by the serverless deployment. Every audit reports it (a medium db-connectivity finding and a warning line).',
+          ),
       })
       .strict()
       .default({ disable: false })
@@ -304,7 +306,7 @@ export const CoderSchema = z
       .boolean()
       .default(false)
       .describe(
-        'Skip TLS verification of the access URL and the issuer: local experiments only, prefer caFile; refused by the serverless deployment.',
+        'Skip TLS verification of the access URL and the issuer: local experiments only, prefer caFile; refused by the serverless deployment. Every audit reports it (a medium coder-healthz finding and a warning line).',
       ),
   })
   .strict()
@@ -639,7 +641,7 @@ export function parseConfig(doc: unknown, source = 'configuration'): AuditConfig
 export function loadConfig(file: string): AuditConfig {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (err) {
     throw new ConfigError(`cannot read configuration file ${file}: ${(err as Error).message}`);
   }

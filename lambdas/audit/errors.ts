@@ -1,3 +1,5 @@
+import { redactLine } from './redact.js';
+
 /** Base class of every error coder-auditor raises on purpose. */
 export class AuditError extends Error {
   public constructor(message: string, options?: ErrorOptions) {
@@ -40,8 +42,18 @@ export class DeadlineError extends AuditError {
   }
 }
 
-/** Short, log-safe description of any thrown value: `Name: message` (AWS error codes kept). */
+/** Longest error description kept, in characters. */
+const MAX_ERROR_CHARS = 1000;
+
+/**
+ * Short, log-safe description of any thrown value: `Name: message` (AWS error codes kept), redacted and
+ * bounded (error messages quote what services answered).
+ */
 export function describeError(err: unknown): string {
+  return redactLine(rawDescription(err), MAX_ERROR_CHARS);
+}
+
+function rawDescription(err: unknown): string {
   if (err instanceof AuditError) return err.message;
   if (err instanceof Error) {
     const code = (err as { Code?: string; code?: string }).Code ?? (err as { code?: string }).code;

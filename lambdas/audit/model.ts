@@ -1,8 +1,23 @@
 import { createHash } from 'node:crypto';
 
-/** Outcome of one check on one resource. */
-export const Status = { Fail: 'fail', Pass: 'pass', Error: 'error' } as const;
+/**
+ * Outcome of one check on one resource. `error`: the check could not read its facts. `skipped`: the check
+ * did not evaluate, decided from a positive signal (the licence says the feature is off, the configuration
+ * leaves it out) or because the auditor's role cannot read it (one finding names the role to grant). Neither
+ * `error` nor `skipped` ever resolves an open finding; `skipped` is not a problem (no alert, no exit code).
+ */
+export const Status = { Fail: 'fail', Pass: 'pass', Error: 'error', Skipped: 'skipped' } as const;
 export type Status = (typeof Status)[keyof typeof Status];
+
+/**
+ * Why a `skipped` finding did not evaluate: the same few codes for every check (a check's own `reasons` are
+ * those of its failures). `not-applicable`: a positive signal says the check does not apply (the licence, the
+ * configuration). `role-gap`: the auditor's role cannot read the facts; the causal graph links such findings
+ * to the finding that names the role to grant (coder-token-role).
+ */
+export const SkipReason = { NotApplicable: 'not-applicable', RoleGap: 'role-gap' } as const;
+export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
+export const SKIP_REASONS: readonly SkipReason[] = ['not-applicable', 'role-gap'];
 
 export const Severity = {
   Critical: 'critical',
@@ -141,11 +156,17 @@ export interface Finding {
   guideSection: string;
   /** Stable across runs: hash of check id, resource and discriminator. */
   fingerprint: string;
-  /** Code of the reason a failing finding reports, declared in its check's `reasons` (e.g. `no-ingress`). */
+  /**
+   * Code of the reason a failing finding reports, declared in its check's `reasons` (e.g. `no-ingress`); on
+   * a `skipped` finding, a `SkipReason` (`not-applicable`, `role-gap`).
+   */
   reason?: string;
   /** What the finding concerns (namespace, workload, node group...), compared by root-cause rules. */
   scope?: Scope;
-  /** Set by aggregation: fingerprint of the finding this one is a symptom of. */
+  /**
+   * Set by aggregation: fingerprint of the finding this one is a symptom of (a failing finding), or that left
+   * it unchecked (a `skipped` finding, e.g. the token role it lacks).
+   */
   rootCause?: string;
 }
 

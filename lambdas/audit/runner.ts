@@ -4,7 +4,17 @@ import type { Check, CheckMeta, FindingInput } from './check.js';
 import type { DeploymentConfig } from './config.js';
 import { DeadlineError, describeError } from './errors.js';
 import type { CheckGroup, CollectContext } from './group.js';
-import { SEVERITIES, Status, fingerprint, type Finding, type GroupId, type Severity } from './model.js';
+import { redactDeep, redactLine, redactText } from './redact.js';
+import {
+  SEVERITIES,
+  SKIP_REASONS,
+  Status,
+  fingerprint,
+  type Finding,
+  type GroupId,
+  type Severity,
+  type SkipReason,
+} from './model.js';
 import type { AwsClients } from '../clients/aws.js';
 
 /** Summary counts of a report. */
@@ -56,8 +66,9 @@ export type FindingMeta = Pick<CheckMeta, 'id' | 'group' | 'severity' | 'title' 
 
 /**
  * Complete a check's result into a finding. A `fail` must name one of the check's declared reasons (its
- * severity is the finding's unless the result overrides it); otherwise this throws, which the runner turns
- * into an `error` finding: a check that reports an undeclared reason is a bug, never a silent pass.
+ * severity is the finding's unless the result overrides it), a `skipped` result one of the `SKIP_REASONS`;
+ * otherwise this throws, which the runner turns into an `error` finding: a check that reports an undeclared
+ * reason is a bug, never a silent pass.
  */
 export function toFinding(check: Check<unknown>, input: FindingInput): Finding {
   if (input.status === Status.Fail) {
@@ -69,22 +80,46 @@ export function toFinding(check: Check<unknown>, input: FindingInput): Finding {
     }
     return findingOf(check.meta, { ...input, severity: input.severity ?? declared.severity });
   }
+  if (input.status === Status.Skipped) {
+    if (!SKIP_REASONS.includes(input.reason as SkipReason)) {
+      throw new Error(
+        `check ${check.meta.id} skipped a result with ${input.reason === undefined ? 'no reason' : `the unknown skip reason "${input.reason}"`}`,
+      );
+    }
+    return findingOf(check.meta, input);
+  }
   const { reason: _reason, ...rest } = input;
   return findingOf(check.meta, rest);
 }
 
-/** Complete a result into a finding of the check described by `m`. */
+/** Longest detail of a finding, in characters (details quote text from the audited system). */
+export const MAX_DETAIL_CHARS = 4000;
+
+/**
+ * Complete a result into a finding of the check described by `m`. Its free text (title, detail, evidence,
+ * remediation text) quotes the audited system, so it goes through the one redaction module here, whatever
+ * the check did; commands are built by the checks from quoted values and are left as they are.
+ */
 function findingOf(m: FindingMeta, input: FindingInput): Finding {
   return {
     checkId: m.id,
     group: m.group,
     status: input.status,
-    severity: input.severity ?? (input.status === Status.Pass ? 'info' : m.severity),
+    severity:
+      input.severity ??
+      (input.status === Status.Pass || input.status === Status.Skipped ? 'info' : m.severity),
     resource: input.resource,
-    title: input.title ?? m.title,
-    detail: input.detail,
-    evidence: input.evidence ?? {},
-    ...(input.remediation ? { remediation: input.remediation } : {}),
+    title: redactLine(input.title ?? m.title, 300),
+    detail: redactText(input.detail, MAX_DETAIL_CHARS),
+    evidence: redactDeep(input.evidence ?? {}),
+    ...(input.remediation
+      ? {
+          remediation: {
+            ...input.remediation,
+            text: redactText(input.remediation.text, MAX_DETAIL_CHARS),
+          },
+        }
+      : {}),
     guideSection: input.guideSection ?? m.guideSection,
     fingerprint: fingerprint(m.id, input.resource, input.key),
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
@@ -228,9 +263,9 @@ export async function runAudit(opts: RunOptions): Promise<AuditReport> {
   };
 }
 
-/** Most severe first; failures before errors before passes; then by check id and resource. */
+/** Most severe first; failures before errors before passes before skipped; then by check id and resource. */
 export function sortFindings(findings: Finding[]): Finding[] {
-  const statusRank: Record<Status, number> = { fail: 0, error: 1, pass: 2 };
+  const statusRank: Record<Status, number> = { fail: 0, error: 1, pass: 2, skipped: 3 };
   return [...findings].sort(
     (a, b) =>
       statusRank[a.status] - statusRank[b.status] ||
@@ -241,11 +276,11 @@ export function sortFindings(findings: Finding[]): Finding[] {
 }
 
 export function summarize(findings: readonly Finding[], groups: AuditSummary['groups'] = {}): AuditSummary {
-  const byStatus = { fail: 0, pass: 0, error: 0 } as Record<Status, number>;
+  const byStatus: Record<Status, number> = { fail: 0, pass: 0, error: 0, skipped: 0 };
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of findings) {
     byStatus[f.status] += 1;
-    if (f.status !== Status.Pass) bySeverity[f.severity] += 1;
+    if (f.status === Status.Fail || f.status === Status.Error) bySeverity[f.severity] += 1;
   }
   return { total: findings.length, byStatus, bySeverity, groups };
 }

@@ -1,10 +1,15 @@
 import type { CausalLink, FindingPattern } from '../audit/causality.js';
-import { Component, type ScopeKey } from '../audit/model.js';
+import { Component, SkipReason, Status, type ScopeKey } from '../audit/model.js';
 import type { CheckId, ReasonOf } from './meta.js';
 
 /** The findings of a check with one of `reasons` (none: any reason). Type-checked against the metadata. */
 function on<C extends CheckId>(check: C, ...reasons: ReasonOf<C>[]): FindingPattern {
   return reasons.length ? { check, reasons } : { check };
+}
+
+/** The `skipped` findings of a check with one of `reasons` (skip reasons): what a cause left unchecked. */
+function skippedOn(check: CheckId, ...reasons: SkipReason[]): FindingPattern {
+  return { check, status: Status.Skipped, reasons };
 }
 
 /** `on(...)` narrowed to findings with one of the scope values, per key. */
@@ -260,11 +265,24 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     symptoms: [on('coder-health-report', 'EPD02', 'EPD03')],
     because: "coderd's health report sees the same daemon version skew (EPD02, EPD03).",
   },
-  // Identity provider: discovery → authentication errors in the coderd logs.
+  // Identity provider: discovery → authentication errors in the coderd logs. Not `no-groups`: logins work,
+  // only group sync has nothing to read.
   {
-    causes: [on('oidc-discovery')],
+    causes: [on('oidc-discovery', 'unreachable', 'issuer-mismatch', 'incomplete', 'scopes-unsupported')],
     symptoms: [where({ component: ['coderd'] }, 'log-error-patterns', 'oidc-callback-failed')],
     because: 'Logins fail at the OIDC callback when the issuer cannot be discovered or does not match.',
+  },
+  // The auditor itself: a token without the role to read a check's facts leaves that check unchecked. Only
+  // `skipped` findings link here: what the token could not read is never a cause, nor a symptom, of a failure.
+  {
+    causes: [on('coder-token-role')],
+    symptoms: [
+      skippedOn('coder-health-report', SkipReason.RoleGap),
+      skippedOn('provisioner-daemons', SkipReason.RoleGap),
+      skippedOn('provisioner-key-age', SkipReason.RoleGap),
+      skippedOn('templates-available', SkipReason.RoleGap),
+    ],
+    because: "The auditor's token lacks the role that reads these facts: the checks are skipped, not passed.",
   },
 ];
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { CallRecorder } from '../audit/calls.js';
 import type { DeploymentConfig } from '../audit/config.js';
 import { AuditError, describeError } from '../audit/errors.js';
+import { BodyTooLargeError, readCapped } from './body.js';
 
 /** The `coder` section of a deployment configuration. */
 export type CoderConfig = NonNullable<DeploymentConfig['coder']>;
@@ -130,8 +131,38 @@ export const OidcDiscoverySchema = z.object({
   jwks_uri: z.string().optional(),
   userinfo_endpoint: z.string().optional(),
   scopes_supported: z.array(z.string()).optional(),
+  claims_supported: z.array(z.string()).optional(),
 });
 export type OidcDiscovery = z.output<typeof OidcDiscoverySchema>;
+
+/** A role as Coder lists it (codersdk.SlimRole): `owner`, `auditor`, `organization-template-admin`... */
+const SlimRoleSchema = z.object({
+  name: z.string(),
+  display_name: z.string().optional(),
+  organization_id: z.string().optional(),
+});
+
+/** `GET /api/v2/users/me` (codersdk.User), the fields used: the site-wide roles of the token's user. */
+export const MeSchema = z.object({ id: z.string(), username: z.string(), roles: list(SlimRoleSchema) });
+export type Me = z.output<typeof MeSchema>;
+
+/**
+ * `GET /api/v2/organizations/{organization}/members/me` (codersdk.OrganizationMemberWithUserData): the
+ * organization roles of the token's user in the configured organization.
+ */
+export const OrgMemberSchema = z.object({ roles: list(SlimRoleSchema), global_roles: list(SlimRoleSchema) });
+export type OrgMember = z.output<typeof OrgMemberSchema>;
+
+/**
+ * `GET /api/v2/entitlements` (codersdk.Entitlements), served by the enterprise build only (without a token):
+ * which licensed features are on. The open-source build has no such route (404).
+ */
+export const EntitlementsSchema = z.object({
+  features: z.record(z.string(), z.object({ entitlement: z.string(), enabled: z.boolean() })),
+  has_license: z.boolean(),
+  trial: z.boolean().optional(),
+});
+export type Entitlements = z.output<typeof EntitlementsSchema>;
 
 /** Coder's error body (codersdk.Response). */
 const CoderErrorSchema = z.object({ message: z.string(), detail: z.string().optional() });
@@ -166,7 +197,19 @@ export class CoderResponseError extends AuditError {
   }
 }
 
-/** No answer: connection, TLS, timeout or abort. */
+/**
+ * `/api/v2/debug/health` had no cached report younger than CODER_HEALTH_CHECK_REFRESH, ran the checks
+ * synchronously and gave up (coderd/debug.go: "Healthcheck is in progress and did not complete in time",
+ * after HealthcheckTimeout, 30 s), or did not answer within the auditor's own health timeout.
+ */
+export class CoderHealthPendingError extends AuditError {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'CoderHealthPendingError';
+  }
+}
+
+/** No answer: connection, TLS, timeout, abort, or a redirect to another host. */
 export class CoderRequestError extends AuditError {
   public constructor(message: string) {
     super(message);
@@ -186,6 +229,11 @@ export interface CoderClientOptions {
   coder: CoderConfig;
   /** Client-side timeout of one request (`timeouts.callMs`). */
   callMs: number;
+  /**
+   * Timeout of `/api/v2/debug/health`, which coderd may answer only after running its checks (up to 30 s).
+   * @default callMs
+   */
+  healthMs?: number;
   secrets: SecretsManagerClient;
   calls: CallRecorder;
   /** The group's deadline: aborts every request. */
@@ -198,6 +246,23 @@ interface Token {
   value: string;
   keyId: string;
 }
+
+/**
+ * Largest answer read from each endpoint, in bytes: generous for real deployments (500 daemons, thousands of
+ * templates, a health report with every DERP region), small enough that no answer can exhaust memory.
+ */
+export const MAX_BODY_BYTES = {
+  healthz: 16 * 1024,
+  small: 256 * 1024,
+  healthReport: 4 * 2 ** 20,
+  list: 8 * 2 ** 20,
+} as const;
+
+/** Most same-host redirects followed; a redirect to another host is refused. */
+const MAX_REDIRECTS = 3;
+
+/** The message coderd answers when its synchronous health check did not finish in time (coderd/debug.go). */
+const HEALTH_IN_PROGRESS = /healthcheck is in progress/i;
 
 /**
  * Read-only client of the Coder API and of the OIDC issuer's discovery document. The session token is read
@@ -229,18 +294,47 @@ export class CoderClient {
     const op = 'GET /healthz';
     return this.opts.calls.track('coder', op, this.base, async () => {
       const t0 = performance.now();
-      const res = await this.send(op, `${this.base}/healthz`, {});
+      const res = await this.send(op, `${this.base}/healthz`, {}, { maxBytes: MAX_BODY_BYTES.healthz });
       return { status: res.status, body: res.text.slice(0, 200), ms: Math.round(performance.now() - t0) };
     });
   }
 
   public buildInfo(): Promise<BuildInfo> {
-    return this.getJson('GET /api/v2/buildinfo', '/api/v2/buildinfo', BuildInfoSchema, false);
+    return this.getJson('GET /api/v2/buildinfo', '/api/v2/buildinfo', BuildInfoSchema, { auth: false });
   }
 
-  /** Needs the Owner role (403 otherwise). */
+  /**
+   * Needs the Owner role (`debug_info:read`, 403 otherwise). coderd serves its cached report when younger
+   * than CODER_HEALTH_CHECK_REFRESH (10 min by default), otherwise runs the checks while the request waits
+   * (up to 30 s): this read has its own timeout (`healthMs`), and "in progress" is a `CoderHealthPendingError`.
+   */
   public debugHealth(): Promise<HealthReport> {
-    return this.getJson('GET /api/v2/debug/health', '/api/v2/debug/health', HealthReportSchema);
+    return this.getJson('GET /api/v2/debug/health', '/api/v2/debug/health', HealthReportSchema, {
+      maxBytes: MAX_BODY_BYTES.healthReport,
+      timeoutMs: this.opts.healthMs ?? this.opts.callMs,
+    });
+  }
+
+  /** The token's user and its site-wide roles. */
+  public me(): Promise<Me> {
+    return this.getJson('GET /api/v2/users/me', '/api/v2/users/me', MeSchema, { resource: 'me' });
+  }
+
+  /** The token's user's roles in the configured organization (404 when not a member, or on old servers). */
+  public orgMember(): Promise<OrgMember> {
+    return this.getJson(
+      'GET /api/v2/organizations/{organization}/members/me',
+      `/api/v2/organizations/${encodeURIComponent(this.organization)}/members/me`,
+      OrgMemberSchema,
+      { resource: `/api/v2/organizations/${encodeURIComponent(this.organization)}/members/me` },
+    );
+  }
+
+  /** Licensed features (enterprise build; no token needed). The open-source build answers 404. */
+  public entitlements(): Promise<Entitlements> {
+    return this.getJson('GET /api/v2/entitlements', '/api/v2/entitlements', EntitlementsSchema, {
+      auth: false,
+    });
   }
 
   /** Premium: 403 without the licence feature, 404 on the open-source build. */
@@ -249,14 +343,22 @@ export class CoderClient {
       'GET /api/v2/organizations/{organization}/provisionerkeys',
       `/api/v2/organizations/${encodeURIComponent(this.organization)}/provisionerkeys`,
       list(ProvisionerKeySchema),
+      { maxBytes: MAX_BODY_BYTES.list },
     );
   }
 
-  public provisionerDaemons(): Promise<ProvisionerDaemon[]> {
+  /**
+   * The newest `limit` daemons of the organization (coderd orders by created_at DESC and keeps offline rows
+   * for 7 days; without `limit` it answers 50). Needs `provisioner_jobs:read` in the organization: Owner,
+   * Organization Admin or Organization Template Admin; anyone else gets 404.
+   */
+  public provisionerDaemons(limit: number): Promise<ProvisionerDaemon[]> {
+    const path = `/api/v2/organizations/${encodeURIComponent(this.organization)}/provisionerdaemons`;
     return this.getJson(
       'GET /api/v2/organizations/{organization}/provisionerdaemons',
-      `/api/v2/organizations/${encodeURIComponent(this.organization)}/provisionerdaemons`,
+      `${path}?limit=${limit}`,
       list(ProvisionerDaemonSchema),
+      { maxBytes: MAX_BODY_BYTES.list, resource: path },
     );
   }
 
@@ -265,6 +367,7 @@ export class CoderClient {
       'GET /api/v2/organizations/{organization}/templates',
       `/api/v2/organizations/${encodeURIComponent(this.organization)}/templates`,
       list(TemplateSchema),
+      { maxBytes: MAX_BODY_BYTES.list },
     );
   }
 
@@ -274,6 +377,7 @@ export class CoderClient {
       'GET /api/v2/templates/{template}/acl',
       `/api/v2/templates/${encodeURIComponent(templateId)}/acl`,
       TemplateAclSchema,
+      { maxBytes: MAX_BODY_BYTES.list },
     );
   }
 
@@ -284,8 +388,7 @@ export class CoderClient {
       'GET /api/v2/users/me/keys/{keyid}',
       `/api/v2/users/me/keys/${encodeURIComponent(keyId)}`,
       ApiKeySchema,
-      true,
-      'me/session-token',
+      { resource: 'me/session-token' },
     );
   }
 
@@ -294,7 +397,7 @@ export class CoderClient {
     const op = 'GET /.well-known/openid-configuration';
     const url = `${issuerUrl.replace(/\/+$/, '')}/.well-known/openid-configuration`;
     return this.opts.calls.track('oidc', op, issuerUrl, async () =>
-      this.parse(op, await this.send(op, url, {}), OidcDiscoverySchema),
+      this.parse(op, await this.send(op, url, {}, { maxBytes: MAX_BODY_BYTES.small }), OidcDiscoverySchema),
     );
   }
 
@@ -333,36 +436,66 @@ export class CoderClient {
     op: string,
     path: string,
     schema: T,
-    auth = true,
-    resource = path,
+    o: { auth?: boolean; resource?: string; maxBytes?: number; timeoutMs?: number } = {},
   ): Promise<z.output<T>> {
     const headers: Record<string, string> = {};
-    if (auth) headers['Coder-Session-Token'] = (await this.token()).value;
-    return this.opts.calls.track('coder', op, resource, async () =>
-      this.parse(op, await this.send(op, `${this.base}${path}`, headers), schema),
+    if (o.auth ?? true) headers['Coder-Session-Token'] = (await this.token()).value;
+    return this.opts.calls.track('coder', op, o.resource ?? path, async () =>
+      this.parse(op, await this.send(op, `${this.base}${path}`, headers, o), schema),
     );
   }
 
+  /**
+   * One GET with a timeout and a capped body. Redirects are followed only to the same scheme, host and port
+   * (at most MAX_REDIRECTS); a redirect to another host is refused: the token never leaves the access URL,
+   * and an answer from elsewhere is never taken for Coder's.
+   */
   private async send(
     op: string,
     url: string,
     headers: Record<string, string>,
+    o: { maxBytes?: number; timeoutMs?: number } = {},
   ): Promise<{ status: number; text: string }> {
-    const timeout = AbortSignal.timeout(this.opts.callMs);
+    const ms = o.timeoutMs ?? this.opts.callMs;
+    const timeout = AbortSignal.timeout(ms);
+    const signal = AbortSignal.any([this.opts.signal, timeout]);
+    let target = new URL(url);
     try {
-      const res = await fetch(url, {
-        headers: { Accept: 'application/json', ...headers },
-        signal: AbortSignal.any([this.opts.signal, timeout]),
-        dispatcher: this.agent,
-        // Never carry the token header to wherever a redirect points.
-        redirect: 'Coder-Session-Token' in headers ? 'manual' : 'follow',
-      });
-      return { status: res.status, text: await res.text() };
+      for (let hop = 0; ; hop++) {
+        const res = await fetch(target, {
+          headers: { Accept: 'application/json', ...headers },
+          signal,
+          dispatcher: this.agent,
+          redirect: 'manual',
+        });
+        const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+        if (location === null) {
+          return { status: res.status, text: await readCapped(res, o.maxBytes ?? MAX_BODY_BYTES.small, op) };
+        }
+        await res.body?.cancel().catch(() => undefined);
+        const next = new URL(location, target);
+        if (next.origin !== target.origin) {
+          throw new CoderRequestError(
+            this.redact(`${op}: redirected to another host (${next.origin}); refused`),
+          );
+        }
+        if (hop >= MAX_REDIRECTS) throw new CoderRequestError(`${op}: more than ${MAX_REDIRECTS} redirects`);
+        target = next;
+      }
     } catch (err) {
+      if (err instanceof CoderRequestError || err instanceof BodyTooLargeError) throw err;
       if (this.opts.signal.aborted) {
         throw new CoderRequestError(`${op}: aborted (${describeError(this.opts.signal.reason)})`);
       }
-      if (timeout.aborted) throw new CoderRequestError(`${op}: no answer within ${this.opts.callMs} ms`);
+      if (timeout.aborted) {
+        const message = `${op}: no answer within ${ms} ms`;
+        throw op.includes('/debug/health')
+          ? new CoderHealthPendingError(
+              `${message}: coderd runs its health checks while the request waits when its cached report is ` +
+                'older than CODER_HEALTH_CHECK_REFRESH',
+            )
+          : new CoderRequestError(message);
+      }
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? describeError(err);
       throw new CoderRequestError(this.redact(`${op}: request failed: ${why}`));
@@ -381,6 +514,11 @@ export class CoderClient {
         if (body.success) message = [body.data.message, body.data.detail].filter(Boolean).join(' ');
       } catch {
         // Not Coder's error JSON (a proxy's HTML page...): the status says enough.
+      }
+      if (HEALTH_IN_PROGRESS.test(message)) {
+        // coderd/debug.go answers this (404 in its source, 503 in recent logs) when its synchronous
+        // health check did not finish within HealthcheckTimeout: not a role or licence gate.
+        throw new CoderHealthPendingError(`${op}: HTTP ${res.status}: ${message.slice(0, 300)}`);
       }
       throw new CoderHttpError(op, res.status, this.redact(message.slice(0, 300)));
     }

@@ -3,16 +3,22 @@ import {
   AppsV1Api,
   CoreV1Api,
   KubeConfig,
+  ResponseContext,
   ServerConfiguration,
   createConfiguration,
+  wrapHttpLibrary,
   type CoreV1Event,
+  type HttpLibrary,
   type Middleware,
   type RequestContext,
   type V1Deployment,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { fetch } from 'undici';
+import { z } from 'zod';
 import type { CallRecorder } from '../audit/calls.js';
 import { AuditError, describeError } from '../audit/errors.js';
+import { readCapped } from './body.js';
 
 /** Where the Kubernetes API is and how to authenticate to it. */
 export interface KubeClientOptions {
@@ -37,7 +43,10 @@ export interface PodLogOptions {
   sinceSeconds?: number;
   /** The last N lines (of the `sinceSeconds` window when both are given). */
   tailLines?: number;
-  /** The FIRST N bytes: avoid for error scans, it drops the most recent lines. */
+  /**
+   * The FIRST N bytes of what the other options select (the oldest lines of a tail): a memory bound, not a
+   * way to choose lines. Default LOG_LIMIT_BYTES.
+   */
   limitBytes?: number;
 }
 
@@ -56,7 +65,116 @@ export class KubernetesApiError extends AuditError {
 
 const USER = 'coder-auditor';
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
-const PAGE_SIZE = 500;
+const PAGE_SIZE = 250;
+/** Largest list page read (250 objects with their managedFields stay far below). */
+export const MAX_PAGE_BYTES = 16 * 2 ** 20;
+/**
+ * Largest log read per container (`limitBytes`): the API server stops there; a little more is accepted,
+ * since it "may return slightly more" (PodLogOptions), and nothing beyond.
+ */
+export const LOG_LIMIT_BYTES = 4 * 2 ** 20;
+/** Most same-host redirects followed; a redirect to another host is refused. */
+const MAX_REDIRECTS = 3;
+
+/** The Kubernetes API answered something that is not the object it should be (validated with zod). */
+export class KubernetesShapeError extends AuditError {
+  public constructor(operation: string, resource: string, issue: string) {
+    super(`kubernetes ${operation} ${resource}: unexpected answer: ${issue}`);
+    this.name = 'KubernetesShapeError';
+  }
+}
+
+/** The fields of each listed kind the checks rely on; the rest passes through unchecked. */
+const Meta = z.object({ name: z.string().min(1), namespace: z.string().optional() }).passthrough();
+const Containers = z.array(z.object({ name: z.string() }).passthrough());
+const ITEM_SCHEMAS = {
+  pods: z
+    .object({
+      metadata: Meta,
+      spec: z.object({ containers: Containers }).passthrough().optional(),
+      status: z
+        .object({
+          phase: z.string().optional(),
+          containerStatuses: z.array(z.object({ name: z.string() }).passthrough()).optional(),
+          conditions: z.array(z.object({ type: z.string() }).passthrough()).optional(),
+        })
+        .passthrough()
+        .optional(),
+    })
+    .passthrough(),
+  events: z
+    .object({ metadata: Meta, message: z.string().optional(), reason: z.string().optional() })
+    .passthrough(),
+  deployments: z
+    .object({
+      metadata: Meta,
+      spec: z
+        .object({
+          template: z.object({ spec: z.object({ containers: Containers }).passthrough() }).passthrough(),
+        })
+        .passthrough()
+        .optional(),
+    })
+    .passthrough(),
+} as const;
+
+/** One list page: `items` must be a list of objects of the kind, with a continue token at most. */
+function listSchema(kind: keyof typeof ITEM_SCHEMAS) {
+  return z
+    .object({
+      items: z.array(ITEM_SCHEMAS[kind]),
+      metadata: z.object({ _continue: z.string().optional() }).passthrough().optional(),
+    })
+    .passthrough();
+}
+
+/**
+ * The HTTP library of the generated client, replaced: undici with redirects followed only on the same
+ * scheme, host and port (a redirect elsewhere is refused: an answer from another host is never taken for the
+ * cluster's, and the bearer token never leaves it), and every body read with a cap (log reads: their
+ * `limitBytes` plus a margin; lists: MAX_PAGE_BYTES).
+ */
+function cappedHttpLibrary(): HttpLibrary {
+  return wrapHttpLibrary({
+    async send(request: RequestContext): Promise<ResponseContext> {
+      let url = new URL(request.getUrl());
+      const isLog = url.pathname.endsWith('/log');
+      const max = isLog
+        ? Number(url.searchParams.get('limitBytes') ?? LOG_LIMIT_BYTES) + 64 * 1024
+        : MAX_PAGE_BYTES;
+      for (let hop = 0; ; hop++) {
+        const res = await fetch(url, {
+          method: request.getHttpMethod().toString(),
+          body: request.getBody() as never,
+          headers: request.getHeaders(),
+          signal: request.getSignal() ?? null,
+          dispatcher: request.getDispatcher() as never,
+          redirect: 'manual',
+        });
+        const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+        if (location !== null) {
+          await res.body?.cancel().catch(() => undefined);
+          const next = new URL(location, url);
+          if (next.origin !== url.origin) {
+            throw new AuditError(`redirected to another host (${next.origin}); refused`);
+          }
+          if (hop >= MAX_REDIRECTS) throw new AuditError(`more than ${MAX_REDIRECTS} redirects`);
+          url = next;
+          continue;
+        }
+        const text = await readCapped(res, max, `GET ${url.pathname}`);
+        const headers: Record<string, string> = {};
+        res.headers.forEach((value, name) => {
+          headers[name] = value;
+        });
+        return new ResponseContext(res.status, headers, {
+          text: async () => text,
+          binary: async () => Buffer.from(text),
+        } as never);
+      }
+    },
+  });
+}
 
 /**
  * Read-only Kubernetes client for the cluster checks: the real @kubernetes/client-node over HTTPS, the
@@ -102,6 +220,7 @@ export class KubeClient {
       baseServer: new ServerConfiguration(opts.server.replace(/\/+$/, ''), {}),
       authMethods: { default: kc },
       promiseMiddleware: [deadline],
+      httpApi: cappedHttpLibrary(),
     });
     this.core = new CoreV1Api(config);
     this.apps = new AppsV1Api(config);
@@ -109,41 +228,53 @@ export class KubeClient {
 
   /** Every pod of a namespace (optionally filtered by a label selector). */
   public listPods(namespace: string, labelSelector?: string): Promise<V1Pod[]> {
-    return this.list('listNamespacedPod', `${namespace}/pods`, (cont) =>
+    return this.list('listNamespacedPod', 'pods', `${namespace}/pods`, (cont) =>
       this.core.listNamespacedPod({ namespace, labelSelector, limit: PAGE_SIZE, _continue: cont }),
     );
   }
 
   /** Every event of a namespace (optionally filtered by a field selector). */
   public listEvents(namespace: string, fieldSelector?: string): Promise<CoreV1Event[]> {
-    return this.list('listNamespacedEvent', `${namespace}/events`, (cont) =>
+    return this.list('listNamespacedEvent', 'events', `${namespace}/events`, (cont) =>
       this.core.listNamespacedEvent({ namespace, fieldSelector, limit: PAGE_SIZE, _continue: cont }),
     );
   }
 
   /** Every deployment of a namespace. */
   public listDeployments(namespace: string): Promise<V1Deployment[]> {
-    return this.list('listNamespacedDeployment', `${namespace}/deployments`, (cont) =>
+    return this.list('listNamespacedDeployment', 'deployments', `${namespace}/deployments`, (cont) =>
       this.apps.listNamespacedDeployment({ namespace, limit: PAGE_SIZE, _continue: cont }),
     );
   }
 
-  /** The log of one container (`pods/log`). */
-  public readPodLog(namespace: string, name: string, o: PodLogOptions = {}): Promise<string> {
-    return this.call('readNamespacedPodLog', `${namespace}/pods/${name}/log`, () =>
-      this.core.readNamespacedPodLog({ namespace, name, ...o }),
+  /** The log of one container (`pods/log`), at most `limitBytes` (default LOG_LIMIT_BYTES) long. */
+  public async readPodLog(namespace: string, name: string, o: PodLogOptions = {}): Promise<string> {
+    const text = await this.call('readNamespacedPodLog', `${namespace}/pods/${name}/log`, () =>
+      this.core.readNamespacedPodLog({ namespace, name, limitBytes: LOG_LIMIT_BYTES, ...o }),
     );
+    if (typeof text !== 'string') {
+      throw new KubernetesShapeError('readNamespacedPodLog', `${namespace}/pods/${name}/log`, 'not text');
+    }
+    return text;
   }
 
   private async list<T>(
     operation: string,
+    kind: keyof typeof ITEM_SCHEMAS,
     resource: string,
     page: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { _continue?: string } }>,
   ): Promise<T[]> {
     const items: T[] = [];
+    const schema = listSchema(kind);
     let cont: string | undefined;
     do {
       const res = await this.call(operation, cont ? `${resource} page:${cont}` : resource, () => page(cont));
+      const checked = schema.safeParse(res);
+      if (!checked.success) {
+        const issue = checked.error.issues[0];
+        const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
+        throw new KubernetesShapeError(operation, resource, where);
+      }
       items.push(...res.items);
       cont = res.metadata?._continue || undefined;
     } while (cont);

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Signer } from '@aws-sdk/rds-signer';
 import pg from 'pg';
 import type { CallRecorder } from '../audit/calls.js';
 import type { DeploymentConfig } from '../audit/config.js';
+import { readTextFile } from '../audit/read-file.js';
 import { AuditError } from '../audit/errors.js';
 import type { AwsClients } from './aws.js';
 
@@ -96,7 +96,7 @@ export function tlsOptions(db: DatabaseConfig): false | ConnectionOptions {
   const base = { rejectUnauthorized: true, ecdhCurve: 'P-256:X25519' };
   if (!db.tls.caFile) return base;
   try {
-    return { ...base, ca: readFileSync(db.tls.caFile, 'utf8') };
+    return { ...base, ca: readTextFile(db.tls.caFile) };
   } catch (err) {
     throw new AuditError(`cannot read database.tls.caFile ${db.tls.caFile}: ${(err as Error).message}`);
   }

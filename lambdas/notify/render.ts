@@ -1,6 +1,7 @@
 import { guideAnchor } from '../audit/guide.js';
 import { SEVERITIES, Status, severityRank, type Finding, type Severity } from '../audit/model.js';
 import type { RunOutcome, StoredFinding } from '../store/findings-store.js';
+import { neutralise, neutraliseLines } from '../audit/untrusted.js';
 
 /** One alert: what SNS publishes (subject, plain-text body, filterable attributes). */
 export interface AlertMessage {
@@ -94,7 +95,7 @@ export function renderAlert(outcome: RunOutcome, opts: RenderOptions = {}): Aler
     'CHECK GROUPS FAILING',
     changes.failingGroups.flatMap((g) => [
       '',
-      `- ${g.group}: failed as a whole ${g.consecutiveRuns} runs in a row${g.error ? `: ${g.error}` : ''}`,
+      `- ${g.group}: failed as a whole ${g.consecutiveRuns} runs in a row${g.error ? `: ${neutralise(g.error)}` : ''}`,
       `${INDENT}Its checks could not run: their findings are neither confirmed nor resolved until it recovers.`,
     ]),
   );
@@ -171,14 +172,14 @@ function alertSeverity(outcome: RunOutcome): Severity {
 
 function findingBlock(f: Finding, label: string, opts: RenderOptions, pad: string): string[] {
   const lines = [
-    `${pad}[${f.severity.toUpperCase()}] ${f.checkId}: ${f.title} (${label})`,
-    `${pad}${INDENT}Resource: ${f.resource}`,
+    `${pad}[${f.severity.toUpperCase()}] ${f.checkId}: ${neutralise(f.title)} (${label})`,
+    `${pad}${INDENT}Resource: ${neutralise(f.resource)}`,
     ...wrapDetail(f.detail, pad + INDENT),
   ];
   if (f.remediation) {
-    const [first = '', ...rest] = f.remediation.text.split('\n');
+    const [first = '', ...rest] = neutraliseLines(f.remediation.text);
     lines.push(`${pad}${INDENT}Fix: ${first}`, ...rest.map((l) => `${pad}${INDENT.repeat(2)}${l}`));
-    lines.push(...f.remediation.commands.map((cmd) => `${pad}${INDENT.repeat(2)}$ ${cmd}`));
+    lines.push(...f.remediation.commands.map((cmd) => `${pad}${INDENT.repeat(2)}$ ${neutralise(cmd)}`));
   }
   lines.push(`${pad}${INDENT}Runbook: ${runbookLink(f.guideSection, opts)}`);
   return lines;
@@ -186,19 +187,17 @@ function findingBlock(f: Finding, label: string, opts: RenderOptions, pad: strin
 
 function resolvedBlock(f: StoredFinding, opts: RenderOptions): string[] {
   return [
-    `- [${f.severity.toUpperCase()}] ${f.checkId}: ${f.title}`,
-    `${INDENT}Resource: ${f.resource}`,
+    `- [${f.severity.toUpperCase()}] ${f.checkId}: ${neutralise(f.title)}`,
+    `${INDENT}Resource: ${neutralise(f.resource)}`,
     `${INDENT}Open since ${f.openedAt}, seen in ${f.occurrences} run${f.occurrences === 1 ? '' : 's'}; resolved ${f.resolvedAt ?? ''}`.trimEnd(),
     `${INDENT}Runbook: ${runbookLink(f.guideSection, opts)}`,
   ];
 }
 
+/** The detail on one line: untrusted text never starts a line of its own (no forged `$ command`). */
 function wrapDetail(detail: string, pad: string): string[] {
-  return detail
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .filter((l) => l.length > 0)
-    .map((l) => `${pad}${l}`);
+  const line = neutralise(detail).trimEnd();
+  return line ? [`${pad}${line}`] : [];
 }
 
 function runbookLink(section: string, opts: RenderOptions): string {

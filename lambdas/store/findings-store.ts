@@ -637,14 +637,16 @@ export class FindingsStore {
 }
 
 /**
- * Checks that produced results and no `error` in this run, outside groups that failed as a whole (plus
+ * Checks that produced results and no `error` or `skipped` result in this run (a check that could not read
+ * part of its facts cannot say the rest is healthy), outside groups that failed as a whole (plus
  * the placeholder check of each group that ran, which stands for the whole group when it fails).
  */
 function checksRanCleanly(audit: AggregatedAudit): Set<string> {
   const ran = new Set<string>();
   const errored = new Set<string>();
   for (const f of audit.findings) {
-    if (f.status === Status.Error || audit.groupErrors[f.group] !== undefined) errored.add(f.checkId);
+    if (f.status === Status.Error || f.status === Status.Skipped || audit.groupErrors[f.group] !== undefined)
+      errored.add(f.checkId);
     else ran.add(f.checkId).add(groupCheckId(f.group));
   }
   return new Set([...ran].filter((id) => !errored.has(id)));

@@ -91,8 +91,20 @@ export function planFinding(
   ctx: PlanContext,
 ): FindingItem | undefined {
   const isOpen = prev?.status === FindingState.Open;
+  // A check that could not read its facts (`error`) or did not evaluate (`skipped`) says nothing about a
+  // failure it reported before: the open failure stays as it was (never resolved, never replaced).
+  const unverified = current?.status === Status.Error || current?.status === Status.Skipped;
+  if (prev && isOpen && prev.result === Status.Fail && unverified) {
+    return { ...prev, lastRun: ctx.executionId, lastRunAt: ctx.startedAt };
+  }
+  if (current?.status === Status.Skipped) {
+    // Keeps an open `error` item open; opens nothing.
+    return prev && isOpen ? { ...prev, lastRun: ctx.executionId, lastRunAt: ctx.startedAt } : undefined;
+  }
   if (current && current.status !== Status.Pass) {
-    const reopened = !isOpen;
+    // Re-opened when it was resolved, and also when an open "could not check" becomes a real failure: that
+    // failure is new to whoever reads the alert.
+    const reopened = !isOpen || (prev?.result === Status.Error && current.status === Status.Fail);
     const escalated =
       !reopened && prev !== undefined && severityRank(current.severity) > severityRank(prev.severity);
     const item: FindingItem = {

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ConfigError } from '../../lambdas/audit/errors.js';
 import { formatIssues } from '../../lambdas/audit/config.js';
 import type { Scenario } from '../scenario.js';
+import { IDP_PROVIDERS } from './idp.js';
+import { SIM_ROLES } from './rbac.js';
 
 /** Section keys of Coder's deployment health report. */
 export const SIM_HEALTH_SECTIONS = [
@@ -26,8 +28,6 @@ const HealthSectionSchema = z
   })
   .strict();
 
-const ScopesDefault = ['openid', 'profile', 'email', 'groups', 'offline_access'];
-
 /**
  * The `coder:` section of a scenario: the state of the Coder API twin and of the OIDC issuer twin.
  * Maps are keyed by resource name so that a scenario can change one resource of its base.
@@ -40,10 +40,38 @@ export const CoderScenarioSchema = z
       .object({ name: z.string().default('coder'), displayName: z.string().default('Coder') })
       .strict()
       .default({ name: 'coder', displayName: 'Coder' }),
-    /** Site role of the auditor's user: `member` gets 403 on `/api/v2/debug/health`. */
-    role: z.enum(['owner', 'member']).default('owner'),
+    /**
+     * Role of the auditor's user (a site role such as `auditor`, or an organization role such as
+     * `organization-template-admin` in the twin's organization); sim/coder/rbac.ts says what each may read.
+     */
+    role: z.enum(SIM_ROLES).default('owner'),
+    /** `enterprise` binary (serves /api/v2/entitlements) or the open-source build (no Premium routes at all). */
+    edition: z.enum(['enterprise', 'oss']).default('enterprise'),
     /** Premium licence: without it provisioner keys and template ACLs answer 403 (Premium feature). */
     premium: z.boolean().default(true),
+    /**
+     * coderd's health report cache (coderd/debug.go): served when younger than `refreshMinutes`
+     * (CODER_HEALTH_CHECK_REFRESH); otherwise the request runs the checks (`durationMs`) and waits at most
+     * `timeoutMs` (HealthcheckTimeout, 30 s), then answers `inProgressStatus` with "Healthcheck is in progress".
+     */
+    healthcheck: z
+      .object({
+        refreshMinutes: z.number().positive().default(10),
+        /** Age of the cached report when the scenario applies; null: no report yet. */
+        cachedAgeMinutes: z.number().nonnegative().nullable().default(1),
+        durationMs: z.number().int().nonnegative().default(50),
+        timeoutMs: z.number().int().positive().default(30_000),
+        /** coderd/debug.go writes 404 with this message; coderd's logs of 2025 show 503. */
+        inProgressStatus: z.union([z.literal(404), z.literal(503)]).default(404),
+      })
+      .strict()
+      .default({
+        refreshMinutes: 10,
+        cachedAgeMinutes: 1,
+        durationMs: 50,
+        timeoutMs: 30_000,
+        inProgressStatus: 404,
+      }),
     /** `/healthz` answer through the access URL. */
     healthz: z
       .object({ status: z.number().int().default(200), body: z.string().default('OK') })
@@ -82,6 +110,11 @@ export const CoderScenarioSchema = z
         z
           .object({
             lastSeenMinutes: z.number().nonnegative().default(0),
+            /** When the daemon row was created (coderd lists daemons newest first). Default: 7 days ago. */
+            createdMinutesAgo: z
+              .number()
+              .nonnegative()
+              .default(7 * 24 * 60),
             version: z.string().optional(),
             busy: z.boolean().default(false),
             key: z.string().optional(),
@@ -89,6 +122,17 @@ export const CoderScenarioSchema = z
           .strict(),
       )
       .default({}),
+    /**
+     * Offline daemon rows of provisioner pods replaced in the last days (coderd keeps them 7 days), all newer
+     * than the `daemons` above: `count` of them, created `createdMinutesAgo` apart, last seen an hour ago.
+     */
+    offlineHistory: z
+      .object({
+        count: z.number().int().nonnegative().default(0),
+        everyMinutes: z.number().positive().default(10),
+      })
+      .strict()
+      .default({ count: 0, everyMinutes: 10 }),
     /** Templates by name. */
     templates: z
       .record(
@@ -115,14 +159,17 @@ export const CoderScenarioSchema = z
     /** The OIDC issuer twin under `/oidc`. */
     oidc: z
       .object({
+        /** Whose discovery document to serve (sim/coder/idp.ts): the real document, with the twin's issuer. */
+        provider: z.enum(IDP_PROVIDERS).default('generic'),
         /** `issuer` claim of the discovery document; `{base}` is the real issuer URL (default: `{base}`). */
         issuer: z.string().default('{base}'),
-        scopes_supported: z.array(z.string()).default(ScopesDefault),
+        /** Overrides the provider's scopes_supported (the generic provider's default: openid...groups). */
+        scopes_supported: z.array(z.string()).optional(),
         /** Drop these fields from the discovery document. */
         omit: z.array(z.string()).default([]),
       })
       .strict()
-      .default({ issuer: '{base}', scopes_supported: ScopesDefault, omit: [] }),
+      .default({ provider: 'generic', issuer: '{base}', omit: [] }),
   })
   .strict();
 export type CoderScenario = z.output<typeof CoderScenarioSchema>;

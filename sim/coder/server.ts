@@ -3,8 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SIM_CA_FILE, type SimEnv, type SimPart } from '../env.js';
 import { listenLocal } from '../listen.js';
 import { delay, type FaultDecision } from '../faults.js';
+import { sendHostileBody } from '../hostile.js';
 import type { Scenario } from '../scenario.js';
+import { discoveryDocument } from './idp.js';
 import { majorMinor, parseCoderScenario, simUuid, SIM_HEALTH_SECTIONS, type CoderScenario } from './model.js';
+import { can, displayName, SITE_ROLES, type SimRole } from './rbac.js';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -25,7 +28,7 @@ interface Route {
   operation: string;
   pattern: RegExp;
   auth: boolean;
-  handle(params: string[], at: Date): Reply;
+  handle(params: string[], at: Date, url: URL): Reply | Promise<Reply>;
 }
 
 /** State of the twin: the parsed scenario and the absolute times it resolves to. */
@@ -33,11 +36,31 @@ interface State {
   s: CoderScenario;
   now: Date;
   orgId: string;
+  /** The auditor's roles (its organization roles apply to the twin's one organization). */
+  roles: SimRole[];
+  /** coderd's health report cache: when the cached report was made (ms), and the check running now. */
+  health: { cachedAt: number | undefined; running: Promise<void> | undefined };
 }
 
 const json = (status: number, body: unknown): Reply => ({ status, body });
+/** httpapi.ResourceNotFound. */
 const notFound = (): Reply =>
   json(404, { message: 'Resource not found or you do not have access to this resource' });
+/** httpapi.RouteNotFound: what the open-source build answers for Premium routes. */
+const routeNotFound = (): Reply => json(404, { message: 'Route not found.' });
+/** httpapi.Forbidden (httpapi.ResourceForbiddenResponse). */
+const forbidden = (): Reply =>
+  json(403, {
+    message: 'Forbidden.',
+    detail:
+      "You don't have permission to view this content. If you believe this is a mistake, please contact your " +
+      'administrator or try signing in with different credentials.',
+  });
+/** coderd/debug.go, when the synchronous health check did not finish within HealthcheckTimeout. */
+const HEALTH_IN_PROGRESS =
+  'Healthcheck is in progress and did not complete in time. Try again in a few seconds.';
+/** coderd's default page of provisioner daemons (coderd/provisionerdaemons.go: `p.PositiveInt32(qp, 50, "limit")`). */
+const DAEMON_PAGE = 50;
 
 /**
  * Start the Coder API twin and the OIDC issuer twin: one HTTPS server on 127.0.0.1 serving the Coder API
@@ -82,10 +105,43 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
       operation: 'GET /api/v2/debug/health',
       pattern: /^\/api\/v2\/debug\/health$/,
       auth: true,
-      handle: (_p, at) =>
-        state.s.role === 'owner'
-          ? json(200, healthReport(state, base, at))
-          : json(403, { message: 'Forbidden.' }),
+      handle: async (_p, _at, url) => {
+        if (!can(state.roles, 'debug_info:read')) return forbidden();
+        const hc = state.s.healthcheck;
+        const cached = state.health.cachedAt;
+        const force = url.searchParams.get('force') === 'true';
+        if (!force && cached !== undefined && Date.now() - cached < hc.refreshMinutes * MINUTE) {
+          return json(200, healthReport(state, base, new Date(cached)));
+        }
+        // One run at a time (coderd's singleflight group); the request waits at most HealthcheckTimeout.
+        const current = state;
+        current.health.running ??= delay(hc.durationMs, stopping.signal).then(() => {
+          current.health.cachedAt = Date.now();
+          current.health.running = undefined;
+        });
+        const done = await Promise.race([
+          current.health.running.then(() => true),
+          delay(hc.timeoutMs, stopping.signal).then(() => false),
+        ]);
+        if (!done || current.health.cachedAt === undefined) {
+          return json(hc.inProgressStatus, { message: HEALTH_IN_PROGRESS });
+        }
+        return json(200, healthReport(current, base, new Date(current.health.cachedAt)));
+      },
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/entitlements',
+      pattern: /^\/api\/v2\/entitlements$/,
+      auth: false,
+      handle: () => (state.s.edition === 'oss' ? routeNotFound() : json(200, entitlements(state))),
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/organizations/{organization}/members/me',
+      pattern: /^\/api\/v2\/organizations\/([^/]+)\/members\/me$/,
+      auth: true,
+      handle: ([org]) => (isOrg(state, org!) ? json(200, member(state)) : notFound()),
     },
     {
       service: 'coder',
@@ -100,18 +156,23 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
       pattern: /^\/api\/v2\/organizations\/([^/]+)\/provisionerkeys$/,
       auth: true,
       handle: ([org]) => {
+        if (state.s.edition === 'oss') return routeNotFound();
         if (!isOrg(state, org!)) return notFound();
         if (!state.s.premium)
           return json(403, { message: 'Multiple Organizations is a Premium feature. Contact sales!' });
+        // dbauthz post-filters the list on provisioner_daemon:read: a caller without it gets 200 [].
+        if (!can(state.roles, 'provisioner_daemon:read')) return json(200, []);
         return json(
           200,
-          Object.entries(state.s.provisionerKeys).map(([name, k]) => ({
-            id: simUuid('provisionerkey', name),
-            created_at: iso(state.now.getTime() - k.ageDays * DAY),
-            organization: state.orgId,
-            name,
-            tags: k.tags,
-          })),
+          Object.entries(state.s.provisionerKeys)
+            .map(([name, k]) => ({
+              id: simUuid('provisionerkey', name),
+              created_at: iso(state.now.getTime() - k.ageDays * DAY),
+              organization: state.orgId,
+              name,
+              tags: k.tags,
+            }))
+            .sort((a, b) => a.created_at.localeCompare(b.created_at)),
         );
       },
     },
@@ -120,7 +181,20 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
       operation: 'GET /api/v2/organizations/{organization}/provisionerdaemons',
       pattern: /^\/api\/v2\/organizations\/([^/]+)\/provisionerdaemons$/,
       auth: true,
-      handle: ([org], at) => (isOrg(state, org!) ? json(200, daemons(state, at)) : notFound()),
+      handle: ([org], at, url) => {
+        if (!isOrg(state, org!)) return notFound();
+        // coderd/provisionerdaemons.go: provisioner_jobs:read in the organization, else 404.
+        if (!can(state.roles, 'provisioner_jobs:read')) return notFound();
+        const raw = url.searchParams.get('limit');
+        const limit = raw === null ? DAEMON_PAGE : Number(raw);
+        if (!Number.isInteger(limit) || limit <= 0 || limit > 2 ** 31 - 1) {
+          return json(400, {
+            message: 'Invalid query parameters.',
+            validations: [{ field: 'limit', detail: `Query param "limit" must be a valid positive integer` }],
+          });
+        }
+        return json(200, daemons(state, at).slice(0, limit));
+      },
     },
     {
       service: 'coder',
@@ -131,7 +205,7 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
         isOrg(state, org!)
           ? json(
               200,
-              templates(state).filter((t) => t.organization_id === state.orgId),
+              readableTemplates(state).filter((t) => t.organization_id === state.orgId),
             )
           : notFound(),
     },
@@ -140,7 +214,7 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
       operation: 'GET /api/v2/templates',
       pattern: /^\/api\/v2\/templates$/,
       auth: true,
-      handle: () => json(200, templates(state)),
+      handle: () => json(200, readableTemplates(state)),
     },
     {
       service: 'coder',
@@ -148,8 +222,10 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
       pattern: /^\/api\/v2\/templates\/([^/]+)\/acl$/,
       auth: true,
       handle: ([id]) => {
+        if (state.s.edition === 'oss') return routeNotFound();
         const name = Object.keys(state.s.templates).find((n) => simUuid('template', n) === id);
-        if (!name) return notFound();
+        // httpmw.ExtractTemplateParam: a template the caller cannot read is not found.
+        if (!name || !readableTemplates(state).some((t) => t.name === name)) return notFound();
         if (!state.s.premium)
           return json(403, { message: 'Template RBAC is a Premium feature. Contact sales!' });
         return json(200, templateAcl(state, name));
@@ -174,7 +250,18 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
       operation: 'GET /.well-known/openid-configuration',
       pattern: /^\/oidc\/\.well-known\/openid-configuration$/,
       auth: false,
-      handle: () => json(200, discovery(state, `${base}/oidc`)),
+      handle: () => {
+        const issuerBase = `${base}/oidc`;
+        const o = state.s.oidc;
+        const doc = discoveryDocument(
+          o.provider,
+          o.issuer.replaceAll('{base}', issuerBase),
+          issuerBase,
+          o.scopes_supported,
+        );
+        for (const k of o.omit) delete doc[k];
+        return json(200, doc);
+      },
     },
   ];
 
@@ -197,7 +284,7 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
       if (denied) return send(res, denied);
     }
     const params = route.pattern.exec(path)!.slice(1).map(decodeURIComponent);
-    send(res, route.handle(params, new Date()));
+    send(res, await route.handle(params, new Date(), new URL(req.url ?? '/', 'https://sim')));
   }
 
   function authenticate(header: string | string[] | undefined): Reply | undefined {
@@ -244,10 +331,20 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
         return;
       case 'malformed':
         // `/healthz` is plain text: there is no JSON to break.
-        if (route.operation === 'GET /healthz') return send(res, route.handle([], new Date()));
+        if (route.operation === 'GET /healthz') {
+          return send(res, await route.handle([], new Date(), new URL(req.url ?? '/', 'https://sim')));
+        }
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end('{"message": "truncated');
         return;
+      case 'oversized':
+      case 'endless':
+      case 'slowBody':
+        return sendHostileBody(res, fault.failure, {
+          bytes: fault.bytes ?? 0,
+          contentType: route.operation === 'GET /healthz' ? 'text/plain; charset=utf-8' : 'application/json',
+          signal: stopping.signal,
+        });
       default:
         return send(res, json(500, { message: 'Internal error.' }));
     }
@@ -291,7 +388,14 @@ function send(res: ServerResponse, reply: Reply): void {
 
 function makeState(scenario: Scenario, now: Date): State {
   const s = parseCoderScenario(scenario);
-  return { s, now, orgId: simUuid('organization', s.organization.name) };
+  const age = s.healthcheck.cachedAgeMinutes;
+  return {
+    s,
+    now,
+    orgId: simUuid('organization', s.organization.name),
+    roles: [s.role],
+    health: { cachedAt: age === null ? undefined : now.getTime() - age * MINUTE, running: undefined },
+  };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -322,11 +426,67 @@ function user(state: State, username: string): Json {
     status: 'active',
     login_type: username === 'coder-auditor' ? 'none' : 'oidc',
     created_at: iso(state.now.getTime() - 200 * DAY),
-    roles:
-      username === 'coder-auditor' && state.s.role === 'owner'
-        ? [{ name: 'owner', display_name: 'Owner' }]
-        : [],
+    roles: username === 'coder-auditor' ? siteRoles(state) : [],
     organization_ids: [state.orgId],
+  };
+}
+
+/** codersdk.SlimRole list of the auditor's site-wide roles (`member` is implicit and not listed). */
+function siteRoles(state: State): Json[] {
+  return state.roles.filter((r) => SITE_ROLES.has(r)).map((r) => ({ name: r, display_name: displayName(r) }));
+}
+
+/** `GET /organizations/{org}/members/me` (codersdk.OrganizationMemberWithUserData). */
+function member(state: State): Json {
+  const me = user(state, 'coder-auditor');
+  return {
+    user_id: me.id,
+    organization_id: state.orgId,
+    created_at: me.created_at,
+    updated_at: me.created_at,
+    roles: state.roles
+      .filter((r) => r.startsWith('organization-'))
+      .map((r) => ({ name: r, display_name: displayName(r), organization_id: state.orgId })),
+    username: me.username,
+    name: me.name,
+    email: me.email,
+    avatar_url: '',
+    global_roles: siteRoles(state),
+  };
+}
+
+/** `GET /api/v2/entitlements` of the enterprise build (codersdk.Entitlements). */
+function entitlements(state: State): Json {
+  const premium = [
+    'audit_log',
+    'browser_only',
+    'scim',
+    'template_rbac',
+    'user_role_management',
+    'high_availability',
+    'multiple_external_auth',
+    'external_provisioner_daemons',
+    'appearance',
+    'advanced_template_scheduling',
+    'workspace_proxy',
+    'external_token_encryption',
+    'workspace_batch_actions',
+    'access_control',
+    'control_shared_ports',
+    'custom_roles',
+    'multiple_organizations',
+  ];
+  const on = state.s.premium;
+  return {
+    features: Object.fromEntries(
+      premium.map((f) => [f, { entitlement: on ? 'entitled' : 'not_entitled', enabled: on }]),
+    ),
+    warnings: [],
+    errors: [],
+    has_license: on,
+    trial: false,
+    require_telemetry: false,
+    refreshed_at: state.now.toISOString(),
   };
 }
 
@@ -361,7 +521,24 @@ interface SimDaemon {
 }
 
 function daemonList(state: State, at: Date): SimDaemon[] {
-  return Object.entries(state.s.daemons).map(([name, d]) => {
+  const history = Array.from(
+    { length: state.s.offlineHistory.count },
+    (_, i) =>
+      [
+        `coder-provisioner-old-${String(i).padStart(3, '0')}`,
+        {
+          lastSeenMinutes: 60 + i * state.s.offlineHistory.everyMinutes,
+          createdMinutesAgo: 61 + i * state.s.offlineHistory.everyMinutes,
+          version: undefined,
+          busy: false,
+          key: undefined,
+        },
+      ] as const,
+  );
+  const all = [...Object.entries(state.s.daemons), ...history].sort(
+    ([, a], [, b]) => a.createdMinutesAgo - b.createdMinutesAgo,
+  );
+  return all.map(([name, d]) => {
     const lastSeen = at.getTime() - d.lastSeenMinutes * MINUTE;
     const online = at.getTime() - lastSeen <= DAEMON_STALE_MS;
     const version = d.version ?? state.s.version;
@@ -373,7 +550,7 @@ function daemonList(state: State, at: Date): SimDaemon[] {
       json: {
         id: simUuid('daemon', name),
         organization_id: state.orgId,
-        created_at: iso(state.now.getTime() - 7 * DAY),
+        created_at: iso(state.now.getTime() - d.createdMinutesAgo * MINUTE),
         last_seen_at: iso(lastSeen),
         name,
         version,
@@ -503,6 +680,18 @@ function templates(state: State): SimTemplate[] {
   });
 }
 
+/**
+ * Templates the auditor can read: all of them with `template:read`, otherwise only those whose ACL shares
+ * them with it (its user, or the Everyone group), as coderd's template ACLs do for a Member.
+ */
+function readableTemplates(state: State): SimTemplate[] {
+  if (can(state.roles, 'template:read')) return templates(state);
+  return templates(state).filter((t) => {
+    const acl = state.s.templates[t.name as string]!.acl;
+    return acl.users.includes('coder-auditor') || acl.groups.some((g) => g.toLowerCase() === 'everyone');
+  });
+}
+
 function templateAcl(state: State, name: string): Json {
   const acl = state.s.templates[name]!.acl;
   return {
@@ -524,22 +713,4 @@ function templateAcl(state: State, name: string): Json {
       };
     }),
   };
-}
-
-function discovery(state: State, issuerBase: string): Json {
-  const doc: Json = {
-    issuer: state.s.oidc.issuer.replaceAll('{base}', issuerBase),
-    authorization_endpoint: `${issuerBase}/authorize`,
-    token_endpoint: `${issuerBase}/token`,
-    userinfo_endpoint: `${issuerBase}/userinfo`,
-    jwks_uri: `${issuerBase}/jwks`,
-    response_types_supported: ['code'],
-    subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['RS256'],
-    scopes_supported: state.s.oidc.scopes_supported,
-    claims_supported: ['sub', 'email', 'email_verified', 'name', 'preferred_username', 'groups'],
-    code_challenge_methods_supported: ['S256'],
-  };
-  for (const k of state.s.oidc.omit) delete doc[k];
-  return doc;
 }

@@ -132,8 +132,46 @@ const Event = z
   .strict();
 export type SimEvent = z.output<typeof Event>;
 
-const LogLine = z.object({ ageMinutes: minutesAgo, line: z.string() }).strict();
+/**
+ * A log line: verbatim (`line`), or a cdr.dev/slog entry the twin renders in coderd's human format with its
+ * real timestamp: `2024-05-01 12:00:00.000 [erro]  coderd: msg  key=value  key="quoted value"`.
+ */
+const LogLine = z.union([
+  z
+    .object({
+      ageMinutes: minutesAgo,
+      line: z.string(),
+      /** The line is `line` repeated this many times (long adversarial lines without a long scenario file). */
+      repeat: z.number().int().positive().max(100_000).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      ageMinutes: minutesAgo,
+      level: z.enum(['debu', 'info', 'warn', 'erro', 'crit', 'fata']),
+      logger: z.string(),
+      msg: z.string(),
+      fields: z.record(z.string(), z.string()).default({}),
+    })
+    .strict(),
+]);
 export type SimLogLine = z.output<typeof LogLine>;
+
+/**
+ * cdr.dev/slog's human format (sloghuman): UTC time to the millisecond, the level in brackets, two spaces,
+ * `logger: message`, then `key=value` fields two spaces apart, a value quoted (Go %q) when it has a space,
+ * a quote, an equals sign or nothing at all.
+ */
+export function slogHuman(
+  at: Date,
+  l: { level: string; logger: string; msg: string; fields: Record<string, string> },
+): string {
+  const ts = at.toISOString().replace('T', ' ').replace('Z', '');
+  const fields = Object.entries(l.fields).map(
+    ([k, v]) => `  ${k}=${/^[^\s"=]+$/.test(v) ? v : JSON.stringify(v)}`,
+  );
+  return `${ts} [${l.level}]  ${l.logger}: ${l.msg}${fields.join('')}`;
+}
 
 export const KubernetesScenarioSchema = z
   .object({

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { KubernetesScenario, SimDeployment, SimEnvVar, SimEvent, SimLogLine, SimPod } from './model.js';
+import {
+  slogHuman,
+  type KubernetesScenario,
+  type SimDeployment,
+  type SimEnvVar,
+  type SimEvent,
+  type SimLogLine,
+  type SimPod,
+} from './model.js';
 
 /** A Kubernetes object as it travels on the wire (JSON). */
 export type Wire = Record<string, unknown>;
@@ -362,7 +370,10 @@ export function buildState(k: KubernetesScenario, now: Date): KubeState {
       key,
       [...lines]
         .sort((a: SimLogLine, b: SimLogLine) => b.ageMinutes - a.ageMinutes)
-        .map((l) => ({ at: new Date(now.getTime() - l.ageMinutes * 60_000), line: l.line })),
+        .map((l) => {
+          const at = new Date(now.getTime() - l.ageMinutes * 60_000);
+          return { at, line: 'line' in l ? l.line.repeat(l.repeat ?? 1) : slogHuman(at, l) };
+        }),
     );
   }
   return s;

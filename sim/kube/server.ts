@@ -4,6 +4,7 @@ import { SIM_IDS } from '../deployment.js';
 import type { SimEnv, SimPart } from '../env.js';
 import { listenLocal } from '../listen.js';
 import { delay } from '../faults.js';
+import { sendHostileBody } from '../hostile.js';
 import type { Scenario } from '../scenario.js';
 import { verifyEksToken } from './auth.js';
 import { parseKubernetesScenario } from './model.js';
@@ -131,6 +132,7 @@ function field(obj: Wire, path: string): string | undefined {
 /** Start the Kubernetes API twin on loopback (HTTPS, random port). */
 export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): Promise<KubeSimPart> {
   let state: KubeState = buildState(parseKubernetesScenario(scenario.kubernetes, scenario.name), now);
+  let port = 0;
   const stopping = new AbortController();
   const user = `arn:aws:sts::${env.accountId}:assumed-role/coder-auditor/coder-audit`;
 
@@ -295,6 +297,25 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
       case 'malformed':
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end('{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":');
+      case 'wrongShape':
+        return send(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: 'nope' } as Wire);
+      case 'redirect':
+        return send(res, 302, '', { location: `https://localhost:${port}${url.pathname}${url.search}` });
+      case 'oversized':
+      case 'endless':
+      case 'slowBody': {
+        // The API server honours limitBytes on logs (it stops there): so does the twin.
+        const limit = Number(url.searchParams.get('limitBytes') ?? NaN);
+        const isLog = r.operation === 'readNamespacedPodLog';
+        const capped = isLog && Number.isFinite(limit) && limit > 0;
+        const kind = capped && decision.failure === 'endless' ? 'oversized' : decision.failure;
+        const bytes = capped ? Math.min(limit, decision.bytes ?? limit) : (decision.bytes ?? 0);
+        return sendHostileBody(res, kind, {
+          bytes,
+          contentType: isLog ? 'text/plain' : 'application/json',
+          signal: stopping.signal,
+        });
+      }
       default:
     }
     if (req.method !== 'GET') return send(res, 403, forbidden({ ...r, verb: 'get' }));
@@ -310,7 +331,7 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
     });
   });
   const listener = await listenLocal(server);
-  const { port } = listener;
+  port = listener.port;
 
   return {
     name: 'kube',

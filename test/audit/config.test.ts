@@ -69,6 +69,12 @@ describe('Function: loadConfig', () => {
     expect(() => loadConfig(join(dir, 'missing.yaml'))).toThrowError(ConfigError);
     expect(() => loadConfig(file('bad.yaml', 'deployments: [\n'))).toThrowError(/not valid YAML/);
   });
+
+  it('Noncompliance: reads at most 1 MiB of a configuration file (a huge file, or one that never ends)', () => {
+    const big = file('big.yaml', `# ${'x'.repeat(80)}\n`.repeat(40_000));
+    expect(() => loadConfig(big)).toThrowError(/big\.yaml is larger than 1048576 bytes; not read/);
+    expect(() => loadConfig('/dev/zero')).toThrowError(/\/dev\/zero is larger than 1048576 bytes/);
+  });
 });
 
 describe('Function: configJsonSchema', () => {

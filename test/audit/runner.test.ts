@@ -62,7 +62,7 @@ describe('Function: runAudit', () => {
     });
     expect(by['throws']).toMatchObject({ status: 'error', detail: 'Check could not run: TypeError: boom' });
     expect(by['empty']).toMatchObject({ status: 'pass', detail: 'Nothing in scope to evaluate.' });
-    expect(r.summary.byStatus).toEqual({ fail: 1, error: 2, pass: 1 });
+    expect(r.summary.byStatus).toEqual({ fail: 1, error: 2, pass: 1, skipped: 0 });
   });
 
   it('bounds a hung collection by the group deadline and keeps what was read', async () => {
@@ -182,5 +182,24 @@ describe('Function: evaluateCheck (reasons)', () => {
       new Date(),
     )[0]!;
     expect(pass).not.toHaveProperty('reason');
+  });
+
+  it('a skipped result says why with a skip reason, or it is an error (never a silent skip)', () => {
+    expect(evaluate({ status: 'skipped', reason: 'role-gap' })).toMatchObject({
+      status: 'skipped',
+      reason: 'role-gap',
+      severity: 'info',
+    });
+    expect(evaluate({ status: 'skipped', reason: 'not-applicable' }).reason).toBe('not-applicable');
+    expect(evaluate({ status: 'skipped' })).toMatchObject({
+      status: 'error',
+      detail: 'Check could not run: Error: check reasoned skipped a result with no reason',
+    });
+    // A check's failure reasons are not skip reasons.
+    expect(evaluate({ status: 'skipped', reason: 'dusty' })).toMatchObject({
+      status: 'error',
+      detail:
+        'Check could not run: Error: check reasoned skipped a result with the unknown skip reason "dusty"',
+    });
   });
 });

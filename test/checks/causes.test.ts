@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { FindingPattern } from '../../lambdas/audit/causality.js';
 import { diagnose } from '../../lambdas/audit/diagnose.js';
-import { SCOPE_KEYS, type Finding } from '../../lambdas/audit/model.js';
+import { SCOPE_KEYS, SKIP_REASONS, type Finding } from '../../lambdas/audit/model.js';
 import { CAUSAL_GRAPH, DOWN_WHEN } from '../../lambdas/checks/causes.js';
-import { metaOf } from '../../lambdas/checks/meta.js';
+import { allMeta, metaOf } from '../../lambdas/checks/meta.js';
 import { finding } from '../store/fixtures.js';
 
 const patterns = (): Array<[string, FindingPattern]> => [
@@ -15,19 +15,44 @@ const patterns = (): Array<[string, FindingPattern]> => [
   ),
 ];
 
-/** `<check>/<reason>` nodes of the graph: every reason a pattern matches (all of them when it names none). */
+/**
+ * `<check>/<reason>` nodes of the graph: every reason a pattern matches (all of them when it names none);
+ * `<check>/skipped:<reason>` for the skipped findings a pattern matches.
+ */
 const nodes = (p: FindingPattern) =>
-  (p.reasons ?? Object.keys(metaOf(p.check)?.reasons ?? {})).map((r) => `${p.check}/${r}`);
+  p.status === 'skipped'
+    ? (p.reasons ?? SKIP_REASONS).map((r) => `${p.check}/skipped:${r}`)
+    : (p.reasons ?? Object.keys(metaOf(p.check)?.reasons ?? {})).map((r) => `${p.check}/${r}`);
 
 describe('Constant: CAUSAL_GRAPH', () => {
   it('names only existing checks and their declared reasons', () => {
     for (const [because, p] of patterns()) {
       const meta = metaOf(p.check);
       expect(meta, `${because}: ${p.check}`).toBeDefined();
-      for (const r of p.reasons ?? [])
-        expect(meta!.reasons, `${because}: ${p.check}/${r}`).toHaveProperty([r]);
+      for (const r of p.reasons ?? []) {
+        if (p.status === 'skipped') expect(SKIP_REASONS, `${because}: ${p.check} skipped: ${r}`).toContain(r);
+        else expect(meta!.reasons, `${because}: ${p.check}/${r}`).toHaveProperty([r]);
+      }
       if (p.reasons) expect(p.reasons.length, because).toBeGreaterThan(0);
     }
+  });
+
+  it('names skipped findings only as symptoms: what could not be read explains nothing', () => {
+    for (const link of CAUSAL_GRAPH) {
+      expect(
+        link.causes.filter((p) => p.status !== undefined),
+        link.because,
+      ).toEqual([]);
+    }
+    for (const [down, patterns] of Object.entries(DOWN_WHEN))
+      expect(
+        patterns.filter((p) => p.status !== undefined),
+        down,
+      ).toEqual([]);
+  });
+
+  it('no check declares a skip reason as a reason of its failures', () => {
+    for (const m of allMeta()) for (const r of SKIP_REASONS) expect(m.reasons, m.id).not.toHaveProperty([r]);
   });
 
   it('compares and filters only known scope keys, and says why each link holds', () => {
@@ -90,6 +115,8 @@ describe('Constant: CAUSAL_GRAPH', () => {
       ['oidc-discovery/issuer-mismatch', 'log-error-patterns/oidc-callback-failed'],
       ['aurora-cluster-available/writer-unavailable', 'aurora-recent-events/failover'],
       ['coder-healthz/bad-status', 'coder-health-report/EACS03'],
+      ['coder-token-role/role-missing', 'provisioner-daemons/skipped:role-gap'],
+      ['coder-token-role/no-health-report', 'coder-health-report/skipped:role-gap'],
     ];
     for (const [cause, symptom] of chains)
       expect(linked(cause!, symptom!), `${cause} → ${symptom}`).toBe(true);
@@ -192,6 +219,27 @@ describe('Function: diagnose (the graph on findings)', () => {
     expect(rootCauses).toHaveLength(1);
     // Without a failing status, the failover explains its notifications.
     expect(rootOf(diagnose([failover, note]).findings, note)).toBe(failover.fingerprint);
+  });
+
+  it('a token without the role is the cause of the checks it leaves unchecked, and of no failure', () => {
+    const role = finding('coder-token-role', 'fail', { reason: 'role-missing', severity: 'medium' });
+    const skip = (checkId: string, reason: string) =>
+      finding(checkId, 'skipped', { reason, severity: 'info' });
+    const daemons = skip('provisioner-daemons', 'role-gap');
+    const health = skip('coder-health-report', 'role-gap');
+    const oss = skip('provisioner-key-age', 'not-applicable');
+    const provisioners = finding('provisioners-ready', 'fail', { reason: 'crash-loop' });
+    const { findings, rootCauses } = diagnose([role, daemons, health, oss, provisioners]);
+    expect(rootOf(findings, daemons)).toBe(role.fingerprint);
+    expect(rootOf(findings, health)).toBe(role.fingerprint);
+    // Not applicable is no role gap; and a failure is never blamed on what the token could not read.
+    expect(rootOf(findings, oss)).toBeUndefined();
+    expect(rootOf(findings, provisioners)).toBeUndefined();
+    const roleCause = rootCauses.find((r) => r.checkId === 'coder-token-role')!;
+    expect(roleCause).toMatchObject({ symptoms: [], effectiveSeverity: 'medium' });
+    expect([...roleCause.unchecked!].sort()).toEqual([daemons.fingerprint, health.fingerprint].sort());
+    // A skipped finding is never a root cause of its own.
+    expect(rootCauses.map((r) => r.checkId).sort()).toEqual(['coder-token-role', 'provisioners-ready']);
   });
 
   it('unrelated failures stay separate roots', () => {

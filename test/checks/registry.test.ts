@@ -23,12 +23,11 @@ const NOT_CHECKS = new Set([
   'cluster/log-patterns.ts',
   'cluster/pending-remediation.ts',
   'cluster/pods.ts',
-  'cluster/redact.ts',
   'cluster/scheduling.ts',
   'coder/lib.ts',
+  'coder/roles.ts',
   'database/collect.ts',
   'database/lib.ts',
-  'database/redact-sql.ts',
   'database/snapshot.ts',
 ]);
 

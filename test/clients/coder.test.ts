@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CallRecorder } from '../../lambdas/audit/calls.js';
 import {
+  CoderHealthPendingError,
   CoderHttpError,
   CoderRequestError,
   CoderResponseError,
@@ -11,7 +12,20 @@ import {
   type CoderClient,
   type CoderClientOptions,
 } from '../../lambdas/clients/coder.js';
+import { BodyTooLargeError } from '../../lambdas/clients/body.js';
+import { createServer } from 'node:https';
+import { listenLocal } from '../../sim/listen.js';
 import { CANARY, startTwin, type Twin } from '../sim/coder/twin.js';
+
+/** An HTTPS server (the sim's certificate) that redirects every request to `to(path)`. */
+async function redirector(to: (path: string) => string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer({ cert: twin.env.tls.cert, key: twin.env.tls.key }, (req, res) => {
+    res.writeHead(302, { location: to(new URL(req.url ?? '/', 'https://x').pathname) });
+    res.end();
+  });
+  const l = await listenLocal(server);
+  return { url: `https://127.0.0.1:${l.port}`, close: () => l.close() };
+}
 
 let twin: Twin;
 const clients: CoderClient[] = [];
@@ -82,7 +96,7 @@ describe('Class: CoderClient', () => {
       const { c, sm, calls } = client();
       const [keys, daemons, templates] = await Promise.all([
         c.provisionerKeys(),
-        c.provisionerDaemons(),
+        c.provisionerDaemons(500),
         c.templates(),
       ]);
       expect(keys.map((k) => k.name)).toEqual(['coder-prov']);
@@ -112,7 +126,34 @@ describe('Class: CoderClient', () => {
       await twin.apply({ role: 'member' });
       const err = await thrown(() => client().c.debugHealth());
       expect(err).toBeInstanceOf(CoderHttpError);
-      expect(err).toMatchObject({ status: 403, coderMessage: 'Forbidden.' });
+      expect(err).toMatchObject({ status: 403, coderMessage: expect.stringMatching(/^Forbidden\. /) });
+    });
+
+    it("reads the token user's site and organization roles, and the licence", async () => {
+      await twin.apply({ role: 'organization-template-admin' });
+      const { c } = client();
+      await expect(c.me()).resolves.toMatchObject({ username: 'coder-auditor', roles: [] });
+      await expect(c.orgMember()).resolves.toMatchObject({
+        roles: [{ name: 'organization-template-admin' }],
+        global_roles: [],
+      });
+      await expect(c.entitlements()).resolves.toMatchObject({
+        has_license: true,
+        features: { template_rbac: { enabled: true } },
+      });
+      await twin.apply({ role: 'auditor', edition: 'oss' });
+      await expect(client().c.me()).resolves.toMatchObject({ roles: [{ name: 'auditor' }] });
+      await expect(client().c.entitlements()).rejects.toMatchObject({ status: 404 });
+    });
+
+    it('asks for `limit` daemons: coderd answers 50, newest first, without one', async () => {
+      await twin.apply({ offlineHistory: { count: 80 } });
+      const daemons = await client().c.provisionerDaemons(500);
+      expect(daemons).toHaveLength(82);
+      // The two live daemons are the oldest rows: the 80 rows of replaced pods are newer.
+      expect(daemons.slice(-2).every((d) => d.status !== 'offline')).toBe(true);
+      expect(daemons.slice(0, 80).every((d) => d.status === 'offline')).toBe(true);
+      expect(await client().c.provisionerDaemons(50)).toHaveLength(50);
     });
 
     it('rejects a wrong token with 401 and never shows it, even in error messages', async () => {
@@ -153,17 +194,47 @@ describe('Class: CoderClient', () => {
 
     it('gives up on a hung request after callMs', async () => {
       await twin.apply({}, [
-        { service: 'coder', operation: 'GET /api/v2/debug/health', kind: 'hang', ms: 0, rate: 1 },
+        { service: 'coder', operation: 'GET /api/v2/buildinfo', kind: 'hang', ms: 0, rate: 1 },
       ]);
-      const err = await thrown(() => client({ callMs: 300 }).c.debugHealth());
+      const err = await thrown(() => client({ callMs: 300 }).c.buildInfo());
       expect(err).toBeInstanceOf(CoderRequestError);
-      expect(err.message).toBe('GET /api/v2/debug/health: no answer within 300 ms');
+      expect(err.message).toBe('GET /api/v2/buildinfo: no answer within 300 ms');
+    });
+
+    it('Noncompliance: cuts oversized, endless and slow bodies, whatever the server declares', async () => {
+      await twin.apply({}, [
+        {
+          service: 'coder',
+          operation: 'GET /api/v2/organizations/{organization}/templates',
+          kind: 'oversized',
+          ms: 0,
+          rate: 1,
+          bytes: 200 * 2 ** 20,
+        },
+        { service: 'coder', operation: 'GET /api/v2/debug/health', kind: 'endless', ms: 0, rate: 1 },
+        { service: 'coder', operation: 'GET /api/v2/buildinfo', kind: 'slowBody', ms: 0, rate: 1 },
+        { service: 'oidc', kind: 'endless', ms: 0, rate: 1 },
+      ]);
+      // Generous timeouts for the size caps (a loaded machine streams 4 MiB slowly), a short one for the slow body.
+      const c = client({ callMs: 20_000 }).c;
+      const [templates, health, build, oidc] = await Promise.all([
+        thrown(() => c.templates()),
+        thrown(() => c.debugHealth()),
+        thrown(() => client({ callMs: 400 }).c.buildInfo()),
+        thrown(() => c.oidcDiscovery(`${twin.url}/oidc`)),
+      ]);
+      expect(templates).toBeInstanceOf(BodyTooLargeError);
+      expect(health).toBeInstanceOf(BodyTooLargeError);
+      expect(health.message).toMatch(/larger than 4194304 bytes/);
+      expect(oidc).toBeInstanceOf(BodyTooLargeError);
+      expect(build).toBeInstanceOf(CoderRequestError);
+      expect(build.message).toBe('GET /api/v2/buildinfo: no answer within 400 ms');
     });
 
     it("stops at the group's deadline", async () => {
       await twin.apply({}, [{ service: 'coder', kind: 'hang', ms: 0, rate: 1 }]);
       const ctl = new AbortController();
-      const p = thrown(() => client({ signal: ctl.signal, callMs: 30_000 }).c.provisionerDaemons());
+      const p = thrown(() => client({ signal: ctl.signal, callMs: 30_000 }).c.provisionerDaemons(500));
       setTimeout(() => ctl.abort(new Error('deadline')), 100);
       expect((await p).message).toMatch(/aborted/);
     });
@@ -175,6 +246,45 @@ describe('Class: CoderClient', () => {
       await expect(client().c.buildInfo()).rejects.toMatchObject({ status: 429 });
       await twin.apply({}, [{ service: 'coder', kind: 'error5xx', ms: 0, rate: 1 }]);
       await expect(client().c.templates()).rejects.toMatchObject({ status: 500 });
+    });
+  });
+
+  describe('Method: debugHealth', () => {
+    it('Noncompliance: waits for a report coderd builds on request (stale cache) with its own timeout', async () => {
+      // The cached report is an hour old: coderd runs its checks while the request waits (600 ms here).
+      await twin.apply({ healthcheck: { cachedAgeMinutes: 60, durationMs: 600 } });
+      await expect(client({ callMs: 300 }).c.debugHealth()).rejects.toBeInstanceOf(CoderHealthPendingError);
+      await twin.apply({ healthcheck: { cachedAgeMinutes: 60, durationMs: 600 } });
+      await expect(client({ callMs: 300, healthMs: 5_000 }).c.debugHealth()).resolves.toMatchObject({
+        severity: 'ok',
+      });
+    });
+
+    it('says "in progress" when coderd gives up after its own timeout, with either status', async () => {
+      for (const inProgressStatus of [404, 503]) {
+        await twin.apply({
+          healthcheck: { cachedAgeMinutes: null, durationMs: 5_000, timeoutMs: 200, inProgressStatus },
+        });
+        const err = await thrown(() => client({ healthMs: 3_000 }).c.debugHealth());
+        expect(err).toBeInstanceOf(CoderHealthPendingError);
+        expect(err.message).toContain(`HTTP ${inProgressStatus}: Healthcheck is in progress`);
+      }
+    });
+  });
+
+  describe('Method: redirects', () => {
+    it('follows a redirect on the same host and refuses one to another host', async () => {
+      const other = await redirector((path) => (path === '/healthz' ? `${twin.url}/healthz` : '/healthz'));
+      try {
+        const c = client({ coder: { ...twin.deployment.coder!, url: other.url } }).c;
+        const err = await thrown(() => c.healthz());
+        expect(err).toBeInstanceOf(CoderRequestError);
+        expect(err.message).toMatch(/redirected to another host \(https:\/\/127\.0\.0\.1:\d+\); refused/);
+        const same = client({ coder: { ...twin.deployment.coder!, url: `${other.url}/start` } }).c;
+        await expect(same.buildInfo()).rejects.toThrow(/redirected to another host/);
+      } finally {
+        await other.close();
+      }
     });
   });
 

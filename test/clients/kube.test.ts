@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallRecorder } from '../../lambdas/audit/calls.js';
 import { eksTokenProvider } from '../../lambdas/clients/eks-token.js';
-import { KubeClient, KubernetesApiError, type KubeClientOptions } from '../../lambdas/clients/kube.js';
+import {
+  KubeClient,
+  KubernetesApiError,
+  KubernetesShapeError,
+  LOG_LIMIT_BYTES,
+  type KubeClientOptions,
+} from '../../lambdas/clients/kube.js';
 import { loadScenario } from '../../sim/scenario.js';
 import { startKubeSim, type KubeSimPart } from '../../sim/kube/server.js';
 import { kubeEnv } from '../checks/cluster/harness.js';
@@ -114,6 +120,51 @@ describe('Class: KubeClient (real @kubernetes/client-node over HTTPS against the
       } finally {
         env.faults.set([]);
       }
+    });
+  });
+
+  describe('Hostile answers', () => {
+    const withFault = async <T>(f: Parameters<typeof env.faults.set>[0], run: () => Promise<T>) => {
+      env.faults.set(f);
+      try {
+        return await run();
+      } finally {
+        env.faults.set([]);
+      }
+    };
+
+    it('Noncompliance 1: an answer of another shape (items: "nope") is an error, never bogus pods', async () => {
+      const err = await withFault([{ service: 'kubernetes', kind: 'wrongShape', ms: 0, rate: 1 }], () =>
+        client()
+          .listPods('coder')
+          .then(
+            () => undefined,
+            (e: unknown) => e as Error,
+          ),
+      );
+      expect(err).toBeInstanceOf(KubernetesShapeError);
+      // The generated deserializer turns the string into a list of characters: validated, it is an error.
+      expect(err!.message).toMatch(/^kubernetes listNamespacedPod coder\/pods: unexpected answer: items/);
+    });
+
+    it('Noncompliance 2: a redirect to another host is refused, never followed', async () => {
+      const err = await withFault([{ service: 'kubernetes', kind: 'redirect', ms: 0, rate: 1 }], () =>
+        failure(client().listPods('coder')),
+      );
+      expect(err.message).toMatch(/redirected to another host \(https:\/\/localhost:\d+\); refused/);
+    });
+
+    it('Noncompliance 3: an endless list body is cut at the page cap; a log read stops at limitBytes', async () => {
+      const list = await withFault([{ service: 'kubernetes', kind: 'endless', ms: 0, rate: 1 }], () =>
+        failure(client({ timeoutMs: 30_000 }).listPods('coder')),
+      );
+      expect(list.message).toMatch(/answer is larger than 16777216 bytes; not read/);
+      const log = await withFault(
+        [{ service: 'kubernetes', operation: 'readNamespacedPodLog', kind: 'endless', ms: 0, rate: 1 }],
+        () =>
+          client({ timeoutMs: 30_000 }).readPodLog('coder', 'coder-6f7d9c8b5-k2x8m', { container: 'coder' }),
+      );
+      expect(log.length).toBe(LOG_LIMIT_BYTES);
     });
   });
 

@@ -13,6 +13,20 @@ import { runLocalWorkflow } from '../../sim/workflow.js';
  */
 const CANARY = 'CANARYq7x9';
 const LOGGED_PASSWORD = 'S3cretPassw0rd'; // in a coderd log line of the coderd-crashloop scenario
+/**
+ * One distinct canary per free-text source of the hostile scenario, each in a secret-shaped context: the
+ * health report (a database URL, password=), a pod's waiting message (Authorization: Token, passphrase:), a
+ * coderd log line (a URL password) and a pg_stat_activity query (a nested comment, a literal).
+ */
+const SOURCE_CANARIES = {
+  healthReportUrl: 'HOSTILEpw0rd1',
+  healthReportPassword: 'HOSTILEpw0rd2',
+  podMessageAuthorization: 'HOSTILEtok3n4',
+  podMessagePassphrase: 'HOSTILEpassphrase5',
+  coderdLog: 'HOSTILEpw0rd6',
+  sqlComment: 'HOSTILEsql7',
+  sqlLiteral: 'HOSTILElit8',
+};
 let sim: Sim;
 let db: Dynalite;
 const captured: string[] = [];
@@ -53,6 +67,7 @@ describe('Security: secrets never leak', () => {
       'coderd-crashloop',
       'coder-api-malformed',
       'db-refusing-connections',
+      'hostile',
       'healthy',
     ]) {
       await sim.apply(scenario);
@@ -72,6 +87,9 @@ describe('Security: secrets never leak', () => {
     // The checks did see the secrets' surroundings: the database and the Coder API were reached.
     expect(everything).toContain('db-connections-usage');
     expect(everything).toContain('provisioner-key-age');
+    // ...and the hostile scenario's sources around each canary were read and reported (redacted).
+    expect(everything).toContain('postgres://[REDACTED]@aurora.internal:5432/coder');
+    expect(everything).toContain('Authorization: [REDACTED]');
     for (const secret of [
       CANARY,
       sim.secrets.dbPassword,
@@ -79,6 +97,7 @@ describe('Security: secrets never leak', () => {
       sim.env.credentials.secretAccessKey,
       'k8s-aws-v1.',
       LOGGED_PASSWORD,
+      ...Object.values(SOURCE_CANARIES),
     ]) {
       expect(everything, `leaked: ${secret}`).not.toContain(secret);
     }

@@ -86,6 +86,22 @@ describe('CLI: coder-audit run against the simulated deployment', () => {
     expect(ok.stdout).toContain('No problems found.');
   });
 
+  it('Noncompliance: TLS verification turned off is a warning line (even with --quiet) and a medium finding', async () => {
+    const insecure = join(mkdtempSync(join(tmpdir(), 'cli-tls-')), 'coder-audit.yaml');
+    const d = { ...sim.deployment, coder: { ...sim.deployment.coder!, insecureTls: true } };
+    writeFileSync(insecure, stringify({ deployments: [d] }));
+    const r = await cli('run', '-c', insecure, '--only', 'coder-healthz', '--quiet', '--fail-on', 'critical');
+    expect(r.stderr).toMatch(
+      /^Warning: TLS verification of https:\/\/127\.0\.0\.1:\d+ and the OIDC issuer is OFF \(coder\.insecureTls\)\.$/m,
+    );
+    expect(r.stdout).toMatch(/^! Warning: TLS verification of .* is OFF/m);
+    // A root cause of its own (it explains nothing), at medium, with its reason.
+    expect(r.stdout).toMatch(
+      /^MEDIUM {2}root cause 1 of 1 {2}coder-healthz\/tls-off: .*\n\s+FAIL\s+coder-healthz\s+TLS verification is off for the Coder URL and the OIDC issuer$/m,
+    );
+    expect(r.code).toBe(0);
+  });
+
   it('rejects an unknown deployment with exit 2', async () => {
     const r = await cli('run', '--config', config, '--deployment', 'nope');
     expect(r.code).toBe(2);

@@ -7,7 +7,8 @@ import { listScenarios, loadScenario, rootCauseMap } from '../../sim/scenario.js
 
 /**
  * Every shipped scenario, end to end: the real SDK / Kubernetes / pg / HTTP clients against the simulated
- * deployment over the network, asserting exactly the check ids the scenario says fail or error.
+ * deployment over the network, asserting exactly the check ids the scenario says fail, error or are skipped,
+ * and exactly its root causes (with the checks each leaves unchecked).
  */
 let sim: Sim;
 beforeAll(async () => {
@@ -76,10 +77,12 @@ describe('End to end: scenarios', () => {
       expect({
         failing: ids(report.findings.filter((f) => f.status === 'fail')),
         erroring: ids(report.findings.filter((f) => f.status === 'error')),
+        skipped: ids(report.findings.filter((f) => f.status === 'skipped')),
         rootCauses: rootCauseMap(report),
       }).toEqual({
         failing: [...scenario.expect.failing].sort(),
         erroring: [...scenario.expect.erroring].sort(),
+        skipped: [...scenario.expect.skipped].sort(),
         rootCauses: normalise(scenario.expect.rootCauses ?? {}),
       });
       for (const f of report.findings.filter((x) => x.status === 'fail')) {

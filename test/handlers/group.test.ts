@@ -134,7 +134,10 @@ describe('Function: makeGroupHandler payload limit', () => {
     const result = await handlerOf(
       many([
         { status: 'pass', evidence: { rules: ['a', 'b'] } },
-        { status: 'fail', evidence: { rules: 'x'.repeat(MAX_EVIDENCE_BYTES) } },
+        {
+          status: 'fail',
+          evidence: { rules: Array.from({ length: MAX_EVIDENCE_BYTES / 8 }, (_, i) => `rule-${i}`) },
+        },
         { status: 'fail', evidence: { port: 5432 } },
       ]),
     )(event);

@@ -242,6 +242,70 @@ describe('Class: FindingsStore', () => {
       expect(await failing(8 + 24, down)).toEqual([27]);
     });
 
+    describe('Rule: what could not be read never resolves an open finding', () => {
+      const keyOld = finding('provisioner-key-age', 'fail', { resource: 'coder:coder/provisionerkey/old' });
+      const keyFresh = finding('provisioner-key-age', 'pass', { resource: 'coder:coder/provisionerkey/new' });
+      const skipped = finding('provisioner-key-age', 'skipped', {
+        resource: 'coder:coder/provisionerkeys/coder',
+        key: 'unreadable',
+        severity: 'info',
+      });
+      const tpl = finding('templates-available', 'fail', { resource: 'coder:coder/template/pod-swdev' });
+      const tplError = {
+        ...finding('templates-available', 'error', { resource: 'coder:coder/template/pod-swdev' }),
+        detail: 'ACL of template pod-swdev not evaluated: HTTP 500.',
+        severity: 'medium' as const,
+      };
+
+      it('Noncompliance 1: a skipped result (role or licence) keeps the open failures of its check open', async () => {
+        const s = store();
+        await s.recordRun(audit('exec-1', T1, [keyOld, keyFresh]));
+        // The token lost its role: the check reads nothing and says so, it does not pass.
+        const out = await s.recordRun(audit('exec-2', T2, [skipped]));
+        expect(out.changes.resolved).toEqual([]);
+        expect(out.changes.opened).toEqual([]);
+        const open = await s.list({ deployment: 'prod', open: true });
+        expect(open.map((f) => [f.resource, f.result, f.lastSeen])).toEqual([
+          ['coder:coder/provisionerkey/old', 'fail', T1],
+        ]);
+        // The role is back and the key was rotated: now it resolves, and the alert says so.
+        const back = await s.recordRun(audit('exec-3', T3, [keyFresh]));
+        expect(back.changes.resolved.map((f) => f.resource)).toEqual(['coder:coder/provisionerkey/old']);
+      });
+
+      it('Noncompliance 2: an error on the same resource keeps the failure as it was, and its later fix is alerted', async () => {
+        const s = store();
+        await s.recordRun(audit('exec-1', T1, [tpl]));
+        const out = await s.recordRun(audit('exec-2', T2, [tplError]));
+        expect(out.changes).toMatchObject({ opened: [], resolved: [], escalated: [] });
+        const [item] = await s.list({ deployment: 'prod', open: true });
+        expect(item).toMatchObject({ result: 'fail', detail: tpl.detail, severity: 'high', lastSeen: T1 });
+        expect(item?.remediation).toEqual(tpl.remediation);
+        const fixed = await s.recordRun(
+          audit('exec-3', T3, [{ ...tpl, status: 'pass' as const, severity: 'info' as const }]),
+        );
+        expect(fixed.changes.resolved.map((f) => [f.resource, f.result])).toEqual([
+          ['coder:coder/template/pod-swdev', 'fail'],
+        ]);
+      });
+
+      it('Noncompliance 3: an open "could not check" that turns into a failure is alerted as new', async () => {
+        const s = store();
+        await s.recordRun(audit('exec-1', T1, [tplError]));
+        const out = await s.recordRun(audit('exec-2', T2, [tpl]));
+        expect(out.changes.opened.map((f) => [f.resource, f.status])).toEqual([
+          ['coder:coder/template/pod-swdev', 'fail'],
+        ]);
+      });
+
+      it('Compliance: a skipped result never opens anything', async () => {
+        const s = store();
+        const out = await s.recordRun(audit('exec-1', T1, [skipped]));
+        expect(out.changes.opened).toEqual([]);
+        expect(await s.list({ deployment: 'prod' })).toEqual([]);
+      });
+    });
+
     it('writes many findings with bounded concurrency', async () => {
       const many = Array.from({ length: 40 }, (_, i) =>
         finding('pods-pending', 'fail', { resource: `pod-${i}` }),

@@ -5,7 +5,7 @@ import { settle, type Fact } from '../../audit/fact.js';
 import type { CollectContext } from '../../audit/group.js';
 import { describeCluster, describeNodegroup } from '../../clients/eks.js';
 import { eksTokenProvider } from '../../clients/eks-token.js';
-import { KubeClient, KubernetesApiError } from '../../clients/kube.js';
+import { KubeClient, KubernetesApiError, LOG_LIMIT_BYTES } from '../../clients/kube.js';
 import { mainContainer, neverStarted } from './pods.js';
 
 import { LOG_TAIL_LINES } from './limits.js';
@@ -20,7 +20,7 @@ export interface PodLog {
   container: string;
   /** The log text (last `thresholds.logWindowMinutes`, at most the last LOG_TAIL_LINES lines). */
   text?: string;
-  /** The window held more lines than LOG_TAIL_LINES: only the most recent ones were read. */
+  /** Not the whole window: more than LOG_TAIL_LINES lines (the newest were read), or LOG_LIMIT_BYTES reached. */
   truncated?: boolean;
   /** Why the read failed (an `error` result). */
   error?: string;
@@ -98,7 +98,9 @@ export async function collectCluster(ctx: CollectContext): Promise<ClusterSnapsh
             sinceSeconds: d.thresholds.logWindowMinutes * 60,
             tailLines: LOG_TAIL_LINES,
           });
-          return lineCount(text) >= LOG_TAIL_LINES ? { ...base, text, truncated: true } : { ...base, text };
+          // A full tail, or a read stopped at limitBytes (then the newest lines of the tail are missing).
+          const cut = lineCount(text) >= LOG_TAIL_LINES || Buffer.byteLength(text) >= LOG_LIMIT_BYTES;
+          return cut ? { ...base, text, truncated: true } : { ...base, text };
         } catch (err) {
           if (
             err instanceof KubernetesApiError &&

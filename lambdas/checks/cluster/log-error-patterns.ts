@@ -1,6 +1,7 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { shq } from '../../audit/model.js';
+import { LOG_LIMIT_BYTES } from '../../clients/kube.js';
 import type { ClusterSnapshot } from './collector.js';
 import { LOG_TAIL_LINES } from './limits.js';
 import { scanLogs } from './log-patterns.js';
@@ -11,10 +12,12 @@ export default defineCheck<ClusterSnapshot>(CLUSTER_META['log-error-patterns'], 
   const logs = need(snap.logs);
   const window = d.thresholds.logWindowMinutes;
   const read = logs.filter((l) => l.text !== undefined);
-  // Pods whose window held more than LOG_TAIL_LINES lines: only the most recent lines were scanned.
+  // Pods whose window held more than LOG_TAIL_LINES lines (or LOG_LIMIT_BYTES): only the newest were scanned.
   const cut = read.filter((l) => l.truncated).map((l) => l.pod);
   const truncated = cut.length ? { truncated: true, truncatedPods: cut } : {};
-  const partial = cut.length ? ` (only the last ${LOG_TAIL_LINES} lines of ${cut.join(', ')} read)` : '';
+  const partial = cut.length
+    ? ` (${cut.join(', ')} read in part: at most the last ${LOG_TAIL_LINES} lines, ${LOG_LIMIT_BYTES / 2 ** 20} MiB)`
+    : '';
   const results: FindingInput[] = logs
     .filter((l) => l.error)
     .map((l) => ({
@@ -34,6 +37,7 @@ export default defineCheck<ClusterSnapshot>(CLUSTER_META['log-error-patterns'], 
       detail: `"${hits.pattern}" appears ${hits.count} time(s) in the last ${window} min of ${Object.keys(hits.byPod).join(', ')}${partial}.`,
       evidence: {
         pattern: hits.pattern,
+        matched: hits.grep,
         count: hits.count,
         byPod: hits.byPod,
         samples: hits.samples,
@@ -43,7 +47,7 @@ export default defineCheck<ClusterSnapshot>(CLUSTER_META['log-error-patterns'], 
         text: `Read the surrounding log lines and follow the runbook section for "${hits.pattern}".`,
         commands: hits.namespaces.map((ns) => {
           const app = ns === d.namespaces.provisioner ? 'coder-provisioner' : 'coder';
-          return `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=${app} --since=${window}m --tail=-1 --prefix | grep -i ${shq(hits.pattern)}`;
+          return `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=${app} --since=${window}m --tail=-1 --prefix | grep -iE ${shq(hits.grep)}`;
         }),
       },
     });

@@ -116,13 +116,23 @@ export const CLUSTER_META = defineMetas('cluster', {
     severity: 'high',
     title: 'coderd OIDC configuration is complete',
     description:
-      "Reads the coderd deployment's container env: CODER_OIDC_ISSUER_URL is set and CODER_OIDC_SCOPES " +
-      'includes the required scopes (default openid, profile, email, groups). Secret references are not read.',
+      "Reads the coderd deployment's container env: CODER_OIDC_ISSUER_URL is set, CODER_OIDC_SCOPES " +
+      'includes the required scopes (default openid, profile, email, groups; groups only for a provider with a ' +
+      'groups scope) and CODER_OIDC_GROUP_FIELD names the claim of a provider that puts groups in a claim. ' +
+      'Secret references are not read.',
     risk: 'Without the groups scope, group sync and template ACLs fail; without an issuer users cannot log in.',
     guideSection: GuideSection.Oidc,
     reasons: {
       'issuer-unset': { message: 'CODER_OIDC_ISSUER_URL is not set.', severity: 'high' },
       'scopes-missing': { message: 'CODER_OIDC_SCOPES lacks required scopes.', severity: 'high' },
+      'group-field-unset': {
+        message: 'The identity provider delivers groups in a claim, but CODER_OIDC_GROUP_FIELD is not set.',
+        severity: 'high',
+      },
+      'no-groups': {
+        message: 'Group sync is expected but the identity provider puts no groups in its tokens.',
+        severity: 'high',
+      },
     },
   },
   'log-error-patterns': {

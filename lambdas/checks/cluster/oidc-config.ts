@@ -1,9 +1,10 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { Component, shq } from '../../audit/model.js';
+import { groupsDelivery, PROVIDER_NAMES, providerOf } from '../oidc-groups.js';
 import type { ClusterSnapshot } from './collector.js';
-import { containerEnv, templateContainer } from './pods.js';
 import { CLUSTER_META } from './meta.js';
+import { containerEnv, templateContainer } from './pods.js';
 
 const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'groups'];
 /** The env of the deployment's `coder` container, read from its spec (no running pod needed). */
@@ -46,12 +47,28 @@ export default defineCheck<ClusterSnapshot>(CLUSTER_META['oidc-config'], (snap, 
     return [{ status: 'error', resource, evidence, detail }];
   }
   const scopes = (scopesVar.value ?? CODER_DEFAULT).split(/[\s,]+/).filter(Boolean);
-  const missing = scopesVar.ref ? [] : required.filter((s) => !scopes.includes(s));
+  // `groups` in the required scopes means "group sync expected": a scope only for providers that have one.
+  const groups = groupsDelivery(providerOf(issuer.value ?? d.coder?.oidc?.issuerUrl));
+  const groupsExpected = required.includes('groups');
+  const scopesNeeded = groups.via === 'scope' ? required : required.filter((s) => s !== 'groups');
+  const missing = scopesVar.ref ? [] : scopesNeeded.filter((s) => !scopes.includes(s));
+  const field = env.get('CODER_OIDC_GROUP_FIELD');
+  const noField = groupsExpected && groups.via === 'claim' && !field.ref && !field.value;
+  const provider = PROVIDER_NAMES[groups.provider];
   const problems = [
     !hasIssuer && 'CODER_OIDC_ISSUER_URL is not set',
     missing.length > 0 && `CODER_OIDC_SCOPES (${scopesShown}) lacks ${missing.join(', ')}`,
+    noField &&
+      `CODER_OIDC_GROUP_FIELD is not set: ${provider} delivers groups in the ${groups.claim} claim (${groups.setup}), which coderd reads only when told`,
+    groupsExpected && groups.via === 'none' && `group sync is expected but ${groups.setup}`,
   ].filter(Boolean);
-  const reason = hasIssuer ? 'scopes-missing' : 'issuer-unset';
+  const reason = !hasIssuer
+    ? 'issuer-unset'
+    : missing.length
+      ? 'scopes-missing'
+      : noField
+        ? 'group-field-unset'
+        : 'no-groups';
   if (problems.length === 0 && issuer.viaEnvFrom) {
     const detail = `CODER_OIDC_ISSUER_URL is not in the container env: cannot verify it is set (it may come ${issuer.ref}).`;
     return [{ status: 'error', resource, evidence, detail }];
@@ -63,6 +80,7 @@ export default defineCheck<ClusterSnapshot>(CLUSTER_META['oidc-config'], (snap, 
   const values = [
     ...(missing.length ? [['CODER_OIDC_SCOPES', [...scopes, ...missing].join(',')]] : []),
     ...(hasIssuer ? [] : [['CODER_OIDC_ISSUER_URL', d.coder?.oidc?.issuerUrl ?? 'https://<issuer>']]),
+    ...(noField ? [['CODER_OIDC_GROUP_FIELD', groups.claim!]] : []),
   ].map(([k, v]) => `\n    - name: ${k}\n      value: "${v}"`);
   const text = `Set in the Helm values (coder.env) and upgrade the release:\ncoder:\n  env:${values.join('')}`;
   const logs = `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i oidc`;

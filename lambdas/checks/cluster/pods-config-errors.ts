@@ -2,6 +2,7 @@ import type { V1ContainerStatus } from '@kubernetes/client-node';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import type { ClusterSnapshot } from './collector.js';
 import { GuideSection } from '../../audit/guide.js';
+import { quote } from '../../audit/untrusted.js';
 import { configFix, configReason, imageFix, imageRegistry } from './config-remediation.js';
 import {
   CONFIG_REASONS,
@@ -67,7 +68,7 @@ export default defineCheck<ClusterSnapshot>(CLUSTER_META['pods-config-errors'], 
         scope: { namespace: ns, workload, ...registry },
         resource: workloadRef(pod),
         key: s.name,
-        detail: `Container ${s.name} of ${of} waits in ${reason}: ${message}`,
+        detail: `Container ${s.name} of ${of} waits in ${reason}: ${quote(message)}`,
         evidence: { namespace: ns, container: s.name, reason, message, image: s.image, pods },
         remediation: image ? imageFix(pod, s, vpc) : configFix(pod, message),
         // An image pull failure is a network matter (ECR/S3 VPC endpoints), not a database one.

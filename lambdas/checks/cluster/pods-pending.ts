@@ -1,4 +1,5 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
+import { quote } from '../../audit/untrusted.js';
 import type { ClusterSnapshot } from './collector.js';
 import { CLUSTER_META } from './meta.js';
 import { ageMinutes, podName, sample, workloadOf } from './pods.js';
@@ -44,7 +45,7 @@ export default defineCheck<ClusterSnapshot>(CLUSTER_META['pods-pending'], (snap,
         resource: `k8s:${ns}/pods-pending/${cause.id}`,
         key: cause.id,
         detail:
-          `${pods.length} pod(s) in ${ns} unschedulable for ${threshold}+ min: ${cause.text}. ` +
+          `${pods.length} pod(s) in ${ns} unschedulable for ${threshold}+ min: ${quote(cause.text)}. ` +
           `Pods: ${names.items.join(', ')}${names.more ? ` and ${names.more} more` : ''}.`,
         evidence: { cause: cause.id, schedulerReason: cause.text, pods: names.items, count: pods.length },
         remediation: remediationFor(cause, pods, pctx),

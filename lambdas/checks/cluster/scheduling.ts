@@ -21,12 +21,17 @@ export interface SchedulingCause {
   taint?: { key: string; value: string };
 }
 
+/** Most characters of a scheduler message that are parsed. */
+export const MAX_MESSAGE_CHARS = 4096;
+
 /**
  * Parse "0/6 nodes are available: 3 Insufficient cpu, 3 node(s) had untolerated taint {k: v}. preemption: ..."
  * into causes. Nodes rejected only because the pod's node selector/affinity excludes them are not a cause
  * when other nodes were rejected for another reason: those are the pod's targets by design.
  */
-export function parseSchedulingMessage(message: string): SchedulingCause[] {
+export function parseSchedulingMessage(full: string): SchedulingCause[] {
+  // Scheduler messages are short; an untrusted one is cut before any pattern runs over it.
+  const message = full.length > MAX_MESSAGE_CHARS ? full.slice(0, MAX_MESSAGE_CHARS) : full;
   const m = /nodes are available:\s*(.*?)(?:\.\s*preemption:|\.?\s*$)/s.exec(message);
   if (!m) {
     const text = message.trim() || 'unknown';

@@ -2,26 +2,16 @@ import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { HEALTH_SECTIONS, type HealthSection } from '../../clients/coder.js';
 import type { CoderSnapshot } from './collector.js';
-import { accessUrl, healthDiagnosis, healthMessagesByCode } from './lib.js';
+import { accessUrl, healthDiagnosis, healthMessagesByCode, unreadable } from './lib.js';
 import { CODER_META } from './meta.js';
+import { Capability } from './roles.js';
 
 /** Compliant when every section of coderd's deployment health report (`/api/v2/debug/health`) is ok. */
 export default defineCheck<CoderSnapshot>(CODER_META['coder-health-report'], (snap, { deployment }) => {
   const gated = need(snap.health);
   const base = accessUrl(deployment);
   if (!gated.available) {
-    return [
-      {
-        status: 'pass',
-        severity: 'info',
-        resource: `${base}/api/v2/debug/health`,
-        detail:
-          `Skipped: Coder answered HTTP ${gated.status} (${gated.message || 'no message'}); the deployment health ` +
-          "report needs the Owner role for the auditor's user. This check is optional.",
-        evidence: { status: gated.status, message: gated.message },
-        key: 'unavailable',
-      },
-    ];
+    return [unreadable(snap.access, Capability.HealthReport, `${base}/api/v2/debug/health`, gated)];
   }
   const report = gated.value;
   const present = HEALTH_SECTIONS.filter((name) => report[name] !== undefined);
@@ -33,6 +23,7 @@ export default defineCheck<CoderSnapshot>(CODER_META['coder-health-report'], (sn
       section: name,
       severity: section.severity,
       codes,
+      ...(report.time ? { reportTime: report.time } : {}),
       ...(section.error ? { error: section.error } : {}),
     };
     if (section.severity === 'ok' || section.dismissed) {

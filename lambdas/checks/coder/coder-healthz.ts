@@ -1,12 +1,22 @@
-import { defineCheck } from '../../audit/check.js';
+import { defineCheck, type FindingInput } from '../../audit/check.js';
+import type { DeploymentConfig } from '../../audit/config.js';
 import { need } from '../../audit/fact.js';
 import { Component, shq } from '../../audit/model.js';
+import { insecureTransport, withFindings } from '../tls.js';
 import type { CoderSnapshot } from './collector.js';
 import { accessUrl, kubectlHealthz } from './lib.js';
 import { CODER_META } from './meta.js';
 
-/** Compliant when `<access URL>/healthz` answers 200 `OK` through the load balancer, within the latency threshold. */
-export default defineCheck<CoderSnapshot>(CODER_META['coder-healthz'], (snap, { deployment }) => {
+/**
+ * Compliant when `<access URL>/healthz` answers 200 `OK` through the load balancer, within the latency
+ * threshold; a configuration that turns TLS verification off (coder.insecureTls) is reported on every audit.
+ */
+export default defineCheck<CoderSnapshot>(CODER_META['coder-healthz'], (snap, { deployment }) =>
+  withFindings(insecureTransport(deployment, 'coder'), deployment, () => healthz(snap, deployment)),
+);
+
+/** The check proper: what the probe answered. */
+function healthz(snap: CoderSnapshot, deployment: DeploymentConfig): FindingInput[] {
   const probe = need(snap.healthz);
   const url = `${accessUrl(deployment)}/healthz`;
   const warnMs = deployment.thresholds.healthzLatencyWarnMs;
@@ -64,4 +74,4 @@ export default defineCheck<CoderSnapshot>(CODER_META['coder-healthz'], (snap, { 
     ];
   }
   return [{ status: 'pass', resource: url, detail: `${url} answered 200 OK in ${ms} ms.`, evidence }];
-});
+}

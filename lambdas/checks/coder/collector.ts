@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { settle, type Fact } from '../../audit/fact.js';
+import { readTextFile } from '../../audit/read-file.js';
 import { AuditError, describeError } from '../../audit/errors.js';
 import type { CollectContext } from '../../audit/group.js';
 import {
@@ -16,6 +16,8 @@ import {
   type Template,
   type TemplateAcl,
 } from '../../clients/coder.js';
+import { DAEMON_PAGE } from './lib.js';
+import type { TokenAccess } from './roles.js';
 
 /** An endpoint whose reachability is itself what a check verifies: no answer is a result, not a failed read. */
 export type Probe<T> = { reachable: true; value: T } | { reachable: false; error: string };
@@ -26,6 +28,19 @@ export type Gated<T> = { available: true; value: T } | { available: false; statu
 /** The auditor's own token: valid (with its expiry), or rejected by Coder (401). */
 export type TokenState = { valid: true; key: ApiKey } | { valid: false; status: number; message: string };
 
+/**
+ * What the licence turns on, from `/api/v2/entitlements`: the positive signal "not applicable here" is decided
+ * from. The open-source build has no such route (404): no Premium feature exists there.
+ */
+export interface Licence {
+  edition: 'enterprise' | 'oss';
+  /** Feature name (`template_rbac`, `multiple_organizations`...) → enabled. */
+  features: Record<string, boolean>;
+}
+
+/** Time the health report read leaves to the rest of the group before its deadline. */
+export const HEALTH_MARGIN_MS = 2_000;
+
 /** Everything the coder checks read: each Coder endpoint once per audit. */
 export interface CoderSnapshot {
   /** `GET /healthz` through the public access URL (the whole NLB path). */
@@ -33,9 +48,14 @@ export interface CoderSnapshot {
   buildInfo: Fact<BuildInfo>;
   /** `/api/v2/debug/health`: needs the Owner role. */
   health: Fact<Gated<HealthReport>>;
-  /** Provisioner keys of the organization: a Premium feature. */
+  /** Provisioner keys of the organization: a Premium feature, filtered to what the token's role may read. */
   provisionerKeys: Fact<Gated<ProvisionerKey[]>>;
-  daemons: Fact<ProvisionerDaemon[]>;
+  /** The newest DAEMON_PAGE daemons of the organization (404 for a role without provisioner_jobs:read). */
+  daemons: Fact<Gated<ProvisionerDaemon[]>>;
+  /** The token user's site and organization roles. */
+  access: Fact<TokenAccess>;
+  /** Licensed features (the open-source build: none). */
+  licence: Fact<Licence>;
   /** Templates of the configured organization. */
   templates: Fact<Template[]>;
   /** ACL of each expected template found in the organization, by template name (Premium: Template RBAC). */
@@ -49,18 +69,21 @@ export interface CoderSnapshot {
 export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> {
   const coder = ctx.deployment.coder!;
   const caFile = coder.caFile;
+  const { callMs, groupMs } = ctx.deployment.timeouts;
   const client = createCoderClient({
     coder,
-    callMs: ctx.deployment.timeouts.callMs,
+    callMs,
+    // coderd may build the report while the request waits (up to 30 s): as long as the group allows.
+    healthMs: Math.max(callMs, groupMs - HEALTH_MARGIN_MS),
     secrets: ctx.aws.secrets,
     calls: ctx.calls,
     signal: ctx.signal,
-    ...(caFile ? { ca: readFileSync(caFile, 'utf8') } : {}),
+    ...(caFile ? { ca: readTextFile(caFile) } : {}),
   });
   const s = <T>(name: string, read: () => Promise<T>) => settle(name, read, ctx.signal);
   try {
     const templates = s('Coder templates', () => client.templates());
-    const [healthz, buildInfo, health, provisionerKeys, daemons, token, oidc, templateAcls] =
+    const [healthz, buildInfo, health, provisionerKeys, daemons, access, licence, token, oidc, templateAcls] =
       await Promise.all([
         s('Coder /healthz', () => probe(client.healthz(), ctx.signal)),
         s('Coder build info', () => client.buildInfo()),
@@ -68,8 +91,16 @@ export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> 
         s('Coder provisioner keys', async () =>
           orgChecked(await gated(client.provisionerKeys()), await templates, coder.organization),
         ),
-        s('Coder provisioner daemons', () => client.provisionerDaemons()),
-        s("the auditor's Coder token", () => tokenState(client)),
+        s('Coder provisioner daemons', async () =>
+          orgChecked(
+            await gated(client.provisionerDaemons(DAEMON_PAGE)),
+            await templates,
+            coder.organization,
+          ),
+        ),
+        s("the Coder roles of the auditor's user", () => tokenAccess(client)),
+        s('Coder entitlements', () => licenceOf(client)),
+        s("the auditor's own Coder API key", () => tokenState(client)),
         coder.oidc
           ? s('OIDC discovery document', () => probe(client.oidcDiscovery(coder.oidc!.issuerUrl), ctx.signal))
           : undefined,
@@ -81,6 +112,8 @@ export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> 
       health,
       provisionerKeys,
       daemons,
+      access,
+      licence,
       templates: await templates,
       templateAcls,
       token,
@@ -139,6 +172,37 @@ export function orgChecked<T>(keys: Gated<T>, templates: Fact<Template[]>, organ
     `Coder answered HTTP 404 for organization "${organization}" and its templates could not be read ` +
       `(${templates.error}): check coder.organization`,
   );
+}
+
+/** The token user's roles: site roles from `/users/me`, organization roles from `/members/me`. */
+async function tokenAccess(client: CoderClient): Promise<TokenAccess> {
+  const [me, member] = await Promise.all([
+    client.me(),
+    // 404: not a member of the organization (or a coderd without the route): no organization role.
+    client.orgMember().catch((err: unknown) => {
+      if (err instanceof CoderHttpError && err.status === 404) return undefined;
+      throw err;
+    }),
+  ]);
+  return {
+    username: me.username,
+    siteRoles: me.roles.map((r) => r.name),
+    orgRoles: member?.roles.map((r) => r.name) ?? [],
+  };
+}
+
+/** Licensed features; the open-source build has no entitlements route (404, `Route not found.`). */
+async function licenceOf(client: CoderClient): Promise<Licence> {
+  try {
+    const e = await client.entitlements();
+    return {
+      edition: 'enterprise',
+      features: Object.fromEntries(Object.entries(e.features).map(([k, f]) => [k, f.enabled])),
+    };
+  } catch (err) {
+    if (err instanceof CoderHttpError && err.status === 404) return { edition: 'oss', features: {} };
+    throw err;
+  }
 }
 
 async function tokenState(client: CoderClient): Promise<TokenState> {

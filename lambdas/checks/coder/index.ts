@@ -2,6 +2,7 @@ import { defineGroup } from '../../audit/group.js';
 import auditorTokenExpiry from './auditor-token-expiry.js';
 import coderHealthReport from './coder-health-report.js';
 import coderHealthz from './coder-healthz.js';
+import coderTokenRole from './coder-token-role.js';
 import coderVersion from './coder-version.js';
 import type { CoderSnapshot } from './collector.js';
 import oidcDiscovery from './oidc-discovery.js';
@@ -27,5 +28,6 @@ export const coderGroup = defineGroup<CoderSnapshot>({
     templatesAvailable,
     oidcDiscovery,
     auditorTokenExpiry,
+    coderTokenRole,
   ],
 });

@@ -1,9 +1,27 @@
+import type { FindingInput } from '../../audit/check.js';
 import type { DeploymentConfig } from '../../audit/config.js';
+import type { Fact } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
-import { Component, shq, type Remediation } from '../../audit/model.js';
+import { Component, shq, SkipReason, type Remediation } from '../../audit/model.js';
+import { quote } from '../../audit/untrusted.js';
 import type { HealthSection, ProvisionerDaemon, ProvisionerKey } from '../../clients/coder.js';
+import { capabilities, roleGap, rolesLabel, type Capability, type TokenAccess } from './roles.js';
 
 const DAY_MS = 86_400_000;
+
+/** Premium features the coder checks depend on (codersdk FeatureName). */
+export const Feature = {
+  /** Gates `/organizations/{org}/provisionerkeys` (enterprise/coderd/coderd.go). */
+  ProvisionerKeys: 'multiple_organizations',
+  /** Gates template ACLs (`templateRBACEnabledMW`). */
+  TemplateRbac: 'template_rbac',
+} as const;
+
+/**
+ * Daemon rows asked for (coderd lists the newest first, 50 unless asked, and keeps offline rows 7 days):
+ * a page this full may hide older rows.
+ */
+export const DAEMON_PAGE = 500;
 
 /** Reference of a Coder object in findings, e.g. `coder:coder/template/pod-swdev`. */
 export function coderRef(deployment: DeploymentConfig, kind: string, name: string): string {
@@ -98,16 +116,17 @@ export function healthDiagnosis(
 /**
  * The messages of a health report section by health code: its warnings (`code: message`) and its error text,
  * whose code is its prefix (health.Message.String() in coder/coder coderd/healthcheck/health/model.go:
- * `EDB01: ping database: ...`). A code `known` does not accept, or no message at all, is `EUNKNOWN`.
+ * `EDB01: ping database: ...`). A code `known` does not accept, or no message at all, is `EUNKNOWN`. The
+ * messages quote coderd's errors (database URLs included): quoted here, redacted by the runner.
  */
 export function healthMessagesByCode(
   section: HealthSection,
   known: (code: string) => boolean,
 ): Map<string, Array<{ code: string; text: string }>> {
   const messages = [
-    ...section.warnings.map((w) => ({ code: w.code, text: `${w.code}: ${w.message}` })),
+    ...section.warnings.map((w) => ({ code: w.code, text: `${w.code}: ${quote(w.message)}` })),
     ...(section.error
-      ? [{ code: /^([A-Z]+\d+):/.exec(section.error)?.[1] ?? 'EUNKNOWN', text: section.error }]
+      ? [{ code: /^([A-Z]+\d+):/.exec(section.error)?.[1] ?? 'EUNKNOWN', text: quote(section.error) }]
       : []),
   ];
   const byCode = new Map<string, typeof messages>();
@@ -241,5 +260,39 @@ export function tokenRotation(d: DeploymentConfig): Remediation {
       'NEW_CODER_TOKEN=$(coder tokens create --name coder-auditor-$(date +%Y%m) --lifetime 720h)',
       `aws secretsmanager put-secret-value --secret-id ${shq(d.coder?.tokenSecretId ?? '')} --secret-string "\${NEW_CODER_TOKEN:?the token was not created}"`,
     ],
+  };
+}
+
+/**
+ * The result of a read that answered 403/404: `skipped` when the token's role cannot read `what` (the
+ * coder-token-role finding names the role to grant), `error` when the role should have read it or is unknown.
+ * Never a pass: what could not be read is not healthy.
+ */
+export function unreadable(
+  access: Fact<TokenAccess>,
+  what: Capability,
+  resource: string,
+  answer: { status: number; message: string },
+): FindingInput {
+  const http = `HTTP ${answer.status}${answer.message ? `: ${answer.message}` : ''}`;
+  if (access.ok && !capabilities(access.value).has(what)) {
+    return {
+      status: 'skipped',
+      reason: SkipReason.RoleGap,
+      resource,
+      key: 'unreadable',
+      detail: `Not checked: ${roleGap(access.value, what)} (Coder answered ${http}).`,
+      evidence: { status: answer.status, roles: rolesLabel(access.value), needs: what },
+    };
+  }
+  const why = access.ok
+    ? `the token's roles (${rolesLabel(access.value)}) should allow it`
+    : `the token's roles are unknown (${access.error})`;
+  return {
+    status: 'error',
+    resource,
+    key: 'error',
+    detail: `Could not read ${what}: Coder answered ${http}, and ${why}.`,
+    evidence: { status: answer.status, error: http },
   };
 }

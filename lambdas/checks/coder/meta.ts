@@ -52,13 +52,17 @@ export const CODER_META = defineMetas('coder', {
     title: 'Coder answers /healthz through its access URL',
     description:
       "Requests /healthz through the public access URL (DNS, NLB, target group, coderd) and expects 200 'OK'; " +
-      'a slow answer is reported at medium severity.',
+      'a slow answer, and TLS verification turned off in the configuration, are reported at medium severity.',
     risk: 'Users get 502/503 or time-outs: nobody can reach the dashboard, the API or their workspaces.',
     guideSection: GuideSection.NlbHealth,
     reasons: {
       unreachable: { message: 'The access URL does not answer.', severity: 'critical' },
       'bad-status': { message: "/healthz through the access URL is not 200 'OK'.", severity: 'critical' },
       slow: { message: '/healthz answers slower than the threshold.', severity: 'medium' },
+      'tls-off': {
+        message: 'TLS verification of the access URL and the OIDC issuer is off (coder.insecureTls).',
+        severity: 'medium',
+      },
     },
   },
   'coder-version': {
@@ -131,7 +135,7 @@ export const CODER_META = defineMetas('coder', {
     description:
       'Reads <issuer>/.well-known/openid-configuration: it must answer, its issuer must equal ' +
       'coder.oidc.issuerUrl exactly, it must list the authorization and token endpoints and support ' +
-      'coder.oidc.requiredScopes.',
+      'coder.oidc.requiredScopes (groups only where the provider delivers groups by a scope).',
     risk: 'coderd cannot start the login flow or rejects the ID tokens: users cannot log in.',
     guideSection: GuideSection.Oidc,
     reasons: {
@@ -145,6 +149,10 @@ export const CODER_META = defineMetas('coder', {
         severity: 'high',
       },
       'scopes-unsupported': { message: 'The issuer does not support the required scopes.', severity: 'high' },
+      'no-groups': {
+        message: 'Group sync is expected but the identity provider puts no groups in its tokens.',
+        severity: 'high',
+      },
     },
   },
   'auditor-token-expiry': {
@@ -159,6 +167,27 @@ export const CODER_META = defineMetas('coder', {
       rejected: { message: "Coder rejects the auditor's token.", severity: 'high' },
       expired: { message: "The auditor's token has expired.", severity: 'high' },
       expiring: { message: "The auditor's token expires soon.", severity: 'medium' },
+    },
+  },
+  'coder-token-role': {
+    severity: 'medium',
+    title: "The auditor's Coder token can read every check's facts",
+    description:
+      "Reads the roles of the auditor's token user (/api/v2/users/me, the organization membership): without " +
+      'Owner, names what it cannot read (health report, provisioner daemons and keys, every template) and the role to grant.',
+    risk: 'Checks the token cannot feed stay unevaluated: an expired provisioner key or an offline daemon goes unseen.',
+    guideSection: GuideSection.LogPatterns,
+    reasons: {
+      'role-missing': {
+        message:
+          "The auditor's token cannot read the provisioner daemons, keys or every template: those checks are skipped.",
+        severity: 'medium',
+      },
+      'no-health-report': {
+        message:
+          "The auditor's token reads everything but coderd's health report (Owner only): that check is skipped.",
+        severity: 'low',
+      },
     },
   },
 });

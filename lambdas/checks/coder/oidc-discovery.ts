@@ -1,5 +1,8 @@
 import { defineCheck } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
+import { SkipReason } from '../../audit/model.js';
+import { quote } from '../../audit/untrusted.js';
+import { groupsDelivery, PROVIDER_NAMES, providerOfDocument } from '../oidc-groups.js';
 import type { CoderSnapshot } from './collector.js';
 import { oidcDiagnosis } from './lib.js';
 import { CODER_META } from './meta.js';
@@ -8,10 +11,9 @@ import { CODER_META } from './meta.js';
 export default defineCheck<CoderSnapshot>(CODER_META['oidc-discovery'], (snap, { deployment }) => {
   const oidc = deployment.coder?.oidc;
   if (!oidc || !snap.oidc) {
-    const detail = 'OIDC is not configured (coder.oidc); nothing to check.';
-    return [
-      { status: 'pass', resource: deployment.coder?.url ?? deployment.id, detail, key: 'not-configured' },
-    ];
+    const detail = 'Not applicable: OIDC is not configured (coder.oidc).';
+    const resource = deployment.coder?.url ?? deployment.id;
+    return [{ status: 'skipped', reason: SkipReason.NotApplicable, resource, detail, key: 'not-configured' }];
   }
   const issuer = oidc.issuerUrl;
   const probe = need(snap.oidc);
@@ -23,13 +25,20 @@ export default defineCheck<CoderSnapshot>(CODER_META['oidc-discovery'], (snap, {
   }
   const doc = probe.value;
   const supported = doc.scopes_supported ?? [];
-  const missingScopes = oidc.requiredScopes.filter((s) => !supported.includes(s));
+  // `groups` in requiredScopes means "group sync is expected": a scope only where the provider has one.
+  const groupsExpected = oidc.requiredScopes.includes('groups');
+  const groups = groupsDelivery(providerOfDocument(doc), doc.scopes_supported);
+  const required =
+    groups.via === 'scope' ? oidc.requiredScopes : oidc.requiredScopes.filter((s) => s !== 'groups');
+  // scopes_supported is only RECOMMENDED by OpenID Connect Discovery: without it nothing can be compared.
+  const missingScopes = doc.scopes_supported ? required.filter((s) => !supported.includes(s)) : [];
+  const provider = PROVIDER_NAMES[groups.provider];
   const problems = [
     ...(doc.issuer !== issuer
       ? [
           {
             reason: 'issuer-mismatch',
-            text: `its issuer '${doc.issuer}' is not the configured '${issuer}' (exact match needed)`,
+            text: `its issuer ${quote(doc.issuer)} is not the configured '${issuer}' (exact match needed)`,
           },
         ]
       : []),
@@ -40,12 +49,22 @@ export default defineCheck<CoderSnapshot>(CODER_META['oidc-discovery'], (snap, {
     ...(missingScopes.length
       ? [{ reason: 'scopes-unsupported', text: `scopes_supported lacks ${missingScopes.join(', ')}` }]
       : []),
+    ...(groupsExpected && groups.via === 'none'
+      ? [
+          {
+            reason: 'no-groups',
+            text: `group sync is expected (groups in coder.oidc.requiredScopes) but ${groups.setup}`,
+          },
+        ]
+      : []),
   ];
   const evidence = {
     issuer,
     documentIssuer: doc.issuer,
     scopesSupported: supported,
     requiredScopes: oidc.requiredScopes,
+    provider,
+    groupsVia: groups.via === 'claim' ? `the ${groups.claim} claim (${groups.setup})` : groups.via,
     ...(missingScopes.length ? { missingScopes } : {}),
   };
   if (problems.length) {
@@ -53,6 +72,10 @@ export default defineCheck<CoderSnapshot>(CODER_META['oidc-discovery'], (snap, {
     const reason = problems[0]!.reason;
     return [{ status: 'fail', reason, resource: issuer, detail, evidence, remediation }];
   }
-  const detail = `The discovery document of ${issuer} matches the configuration.`;
+  const via =
+    groupsExpected && groups.via === 'claim'
+      ? ` ${provider} delivers groups in the ${groups.claim} claim, not a scope (oidc-config checks CODER_OIDC_GROUP_FIELD).`
+      : '';
+  const detail = `The discovery document of ${issuer} matches the configuration.${via}`;
   return [{ status: 'pass', resource: issuer, detail, evidence }];
 });

@@ -1,32 +1,54 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
+import { quote } from '../../audit/untrusted.js';
 import type { CoderSnapshot } from './collector.js';
 import {
   coderRef,
+  DAEMON_PAGE,
   daemonOnline,
   majorMinor,
   minutesSince,
   provisionerDiagnosis,
+  unreadable,
   versionSkew,
 } from './lib.js';
 import { CODER_META } from './meta.js';
+import { Capability } from './roles.js';
 
 /** Compliant when at least one provisioner daemon is online and every online daemon runs coderd's major.minor. */
 export default defineCheck<CoderSnapshot>(CODER_META['provisioner-daemons'], (snap, { deployment, now }) => {
-  const daemons = need(snap.daemons);
   const org = deployment.coder!.organization;
-  const up = daemons.filter((d) => daemonOnline(d, now));
   const orgRef = coderRef(deployment, 'provisionerdaemons', org);
-  const offline = daemons
-    .filter((d) => !up.includes(d))
+  const gated = need(snap.daemons);
+  if (!gated.available) return [unreadable(snap.access, Capability.Daemons, orgRef, gated)];
+  const daemons = gated.value;
+  // coderd lists the newest rows first and keeps offline rows for 7 days: a full page may hide older ones.
+  const partial = daemons.length >= DAEMON_PAGE;
+  const up = daemons.filter((d) => daemonOnline(d, now));
+  const down = daemons.filter((d) => !up.includes(d));
+  const offline = down
+    .slice(0, 20)
     .map((d) => ({ name: d.name, lastSeenMinutesAgo: minutesSince(d.last_seen_at, now) }));
-  const evidence = { online: up.map((d) => d.name), offline };
+  const seen = partial
+    ? `the newest ${daemons.length} daemon rows (more exist, not read)`
+    : `${daemons.length} known`;
+  const evidence = {
+    online: up.map((d) => d.name),
+    offline,
+    offlineCount: down.length,
+    read: daemons.length,
+    ...(partial ? { partial: true, limit: DAEMON_PAGE } : {}),
+  };
   if (up.length === 0) {
-    const detail = `No provisioner daemon is online in organization ${org} (${daemons.length} known): builds wait forever.`;
+    if (partial) {
+      const detail = `No provisioner daemon is online among ${seen} of organization ${org}: older rows were not read, so this is not conclusive.`;
+      return [{ status: 'error', resource: orgRef, key: 'online', detail, evidence }];
+    }
+    const detail = `No provisioner daemon is online in organization ${org} (${seen}): builds wait forever.`;
     const [remediation, key] = [provisionerDiagnosis(deployment), 'online'];
     return [{ status: 'fail', reason: 'none-online', resource: orgRef, key, detail, evidence, remediation }];
   }
-  const detail = `${up.length} of ${daemons.length} provisioner daemons are online in organization ${org}.`;
+  const detail = `${up.length} provisioner daemons are online in organization ${org} (${seen}).`;
   const results: FindingInput[] = [{ status: 'pass', resource: orgRef, key: 'online', detail, evidence }];
   if (!snap.buildInfo.ok) {
     const why = `could not read ${snap.buildInfo.name}: ${snap.buildInfo.error}`;
@@ -43,7 +65,7 @@ export default defineCheck<CoderSnapshot>(CODER_META['provisioner-daemons'], (sn
         status: 'pass',
         resource: coderRef(deployment, 'provisionerdaemon', d.name),
         key: 'version',
-        detail: `Provisioner daemon ${d.name} runs ${d.version}, like coderd.`,
+        detail: `Provisioner daemon ${quote(d.name)} runs ${quote(d.version)}, like coderd.`,
         evidence: {
           daemon: d.name,
           daemonVersion: d.version,
@@ -55,14 +77,14 @@ export default defineCheck<CoderSnapshot>(CODER_META['provisioner-daemons'], (sn
   }
   // One finding for the skewed daemons: one upgrade of the provisioner release fixes them all.
   if (skewed.length > 0) {
-    const listed = skewed.map((d) => `${d.name} runs '${d.version}'`).join(', ');
+    const listed = skewed.map((d) => `${quote(d.name)} runs ${quote(d.version)}`).join(', ');
     results.push({
       status: 'fail',
       reason: 'version-skew',
       resource: orgRef,
       key: 'version',
       title: 'Provisioner daemon version differs from coderd',
-      detail: `${skewed.length} provisioner daemon(s) off coderd's ${server}: ${listed}.`,
+      detail: `${skewed.length} provisioner daemon(s) off coderd's ${quote(server)}: ${listed}.`,
       evidence: {
         coderdVersion: server,
         daemons: skewed.map((d) => ({ daemon: d.name, daemonVersion: d.version, apiVersion: d.api_version })),

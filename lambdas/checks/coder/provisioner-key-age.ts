@@ -1,30 +1,35 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
+import { SkipReason } from '../../audit/model.js';
+import { quote } from '../../audit/untrusted.js';
 import type { CoderSnapshot } from './collector.js';
-import { coderRef, daysBetween, keyRotation } from './lib.js';
+import { Feature, coderRef, daysBetween, keyRotation, unreadable } from './lib.js';
 import { CODER_META } from './meta.js';
+import { Capability, capabilities } from './roles.js';
 
 /** Keys coderd creates for itself (built-in daemons, user-authenticated daemons, PSK): not rotatable. */
 const RESERVED = new Set(['built-in', 'user-auth', 'psk']);
 
 /** Compliant when every provisioner key of the organization is younger than provisionerKeyWarnDays. */
 export default defineCheck<CoderSnapshot>(CODER_META['provisioner-key-age'], (snap, { deployment, now }) => {
-  const gated = need(snap.provisionerKeys);
   const org = deployment.coder!.organization;
   const { provisionerKeyMaxAgeDays: maxDays, provisionerKeyWarnDays: warnDays } = deployment.thresholds;
-  if (!gated.available) {
-    return [
-      {
-        status: 'pass',
-        severity: 'info',
-        resource: coderRef(deployment, 'provisionerkeys', org),
-        detail:
-          `Skipped: provisioner keys are not available here (a Premium feature, missing from older coderd ` +
-          `versions) and Coder answered HTTP ${gated.status} (${gated.message || 'no message'}).`,
-        evidence: { status: gated.status, message: gated.message, feature: 'provisioner keys (Premium)' },
-        key: 'unavailable',
-      },
-    ];
+  const resource = coderRef(deployment, 'provisionerkeys', org);
+  // "Not applicable" is decided from the licence, never from an error code.
+  const licence = need(snap.licence);
+  if (!licence.features[Feature.ProvisionerKeys]) {
+    const why =
+      licence.edition === 'oss' ? 'the open-source build' : `a licence without ${Feature.ProvisionerKeys}`;
+    const detail = `Not applicable: provisioner keys are a Premium feature and this deployment runs ${why} (entitlements).`;
+    const [reason, evidence] = [SkipReason.NotApplicable, { edition: licence.edition }];
+    return [{ status: 'skipped', reason, resource, key: 'unavailable', detail, evidence }];
+  }
+  const gated = need(snap.provisionerKeys);
+  if (!gated.available) return [unreadable(snap.access, Capability.Keys, resource, gated)];
+  // coderd filters the list to what the role may read: an empty or short list proves nothing without it.
+  const access = need(snap.access);
+  if (!capabilities(access).has(Capability.Keys)) {
+    return [unreadable(snap.access, Capability.Keys, resource, { status: 200, message: 'filtered list' })];
   }
   return gated.value
     .filter((k) => !RESERVED.has(k.name))
@@ -42,7 +47,7 @@ export default defineCheck<CoderSnapshot>(CODER_META['provisioner-key-age'], (sn
         return {
           status: 'pass',
           resource,
-          detail: `Provisioner key ${k.name} is ${ageDays} days old.`,
+          detail: `Provisioner key ${quote(k.name)} is ${ageDays} days old.`,
           evidence,
         };
       }
@@ -53,8 +58,8 @@ export default defineCheck<CoderSnapshot>(CODER_META['provisioner-key-age'], (sn
         resource,
         title: expired ? 'Provisioner key expired by policy' : 'Provisioner key rotation due',
         detail: expired
-          ? `Provisioner key ${k.name} is ${ageDays} days old: expired by the ${maxDays}-day rotation policy.`
-          : `Provisioner key ${k.name} is ${ageDays} days old: rotate it before it reaches ${maxDays} days.`,
+          ? `Provisioner key ${quote(k.name)} is ${ageDays} days old: expired by the ${maxDays}-day rotation policy.`
+          : `Provisioner key ${quote(k.name)} is ${ageDays} days old: rotate it before it reaches ${maxDays} days.`,
         evidence,
         remediation: keyRotation(deployment, k, now),
       };

@@ -1,8 +1,11 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
+import { SkipReason } from '../../audit/model.js';
+import { quote } from '../../audit/untrusted.js';
 import type { CoderSnapshot } from './collector.js';
-import { coderRef, templateDiagnosis } from './lib.js';
+import { Feature, coderRef, templateDiagnosis, unreadable } from './lib.js';
 import { CODER_META } from './meta.js';
+import { Capability, capabilities, roleGap, rolesLabel } from './roles.js';
 
 /** Compliant when each expected template is in the organization, not deprecated, and its ACL grants someone. */
 export default defineCheck<CoderSnapshot>(CODER_META['templates-available'], (snap, { deployment: d }) => {
@@ -30,22 +33,30 @@ export default defineCheck<CoderSnapshot>(CODER_META['templates-available'], (sn
       ),
     });
     if (!t) {
-      const evidence = { organization: org, found: templates.map((x) => x.name) };
-      return fail(
-        'missing',
-        `is not in organization ${org}`,
-        evidence,
-        'Check that Terraform created it in this organization.',
-      );
+      // A role without template:read sees only the templates shared with it: absence proves nothing.
+      if (!snap.access.ok) {
+        const detail = `Not found, and ${snap.access.name} unknown: ${snap.access.error}.`;
+        return { status: 'error', resource, detail };
+      }
+      if (!capabilities(snap.access.value).has(Capability.AllTemplates)) {
+        const detail = `Template ${name} not seen: ${roleGap(snap.access.value, Capability.AllTemplates)}.`;
+        const evidence = { roles: rolesLabel(snap.access.value) };
+        return { status: 'skipped', reason: SkipReason.RoleGap, resource, detail, evidence };
+      }
+      const evidence = { organization: org, found: templates.slice(0, 50).map((x) => x.name) };
+      const text = 'Check that Terraform created it in this organization.';
+      return fail('missing', `is not in organization ${org}`, evidence, text);
     }
     if (t.deprecated) {
-      const why = `is deprecated${t.deprecation_message ? ` (${t.deprecation_message})` : ''}: no new workspaces`;
-      return fail(
-        'deprecated',
-        why,
-        { id: t.id, deprecated: true },
-        'Clear its deprecation_message, or stop expecting it.',
-      );
+      const why = `is deprecated${t.deprecation_message ? ` (${quote(t.deprecation_message)})` : ''}: no new workspaces`;
+      const text = 'Clear its deprecation_message, or stop expecting it.';
+      return fail('deprecated', why, { id: t.id, deprecated: true }, text);
+    }
+    // Without Template RBAC (the licence says so) every member of the organization can use the template.
+    const licence = need(snap.licence);
+    if (!licence.features[Feature.TemplateRbac]) {
+      const detail = `Template ${name} is present; without Template RBAC (licence) every member can use it.`;
+      return { status: 'pass', resource, detail, evidence: { id: t.id, edition: licence.edition } };
     }
     const aclFact = snap.templateAcls[name];
     if (!aclFact?.ok) {
@@ -53,11 +64,8 @@ export default defineCheck<CoderSnapshot>(CODER_META['templates-available'], (sn
       return { status: 'error', resource, detail: `ACL of template ${name} not evaluated: ${why}.` };
     }
     const acl = aclFact.value;
-    if (!acl.available) {
-      const why = `HTTP ${acl.status}: ${acl.message || 'no message'}`;
-      const detail = `Template ${name} is present; ACL not read (${why}): without Template RBAC all members can use it.`;
-      return { status: 'pass', resource, detail, evidence: { id: t.id, aclStatus: acl.status } };
-    }
+    if (!acl.available)
+      return { ...unreadable(snap.access, Capability.AllTemplates, resource, acl), key: '' };
     const groups = acl.value.group.map((g) => g.name);
     const users = acl.value.users.map((u) => u.username);
     const evidence = { id: t.id, groups, users: users.length };

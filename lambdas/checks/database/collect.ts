@@ -8,7 +8,7 @@ import {
   type DbConnection,
 } from '../../clients/pg.js';
 import { databaseResource } from './lib.js';
-import { redactSql } from './redact-sql.js';
+import { redactSql } from '../../audit/redact.js';
 import type { Connectivity, ConnectionUsage, DatabaseSnapshot, Session } from './snapshot.js';
 
 const USAGE_SQL = `SELECT

@@ -1,11 +1,21 @@
-import { defineCheck } from '../../audit/check.js';
+import { defineCheck, type FindingInput } from '../../audit/check.js';
+import type { DeploymentConfig } from '../../audit/config.js';
 import { need } from '../../audit/fact.js';
+import { insecureTransport, withFindings } from '../tls.js';
 import { connectionRemediation, FAILURE_REASONS } from './lib.js';
-import type { DatabaseSnapshot } from './snapshot.js';
 import { DATABASE_META } from './meta.js';
+import type { DatabaseSnapshot } from './snapshot.js';
 
-/** Compliant when the auditor connects over verified TLS and `SELECT 1` answers within `dbLatencyWarnMs`. */
-export default defineCheck<DatabaseSnapshot>(DATABASE_META['db-connectivity'], (snap, { deployment }) => {
+/**
+ * Compliant when the auditor connects over verified TLS and `SELECT 1` answers within `dbLatencyWarnMs`; a
+ * configuration that turns TLS off (database.tls.disable) is reported on every audit.
+ */
+export default defineCheck<DatabaseSnapshot>(DATABASE_META['db-connectivity'], (snap, { deployment }) =>
+  withFindings(insecureTransport(deployment, 'database'), deployment, () => connectivity(snap, deployment)),
+);
+
+/** The check proper: what the probe answered. */
+function connectivity(snap: DatabaseSnapshot, deployment: DeploymentConfig): FindingInput[] {
   const c = need(snap.connectivity);
   const resource = snap.resource;
   if (!c.reachable) {
@@ -51,4 +61,4 @@ export default defineCheck<DatabaseSnapshot>(DATABASE_META['db-connectivity'], (
       evidence,
     },
   ];
-});
+}

@@ -10,10 +10,11 @@ export const DATABASE_META = defineMetas('database', {
     severity: 'critical',
     title: 'Database accepts connections',
     description:
-      'Connects to the Coder database over TLS as the auditor role and times a SELECT 1 round trip.',
+      'Connects to the Coder database over TLS as the auditor role and times a SELECT 1 round trip; TLS ' +
+      'turned off in the configuration is reported at medium severity.',
     risk: 'coderd cannot start or serve requests without its database: the whole platform is down or degraded.',
     guideSection: GuideSection.DatabaseConnection,
-    // One reason per DbFailure of lambdas/clients/pg.ts, and `slow`.
+    // One reason per DbFailure of lambdas/clients/pg.ts, `slow`, and `tls-off` (the configuration's choice).
     reasons: {
       refused: { message: 'The database refuses or resets connections.', severity: 'critical' },
       timeout: { message: 'The database does not answer in time.', severity: 'critical' },
@@ -27,6 +28,10 @@ export const DATABASE_META = defineMetas('database', {
       dns: { message: 'The database host name does not resolve.', severity: 'critical' },
       other: { message: 'Connecting to the database fails.', severity: 'critical' },
       slow: { message: 'Database round trips are slower than the threshold.', severity: 'medium' },
+      'tls-off': {
+        message: 'TLS to the database is turned off in the configuration (database.tls.disable).',
+        severity: 'medium',
+      },
     },
   },
   'db-connections-usage': {

@@ -86,6 +86,54 @@ describe('Check: oidc-config', () => {
     expect(only(run(check, snap, oidc)).status).toBe('pass');
   });
 
+  describe('Providers that deliver groups in a claim, not a scope', () => {
+    const idp = (issuer: string, extra: typeof FULL_ENV = []) => [
+      ...FULL_ENV.filter((e) => !['CODER_OIDC_ISSUER_URL', 'CODER_OIDC_SCOPES'].includes(e.name)),
+      { name: 'CODER_OIDC_ISSUER_URL', value: issuer },
+      { name: 'CODER_OIDC_SCOPES', value: 'openid,profile,email,offline_access' },
+      ...extra,
+    ];
+    const ENTRA = 'https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0';
+    const COGNITO = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123';
+
+    it('Compliance: Entra ID with CODER_OIDC_GROUP_FIELD and no groups scope (Coder docs for Entra)', () => {
+      const f = only(run(check, withEnv(idp(ENTRA, [{ name: 'CODER_OIDC_GROUP_FIELD', value: 'groups' }]))));
+      expect(f).toMatchObject({ status: 'pass' });
+    });
+
+    it('Noncompliance 4: Entra ID without CODER_OIDC_GROUP_FIELD: the missing groups configuration is found', () => {
+      const f = only(run(check, withEnv(idp(ENTRA))));
+      expect(f).toMatchObject({ status: 'fail' });
+      expect(f.detail).toContain(
+        'CODER_OIDC_GROUP_FIELD is not set: Microsoft Entra ID delivers groups in the groups claim',
+      );
+      expect(f.detail).not.toContain('lacks groups');
+      expect(f.remediation!.text).toContain('- name: CODER_OIDC_GROUP_FIELD\n      value: "groups"');
+      expect(f.remediation!.text).not.toContain('CODER_OIDC_SCOPES');
+    });
+
+    it('Noncompliance 5: Cognito reads cognito:groups', () => {
+      const f = only(run(check, withEnv(idp(COGNITO))));
+      expect(f.remediation!.text).toContain('value: "cognito:groups"');
+    });
+
+    it('Noncompliance 6: Google has no groups: expected group sync cannot work (never advise a groups scope)', () => {
+      const f = only(run(check, withEnv(idp('https://accounts.google.com'))));
+      expect(f).toMatchObject({ status: 'fail' });
+      expect(f.detail).toContain("group sync is expected but Google's ID tokens carry no groups");
+      const cfg = deploymentConfig({
+        coder: {
+          url: 'https://coder.example.com',
+          tokenSecretId: 't',
+          oidc: { issuerUrl: 'https://accounts.google.com', requiredScopes: ['openid', 'profile', 'email'] },
+        },
+      });
+      expect(only(run(check, withEnv(idp('https://accounts.google.com')), cfg))).toMatchObject({
+        status: 'pass',
+      });
+    });
+  });
+
   it('Error when the deployments could not be read', () => {
     expect(only(run(check, { ...snapshot(), deployments: failed() })).status).toBe('error');
   });

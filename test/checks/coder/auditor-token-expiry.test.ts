@@ -44,6 +44,6 @@ describe('Check: auditor-token-expiry', () => {
   });
 
   it('errors when the token could not be looked up', () => {
-    expect(run({ token: failed("the auditor's Coder token") })[0]).toMatchObject({ status: 'error' });
+    expect(run({ token: failed("the auditor's own Coder API key") })[0]).toMatchObject({ status: 'error' });
   });
 });

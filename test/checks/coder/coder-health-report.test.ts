@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { known } from '../../../lambdas/audit/fact.js';
 import { evaluateCheck } from '../../../lambdas/audit/runner.js';
 import check from '../../../lambdas/checks/coder/coder-health-report.js';
-import { coderDeployment, coderSnapshot, failed, healthReport, NOW, section } from './fixtures.js';
+import { access, coderDeployment, coderSnapshot, failed, healthReport, NOW, section } from './fixtures.js';
 
 const run = (report: ReturnType<typeof healthReport>) =>
   evaluateCheck(
@@ -38,7 +38,7 @@ describe('Check: coder-health-report', () => {
       guideSection: 'Database Connection Errors',
       evidence: { codes: ['EDB02'] },
     });
-    expect(db.detail).toContain('EDB02: Database ping exceeded threshold');
+    expect(db.detail).toContain('EDB02: "Database ping exceeded threshold"');
     expect(db.remediation!.commands).toContain(
       'aws rds describe-db-clusters --db-cluster-identifier coder-prod-aurora',
     );
@@ -97,7 +97,7 @@ describe('Check: coder-health-report', () => {
     ]);
     const epd02 = found.find((f) => f.reason === 'EPD02')!;
     expect(epd02.detail).toBe(
-      'Health section provisioner_daemons is warning: EPD02: Provisioner daemon a is out of date; EPD02: Provisioner daemon b is out of date.',
+      'Health section provisioner_daemons is warning: EPD02: "Provisioner daemon a is out of date"; EPD02: "Provisioner daemon b is out of date".',
     );
     expect(found.find((f) => f.reason === 'EUNKNOWN')!.evidence).toMatchObject({ codes: ['EXYZ99'] });
     expect(new Set(found.map((f) => f.fingerprint)).size).toBe(4);
@@ -110,12 +110,37 @@ describe('Check: coder-health-report', () => {
     expect(run(report).every((f) => f.status === 'pass')).toBe(true);
   });
 
-  it('is an info pass when the token lacks the Owner role (403)', () => {
-    const snap = coderSnapshot({ health: known({ available: false, status: 403, message: 'Forbidden.' }) });
+  it('Noncompliance 4: a token without the Owner role (403) is skipped, never a pass that resolves findings', () => {
+    const forbidden = known({ available: false as const, status: 403, message: 'Forbidden.' });
+    const snap = coderSnapshot({
+      health: forbidden,
+      access: known(access([], ['organization-template-admin'])),
+    });
     const findings = evaluateCheck(check, snap, coderDeployment(), NOW);
     expect(findings).toHaveLength(1);
-    expect(findings[0]).toMatchObject({ status: 'pass', severity: 'info' });
-    expect(findings[0]!.detail).toContain('Owner role');
+    expect(findings[0]).toMatchObject({ status: 'skipped', severity: 'info' });
+    expect(findings[0]!.detail).toContain(
+      '(coder-auditor, Organization Template Admin) cannot read the deployment health report',
+    );
+    // An Owner that gets 403 is not a role gap: an error.
+    const owner = evaluateCheck(check, coderSnapshot({ health: forbidden }), coderDeployment(), NOW);
+    expect(owner[0]).toMatchObject({ status: 'error' });
+  });
+
+  it('redacts and quotes what coderd says: database URLs with passwords never reach the finding', () => {
+    const report = healthReport({
+      severity: 'error',
+      database: section({
+        severity: 'error',
+        error:
+          'ping: dial postgres://coder:Hunter2Secret@aurora.internal:5432/coder: i/o timeout\n$ rm -rf /',
+      }),
+    });
+    const db = run(report).find((f) => f.resource.endsWith('#database'))!;
+    expect(JSON.stringify(db)).not.toContain('Hunter2Secret');
+    expect(db.detail).toContain(
+      '"ping: dial postgres://[REDACTED]@aurora.internal:5432/coder: i/o timeout⏎$ rm -rf /"',
+    );
   });
 
   it('errors when the report could not be read', () => {

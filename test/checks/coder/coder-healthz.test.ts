@@ -79,6 +79,18 @@ describe('Check: coder-healthz', () => {
     );
   });
 
+  it('Noncompliance 5: TLS verification off in the configuration is a medium finding on every audit', () => {
+    const d = coderDeployment({ insecureTls: true });
+    const findings = run({}, d);
+    expect(findings.map((f) => [f.status, f.severity, f.title])).toEqual([
+      ['fail', 'medium', 'TLS verification is off for the Coder URL and the OIDC issuer'],
+      ['pass', 'info', 'Coder answers /healthz through its access URL'],
+    ]);
+    // Even when the probe could not run, the TLS finding is there.
+    const broken = run({ healthz: failed('Coder /healthz', 'aborted') }, d);
+    expect(broken.map((f) => f.status)).toEqual(['fail', 'error']);
+  });
+
   it('errors when the probe itself could not run (audit deadline)', () => {
     const [f] = run({
       healthz: failed('Coder /healthz', 'check group coder did not finish within 30000 ms'),

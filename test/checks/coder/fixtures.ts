@@ -1,6 +1,7 @@
 import type { DeploymentConfig, DeploymentInput } from '../../../lambdas/audit/config.js';
 import { known, type Fact } from '../../../lambdas/audit/fact.js';
 import type { CoderSnapshot } from '../../../lambdas/checks/coder/collector.js';
+import type { TokenAccess } from '../../../lambdas/checks/coder/roles.js';
 import type {
   ApiKey,
   HealthReport,
@@ -97,6 +98,13 @@ export const apiKey = (expiresInMs: number): ApiKey => ({
   lifetime_seconds: 90 * 86_400,
 });
 
+/** The token user's roles (site roles, then organization roles). */
+export const access = (siteRoles: string[], orgRoles: string[] = []): TokenAccess => ({
+  username: 'coder-auditor',
+  siteRoles,
+  orgRoles,
+});
+
 /** A failed read, as `settle` records it. */
 export const failed = <T>(name: string, error = 'CoderRequestError: no answer within 5000 ms'): Fact<T> => ({
   ok: false,
@@ -114,7 +122,12 @@ export function coderSnapshot(over: Partial<CoderSnapshot> = {}): CoderSnapshot 
     }),
     health: known({ available: true, value: healthReport() }),
     provisionerKeys: known({ available: true, value: [key('coder-prov', 30), key('built-in', 400)] }),
-    daemons: known([daemon('prov-a'), daemon('prov-b', { status: 'busy' })]),
+    daemons: known({ available: true, value: [daemon('prov-a'), daemon('prov-b', { status: 'busy' })] }),
+    access: known(access(['owner'])),
+    licence: known({
+      edition: 'enterprise',
+      features: { multiple_organizations: true, template_rbac: true },
+    }),
     templates: known([template('kubernetes-devcontainer'), template('pod-swdev')]),
     templateAcls: {
       'kubernetes-devcontainer': known({ available: true, value: acl(['Everyone']) }),

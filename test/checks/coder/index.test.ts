@@ -36,7 +36,11 @@ describe('Group: coder', () => {
     'health-report-warnings',
     'oidc-issuer-mismatch',
     'coder-api-malformed',
-  ])('scenario %s: exactly the expected checks fail and error', async (name) => {
+    'coder-token-auditor',
+    'coder-open-source',
+    'provisioner-daemon-history',
+    'oidc-entra',
+  ])('scenario %s: exactly the expected checks fail, error and are skipped', async (name) => {
     const scenario = loadScenario(name);
     await twin.part.apply(scenario, new Date());
     twin.faults.set(scenario.faults);
@@ -45,7 +49,24 @@ describe('Group: coder', () => {
       [...new Set(report.findings.filter((f) => f.status === status).map((f) => f.checkId))].sort();
     expect(ids('fail')).toEqual(scenario.expect.failing.filter((id) => CODER_CHECKS.has(id)).sort());
     expect(ids('error')).toEqual(scenario.expect.erroring.filter((id) => CODER_CHECKS.has(id)).sort());
+    expect(ids('skipped')).toEqual(scenario.expect.skipped.filter((id) => CODER_CHECKS.has(id)).sort());
     expect(JSON.stringify(report)).not.toContain(CANARY);
+  });
+
+  it('Noncompliance: reads a health report coderd builds on request within the group budget, not callMs', async () => {
+    // The cached report is an hour old: coderd runs its checks while the request waits (1.5 s), longer
+    // than one call may take (1 s) but well within the group's deadline.
+    await twin.apply({ healthcheck: { cachedAgeMinutes: 60, durationMs: 1_500 } });
+    const deployment = { ...twin.deployment, timeouts: { callMs: 1_000, groupMs: 8_000 } };
+    const report = await runAudit({
+      deployment,
+      groups: [coderGroup as never],
+      aws: twin.aws,
+      calls: twin.calls,
+    });
+    const health = report.findings.filter((f) => f.checkId === 'coder-health-report');
+    expect(health.map((f) => f.status)).toEqual(Array(health.length).fill('pass'));
+    expect(health.length).toBeGreaterThan(1);
   });
 
   it('reads each endpoint once, in a chain of at most three (secret → reads → template ACLs)', async () => {

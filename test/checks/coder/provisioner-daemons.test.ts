@@ -3,10 +3,16 @@ import { known } from '../../../lambdas/audit/fact.js';
 import { evaluateCheck } from '../../../lambdas/audit/runner.js';
 import check from '../../../lambdas/checks/coder/provisioner-daemons.js';
 import type { ProvisionerDaemon } from '../../../lambdas/clients/coder.js';
-import { ago, coderDeployment, coderSnapshot, daemon, failed, NOW } from './fixtures.js';
+import { DAEMON_PAGE } from '../../../lambdas/checks/coder/lib.js';
+import { access, ago, coderDeployment, coderSnapshot, daemon, failed, NOW } from './fixtures.js';
 
 const run = (daemons: ProvisionerDaemon[], over: Parameters<typeof coderSnapshot>[0] = {}) =>
-  evaluateCheck(check, coderSnapshot({ daemons: known(daemons), ...over }), coderDeployment(), NOW);
+  evaluateCheck(
+    check,
+    coderSnapshot({ daemons: known({ available: true, value: daemons }), ...over }),
+    coderDeployment(),
+    NOW,
+  );
 const HOURS_2 = 2 * 3_600_000;
 
 describe('Check: provisioner-daemons', () => {
@@ -71,6 +77,32 @@ describe('Check: provisioner-daemons', () => {
   it('keeps the availability result and errors the skew part when build info is unreadable', () => {
     const findings = run([daemon('prov-a')], { buildInfo: failed('Coder build info') });
     expect(findings.map((f) => f.status)).toEqual(['pass', 'error']);
+  });
+
+  it('Noncompliance 5: a role that cannot list daemons (404) is skipped, never a pass or a failure', () => {
+    const notFound = known({ available: false as const, status: 404, message: 'Resource not found' });
+    const [f] = run([], { daemons: notFound, access: known(access(['auditor'])) });
+    expect(f).toMatchObject({ status: 'skipped', severity: 'info', evidence: { roles: 'Auditor' } });
+    expect(f!.detail).toMatch(
+      /cannot read the provisioner daemons; coder-token-role says which role to grant/,
+    );
+    // An Owner should have read them: the 404 is an error, not a skip.
+    const [owner] = run([], { daemons: notFound });
+    expect(owner).toMatchObject({ status: 'error', detail: expect.stringMatching(/should allow it/) });
+  });
+
+  it('Noncompliance 6: a full page of offline rows is not conclusive (older rows unread): error', () => {
+    const old = Array.from({ length: DAEMON_PAGE }, (_, i) =>
+      daemon(`gone-${i}`, { status: 'offline', last_seen_at: ago(HOURS_2) }),
+    );
+    const [f] = run(old);
+    expect(f).toMatchObject({ status: 'error', evidence: { partial: true, read: DAEMON_PAGE } });
+    expect(f!.evidence.offline).toHaveLength(20);
+    const withLive = run([daemon('live'), ...old.slice(1)]);
+    expect(withLive[0]).toMatchObject({
+      status: 'pass',
+      detail: expect.stringMatching(/more exist, not read/),
+    });
   });
 
   it('errors when the daemons could not be read', () => {

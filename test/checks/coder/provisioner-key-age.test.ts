@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { known } from '../../../lambdas/audit/fact.js';
 import { evaluateCheck } from '../../../lambdas/audit/runner.js';
+import type { Licence } from '../../../lambdas/checks/coder/collector.js';
 import check from '../../../lambdas/checks/coder/provisioner-key-age.js';
 import type { ProvisionerKey } from '../../../lambdas/clients/coder.js';
-import { coderDeployment, coderSnapshot, failed, key, NOW } from './fixtures.js';
+import { access, coderDeployment, coderSnapshot, failed, key, NOW } from './fixtures.js';
 
 const run = (keys: ProvisionerKey[]) =>
   evaluateCheck(
@@ -77,7 +78,7 @@ describe('Check: provisioner-key-age', () => {
     expect(f!.remediation!.commands[0]).toContain('create coder-prov-202506 ');
   });
 
-  it('is an info pass naming the Premium feature without the licence', () => {
+  it('Noncompliance 4: a 403 is never a pass: with a licence it is an error, whatever the message', () => {
     const snap = coderSnapshot({
       provisionerKeys: known({
         available: false,
@@ -86,11 +87,36 @@ describe('Check: provisioner-key-age', () => {
       }),
     });
     const [f] = evaluateCheck(check, snap, coderDeployment(), NOW);
-    expect(f).toMatchObject({
-      status: 'pass',
-      severity: 'info',
-      evidence: { feature: 'provisioner keys (Premium)' },
+    expect(f).toMatchObject({ status: 'error', detail: expect.stringMatching(/HTTP 403/) });
+  });
+
+  it('is skipped as not applicable when the licence says so (a positive signal), visibly', () => {
+    const licences: Licence[] = [
+      { edition: 'enterprise', features: { multiple_organizations: false } },
+      { edition: 'oss', features: {} },
+    ];
+    for (const licence of licences) {
+      const [f] = evaluateCheck(check, coderSnapshot({ licence: known(licence) }), coderDeployment(), NOW);
+      expect(f).toMatchObject({
+        status: 'skipped',
+        severity: 'info',
+        detail: expect.stringMatching(/^Not applicable/),
+      });
+    }
+  });
+
+  it('Noncompliance 5: a role the list is filtered for (Auditor: 200 []) is skipped, not an empty pass', () => {
+    const snap = coderSnapshot({
+      provisionerKeys: known({ available: true, value: [] }),
+      access: known(access(['auditor'])),
     });
+    const [f] = evaluateCheck(check, snap, coderDeployment(), NOW);
+    expect(f).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringMatching(/cannot read the provisioner keys/),
+    });
+    const unknown = coderSnapshot({ access: failed("the Coder roles of the auditor's user") });
+    expect(evaluateCheck(check, unknown, coderDeployment(), NOW)[0]).toMatchObject({ status: 'error' });
   });
 
   it('errors when the keys could not be read', () => {

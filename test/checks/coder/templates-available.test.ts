@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { known } from '../../../lambdas/audit/fact.js';
 import { evaluateCheck } from '../../../lambdas/audit/runner.js';
 import check from '../../../lambdas/checks/coder/templates-available.js';
-import { acl, coderDeployment, coderSnapshot, failed, NOW, template } from './fixtures.js';
+import { access, acl, coderDeployment, coderSnapshot, failed, NOW, template } from './fixtures.js';
 
 const run = (over: Parameters<typeof coderSnapshot>[0]) =>
   evaluateCheck(check, coderSnapshot(over), coderDeployment(), NOW);
@@ -69,14 +69,29 @@ describe('Check: templates-available', () => {
     expect(f).toMatchObject({ status: 'pass' });
   });
 
-  it('passes without the Template RBAC licence (everyone in the organization can use it)', () => {
+  it('passes without the Template RBAC licence (a positive signal: everyone in the organization can use it)', () => {
+    const licence = known({ edition: 'enterprise' as const, features: { template_rbac: false } });
+    const findings = run({ licence, templateAcls: {} });
+    expect(findings.map((f) => f.status)).toEqual(['pass', 'pass']);
+  });
+
+  it('Noncompliance 4: a 403 on the ACL with the licence on is an error, never a pass', () => {
     const gated = known({
       available: false as const,
       status: 403,
       message: 'Template RBAC is a Premium feature. Contact sales!',
     });
     const findings = run({ templateAcls: { 'kubernetes-devcontainer': gated, 'pod-swdev': gated } });
-    expect(findings.every((f) => f.status === 'pass')).toBe(true);
+    expect(findings.map((f) => f.status)).toEqual(['error', 'error']);
+  });
+
+  it('Noncompliance 5: a Member sees only templates shared with it: a missing one is skipped, not "not in organization"', () => {
+    const f = byName(
+      run({ templates: known([template('kubernetes-devcontainer')]), access: known(access([])) }),
+      'pod-swdev',
+    );
+    expect(f).toMatchObject({ status: 'skipped', evidence: { roles: 'Member' } });
+    expect(f.detail).toMatch(/cannot read every template; coder-token-role/);
   });
 
   it('errors one template whose ACL could not be read, and still evaluates the other', () => {

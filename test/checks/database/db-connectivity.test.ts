@@ -11,6 +11,16 @@ describe('Check: db-connectivity', () => {
     expect(f!.evidence).toMatchObject({ roundTripMs: 2, connectMs: 40, thresholdMs: 200 });
   });
 
+  it('Noncompliance 0: TLS disabled in the configuration is a medium finding on every audit', () => {
+    const plain = { ...deployment, database: { ...deployment.database!, tls: { disable: true } } };
+    const findings = evaluateCheck(check, snapshot(), plain, now);
+    expect(findings.map((f) => [f.status, f.severity])).toEqual([
+      ['fail', 'medium'],
+      ['pass', 'info'],
+    ]);
+    expect(findings[0]).toMatchObject({ title: 'TLS is off for the database connection' });
+  });
+
   it('Noncompliance 1: connection refused is a critical failure with the runbook commands', () => {
     const snap = snapshot({
       connectivity: known({

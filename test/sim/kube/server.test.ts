@@ -151,8 +151,9 @@ describe('Kubernetes twin', () => {
       expect(all.headers['content-type']).toBe('text/plain');
       expect(all.text.split('\n').filter(Boolean)).toHaveLength(4);
       expect((await get(`${base}&sinceSeconds=1200`)).text.split('\n').filter(Boolean)).toHaveLength(1);
+      // The kubelet's RFC 3339 timestamp, then coderd's own slog line (cdr.dev/slog human format).
       expect((await get(`${base}&timestamps=true&sinceSeconds=1200`)).text).toMatch(
-        /^\d{4}-\d\d-\d\dT[\d:.]+Z \{/,
+        /^\d{4}-\d\d-\d\dT[\d:.]+Z \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[info\] {2}coderd: user logged in {2}login_type=oidc\n$/,
       );
       expect((await get(`${base}&limitBytes=10`)).text).toHaveLength(10);
       expect((await get(base.replace('container=coder', 'container=nope'))).status).toBe(400);

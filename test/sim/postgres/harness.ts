@@ -23,7 +23,7 @@ export function pgScenario(postgres: Record<string, unknown> = {}, faults: Fault
     postgres,
     coder: {},
     faults,
-    expect: { failing: [], erroring: [] },
+    expect: { failing: [], erroring: [], skipped: [] },
   };
 }
 
