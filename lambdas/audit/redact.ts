@@ -14,20 +14,30 @@ export const REDACTED = '[REDACTED]';
 /** Most characters of one text that are ever looked at; the rest is dropped before matching. */
 export const MAX_SCAN_CHARS = 4096;
 
+/**
+ * Longest value a rule takes: the whole scanned text. A smaller cap would end a match inside a long value
+ * and leave the rest of it (the secret at its end) in clear: input is bounded before matching, so the
+ * patterns need no cap of their own to stay linear.
+ */
+const ANY = MAX_SCAN_CHARS;
+
 const SECRET_KEYS =
   'password|passwd|pwd|passphrase|secret|client[_-]?secret|token|access[_-]?token|refresh[_-]?token|' +
   'id[_-]?token|session[_-]?token|api[_-]?key|apikey|access[_-]?key|secret[_-]?access[_-]?key|' +
   'aws_secret_access_key|coder[_-]session[_-]token|authorization|credentials?|private[_-]?key|sslpassword';
 
 /** A quoted or bare value: `"..."` / `\"...\"` (escaped quotes inside JSON strings) / `'...'` / bare word. */
-const VALUE = String.raw`(\\"(?:[^"\\]|\\[^"]){0,512}\\"|"(?:[^"\\]|\\.){0,512}"|'[^']{0,512}'|[^\s,;&}"'\\]{1,512})`;
+const VALUE = String.raw`(\\"(?:[^"\\]|\\[^"]){0,${ANY}}\\"|"(?:[^"\\]|\\.){0,${ANY}}"|'[^']{0,${ANY}}'|[^\s,;&}"'\\]{1,${ANY}})`;
 
 const RULES: readonly [RegExp, string | ((...m: string[]) => string)][] = [
   // URL user info, including passwords with `/`, `:` or `@`: everything up to the last `@` of the authority.
-  [/\b([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s@]{0,256}@){1,8}/gi, `$1${REDACTED}@`],
+  [new RegExp(String.raw`\b([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s@]{0,${ANY}}@){1,8}`, 'gi'), `$1${REDACTED}@`],
   // HTTP authorization headers of any scheme (Bearer, Basic, Token, Negotiate...): the whole header value.
-  [/\b(Authorization["']?\s{0,8}[:=]\s{0,8}["']?)[^"',;\r\n]{1,1024}/gi, `$1${REDACTED}`],
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,1024}/gi, `$1 ${REDACTED}`],
+  [
+    new RegExp(String.raw`\b(Authorization["']?\s{0,8}[:=]\s{0,8}["']?)[^"',;\r\n]{1,${ANY}}`, 'gi'),
+    `$1${REDACTED}`,
+  ],
+  [new RegExp(String.raw`\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,${ANY}}`, 'gi'), `$1 ${REDACTED}`],
   // key=value, key: value, "key":"value", key="value", \"key\":\"value\" (keys that name a secret).
   [
     new RegExp(
