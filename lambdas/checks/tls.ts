@@ -1,6 +1,13 @@
 import type { FindingInput } from '../audit/check.js';
 import type { DeploymentConfig } from '../audit/config.js';
 import { describeError } from '../audit/errors.js';
+import { shq } from '../audit/model.js';
+
+/** `host:port` of an https URL (443 unless it names a port): what `openssl s_client -connect` takes. */
+function hostPort(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || 443}`;
+}
 
 /**
  * TLS verification turned off in the configuration is said on every audit, never silently: a medium
@@ -21,7 +28,7 @@ export function insecureTransport(d: DeploymentConfig, part: 'coder' | 'database
           'Trust a private CA with coder.caFile instead.',
         remediation: {
           text: 'Remove coder.insecureTls from the configuration; set coder.caFile to the CA bundle that signs the access URL.',
-          commands: [`openssl s_client -connect ${new URL(d.coder.url).host}:443 -showcerts </dev/null`],
+          commands: [`openssl s_client -connect ${shq(hostPort(d.coder.url))} -showcerts </dev/null`],
         },
       },
     ];

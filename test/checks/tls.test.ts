@@ -27,6 +27,14 @@ describe('Function: tlsWarnings', () => {
     expect(insecureTransport(d, 'database')).toMatchObject([
       { status: 'fail', reason: 'tls-off', key: 'tls-off' },
     ]);
+    // The certificate is read where the access URL points: its own port, or 443.
+    expect(insecureTransport(d, 'coder')[0]!.remediation!.commands).toEqual([
+      'openssl s_client -connect coder.example.com:443 -showcerts </dev/null',
+    ]);
+    const onPort = testDeployment({ coder: { ...coder, url: 'https://10.0.0.9:8443', insecureTls: true } });
+    expect(insecureTransport(onPort, 'coder')[0]!.remediation!.commands[0]).toContain(
+      '-connect 10.0.0.9:8443 ',
+    );
     // The reason is declared by both checks that report it, at medium.
     expect(CODER_META['coder-healthz'].reasons['tls-off'].severity).toBe('medium');
     expect(DATABASE_META['db-connectivity'].reasons['tls-off'].severity).toBe('medium');
