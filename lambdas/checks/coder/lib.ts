@@ -3,6 +3,7 @@ import type { DeploymentConfig } from '../../audit/config.js';
 import type { Fact } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
 import { shq, type Remediation } from '../../audit/model.js';
+import { quote } from '../../audit/untrusted.js';
 import type { ProvisionerDaemon, ProvisionerKey } from '../../clients/coder.js';
 import { capabilities, roleGap, rolesLabel, type Capability, type TokenAccess } from './roles.js';
 
@@ -251,4 +252,32 @@ export function unreadable(
     detail: `Could not read ${what}: Coder answered ${http}, and ${why}.`,
     evidence: { status: answer.status, error: http },
   };
+}
+
+/** The version-skew result of one online daemon: coderd's major.minor passes, any other is medium. */
+export function versionResult(
+  d: ProvisionerDaemon,
+  server: string,
+  deployment: DeploymentConfig,
+): FindingInput {
+  const same = majorMinor(d.version) !== undefined && majorMinor(d.version) === majorMinor(server);
+  const base = {
+    resource: coderRef(deployment, 'provisionerdaemon', d.name),
+    key: 'version',
+    evidence: { daemon: d.name, daemonVersion: d.version, coderdVersion: server, apiVersion: d.api_version },
+  };
+  return same
+    ? {
+        ...base,
+        status: 'pass',
+        detail: `Provisioner daemon ${quote(d.name)} runs ${quote(d.version)}, like coderd.`,
+      }
+    : {
+        ...base,
+        status: 'fail',
+        severity: 'medium',
+        title: 'Provisioner daemon version differs from coderd',
+        detail: `Provisioner daemon ${quote(d.name)} runs ${quote(d.version)} but coderd runs ${server}.`,
+        remediation: versionSkew(deployment),
+      };
 }

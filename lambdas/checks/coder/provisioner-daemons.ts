@@ -1,17 +1,15 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { GuideSection } from '../../audit/guide.js';
-import { quote } from '../../audit/untrusted.js';
 import type { CoderSnapshot } from './collector.js';
 import {
   coderRef,
   DAEMON_PAGE,
   daemonOnline,
-  majorMinor,
   minutesSince,
   provisionerDiagnosis,
   unreadable,
-  versionSkew,
+  versionResult,
 } from './lib.js';
 import { Capability } from './roles.js';
 
@@ -68,35 +66,6 @@ export default defineCheck<CoderSnapshot>(
       ];
     }
     const server = snap.buildInfo.value.version;
-    for (const d of up) {
-      const same = majorMinor(d.version) !== undefined && majorMinor(d.version) === majorMinor(server);
-      const base = {
-        resource: coderRef(deployment, 'provisionerdaemon', d.name),
-        key: 'version',
-        evidence: {
-          daemon: d.name,
-          daemonVersion: d.version,
-          coderdVersion: server,
-          apiVersion: d.api_version,
-        },
-      };
-      results.push(
-        same
-          ? {
-              ...base,
-              status: 'pass',
-              detail: `Provisioner daemon ${quote(d.name)} runs ${quote(d.version)}, like coderd.`,
-            }
-          : {
-              ...base,
-              status: 'fail',
-              severity: 'medium',
-              title: 'Provisioner daemon version differs from coderd',
-              detail: `Provisioner daemon ${quote(d.name)} runs ${quote(d.version)} but coderd runs ${server}.`,
-              remediation: versionSkew(deployment),
-            },
-      );
-    }
-    return results;
+    return [...results, ...up.map((d) => versionResult(d, server, deployment))];
   },
 );
