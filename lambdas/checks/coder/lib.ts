@@ -296,3 +296,46 @@ export function unreadable(
     evidence: { status: answer.status, error: http },
   };
 }
+
+/**
+ * The version-skew results of the online daemons: a pass for each daemon on coderd's major.minor, and one
+ * finding (reason `version-skew`) for all the others, since one upgrade of the provisioner release fixes
+ * them all. Daemon names and versions are quoted: they come from the daemons.
+ */
+export function versionResults(
+  up: readonly ProvisionerDaemon[],
+  server: string,
+  deployment: DeploymentConfig,
+): FindingInput[] {
+  const same = (d: ProvisionerDaemon) =>
+    majorMinor(d.version) !== undefined && majorMinor(d.version) === majorMinor(server);
+  const version = (d: ProvisionerDaemon) => ({
+    daemon: d.name,
+    daemonVersion: d.version,
+    apiVersion: d.api_version,
+  });
+  const results = up.filter(same).map((d): FindingInput => ({
+    status: 'pass',
+    resource: coderRef(deployment, 'provisionerdaemon', d.name),
+    key: 'version',
+    detail: `Provisioner daemon ${quote(d.name)} runs ${quote(d.version)}, like coderd.`,
+    evidence: { ...version(d), coderdVersion: server },
+  }));
+  const skewed = up.filter((d) => !same(d));
+  if (skewed.length === 0) return results;
+  const listed = skewed.map((d) => `${quote(d.name)} runs ${quote(d.version)}`).join(', ');
+  const org = deployment.coder?.organization ?? 'coder';
+  return [
+    ...results,
+    {
+      status: 'fail',
+      reason: 'version-skew',
+      resource: coderRef(deployment, 'provisionerdaemons', org),
+      key: 'version',
+      title: 'Provisioner daemon version differs from coderd',
+      detail: `${skewed.length} provisioner daemon(s) off coderd's ${quote(server)}: ${listed}.`,
+      evidence: { coderdVersion: server, daemons: skewed.map(version) },
+      remediation: versionSkew(deployment),
+    },
+  ];
+}

@@ -1,16 +1,14 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { quote } from '../../audit/untrusted.js';
 import type { CoderSnapshot } from './collector.js';
 import {
   coderRef,
   DAEMON_PAGE,
   daemonOnline,
-  majorMinor,
   minutesSince,
   provisionerDiagnosis,
   unreadable,
-  versionSkew,
+  versionResults,
 } from './lib.js';
 import { CODER_META } from './meta.js';
 import { Capability } from './roles.js';
@@ -57,40 +55,5 @@ export default defineCheck<CoderSnapshot>(CODER_META['provisioner-daemons'], (sn
       { status: 'error', resource: orgRef, key: 'version', detail: `Version skew not evaluated: ${why}` },
     ];
   }
-  const server = snap.buildInfo.value.version;
-  const skewed: typeof up = [];
-  for (const d of up) {
-    if (majorMinor(d.version) !== undefined && majorMinor(d.version) === majorMinor(server)) {
-      results.push({
-        status: 'pass',
-        resource: coderRef(deployment, 'provisionerdaemon', d.name),
-        key: 'version',
-        detail: `Provisioner daemon ${quote(d.name)} runs ${quote(d.version)}, like coderd.`,
-        evidence: {
-          daemon: d.name,
-          daemonVersion: d.version,
-          coderdVersion: server,
-          apiVersion: d.api_version,
-        },
-      });
-    } else skewed.push(d);
-  }
-  // One finding for the skewed daemons: one upgrade of the provisioner release fixes them all.
-  if (skewed.length > 0) {
-    const listed = skewed.map((d) => `${quote(d.name)} runs ${quote(d.version)}`).join(', ');
-    results.push({
-      status: 'fail',
-      reason: 'version-skew',
-      resource: orgRef,
-      key: 'version',
-      title: 'Provisioner daemon version differs from coderd',
-      detail: `${skewed.length} provisioner daemon(s) off coderd's ${quote(server)}: ${listed}.`,
-      evidence: {
-        coderdVersion: server,
-        daemons: skewed.map((d) => ({ daemon: d.name, daemonVersion: d.version, apiVersion: d.api_version })),
-      },
-      remediation: versionSkew(deployment),
-    });
-  }
-  return results;
+  return [...results, ...versionResults(up, snap.buildInfo.value.version, deployment)];
 });
