@@ -93,3 +93,40 @@ export const PROVIDER_NAMES: Record<OidcProvider, string> = {
   'okta-custom': 'Okta (custom authorization server)',
   generic: 'the identity provider',
 };
+
+/** What group sync asks of coderd's settings (oidc-config), for the provider of its issuer. */
+export interface GroupSync {
+  /** The scopes coderd must request: `groups` only where the provider delivers groups by a scope. */
+  scopes: readonly string[];
+  /** The claim CODER_OIDC_GROUP_FIELD must name when it is unset and the provider puts groups in a claim. */
+  field?: string;
+  /** Why CODER_OIDC_GROUP_FIELD must be set, when `field` is. */
+  fieldProblem?: string;
+  /** Why group sync cannot work at all (the provider has no groups), when it is expected. */
+  noGroups?: string;
+}
+
+/**
+ * Group sync for `required` scopes (`groups` among them means "group sync expected") with the provider of
+ * `issuer`, and whether CODER_OIDC_GROUP_FIELD is set (or may be, through a reference).
+ */
+export function groupSync(
+  required: readonly string[],
+  issuer: string | undefined,
+  fieldSet: boolean,
+): GroupSync {
+  const groups = groupsDelivery(providerOf(issuer));
+  const expected = required.includes('groups');
+  const provider = PROVIDER_NAMES[groups.provider];
+  const field = expected && groups.via === 'claim' && !fieldSet ? groups.claim : undefined;
+  return {
+    scopes: groups.via === 'scope' ? required : required.filter((s) => s !== 'groups'),
+    ...(field
+      ? {
+          field,
+          fieldProblem: `CODER_OIDC_GROUP_FIELD is not set: ${provider} delivers groups in the ${field} claim (${groups.setup}), which coderd reads only when told`,
+        }
+      : {}),
+    ...(expected && groups.via === 'none' ? { noGroups: `group sync is expected but ${groups.setup}` } : {}),
+  };
+}

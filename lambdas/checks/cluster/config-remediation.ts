@@ -1,5 +1,5 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { shq, type Remediation } from '../../audit/model.js';
+import { Component, shq, type Remediation } from '../../audit/model.js';
 import { CONFIG_REASONS, IMAGE_REASONS, mainContainer, neverStarted, podName, statuses } from './pods.js';
 
 /**
@@ -110,5 +110,22 @@ export function lingeringPodFix(pod: V1Pod): Remediation {
   return {
     text: 'Read why it failed (an eviction names the node pressure), then delete the leftover pod.',
     commands: [`kubectl describe pod ${name} -n ${ns}`, `kubectl delete pod ${name} -n ${ns}`],
+  };
+}
+
+/**
+ * The fix of coderd's OIDC settings: the variables to set in the Helm values (`coder.env`), then coderd's
+ * OIDC env and logs. With coderd down, the env is read from the deployment's spec instead of a container.
+ */
+export function oidcEnvFix(ns: string, name: string, values: ReadonlyArray<[string, string]>): Remediation {
+  const env = values.map(([k, v]) => `\n    - name: ${k}\n      value: "${v}"`).join('');
+  const text = `Set in the Helm values (coder.env) and upgrade the release:\ncoder:\n  env:${env}`;
+  const logs = `kubectl logs -n ${shq(ns)} -l app.kubernetes.io/name=coder --tail=-1 --prefix | grep -i oidc`;
+  const spec = `kubectl get deployment ${shq(name)} -n ${shq(ns)} -o jsonpath=${shq('{.spec.template.spec.containers[?(@.name=="coder")].env}')}`;
+  return {
+    text,
+    commands: [`kubectl exec -it deploy/${shq(name)} -n ${shq(ns)} -- env | grep OIDC`, logs],
+    needs: [Component.Coderd],
+    otherwise: { text, commands: [spec, logs] },
   };
 }

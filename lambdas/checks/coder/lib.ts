@@ -231,6 +231,26 @@ export function templateDiagnosis(
   };
 }
 
+/** The reasons of templates-available. */
+export type TemplateReason = 'missing' | 'deprecated' | 'empty-acl';
+
+/** A failing templates-available result for `template`, with the runbook's diagnosis of its Terraform resource. */
+export function templateFailure(
+  d: DeploymentConfig,
+  template: string,
+  f: { reason: TemplateReason; detail: string; evidence: Record<string, unknown>; text: string },
+): FindingInput {
+  const resourceType = f.reason === 'empty-acl' ? 'coderd_template_acl' : 'coderd_template';
+  return {
+    status: 'fail',
+    reason: f.reason,
+    resource: coderRef(d, 'template', template),
+    detail: `Template ${template} ${f.detail}.`,
+    evidence: f.evidence,
+    remediation: templateDiagnosis(d, template, resourceType, f.text),
+  };
+}
+
 /** The runbook's OIDC diagnosis: the discovery document, coderd's OIDC settings and its OIDC logs. */
 export function oidcDiagnosis(d: DeploymentConfig, issuer: string): Remediation {
   const ns = shq(d.namespaces.coderd);

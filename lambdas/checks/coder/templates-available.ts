@@ -3,7 +3,7 @@ import { need } from '../../audit/fact.js';
 import { SkipReason } from '../../audit/model.js';
 import { quote } from '../../audit/untrusted.js';
 import type { CoderSnapshot } from './collector.js';
-import { Feature, coderRef, templateDiagnosis, unreadable } from './lib.js';
+import { Feature, coderRef, templateFailure, unreadable, type TemplateReason } from './lib.js';
 import { CODER_META } from './meta.js';
 import { Capability, capabilities, roleGap, rolesLabel } from './roles.js';
 
@@ -14,24 +14,8 @@ export default defineCheck<CoderSnapshot>(CODER_META['templates-available'], (sn
   return d.coder!.expectedTemplates.map((name): FindingInput => {
     const resource = coderRef(d, 'template', name);
     const t = templates.find((x) => x.name === name);
-    const fail = (
-      reason: 'missing' | 'deprecated' | 'empty-acl',
-      detail: string,
-      evidence: Record<string, unknown>,
-      text: string,
-    ): FindingInput => ({
-      status: 'fail',
-      reason,
-      resource,
-      detail: `Template ${name} ${detail}.`,
-      evidence,
-      remediation: templateDiagnosis(
-        d,
-        name,
-        reason === 'empty-acl' ? 'coderd_template_acl' : 'coderd_template',
-        text,
-      ),
-    });
+    const fail = (reason: TemplateReason, detail: string, evidence: Record<string, unknown>, text: string) =>
+      templateFailure(d, name, { reason, detail, evidence, text });
     if (!t) {
       // A role without template:read sees only the templates shared with it: absence proves nothing.
       if (!snap.access.ok) {

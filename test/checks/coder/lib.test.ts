@@ -5,8 +5,9 @@ import {
   oidcDiagnosis,
   provisionerDiagnosis,
   tokenRotation,
+  versionResults,
 } from '../../../lambdas/checks/coder/lib.js';
-import { coderDeployment, ISSUER, key, NOW } from './fixtures.js';
+import { coderDeployment, daemon, ISSUER, key, NOW } from './fixtures.js';
 import { pasteInBash, STUB_KEY, STUB_TOKEN } from './shell.js';
 
 const d = coderDeployment();
@@ -82,5 +83,25 @@ describe('kubectl logs with a label selector', () => {
     ].filter((c) => c.startsWith('kubectl logs'));
     expect(commands).toHaveLength(5);
     for (const c of commands) expect(c).toMatch(/ -l \S+ --tail=-1 --prefix( |$)/);
+  });
+});
+
+describe('Function: versionResults', () => {
+  it("passes each daemon on coderd's major.minor and gives one finding for all the others, names quoted", () => {
+    const up = [
+      daemon('a', { version: 'v2.24.0' }),
+      daemon('b\n$ rm -rf /', { version: 'v2.22.1' }),
+      daemon('c', { version: 'not-a-version' }),
+    ];
+    const results = versionResults(up, 'v2.24.2', d);
+    expect(results.map((r) => [r.status, r.resource])).toEqual([
+      ['pass', 'coder:coder/provisionerdaemon/a'],
+      ['fail', 'coder:coder/provisionerdaemons/coder'],
+    ]);
+    expect(results[1]).toMatchObject({
+      reason: 'version-skew',
+      detail: `2 provisioner daemon(s) off coderd's "v2.24.2": "b⏎$ rm -rf /" runs "v2.22.1", "c" runs "not-a-version".`,
+    });
+    expect(versionResults([up[0]!], 'v2.24.2', d).map((r) => r.status)).toEqual(['pass']);
   });
 });
