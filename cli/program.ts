@@ -4,10 +4,12 @@ import {
   EXIT,
   failOnOption,
   formatOption,
+  outputOption,
   parseOnly,
   parsePositiveInt,
   parseSeverity,
   type Format,
+  type OutputSpec,
 } from './options.js';
 import { VERSION } from './version.js';
 
@@ -19,6 +21,7 @@ export interface RunOptions {
   deployment?: string;
   only?: string[];
   format: Format;
+  output?: OutputSpec[];
   failOn: Severity;
   showPasses: boolean;
   quiet: boolean;
@@ -27,6 +30,7 @@ export interface RunOptions {
 export interface DemoOptions {
   scenario: string;
   format: Format;
+  output?: OutputSpec[];
   failOn?: Severity;
   showPasses: boolean;
   quiet: boolean;
@@ -57,6 +61,7 @@ export function buildProgram(): Command {
     .option('-d, --deployment <id>', 'only this deployment')
     .option('--only <checks>', 'comma-separated check ids (see `coder-audit checks`)', parseOnly)
     .addOption(formatOption())
+    .addOption(outputOption())
     .addOption(failOnOption())
     .option('--show-passes', 'list passing checks too', false)
     .option('-q, --quiet', 'no progress on stderr', false)
@@ -70,6 +75,7 @@ export function buildProgram(): Command {
     )
     .option('-s, --scenario <name|file>', 'scenario name (see `coder-audit scenarios`) or YAML file', 'demo')
     .addOption(formatOption())
+    .addOption(outputOption())
     .addOption(
       new Option(
         '--fail-on <severity>',

@@ -2,7 +2,7 @@ import { guideAnchor } from '../lambdas/audit/guide.js';
 import { SEVERITIES, type Finding, type Severity } from '../lambdas/audit/model.js';
 import type { AuditReport } from '../lambdas/audit/runner.js';
 
-import type { Format } from './options.js';
+import type { TerminalFormat } from './options.js';
 
 export { FORMATS, type Format } from './options.js';
 
@@ -35,7 +35,7 @@ export interface RenderOptions {
 /** Render one or more reports in the chosen format. */
 export function renderReports(
   reports: readonly AuditReport[],
-  format: Format,
+  format: TerminalFormat,
   opts: RenderOptions = {},
 ): string {
   if (format === 'json') return JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n';
@@ -48,8 +48,25 @@ function statusLabel(f: Finding): string {
   return f.status === 'fail' ? 'FAIL' : f.status === 'error' ? 'ERROR' : 'pass';
 }
 
+/** Failing and erroring findings that count: muted ones are listed apart. */
 function problems(r: AuditReport): Finding[] {
-  return r.findings.filter((f) => f.status !== 'pass');
+  return r.findings.filter((f) => f.status !== 'pass' && !f.muted);
+}
+
+function mutedOf(r: AuditReport): Finding[] {
+  return r.findings.filter((f) => f.status !== 'pass' && f.muted);
+}
+
+/** "muted until ..., by ..., because ..." */
+export function muteLine(f: Finding): string {
+  return f.muted ? `muted until ${f.muted.until}, by ${f.muted.by}, because ${f.muted.because}` : '';
+}
+
+/** "severity overridden from high: ..." */
+export function overrideLine(f: Finding): string {
+  return f.severityOverride
+    ? `severity overridden from ${f.severityOverride.from}: ${f.severityOverride.because}`
+    : '';
 }
 
 /** `error` findings sharing one cause are listed once from this many on (e.g. no AWS credentials). */
@@ -103,6 +120,7 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
         const cause = r.findings.find((x) => x.fingerprint === f.rootCause);
         if (cause) lines.push(`        likely caused by: ${cause.checkId} (${cause.resource})`);
       }
+      if (f.severityOverride) lines.push(...wrap(overrideLine(f), 92).map((l) => `        ${l}`));
       lines.push(...wrap(f.detail, 100).map((l) => `        ${l}`));
       if (f.remediation) {
         const [first = '', ...rest] = f.remediation.text.split('\n');
@@ -111,6 +129,14 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
           lines.push(c(ANSI.green, `          $ ${cmd.replace(/\n/g, '\n            ')}`));
       }
       lines.push(c(ANSI.dim, `        runbook: ${f.guideSection}`));
+    }
+  }
+  const muted = mutedOf(r);
+  if (muted.length) {
+    lines.push('', c(ANSI.dim + ANSI.bold, `MUTED (${muted.length})`));
+    for (const f of muted) {
+      lines.push(`  ${c(ANSI.dim, statusLabel(f).padEnd(5))} ${f.checkId}  ${f.resource}  (${f.severity})`);
+      lines.push(...wrap(muteLine(f), 92).map((l) => c(ANSI.dim, `        ${l}`)));
     }
   }
   const passes = r.findings.filter((f) => f.status === 'pass');
@@ -127,9 +153,12 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
         SEVERITIES.filter((x) => s.bySeverity[x])
           .map((x) => `${s.bySeverity[x]} ${x}`)
           .join(', ') || 'no problems'
-      })`,
+      })` +
+      (s.muted ? `, ${s.muted} muted` : ''),
   );
   for (const [g, v] of skipped) lines.push(c(ANSI.dim, `  group ${g} skipped: ${v.skipped}`));
+  for (const d of r.disabled ?? [])
+    lines.push(c(ANSI.dim, `  check ${d.check} disabled by the configuration: ${d.reason}`));
   if (bad.length === 0) lines.push(c(ANSI.green, 'No problems found.'));
   return lines.join('\n') + '\n';
 }
@@ -160,6 +189,7 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
         `- Check: \`${f.checkId}\``,
         `- Resource: \`${f.resource}\``,
         `- Runbook: ${link}`,
+        ...(f.severityOverride ? [`- Severity: ${md(overrideLine(f))}`] : []),
         '',
         md(f.detail),
         '',
@@ -172,6 +202,18 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
         out.push('```bash', ...f.remediation.commands, '```', '');
       }
     }
+  }
+  const muted = mutedOf(r);
+  if (muted.length) {
+    out.push(`## Muted (${muted.length})`, '');
+    for (const f of muted)
+      out.push(`- \`${f.checkId}\` \`${f.resource}\` (${f.severity}): ${md(muteLine(f))}`);
+    out.push('');
+  }
+  if (r.disabled?.length) {
+    out.push('## Disabled checks', '');
+    for (const d of r.disabled) out.push(`- \`${d.check}\`: ${md(d.reason)}`);
+    out.push('');
   }
   if (opts.showPasses) {
     out.push('## Passing', '');
