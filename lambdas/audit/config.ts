@@ -582,7 +582,12 @@ export const MuteSchema = z
       .min(1, 'say who owns the accepted risk')
       .describe('Who owns the accepted risk (a person, team or e-mail address); shown beside the finding ("by ...").'),
     expires: z
-      .union([z.iso.date(), z.iso.datetime({ offset: true })])
+      .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+        error: (issue) =>
+          issue.input === undefined
+            ? 'is required'
+            : 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time such as 2026-12-31T18:00:00Z',
+      })
       .describe(
         'When the mute ends: a date (YYYY-MM-DD, muted through that day, UTC) or an ISO 8601 date-time. Required: an expired mute is reported and its findings count again.',
       ),
