@@ -87,3 +87,38 @@ describe('Function: renderReports', () => {
     expect(JSON.parse(renderReports([report, report], 'json'))).toHaveLength(2);
   });
 });
+
+describe('Muted findings in the table and the markdown', () => {
+  const muted = f('db-long-running-queries', 'fail', 'critical', {
+    muted: { until: '2026-12-31', by: 'data-team', because: 'nightly ETL' },
+  });
+  const lowered = f('db-size', 'fail', 'low', { severityOverride: { from: 'medium', because: 'small on purpose' } });
+  const all = [cause, muted, lowered, passing];
+  const r: AuditReport = {
+    ...report,
+    findings: all,
+    summary: summarize(all, report.summary.groups),
+    disabled: [{ check: 'oidc-discovery', reason: 'no OIDC here' }],
+  };
+
+  it('lists them apart, with until, by and because, and leaves them out of the severity counts', () => {
+    const text = renderTable(r);
+    expect(text).toContain('MUTED (1)');
+    expect(text).toMatch(/MUTED \(1\)\n {2}FAIL {2}db-long-running-queries {2}r-db-long-running-queries {2}\(critical\)/);
+    expect(text).toContain('muted until 2026-12-31, by data-team, because nightly ETL');
+    expect(text).toMatch(/CRITICAL \(1\)\n {2}FAIL {2}db-sg-allows-nodes/);
+    expect(text).toMatch(/Summary: 3 failing, 0 could not run, 1 passing \(1 critical, 1 low\), 1 muted/);
+    expect(text).toContain('severity overridden from medium: small on purpose');
+    expect(text).toContain('check oidc-discovery disabled by the configuration: no OIDC here');
+  });
+
+  it('gives markdown a Muted section and keeps muted findings out of the problem table', () => {
+    const md = renderMarkdown(r);
+    expect(md).toContain(
+      '## Muted (1)\n\n- `db-long-running-queries` `r-db-long-running-queries` (critical): muted until 2026-12-31, by data-team, because nightly ETL',
+    );
+    expect(md).not.toMatch(/\| critical \| fail \| `db-long-running-queries`/);
+    expect(md).toContain('- Severity: severity overridden from medium: small on purpose');
+    expect(md).toContain('## Disabled checks\n\n- `oidc-discovery`: no OIDC here');
+  });
+});
