@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import AjvDraft04 from 'ajv-draft-04';
+import ajvDraft04 from 'ajv-draft-04';
 import { validateXML } from 'xmllint-wasm';
 
 /**
@@ -33,7 +33,8 @@ let sarif: ValidateFunction | undefined;
 export function sarifProblems(log: unknown): string[] {
   if (!sarif) {
     // The schema uses `format: uri` / `date-time`: ajv-draft-04 checks formats it knows only when told to.
-    const ajv = new AjvDraft04({ allErrors: true, strict: false, validateFormats: false });
+    // A CommonJS module: its `default` is the draft-04 Ajv class (under NodeNext typing and at run time).
+    const ajv = new ajvDraft04.default({ allErrors: true, strict: false, validateFormats: false });
     sarif = ajv.compile(readJson('sarif-schema-2.1.0.json') as Schema);
   }
   return problems(sarif, log);
