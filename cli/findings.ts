@@ -33,7 +33,10 @@ export function activeSince(f: StoredFinding, since: Date): boolean {
 export function withHistory(f: StoredFinding, now: Date): FindingHistory {
   const opened = Date.parse(f.openedAt);
   if (f.status === 'resolved' && f.resolvedAt)
-    return { ...f, timeToResolveSeconds: Math.max(0, Math.round((Date.parse(f.resolvedAt) - opened) / 1000)) };
+    return {
+      ...f,
+      timeToResolveSeconds: Math.max(0, Math.round((Date.parse(f.resolvedAt) - opened) / 1000)),
+    };
   return { ...f, openForSeconds: Math.max(0, Math.round((now.getTime() - opened) / 1000)) };
 }
 
@@ -113,7 +116,17 @@ export function renderFindings(findings: readonly FindingHistory[]): string {
         : '-',
     f.resource + (f.result === 'error' ? '  (could not check)' : ''),
   ]);
-  const head = ['STATUS', 'SEVERITY', 'DEPLOYMENT', 'CHECK', 'OPENED', 'SEEN', 'RESOLVED', 'TIME TO RESOLVE', 'RESOURCE'];
+  const head = [
+    'STATUS',
+    'SEVERITY',
+    'DEPLOYMENT',
+    'CHECK',
+    'OPENED',
+    'SEEN',
+    'RESOLVED',
+    'TIME TO RESOLVE',
+    'RESOURCE',
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells

@@ -32,7 +32,9 @@ async function assertRuleChecks(config: AuditConfig, file: string): Promise<void
   if (bad.length)
     throw new ConfigError(
       `invalid configuration file ${file}:\n` +
-        bad.map(([path, id]) => `  ${path}: unknown check id "${id}" (see \`coder-audit checks\`)`).join('\n'),
+        bad
+          .map(([path, id]) => `  ${path}: unknown check id "${id}" (see \`coder-audit checks\`)`)
+          .join('\n'),
     );
 }
 
@@ -63,7 +65,10 @@ export async function runCommand(o: RunOptions): Promise<void> {
   }
   const artifact = {
     uri: relative(process.cwd(), o.config).split(sep).join('/'),
-    lines: deploymentLines(readFileSync(o.config, 'utf8'), deployments.map((d) => d.id)),
+    lines: deploymentLines(
+      readFileSync(o.config, 'utf8'),
+      deployments.map((d) => d.id),
+    ),
   };
   const ctx = await formatContext(reports, deployments, artifact);
   emitReports(reports, plan, ctx, o.showPasses);

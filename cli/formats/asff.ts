@@ -52,7 +52,9 @@ function finding(
   const cause = causeOf(r, f);
   const link = runbookLink(ctx, f.guideSection);
   const description =
-    f.status === 'error' ? `The check could not run on ${f.resource}: ${f.detail}` : `${f.resource}: ${f.detail}`;
+    f.status === 'error'
+      ? `The check could not run on ${f.resource}: ${f.detail}`
+      : `${f.resource}: ${f.detail}`;
   return {
     SchemaVersion: ASFF_SCHEMA_VERSION,
     Id: bounded(`coder-audit/${findingUid(r, f)}`, 512),

@@ -27,6 +27,9 @@ export function renderFormat(
     case 'html':
       return toHtml(reports, ctx);
     default:
-      return renderReports(reports, format, { ...opts, ...(ctx.runbookUrl ? { runbookUrl: ctx.runbookUrl } : {}) });
+      return renderReports(reports, format, {
+        ...opts,
+        ...(ctx.runbookUrl ? { runbookUrl: ctx.runbookUrl } : {}),
+      });
   }
 }

@@ -580,7 +580,9 @@ export const MuteSchema = z
     owner: z
       .string()
       .min(1, 'say who owns the accepted risk')
-      .describe('Who owns the accepted risk (a person, team or e-mail address); shown beside the finding ("by ...").'),
+      .describe(
+        'Who owns the accepted risk (a person, team or e-mail address); shown beside the finding ("by ...").',
+      ),
     expires: z
       .union([z.iso.date(), z.iso.datetime({ offset: true })], {
         error: (issue) =>

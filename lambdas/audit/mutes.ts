@@ -88,7 +88,11 @@ export function applyMutes(findings: readonly Finding[], rules: Policy, now: Dat
     let f = original;
     const override = severityOf.get(f.checkId);
     if (override?.severity && f.status !== Status.Pass && f.severity !== override.severity) {
-      f = { ...f, severity: override.severity, severityOverride: { from: f.severity, because: override.reason } };
+      f = {
+        ...f,
+        severity: override.severity,
+        severityOverride: { from: f.severity, because: override.reason },
+      };
     }
     const hits = inForce.filter((m) => matches(m, f));
     for (const m of hits) used.add(m);

@@ -74,7 +74,12 @@ describe('Function: exitCodeFor', () => {
     expect(exitCodeFor([report([{ status: 'fail', severity: 'critical', muted }])], 'high')).toBe(0);
     expect(
       exitCodeFor(
-        [report([{ status: 'fail', severity: 'critical', muted }, { status: 'fail', severity: 'high' }])],
+        [
+          report([
+            { status: 'fail', severity: 'critical', muted },
+            { status: 'fail', severity: 'high' },
+          ]),
+        ],
         'high',
       ),
     ).toBe(1);

@@ -41,7 +41,10 @@ beforeAll(async () => {
     finding('db-size', 'fail', { severity: 'medium' }),
     finding('oidc-discovery', 'pass'),
   ]);
-  await staging('s-3', '2026-11-20T11:30:00.000Z', [finding('db-size', 'pass'), finding('oidc-discovery', 'pass')]);
+  await staging('s-3', '2026-11-20T11:30:00.000Z', [
+    finding('db-size', 'pass'),
+    finding('oidc-discovery', 'pass'),
+  ]);
   await staging('s-4', '2026-11-25T12:00:00.000Z', [
     finding('db-size', 'fail', { severity: 'medium' }),
     finding('oidc-discovery', 'pass'),
@@ -57,9 +60,13 @@ async function cli(...args: string[]): Promise<string> {
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_REGION: 'us-east-1',
   };
-  const r = await run(process.execPath, [CLI, 'findings', '--table', TABLE, '--endpoint', db.endpoint, ...args], {
-    env,
-  });
+  const r = await run(
+    process.execPath,
+    [CLI, 'findings', '--table', TABLE, '--endpoint', db.endpoint, ...args],
+    {
+      env,
+    },
+  );
   return r.stdout;
 }
 
@@ -95,17 +102,34 @@ describe('CLI: coder-audit findings', () => {
   it('gives each finding its history: opened, seen, resolved, time to resolve or open for', async () => {
     const all = await findings('--deployment', 'staging');
     expect(
-      all.map((f) => [f.checkId, f.status, f.firstSeen, f.openedAt, f.occurrences, f.resolvedAt, f.timeToResolveSeconds]),
+      all.map((f) => [
+        f.checkId,
+        f.status,
+        f.firstSeen,
+        f.openedAt,
+        f.occurrences,
+        f.resolvedAt,
+        f.timeToResolveSeconds,
+      ]),
     ).toEqual([
       // Resolved at 11:30 after two failing runs, open again since 25 Nov: three runs saw it fail in all.
       ['db-size', 'open', '2026-11-20T08:00:00.000Z', '2026-11-25T12:00:00.000Z', 3, undefined, undefined],
-      ['oidc-discovery', 'resolved', '2026-11-20T08:00:00.000Z', '2026-11-20T08:00:00.000Z', 1, '2026-11-20T09:00:00.000Z', 3600],
+      [
+        'oidc-discovery',
+        'resolved',
+        '2026-11-20T08:00:00.000Z',
+        '2026-11-20T08:00:00.000Z',
+        1,
+        '2026-11-20T09:00:00.000Z',
+        3600,
+      ],
     ]);
     expect(all[0]!.openForSeconds).toBeGreaterThan(0);
   });
 
   it('--since keeps what was seen or resolved since then', async () => {
-    const since = async (when: string) => (await findings('--deployment', 'staging', '--since', when)).map((f) => f.checkId);
+    const since = async (when: string) =>
+      (await findings('--deployment', 'staging', '--since', when)).map((f) => f.checkId);
     expect(await since('2026-11-20T08:30:00Z')).toEqual(['db-size', 'oidc-discovery']);
     expect(await since('2026-11-21')).toEqual(['db-size']);
     expect(await since('2030-01-01')).toEqual([]);
@@ -116,9 +140,15 @@ describe('CLI: coder-audit findings', () => {
   it('renders the history as a table with a summary line', async () => {
     const out = await cli('--deployment', 'staging', '--since', '2026-11-01');
     const lines = out.split('\n');
-    expect(lines[0]).toMatch(/^STATUS +SEVERITY +DEPLOYMENT +CHECK +OPENED +SEEN +RESOLVED +TIME TO RESOLVE +RESOURCE$/);
-    expect(lines[1]).toMatch(/^reopened +medium +staging +db-size +2026-11-25 12:00 +3x +- +open \d+d( \d+h)? +res-db-size$/);
-    expect(lines[2]).toMatch(/^resolved +high +staging +oidc-discovery +2026-11-20 08:00 +1x +2026-11-20 09:00 +1h +res-oidc-discovery$/);
+    expect(lines[0]).toMatch(
+      /^STATUS +SEVERITY +DEPLOYMENT +CHECK +OPENED +SEEN +RESOLVED +TIME TO RESOLVE +RESOURCE$/,
+    );
+    expect(lines[1]).toMatch(
+      /^reopened +medium +staging +db-size +2026-11-25 12:00 +3x +- +open \d+d( \d+h)? +res-db-size$/,
+    );
+    expect(lines[2]).toMatch(
+      /^resolved +high +staging +oidc-discovery +2026-11-20 08:00 +1x +2026-11-20 09:00 +1h +res-oidc-discovery$/,
+    );
     expect(out).toContain('1 open, 1 resolved; median time to resolve 1h');
   });
 

@@ -92,7 +92,9 @@ describe('Muted findings in the table and the markdown', () => {
   const muted = f('db-long-running-queries', 'fail', 'critical', {
     muted: { until: '2026-12-31', by: 'data-team', because: 'nightly ETL' },
   });
-  const lowered = f('db-size', 'fail', 'low', { severityOverride: { from: 'medium', because: 'small on purpose' } });
+  const lowered = f('db-size', 'fail', 'low', {
+    severityOverride: { from: 'medium', because: 'small on purpose' },
+  });
   const all = [cause, muted, lowered, passing];
   const r: AuditReport = {
     ...report,
@@ -104,7 +106,9 @@ describe('Muted findings in the table and the markdown', () => {
   it('lists them apart, with until, by and because, and leaves them out of the severity counts', () => {
     const text = renderTable(r);
     expect(text).toContain('MUTED (1)');
-    expect(text).toMatch(/MUTED \(1\)\n {2}FAIL {2}db-long-running-queries {2}r-db-long-running-queries {2}\(critical\)/);
+    expect(text).toMatch(
+      /MUTED \(1\)\n {2}FAIL {2}db-long-running-queries {2}r-db-long-running-queries {2}\(critical\)/,
+    );
     expect(text).toContain('muted until 2026-12-31, by data-team, because nightly ETL');
     expect(text).toMatch(/CRITICAL \(1\)\n {2}FAIL {2}db-sg-allows-nodes/);
     expect(text).toMatch(/Summary: 3 failing, 0 could not run, 1 passing \(1 critical, 1 low\), 1 muted/);

@@ -118,11 +118,17 @@ describe('CLI: coder-audit run with mutes, overrides and standard outputs', () =
     expect(r.stdout).toMatch(
       /MUTED \(1\)\n {2}FAIL {2}db-long-running-queries {2}coder-prod-aurora\/coder {2}\(medium\)\n {8}muted until 2099-12-31, by data-team@example\.com, because nightly ETL runs 20 minutes/,
     );
-    expect(r.stdout).toMatch(/^! The mute of provisioner-key-age on \* \(owner platform\) expired on 2020-01-31/m);
-    expect(r.stdout).toMatch(/^! The mute of db-size on \* \(owner dba\), until 2099-01-01, matches no failing/m);
+    expect(r.stdout).toMatch(
+      /^! The mute of provisioner-key-age on \* \(owner platform\) expired on 2020-01-31/m,
+    );
+    expect(r.stdout).toMatch(
+      /^! The mute of db-size on \* \(owner dba\), until 2099-01-01, matches no failing/m,
+    );
     expect(r.stdout).toMatch(/FAIL {2}provisioner-key-age/);
     expect(r.stdout).not.toMatch(/FAIL {2}oidc-config/);
-    expect(r.stdout).toContain('check oidc-config disabled by the configuration: OIDC is checked by the identity team');
+    expect(r.stdout).toContain(
+      'check oidc-config disabled by the configuration: OIDC is checked by the identity team',
+    );
     expect(r.stdout).toMatch(/LOW \(1\)\n {2}FAIL {2}nodegroup-capacity/);
     expect(r.stdout).toContain('severity overridden from high: workspaces may queue at night');
 
@@ -143,7 +149,17 @@ describe('CLI: coder-audit run with mutes, overrides and standard outputs', () =
   });
 
   it('--format sarif --output FILE writes SARIF there, prints the table and says where the file went', async () => {
-    const r = await cli('run', '-c', bare, '--only', 'db-sg-allows-nodes', '--format', 'sarif', '--output', 'only.sarif');
+    const r = await cli(
+      'run',
+      '-c',
+      bare,
+      '--only',
+      'db-sg-allows-nodes',
+      '--format',
+      'sarif',
+      '--output',
+      'only.sarif',
+    );
     expect(r.stdout).toMatch(/^coder-audit: deployment sim/);
     expect(r.stderr).toContain(
       'SARIF 2.1.0 written to only.sarif (upload it to GitHub code scanning with github/codeql-action/upload-sarif)',

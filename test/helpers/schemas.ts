@@ -116,7 +116,8 @@ export function ocsfJsonSchema(subset: OcsfSubset, className: string, profiles: 
   };
   const attribute = (a: OcsfAttribute): Schema => {
     let one: Schema;
-    if (a.object_type) one = a.object_type === 'object' ? { type: 'object' } : { $ref: `#/$defs/${defName(a.object_type)}` };
+    if (a.object_type)
+      one = a.object_type === 'object' ? { type: 'object' } : { $ref: `#/$defs/${defName(a.object_type)}` };
     else {
       one = scalar(a.type);
       if (a.enum) {
@@ -291,7 +292,9 @@ let asff: ValidateFunction | undefined;
 /** Problems of a `BatchImportFindings` request body (`{ Findings: [...] }`) against the Security Hub model. */
 export function asffProblems(request: unknown): string[] {
   if (!asff) {
-    const model = readJson('securityhub-2018-10-26-batch-import-findings.json') as { shapes: Record<string, BotoShape> };
+    const model = readJson('securityhub-2018-10-26-batch-import-findings.json') as {
+      shapes: Record<string, BotoShape>;
+    };
     const ajv = new Ajv({ allErrors: true, strict: false });
     asff = ajv.compile(botocoreJsonSchema(model, 'BatchImportFindingsRequest'));
   }

@@ -52,7 +52,12 @@ describe('Function: toAsff', () => {
       f.RecordState,
     ]);
     expect(statuses).toContainEqual(['coder-audit/aurora-recent-events', 'NOT_AVAILABLE', 'NEW', 'ACTIVE']);
-    expect(statuses).toContainEqual(['coder-audit/db-long-running-queries', 'FAILED', 'SUPPRESSED', 'ACTIVE']);
+    expect(statuses).toContainEqual([
+      'coder-audit/db-long-running-queries',
+      'FAILED',
+      'SUPPRESSED',
+      'ACTIVE',
+    ]);
     expect(statuses).toContainEqual(['coder-audit/eks-cluster-active', 'PASSED', 'NEW', 'ARCHIVED']);
     const staging = all.find((f) => f.Id.startsWith('coder-audit/staging/'))!;
     expect(staging.ProductArn).toBe(productArn('eu-west-1', '210987654321'));
@@ -67,6 +72,8 @@ describe('Function: toAsff', () => {
   });
 
   it('refuses without the account of a deployment: Security Hub needs it', () => {
-    expect(() => toAsff(reports(), context({ aws: { prod: { region: 'us-east-1' } } }))).toThrowError(UsageError);
+    expect(() => toAsff(reports(), context({ aws: { prod: { region: 'us-east-1' } } }))).toThrowError(
+      UsageError,
+    );
   });
 });

@@ -10,7 +10,7 @@ export const HOSTILE = {
   attribute: '"><img src=x onerror=alert(1)>',
   xml: ']]></failure><testcase name="fake"/>&amp;\u0007\u001b[31m',
   markdown: '`](javascript:alert(1)) | pipe',
-  quote: "it's \"quoted\"",
+  quote: 'it\'s "quoted"',
 } as const;
 
 const cause = finding('db-sg-allows-nodes', 'fail', {
@@ -29,7 +29,8 @@ const symptom = finding('coderd-ready', 'fail', {
   rootCause: cause.fingerprint,
 });
 const nlb = finding('nlb-targets-healthy', 'fail', {
-  resource: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/coder-prod-coderd/0123456789abcdef',
+  resource:
+    'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/coder-prod-coderd/0123456789abcdef',
   severity: 'critical',
   rootCause: cause.fingerprint,
 });
@@ -90,7 +91,9 @@ export function reports(): AuditReport[] {
       [`The mute of db-size on * (owner ${HOSTILE.attribute}) expired on 2026-11-01.`],
     ),
     report('staging', [
-      finding('eks-cluster-active', 'pass', { resource: 'arn:aws:eks:eu-west-1:210987654321:cluster/staging' }),
+      finding('eks-cluster-active', 'pass', {
+        resource: 'arn:aws:eks:eu-west-1:210987654321:cluster/staging',
+      }),
     ]),
   ];
 }

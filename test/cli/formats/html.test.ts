@@ -31,7 +31,9 @@ describe('Function: toHtml', () => {
   it('keeps hostile text as text: one script (its own), no injected element or event handler', () => {
     const els = elementsOf(page());
     expect(els.filter((e) => e.tagName === 'script')).toHaveLength(1);
-    expect(els.filter((e) => ['img', 'iframe', 'object', 'embed', 'svg', 'link'].includes(e.tagName))).toEqual([]);
+    expect(
+      els.filter((e) => ['img', 'iframe', 'object', 'embed', 'svg', 'link'].includes(e.tagName)),
+    ).toEqual([]);
     for (const e of els) {
       for (const a of e.attrs) expect(a.name, `<${e.tagName} ${a.name}>`).not.toMatch(/^on/i);
       expect(attr(e, 'src')).toBeUndefined();
@@ -46,9 +48,14 @@ describe('Function: toHtml', () => {
 
   it('is self-contained: a CSP that allows only its own style and script, by hash, and no link out', () => {
     const els = elementsOf(page());
-    const csp = attr(els.find((e) => attr(e, 'http-equiv') === 'Content-Security-Policy')!, 'content')!;
+    const csp = attr(
+      els.find((e) => attr(e, 'http-equiv') === 'Content-Security-Policy')!,
+      'content',
+    )!;
     const hash = (tag: string) =>
-      `'sha256-${createHash('sha256').update(text(els.find((e) => e.tagName === tag)!)).digest('base64')}'`;
+      `'sha256-${createHash('sha256')
+        .update(text(els.find((e) => e.tagName === tag)!))
+        .digest('base64')}'`;
     expect(csp).toBe(
       `default-src 'none'; style-src ${hash('style')}; script-src ${hash('script')}; img-src 'none'; base-uri 'none'; form-action 'none'`,
     );
@@ -61,7 +68,8 @@ describe('Function: toHtml', () => {
     const headings = els.filter((e) => e.tagName === 'h3').map((e) => text(e));
     expect(headings).toEqual(['Root causes (1)', 'Other problems (3)', 'Muted (1)']);
     const cause = els.find(
-      (e) => e.tagName === 'article' && text(e).includes('db-sg-allows-nodes') && text(e).includes('Symptoms'),
+      (e) =>
+        e.tagName === 'article' && text(e).includes('db-sg-allows-nodes') && text(e).includes('Symptoms'),
     )!;
     const inner = (function collect(n: Node, acc: string[] = []): string[] {
       if ('tagName' in n && n !== cause && n.tagName === 'article') acc.push(attr(n, 'data-severity')!);
@@ -92,9 +100,12 @@ describe('Function: toHtml', () => {
 
   it('links the runbook only over http(s)', () => {
     const linked = elementsOf(toHtml(reports(), context({ runbookUrl: 'https://wiki.example.com/runbook' })));
-    expect(attr(linked.find((e) => e.tagName === 'a')!, 'href')).toBe(
-      'https://wiki.example.com/runbook#database-connection-errors',
-    );
+    expect(
+      attr(
+        linked.find((e) => e.tagName === 'a')!,
+        'href',
+      ),
+    ).toBe('https://wiki.example.com/runbook#database-connection-errors');
     const hostile = elementsOf(toHtml(reports(), context({ runbookUrl: 'javascript:alert(1)//' })));
     expect(hostile.filter((e) => e.tagName === 'a')).toEqual([]);
   });

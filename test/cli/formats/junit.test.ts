@@ -23,7 +23,9 @@ describe('Function: toJUnit', () => {
 
   it('has one test suite per deployment and group, one test case per check and resource', () => {
     const xml = toJUnit(reports());
-    expect(elements(xml, 'testsuite').map((s) => [s.name, s.tests, s.failures, s.errors, s.skipped, s.time])).toEqual([
+    expect(
+      elements(xml, 'testsuite').map((s) => [s.name, s.tests, s.failures, s.errors, s.skipped, s.time]),
+    ).toEqual([
       ['prod/infra', '4', '2', '1', '0', '0.812'],
       ['prod/cluster', '2', '2', '0', '0', '0.640'],
       ['prod/database', '2', '1', '0', '1', '0.120'],
@@ -35,14 +37,22 @@ describe('Function: toJUnit', () => {
 
   it('writes failures, errors and muted findings as skipped with who and until when', () => {
     const xml = toJUnit(reports());
-    expect(elements(xml, 'failure').map((f) => f.type)).toEqual(['critical', 'high', 'critical', 'high', 'low']);
+    expect(elements(xml, 'failure').map((f) => f.type)).toEqual([
+      'critical',
+      'high',
+      'critical',
+      'high',
+      'low',
+    ]);
     expect(elements(xml, 'error')).toEqual([
       { type: 'could-not-run', message: 'HIGH: Title of aurora-recent-events' },
     ]);
     expect(elements(xml, 'skipped')[0]?.message).toBe(
       `muted until 2026-12-31, by data-team, because nightly ETL ${xmlEscape(HOSTILE.script)}`,
     );
-    expect(xml).toContain('fix: Allow the nodes to reach PostgreSQL on port 5432.\n$ aws ec2 authorize-security-group-ingress');
+    expect(xml).toContain(
+      'fix: Allow the nodes to reach PostgreSQL on port 5432.\n$ aws ec2 authorize-security-group-ingress',
+    );
     expect(xml).toContain('likely caused by: db-sg-allows-nodes (sg-0db0000000000001a)');
   });
 
@@ -50,7 +60,7 @@ describe('Function: toJUnit', () => {
     const xml = toJUnit(reports());
     expect(xml).not.toContain('<testcase name="fake"/>');
     expect(xml).not.toContain('<script>');
-    expect(xml).not.toMatch(/[\u0007\u001b]/);
+    expect(xml.includes('\u0007') || xml.includes('\u001b')).toBe(false);
     expect(xmlEscape(`a<b>&"c'\r\u0000\ud800`)).toBe('a&lt;b&gt;&amp;&quot;c&apos;&#13;');
   });
 });

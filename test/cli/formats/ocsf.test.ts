@@ -51,10 +51,14 @@ describe('Function: toOcsf', () => {
       analytic: { uid: 'coderd-ready', type_id: 1 },
       related_events: [{ uid: `prod/${FINGERPRINTS.cause}` }],
     });
-    const muted = all.find((e) => (e.finding_info.analytic as { uid: string }).uid === 'db-long-running-queries')!;
+    const muted = all.find(
+      (e) => (e.finding_info.analytic as { uid: string }).uid === 'db-long-running-queries',
+    )!;
     expect(muted).toMatchObject({ status_id: 3, status: 'Suppressed', is_alert: false });
     expect(muted.status_detail).toMatch(/^muted until 2026-12-31, by data-team, because nightly ETL/);
-    const errored = all.find((e) => (e.finding_info.analytic as { uid: string }).uid === 'aurora-recent-events')!;
+    const errored = all.find(
+      (e) => (e.finding_info.analytic as { uid: string }).uid === 'aurora-recent-events',
+    )!;
     expect(errored).toMatchObject({ is_alert: false, status_id: 1 });
     expect(errored.status_detail).toMatch(/^The check could not run/);
     const sg = all.find((e) => e.finding_info.uid === `prod/${FINGERPRINTS.cause}`)!;

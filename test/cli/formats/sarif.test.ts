@@ -89,7 +89,9 @@ describe('Function: toSarif', () => {
   it('carries the fix with real ids in the message, and mutes as accepted suppressions', () => {
     const results = log().runs[0]!.results;
     const sg = results.find((r) => r.ruleId === 'db-sg-allows-nodes')!;
-    expect(sg.message.text).toContain('$ aws ec2 authorize-security-group-ingress --group-id sg-0db0000000000001a');
+    expect(sg.message.text).toContain(
+      '$ aws ec2 authorize-security-group-ingress --group-id sg-0db0000000000001a',
+    );
     expect(sg.message.markdown).toContain('```bash\naws ec2 authorize-security-group-ingress');
     const muted = results.find((r) => r.ruleId === 'db-long-running-queries')!;
     expect(muted.suppressions).toEqual([
@@ -104,7 +106,9 @@ describe('Function: toSarif', () => {
 
   it('puts report notices in the invocation, and keeps inline code fences intact around backticks', () => {
     const run = log().runs[0]!;
-    expect(run.invocations[0]!.toolExecutionNotifications?.[0]?.message.text).toMatch(/^\[prod\] The mute of db-size/);
+    expect(run.invocations[0]!.toolExecutionNotifications?.[0]?.message.text).toMatch(
+      /^\[prod\] The mute of db-size/,
+    );
     const hostile = run.results.find((r) => r.ruleId === 'log-error-patterns')!;
     // The resource holds no backtick; the detail with one is not inside a code span.
     expect(hostile.message.markdown).toContain(`\`k8s:logs/${HOSTILE.attribute}\``);
