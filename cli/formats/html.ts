@@ -5,12 +5,12 @@ import { runbookLink, type FormatContext } from './context.js';
 
 /**
  * A single-file HTML report: no external asset (readable offline, attachable to a ticket), root causes first
- * with their symptoms under them, filters by severity and group. Every piece of text goes through the `html`
+ * with their symptoms under them, filters by severity and group. Every piece of text goes through the `markup`
  * template tag, which escapes what it interpolates unless it is markup this module built; a Content Security
  * Policy that allows only this file's own style and script (by hash) stops anything that would slip through.
  */
 
-/** Markup built here: interpolated as is by `html`. */
+/** Markup built here: interpolated as is by `markup`. */
 class Markup {
   public constructor(public readonly value: string) {}
 }
@@ -32,8 +32,12 @@ function render(v: unknown): string {
   return escapeHtml(String(v));
 }
 
-/** Template tag: escapes every interpolated value except Markup (and arrays of it). */
-function html(strings: TemplateStringsArray, ...values: unknown[]): Markup {
+/**
+ * Template tag: escapes every interpolated value except Markup (and arrays of it). Not named `html`, so that
+ * Prettier leaves the markup as written (it reformats `html` templates, which would change the hashed
+ * style and script).
+ */
+function markup(strings: TemplateStringsArray, ...values: unknown[]): Markup {
   let out = strings[0] ?? '';
   values.forEach((v, i) => (out += render(v) + (strings[i + 1] ?? '')));
   return new Markup(out);
@@ -111,40 +115,29 @@ function findingCard(
   const link = safeHref(runbookLink(ctx, f.guideSection));
   const cause = f.rootCause ? r.findings.find((x) => x.fingerprint === f.rootCause) : undefined;
   const status = f.status === 'fail' ? 'FAIL' : f.status === 'error' ? 'COULD NOT RUN' : 'pass';
-  return html`<article class="finding" data-severity="${f.severity}" data-group="${f.group}">
-    <div>
-      <span class="sev ${f.severity}">${f.severity}</span><span class="status">${status}</span
-      ><strong>${f.title}</strong> <code>${f.checkId}</code>
-    </div>
-    <div class="meta">
-      resource <code>${f.resource}</code> · group
-      ${f.group}${
-        cause && !nested
-          ? html` · likely caused by <code>${cause.checkId}</code> on <code>${cause.resource}</code>`
+  return markup`<article class="finding" data-severity="${f.severity}" data-group="${f.group}">
+<div><span class="sev ${f.severity}">${f.severity}</span><span class="status">${status}</span><strong>${f.title}</strong> <code>${f.checkId}</code></div>
+<div class="meta">resource <code>${f.resource}</code> · group ${f.group}${
+    cause && !nested
+      ? markup` · likely caused by <code>${cause.checkId}</code> on <code>${cause.resource}</code>`
+      : ''
+  }</div>
+${f.severityOverride ? markup`<div class="why">severity overridden from ${f.severityOverride.from}: ${f.severityOverride.because}</div>` : ''}
+${f.muted ? markup`<div class="why">muted until ${f.muted.until}, by ${f.muted.by}, because ${f.muted.because}</div>` : ''}
+<p>${f.detail}</p>
+${
+  f.remediation
+    ? markup`<div><strong>Fix:</strong> ${f.remediation.text.split('\n')[0]}</div>${
+        f.remediation.text.includes('\n')
+          ? markup`<pre><code>${f.remediation.text.split('\n').slice(1).join('\n')}</code></pre>`
           : ''
-      }
-    </div>
-    ${f.severityOverride ? html`<div class="why">severity overridden from ${f.severityOverride.from}: ${f.severityOverride.because}</div>` : ''}
-    ${f.muted ? html`<div class="why">muted until ${f.muted.until}, by ${f.muted.by}, because ${f.muted.because}</div>` : ''}
-    <p>${f.detail}</p>
-    ${
-      f.remediation
-        ? html`<div><strong>Fix:</strong> ${f.remediation.text.split('\n')[0]}</div>
-            ${
-              f.remediation.text.includes('\n')
-                ? html`<pre><code>${f.remediation.text.split('\n').slice(1).join('\n')}</code></pre>`
-                : ''
-            }${f.remediation.commands.length ? html`<pre><code>${f.remediation.commands.join('\n')}</code></pre>` : ''}`
-        : ''
-    }
-    <div class="meta">runbook: ${link ? html`<a href="${link}">${f.guideSection}</a>` : f.guideSection}</div>
-    ${
-      inner.length
-        ? html`<h4>Symptoms of this cause (${inner.length})</h4>
-            ${inner}`
-        : ''
-    }
-  </article> `;
+      }${f.remediation.commands.length ? markup`<pre><code>${f.remediation.commands.join('\n')}</code></pre>` : ''}`
+    : ''
+}
+<div class="meta">runbook: ${link ? markup`<a href="${link}">${f.guideSection}</a>` : f.guideSection}</div>
+${inner.length ? markup`<h4>Symptoms of this cause (${inner.length})</h4>${inner}` : ''}
+</article>
+`;
 }
 
 function deploymentSection(r: AuditReport, ctx: FormatContext): Markup {
@@ -163,68 +156,43 @@ function deploymentSection(r: AuditReport, ctx: FormatContext): Markup {
   const passes = r.findings.filter((f) => f.status === 'pass');
   const s = r.summary;
   const ms = Date.parse(r.finishedAt) - Date.parse(r.startedAt);
-  return html`<section>
-    <h2>Deployment ${r.deployment}</h2>
-    <p class="meta">Audited ${r.startedAt} in ${ms} ms, ${r.calls.total} calls.</p>
-    <table>
-      <tr>
-        ${SEVERITIES.map((x) => html`<th><span class="sev ${x}">${x}</span></th>`)}
-        <th>muted</th>
-        <th>passing</th>
-      </tr>
-      <tr>
-        ${SEVERITIES.map((x) => html`<td>${s.bySeverity[x]}</td>`)}
-        <td>${s.muted ?? 0}</td>
-        <td>${s.byStatus.pass}</td>
-      </tr>
-    </table>
-    ${(r.notices ?? []).map((n) => html`<div class="notice">${n}</div>`)}
-    ${problems.length === 0 ? html`<p class="ok">No problems found.</p>` : ''}
-    ${
-      causes.length
-        ? html`<h3>Root causes (${causes.length})</h3>
-            <p class="meta">Fix these first: the findings under each one are its symptoms.</p>
-            ${causes.map((c) =>
-              findingCard(
-                r,
-                c,
-                ctx,
-                (symptomsOf.get(c.fingerprint) ?? []).map((x) => findingCard(r, x, ctx, [], true)),
-              ),
-            )}`
-        : ''
-    }
-    ${
-      others.length
-        ? html`<h3>${causes.length ? 'Other problems' : 'Problems'} (${others.length})</h3>
-            ${others.map((f) => findingCard(r, f, ctx))}`
-        : ''
-    }
-    ${
-      muted.length
-        ? html`<h3>Muted (${muted.length})</h3>
-            ${muted.map((f) => findingCard(r, f, ctx))}`
-        : ''
-    }
-    ${
-      r.disabled?.length
-        ? html`<h3>Disabled checks</h3>
-            <ul>
-              ${r.disabled.map((d) => html`<li><code>${d.check}</code>: ${d.reason}</li>`)}
-            </ul>`
-        : ''
-    }
-    ${
-      passes.length
-        ? html`<details>
-            <summary>Passing (${passes.length})</summary>
-            <ul>
-              ${passes.map((f) => html`<li><code>${f.checkId}</code> ${f.resource}</li>`)}
-            </ul>
-          </details>`
-        : ''
-    }
-  </section> `;
+  return markup`<section>
+<h2>Deployment ${r.deployment}</h2>
+<p class="meta">Audited ${r.startedAt} in ${ms} ms, ${r.calls.total} calls.</p>
+<table><tr>${SEVERITIES.map((x) => markup`<th><span class="sev ${x}">${x}</span></th>`)}<th>muted</th><th>passing</th></tr>
+<tr>${SEVERITIES.map((x) => markup`<td>${s.bySeverity[x]}</td>`)}<td>${s.muted ?? 0}</td><td>${s.byStatus.pass}</td></tr></table>
+${(r.notices ?? []).map((n) => markup`<div class="notice">${n}</div>`)}
+${problems.length === 0 ? markup`<p class="ok">No problems found.</p>` : ''}
+${
+  causes.length
+    ? markup`<h3>Root causes (${causes.length})</h3>
+<p class="meta">Fix these first: the findings under each one are its symptoms.</p>
+${causes.map((c) =>
+  findingCard(
+    r,
+    c,
+    ctx,
+    (symptomsOf.get(c.fingerprint) ?? []).map((x) => findingCard(r, x, ctx, [], true)),
+  ),
+)}`
+    : ''
+}
+${others.length ? markup`<h3>${causes.length ? 'Other problems' : 'Problems'} (${others.length})</h3>${others.map((f) => findingCard(r, f, ctx))}` : ''}
+${muted.length ? markup`<h3>Muted (${muted.length})</h3>${muted.map((f) => findingCard(r, f, ctx))}` : ''}
+${
+  r.disabled?.length
+    ? markup`<h3>Disabled checks</h3><ul>${r.disabled.map((d) => markup`<li><code>${d.check}</code>: ${d.reason}</li>`)}</ul>`
+    : ''
+}
+${
+  passes.length
+    ? markup`<details><summary>Passing (${passes.length})</summary><ul>${passes.map(
+        (f) => markup`<li><code>${f.checkId}</code> ${f.resource}</li>`,
+      )}</ul></details>`
+    : ''
+}
+</section>
+`;
 }
 
 /** The reports as one self-contained HTML page. */
@@ -234,39 +202,30 @@ export function toHtml(reports: readonly AuditReport[], ctx: FormatContext): str
     `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${sha256(SCRIPT)}; ` +
     "img-src 'none'; base-uri 'none'; form-action 'none'";
   const title = `coder-audit: ${reports.map((r) => r.deployment).join(', ')}`;
-  const page = html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta http-equiv="Content-Security-Policy" content="${csp}" />
-        <meta name="generator" content="coder-audit ${ctx.version}" />
-        <title>${title}</title>
-        <style>
-          ${new Markup(STYLE)}
-        </style>
-      </head>
-      <body>
-        <h1>${title}</h1>
-        <form id="filters" aria-label="Filters">
-          <fieldset>
-            <legend>Severity</legend>
-            ${SEVERITIES.map(
-              (x) => html`<label><input type="checkbox" name="severity" value="${x}" checked /> ${x}</label>`,
-            )}
-          </fieldset>
-          <fieldset>
-            <legend>Group</legend>
-            ${groups.map(
-              (g) => html`<label><input type="checkbox" name="group" value="${g}" checked /> ${g}</label>`,
-            )}
-          </fieldset>
-        </form>
-        ${reports.map((r) => deploymentSection(r, ctx))}
-        <script>
-          ${new Markup(SCRIPT)};
-        </script>
-      </body>
-    </html> `;
+  const page = markup`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="generator" content="coder-audit ${ctx.version}">
+<title>${title}</title>
+<style>${new Markup(STYLE)}</style>
+</head>
+<body>
+<h1>${title}</h1>
+<form id="filters" aria-label="Filters">
+<fieldset><legend>Severity</legend>${SEVERITIES.map(
+    (x) => markup`<label><input type="checkbox" name="severity" value="${x}" checked> ${x}</label>`,
+  )}</fieldset>
+<fieldset><legend>Group</legend>${groups.map(
+    (g) => markup`<label><input type="checkbox" name="group" value="${g}" checked> ${g}</label>`,
+  )}</fieldset>
+</form>
+${reports.map((r) => deploymentSection(r, ctx))}
+<script>${new Markup(SCRIPT)}</script>
+</body>
+</html>
+`;
   return page.value;
 }
