@@ -4,11 +4,14 @@ import {
   EXIT,
   failOnOption,
   formatOption,
+  outputOption,
   parseOnly,
   parsePositiveInt,
   parseSeverity,
   type Format,
+  type OutputSpec,
 } from './options.js';
+import { parseSince } from './since.js';
 import { VERSION } from './version.js';
 
 // Every command loads its modules when it runs, so `--help`, `--version` and `checks` never load the AWS
@@ -19,6 +22,7 @@ export interface RunOptions {
   deployment?: string;
   only?: string[];
   format: Format;
+  output?: OutputSpec[];
   failOn: Severity;
   showPasses: boolean;
   quiet: boolean;
@@ -27,6 +31,7 @@ export interface RunOptions {
 export interface DemoOptions {
   scenario: string;
   format: Format;
+  output?: OutputSpec[];
   failOn?: Severity;
   showPasses: boolean;
   quiet: boolean;
@@ -36,6 +41,7 @@ export interface FindingsOptions {
   table: string;
   deployment?: string;
   open: boolean;
+  since?: Date;
   severity?: Severity;
   region?: string;
   endpoint?: string;
@@ -57,6 +63,7 @@ export function buildProgram(): Command {
     .option('-d, --deployment <id>', 'only this deployment')
     .option('--only <checks>', 'comma-separated check ids (see `coder-audit checks`)', parseOnly)
     .addOption(formatOption())
+    .addOption(outputOption())
     .addOption(failOnOption())
     .option('--show-passes', 'list passing checks too', false)
     .option('-q, --quiet', 'no progress on stderr', false)
@@ -70,6 +77,7 @@ export function buildProgram(): Command {
     )
     .option('-s, --scenario <name|file>', 'scenario name (see `coder-audit scenarios`) or YAML file', 'demo')
     .addOption(formatOption())
+    .addOption(outputOption())
     .addOption(
       new Option(
         '--fail-on <severity>',
@@ -97,7 +105,9 @@ export function buildProgram(): Command {
 
   program
     .command('findings')
-    .description("read the serverless auditor's findings table (what is open, since when, how often)")
+    .description(
+      "read the serverless auditor's findings table: per finding when it opened, how often it was seen, when it resolved and how long that took",
+    )
     .requiredOption(
       '-t, --table <name>',
       'findings table name (stack output FindingsTableName; default $CODER_AUDIT_TABLE)',
@@ -106,12 +116,18 @@ export function buildProgram(): Command {
     .option('-d, --deployment <id>', 'only this deployment')
     .option('--open', 'only open findings', false)
     .option('--severity <severity>', 'only this severity (with --open)', parseSeverity)
+    .option(
+      '--since <when>',
+      'only findings seen or resolved since then: a date (2026-11-01), a date-time, or a span back (24h, 7d, 2w)',
+      (v: string) => parseSince(v),
+    )
     .option('--region <region>', 'AWS region (default: the default chain)')
     .option('--endpoint <url>', 'DynamoDB endpoint override (local testing)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (o: FindingsOptions) => {
-      const { listFindings, renderFindings } = await import('./findings.js');
-      const findings = await listFindings(o);
+      const { listFindings, renderFindings, withHistory } = await import('./findings.js');
+      const now = new Date();
+      const findings = (await listFindings(o)).map((f) => withHistory(f, now));
       process.stdout.write(
         o.format === 'json' ? JSON.stringify(findings, null, 2) + '\n' : renderFindings(findings),
       );

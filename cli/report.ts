@@ -11,7 +11,7 @@ import {
 } from '../lambdas/audit/untrusted.js';
 import { metaOf } from '../lambdas/checks/meta.js';
 
-import type { Format } from './options.js';
+import type { TerminalFormat } from './options.js';
 
 export { FORMATS, type Format } from './options.js';
 
@@ -44,7 +44,7 @@ export interface RenderOptions {
 /** Render one or more reports in the chosen format. */
 export function renderReports(
   reports: readonly AuditReport[],
-  format: Format,
+  format: TerminalFormat,
   opts: RenderOptions = {},
 ): string {
   if (format === 'json') {
@@ -57,8 +57,31 @@ export function renderReports(
     .join('\n');
 }
 
+function statusLabel(f: Finding): string {
+  return f.status === 'fail' ? 'FAIL' : f.status === 'error' ? 'ERROR' : 'pass';
+}
+
+/** Failing and erroring findings that count: muted ones are listed apart. */
 function problems(r: AuditReport): Finding[] {
-  return r.findings.filter((f) => f.status === 'fail' || f.status === 'error');
+  return r.findings.filter((f) => (f.status === 'fail' || f.status === 'error') && !f.muted);
+}
+
+function mutedOf(r: AuditReport): Finding[] {
+  return r.findings.filter((f) => (f.status === 'fail' || f.status === 'error') && f.muted);
+}
+
+/** "muted until ..., by ..., because ..." */
+export function muteLine(f: Finding): string {
+  return f.muted
+    ? neutralise(`muted until ${f.muted.until}, by ${f.muted.by}, because ${f.muted.because}`)
+    : '';
+}
+
+/** "severity overridden from high: ..." */
+export function overrideLine(f: Finding): string {
+  return f.severityOverride
+    ? neutralise(`severity overridden from ${f.severityOverride.from}: ${f.severityOverride.because}`)
+    : '';
 }
 
 /** Checks that did not evaluate (not applicable, or the token's role cannot read them): listed, never hidden. */
@@ -88,10 +111,15 @@ export function rootCausesOfReport(r: AuditReport): RootCause[] {
   return r.rootCauses ?? rootCausesOf(r.findings);
 }
 
+/** `<check>/<reason>`: the short name of what a finding reports (expectations and the causal graph use it). */
+export function reasonKey(f: Pick<Finding, 'checkId' | 'reason'>): string {
+  return `${f.checkId}${f.reason ? `/${f.reason}` : ''}`;
+}
+
 /** `<check>/<reason>: <message of the reason>`, from the check's metadata (neutralised: a report may be read back). */
 export function causeLabel(f: Finding): string {
   const message = f.reason ? metaOf(f.checkId)?.reasons[f.reason]?.message : undefined;
-  return neutralise(`${f.checkId}${f.reason ? `/${f.reason}` : ''}${message ? `: ${message}` : ''}`);
+  return neutralise(`${reasonKey(f)}${message ? `: ${message}` : ''}`);
 }
 
 /** A report's root causes with their findings (and the skipped findings they left unchecked), in report order. */
@@ -108,10 +136,24 @@ function causesOf(
 }
 
 /**
+ * Where a muted finding stands among the root causes: the cause whose symptom it is, or the root cause it
+ * still is (for failures that are not muted). Undefined when it stands alone.
+ */
+function mutedPlace(r: AuditReport, f: Finding, causes: ReturnType<typeof causesOf>): string | undefined {
+  const i = causes.findIndex(({ cause }) => cause === f);
+  if (i >= 0) return `still root cause ${i + 1} above: it explains failures that are not muted`;
+  const cause = f.rootCause ? r.findings.find((x) => x.fingerprint === f.rootCause) : undefined;
+  if (!cause) return undefined;
+  const j = causes.findIndex((x) => x.cause === cause);
+  return `symptom of ${j >= 0 ? `root cause ${j + 1}, ` : ''}${reasonKey(cause)} (${cause.resource})`;
+}
+
+/**
  * Terminal report that leads with what to fix: each root cause (ordered by effective severity, the worst
  * of the cause and its symptoms) with its symptoms indented under it; then the checks that could not run
- * (an error shared by several checks listed once), and those not checked; colour only when asked. Every
- * text from the audited system is neutralised: it can neither drive the terminal nor start a line.
+ * (an error shared by several checks listed once), and those not checked; then the muted findings, apart,
+ * which count neither for the effective severity nor for the summary's severities; colour only when asked.
+ * Every text from the audited system is neutralised: it can neither drive the terminal nor start a line.
  */
 export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
   const c = (code: string, s: string) => (opts.colour ? `${code}${s}${ANSI.reset}` : s);
@@ -129,6 +171,8 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
     const at = `${pad}      `;
     if (f.status === 'fail')
       out.push(`${at}severity: ${f.severity}${f.reason ? `, reason: ${neutralise(f.reason)}` : ''}`);
+    if (f.severityOverride) out.push(...wrap(overrideLine(f), 100).map((l) => `${at}${l}`));
+    if (f.muted) out.push(...wrap(muteLine(f), 100).map((l) => c(ANSI.dim, `${at}${l}`)));
     out.push(`${at}resource: ${neutralise(f.resource)}`);
     out.push(...wrap(neutralise(f.detail), 100).map((l) => `${at}${l}`));
     if (f.remediation) {
@@ -147,8 +191,18 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
       '',
       c(SEVERITY_COLOUR[sev] + ANSI.bold, `${sev.toUpperCase()}  root cause ${i + 1} of ${causes.length}`) +
         c(ANSI.bold, `  ${causeLabel(cause)}${explains}`),
-      ...block(cause, '  ', 'FAIL'),
     );
+    // A muted cause stays the root of the failures it explains that are not muted: say so, or the
+    // accepted risk would hide what breaks them.
+    if (rc.muted)
+      lines.push(
+        ...wrap(
+          `muted, but it explains ${symptoms.length} failing finding${symptoms.length === 1 ? '' : 's'} that ` +
+            `${symptoms.length === 1 ? 'is' : 'are'} not: its own severity does not count`,
+          100,
+        ).map((l) => `  ${l}`),
+      );
+    lines.push(...block(cause, '  ', rc.muted ? 'MUTED' : 'FAIL'));
     if (symptoms.length) {
       lines.push(`    symptoms (${symptoms.length}):`);
       for (const s of symptoms) lines.push(...block(s, '    ', 'FAIL'));
@@ -179,6 +233,18 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
     );
     for (const f of single) lines.push(...block(f, '  ', 'ERROR'));
   }
+  const muted = mutedOf(r);
+  if (muted.length) {
+    lines.push('', c(ANSI.dim + ANSI.bold, `MUTED (${muted.length})`));
+    for (const f of muted) {
+      lines.push(
+        `  ${c(ANSI.dim, statusLabel(f).padEnd(5))} ${reasonKey(f)}  ${f.resource}  (${f.severity})`,
+      );
+      lines.push(...wrap(muteLine(f), 92).map((l) => c(ANSI.dim, `        ${l}`)));
+      const where = mutedPlace(r, f, causes);
+      if (where) lines.push(...wrap(where, 92).map((l) => c(ANSI.dim, `        ${l}`)));
+    }
+  }
   const passes = r.findings.filter((f) => f.status === 'pass');
   if (opts.showPasses && passes.length) {
     lines.push('', c(ANSI.green + ANSI.bold, `PASSED (${passes.length})`));
@@ -195,19 +261,23 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
         SEVERITIES.filter((x) => s.bySeverity[x])
           .map((x) => `${s.bySeverity[x]} ${x}`)
           .join(', ') || 'no problems'
-      })`,
+      })` +
+      (s.muted ? `, ${s.muted} muted` : ''),
   );
   for (const [g, v] of skipped)
     lines.push(c(ANSI.dim, `  group ${g} skipped: ${neutralise(v.skipped ?? '')}`));
   for (const l of skippedLines(r))
     lines.push(...wrap(`skipped ${l}`, 98).map((w, i) => c(ANSI.dim, `  ${i ? '  ' : ''}${w}`)));
+  for (const d of r.disabled ?? [])
+    lines.push(c(ANSI.dim, `  check ${d.check} disabled by the configuration: ${neutralise(d.reason)}`));
   if (problems(r).length === 0) lines.push(c(ANSI.green, 'No problems found.'));
   return lines.join('\n') + '\n';
 }
 
 /**
- * Markdown report (for tickets and CI summaries): root causes first, each with its symptoms. Text from the
- * audited system is escaped in prose, and put in code spans and blocks that it cannot close.
+ * Markdown report (for tickets and CI summaries): root causes first, each with its symptoms; then the checks
+ * that could not run, those not checked, the muted findings and the disabled checks. Text from the audited
+ * system is escaped in prose, and put in code spans and blocks that it cannot close.
  */
 export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string {
   const out: string[] = [
@@ -227,6 +297,8 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
       `- Check: ${codeSpan(f.checkId)}${f.reason ? ` (reason ${codeSpan(f.reason)})` : ''}`,
       `- Resource: ${codeSpan(f.resource)}`,
       `- Runbook: ${link}`,
+      ...(f.severityOverride ? [`- Severity: ${md(overrideLine(f))}`] : []),
+      ...(f.muted ? [`- Muted: ${md(muteLine(f))}`] : []),
       '',
       md(f.detail),
       '',
@@ -251,7 +323,7 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
       '| --- | --- | --- | --- | --- |',
       ...causes.map(
         ({ rc, cause, symptoms }, i) =>
-          `| ${i + 1} | ${rc.effectiveSeverity} | ${md(causeLabel(cause))} | ${cell(codeSpan(cause.resource))} | ${symptoms.map((s) => cell(codeSpan(s.checkId))).join(', ') || '-'} |`,
+          `| ${i + 1} | ${rc.effectiveSeverity} | ${md(causeLabel(cause))}${rc.muted ? ' (muted)' : ''} | ${cell(codeSpan(cause.resource))} | ${symptoms.map((s) => cell(codeSpan(s.checkId))).join(', ') || '-'} |`,
       ),
       '',
     );
@@ -273,6 +345,23 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
   }
   const notChecked = skippedLines(r);
   if (notChecked.length) out.push('## Not checked', '', ...notChecked.map((l) => `- ${md(l)}`), '');
+  const muted = mutedOf(r);
+  if (muted.length) {
+    out.push(`## Muted (${muted.length})`, '');
+    for (const f of muted) {
+      const where = mutedPlace(r, f, causes);
+      out.push(
+        `- \`${f.checkId}\`${f.reason ? ` (reason ${codeSpan(f.reason)})` : ''} ${codeSpan(f.resource)} (${f.severity}): ` +
+          `${md(muteLine(f))}${where ? `; ${md(where)}` : ''}`,
+      );
+    }
+    out.push('');
+  }
+  if (r.disabled?.length) {
+    out.push('## Disabled checks', '');
+    for (const d of r.disabled) out.push(`- \`${d.check}\`: ${md(neutralise(d.reason))}`);
+    out.push('');
+  }
   if (opts.showPasses) {
     out.push('## Passing', '');
     for (const f of r.findings.filter((x) => x.status === 'pass'))

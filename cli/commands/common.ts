@@ -13,10 +13,15 @@ export function progress(quiet: boolean): (e: ProgressEvent) => void {
   };
 }
 
+/** Ids of every check of the catalogue. */
+export async function knownCheckIds(): Promise<Set<string>> {
+  const { allChecks } = await import('../../lambdas/checks/index.js');
+  return new Set(allChecks().map((c) => c.meta.id));
+}
+
 /** `--only` ids must all be in the catalogue: a typo must not run nothing and report health. */
 export async function assertKnownChecks(ids: readonly string[]): Promise<void> {
-  const { allChecks } = await import('../../lambdas/checks/index.js');
-  const known = new Set(allChecks().map((c) => c.meta.id));
+  const known = await knownCheckIds();
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length)
     throw new UsageError(`--only: unknown check id(s): ${unknown.join(', ')} (see \`coder-audit checks\`)`);

@@ -1,12 +1,15 @@
-import { EXIT } from '../options.js';
-import { exitCodeFor, output } from '../output.js';
+import { existsSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { EXIT, planOutputs } from '../options.js';
+import { emitReports, exitCodeFor, formatContext, writtenLines } from '../output.js';
 import type { DemoOptions } from '../program.js';
 import { loadSim } from './common.js';
 
 /** `coder-audit demo`: the simulated deployment, the local workflow, the report and the alert e-mail. */
 export async function demoCommand(o: DemoOptions): Promise<void> {
-  const [{ runDemo }, { loadScenario }] = await loadSim('demo', () =>
-    Promise.all([import('../../sim/demo.js'), import('../../sim/scenario.js')]),
+  const plan = planOutputs(o.format, o.output);
+  const [{ runDemo }, { loadScenario }, { SCENARIO_DIR }] = await loadSim('demo', () =>
+    Promise.all([import('../../sim/demo.js'), import('../../sim/scenario.js'), import('../../sim/paths.js')]),
   );
   const scenario = loadScenario(o.scenario);
   const log = (line: string) => {
@@ -14,8 +17,15 @@ export async function demoCommand(o: DemoOptions): Promise<void> {
   };
   log(`Starting the simulated deployment (scenario ${scenario.name}): ${scenario.description}`);
   const demo = await runDemo({ scenario, log });
-  output([demo.report], o.format, o.showPasses);
-  if (o.format !== 'json') {
+  // SARIF results point at the scenario file, the demo's stand-in for a configuration.
+  const scenarioFile = join(SCENARIO_DIR, `${scenario.name}.yaml`);
+  const artifact = existsSync(scenarioFile)
+    ? { uri: relative(process.cwd(), scenarioFile).split(sep).join('/') }
+    : undefined;
+  const ctx = await formatContext([demo.report], [], artifact);
+  emitReports([demo.report], plan, ctx, o.showPasses);
+  const written = writtenLines(plan.files);
+  if (plan.stdout === 'table' || plan.stdout === 'markdown') {
     const w = demo.workflow;
     const lines = [
       '',
@@ -34,7 +44,11 @@ export async function demoCommand(o: DemoOptions): Promise<void> {
         '----------------------------------------------------------------------',
       );
     }
+    if (written.length) lines.push('', ...written);
     process.stdout.write(lines.join('\n') + '\n');
+  } else if (!o.quiet) {
+    // stdout carries a machine format (or nothing): where the files went goes to stderr.
+    for (const line of written) process.stderr.write(`${line}\n`);
   }
   process.exitCode = o.failOn ? exitCodeFor([demo.report], o.failOn) : EXIT.ok;
 }

@@ -5,10 +5,13 @@ import { CallRecorder } from './calls.js';
 import { diagnose } from './diagnose.js';
 import type { DeploymentConfig } from './config.js';
 import type { CheckGroup } from './group.js';
-import { runAudit, type AuditReport, type ProgressEvent } from './runner.js';
+import { applyMutes, disabledChecks, type Policy } from './mutes.js';
+import { runAudit, sortFindings, summarize, type AuditReport, type ProgressEvent } from './runner.js';
 
 export interface AuditOptions {
   only?: readonly string[];
+  /** Mutes and overrides that apply to this deployment (`policyFor(config, id)`). */
+  policy?: Policy;
   groups?: readonly CheckGroup<unknown>[];
   now?: () => Date;
   onProgress?: (e: ProgressEvent) => void;
@@ -34,19 +37,35 @@ export async function auditDeployment(
         : []),
       ...tlsWarnings(deployment),
     ];
+    const disabled = opts.policy ? disabledChecks(opts.policy) : [];
     const report = await runAudit({
       deployment,
       groups: opts.groups ?? GROUPS,
       aws,
       calls,
       ...(opts.only ? { only: opts.only } : {}),
+      ...(disabled.length ? { skip: disabled.map((d) => d.check) } : {}),
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
-    // As the serverless aggregate does: point symptoms at their root cause, reconcile the fixes.
-    const { findings, rootCauses } = diagnose(report.findings);
-    return { ...report, findings, rootCauses, ...(notices.length ? { notices } : {}) };
+    // The configured policy first, so that the diagnosis weighs overridden severities and knows what is
+    // muted; then, as the serverless aggregate does: point symptoms at their root cause, reconcile the fixes.
+    let applied = report.findings;
+    if (opts.policy) {
+      const outcome = applyMutes(report.findings, opts.policy, new Date(report.startedAt));
+      applied = sortFindings(outcome.findings);
+      notices.push(...outcome.notices);
+    }
+    const { findings, rootCauses } = diagnose(applied);
+    return {
+      ...report,
+      findings,
+      rootCauses,
+      summary: summarize(findings, report.summary.groups),
+      ...(notices.length ? { notices } : {}),
+      ...(disabled.length ? { disabled } : {}),
+    };
   } finally {
     aws.destroy();
   }

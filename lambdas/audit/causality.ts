@@ -2,6 +2,7 @@ import {
   Status,
   severityRank,
   type Finding,
+  type Mute,
   type ScopeKey,
   type ScopeValue,
   type Severity,
@@ -47,12 +48,23 @@ export interface RootCause {
   title: string;
   /** The cause's own severity. */
   severity: Severity;
-  /** The worst severity of the cause and its symptoms: what orders the causes of a report. */
+  /**
+   * The worst severity of the cause and its symptoms, muted ones left out: what orders the causes of a
+   * report.
+   */
   effectiveSeverity: Severity;
-  /** Fingerprints of the failing findings it explains (directly or down a chain), most severe first. */
+  /**
+   * Fingerprints of the failing findings it explains (directly or down a chain), most severe first; muted
+   * symptoms are left out (the report lists them apart).
+   */
   symptoms: string[];
   /** Fingerprints of the `skipped` findings it explains: checks it left unchecked (e.g. a token's role). */
   unchecked?: string[];
+  /**
+   * Set when the cause itself is muted but explains failures that are not: the accepted risk is what breaks
+   * them, so it stays their root cause (its severity no longer counts).
+   */
+  muted?: Mute;
 }
 
 const values = (v: ScopeValue | undefined): readonly string[] =>
@@ -131,31 +143,44 @@ const worst = (a: Severity, b: Severity): Severity => (severityRank(b) > severit
  * that point to it (and the `skipped` ones it left unchecked, which add no severity), ordered by effective
  * severity (the worst of the cause and its symptoms), then by the cause's own severity, then by the number
  * of symptoms, then by check id and resource.
+ *
+ * Muted findings (accepted risks) still link (a mute accepts a risk, it does not make the finding untrue),
+ * but they count for nothing: a muted symptom is not among its cause's `symptoms`, and neither it nor a muted
+ * cause weighs in the effective severity. A muted cause whose symptoms are all muted (or that has none) is no
+ * root cause of the report; one that explains failures that are not muted stays their root cause, marked
+ * `muted`.
  */
 export function rootCausesOf(findings: readonly Finding[]): RootCause[] {
   const failing = findings.filter((f) => f.status === Status.Fail);
-  const bySeverity = [...failing].sort(
-    (a, b) =>
-      severityRank(b.severity) - severityRank(a.severity) ||
-      a.checkId.localeCompare(b.checkId) ||
-      a.resource.localeCompare(b.resource),
-  );
+  const bySeverity = failing
+    .filter((f) => !f.muted)
+    .sort(
+      (a, b) =>
+        severityRank(b.severity) - severityRank(a.severity) ||
+        a.checkId.localeCompare(b.checkId) ||
+        a.resource.localeCompare(b.resource),
+    );
   const roots = failing
     .filter((f) => f.rootCause === undefined)
-    .map((f): RootCause => {
+    .flatMap((f): RootCause[] => {
       const symptoms = bySeverity.filter((s) => s.rootCause === f.fingerprint);
+      if (f.muted && symptoms.length === 0) return [];
+      const counted = f.muted ? symptoms : [f, ...symptoms];
       const unchecked = findings.filter((s) => s.status === Status.Skipped && s.rootCause === f.fingerprint);
-      return {
-        fingerprint: f.fingerprint,
-        checkId: f.checkId,
-        ...(f.reason !== undefined ? { reason: f.reason } : {}),
-        resource: f.resource,
-        title: f.title,
-        severity: f.severity,
-        effectiveSeverity: symptoms.reduce((s, x) => worst(s, x.severity), f.severity),
-        symptoms: symptoms.map((s) => s.fingerprint),
-        ...(unchecked.length ? { unchecked: unchecked.map((s) => s.fingerprint) } : {}),
-      };
+      return [
+        {
+          fingerprint: f.fingerprint,
+          checkId: f.checkId,
+          ...(f.reason !== undefined ? { reason: f.reason } : {}),
+          resource: f.resource,
+          title: f.title,
+          severity: f.severity,
+          effectiveSeverity: counted.reduce<Severity>((s, x) => worst(s, x.severity), 'info'),
+          symptoms: symptoms.map((s) => s.fingerprint),
+          ...(unchecked.length ? { unchecked: unchecked.map((s) => s.fingerprint) } : {}),
+          ...(f.muted ? { muted: f.muted } : {}),
+        },
+      ];
     });
   return roots.sort(
     (a, b) =>

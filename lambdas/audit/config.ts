@@ -548,13 +548,105 @@ export const ServerlessSchema = z
   .strict()
   .describe('Settings of the serverless deployment (npx cdk deploy) only; the CLI ignores them.');
 
+const deploymentIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes')
+  .describe('A deployment id (deployments[].id).');
+
+const checkIdSchema = (what: string) =>
+  z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, `${what} must be a check id such as db-sg-allows-nodes`)
+    .describe('Check id (see `coder-audit checks`).');
+
+/** A mute: an accepted risk on some resources of one check, owned by someone, until a date. */
+export const MuteSchema = z
+  .object({
+    check: checkIdSchema('mutes[].check').describe(
+      'Check id whose failing findings it mutes (see `coder-audit checks`). Findings of a check that could not run are never muted.',
+    ),
+    resource: z
+      .string()
+      .min(1, 'must not be empty')
+      .default('*')
+      .describe(
+        'Glob over the finding resource (ARN, AWS id, k8s:<namespace>/<kind>/<name>...): * matches any run of characters, / included; ? one character; {a,b} alternatives; [..] a class. Default: every resource of the check.',
+      ),
+    reasons: z
+      .array(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'must be a reason code such as no-ingress or EDB02'),
+      )
+      .min(1, 'list at least one reason code, or leave reasons out for any')
+      .optional()
+      .describe(
+        'Only failing findings that report one of these reason codes of the check (docs/reasons.md), e.g. [image-pull]: the same check failing for another reason still counts. Default: any reason.',
+      ),
+    deployments: z
+      .array(deploymentIdSchema)
+      .min(1, 'list at least one deployment, or leave deployments out for all')
+      .optional()
+      .describe('Only in these deployments. Default: in every deployment.'),
+    reason: z
+      .string()
+      .min(1, 'say why the risk is accepted')
+      .describe('Why the risk is accepted; shown beside the finding ("because ...").'),
+    owner: z
+      .string()
+      .min(1, 'say who owns the accepted risk')
+      .describe(
+        'Who owns the accepted risk (a person, team or e-mail address); shown beside the finding ("by ...").',
+      ),
+    expires: z
+      .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+        error: (issue) =>
+          issue.input === undefined
+            ? 'is required'
+            : 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time such as 2026-12-31T18:00:00Z',
+      })
+      .describe(
+        'When the mute ends: a date (YYYY-MM-DD, muted through that day, UTC) or an ISO 8601 date-time. Required: an expired mute is reported and its findings count again.',
+      ),
+  })
+  .strict()
+  .describe('A mute: failing findings of one check on matching resources, accepted until a date.');
+
+/** A severity override or a disabled check, in some deployments or all. */
+export const OverrideSchema = z
+  .object({
+    check: checkIdSchema('overrides[].check').describe('Check id it applies to (see `coder-audit checks`).'),
+    deployments: z
+      .array(deploymentIdSchema)
+      .min(1, 'list at least one deployment, or leave deployments out for all')
+      .optional()
+      .describe('Only in these deployments. Default: in every deployment.'),
+    severity: z
+      .enum(['critical', 'high', 'medium', 'low', 'info'])
+      .optional()
+      .describe(
+        "Severity of the check's failing and erroring findings instead of the check's own. Default: the check's severity.",
+      ),
+    disabled: z
+      .boolean()
+      .default(false)
+      .describe('Do not run the check at all (its findings are neither reported nor counted).'),
+    reason: z
+      .string()
+      .min(1, 'say why the check is overridden')
+      .describe('Why the severity is changed or the check disabled; shown in the report.'),
+  })
+  .strict()
+  .refine((o) => o.severity !== undefined || o.disabled, {
+    message: 'set severity or disabled: true',
+  })
+  .describe('A severity override or a disabled check.');
+
 export const ConfigSchema = z
   .object({
     deployments: z
       .array(DeploymentSchema)
       .min(1, 'list at least one deployment')
       .describe(
-        'The Coder deployments to audit; at least one, ids unique. A file may also hold one deployment alone.',
+        'The Coder deployments to audit; at least one, ids unique. A file may also hold one deployment alone (its mutes and overrides beside its fields).',
       ),
     /** Schedule expression of the serverless audit. */
     schedule: z
@@ -565,6 +657,18 @@ export const ConfigSchema = z
       ),
     /** Settings of the serverless deployment only. */
     serverless: ServerlessSchema.optional(),
+    mutes: z
+      .array(MuteSchema)
+      .optional()
+      .describe(
+        'Accepted risks: failing findings matched by check id and resource glob, optionally per deployment, each with a reason, an owner and an expiry date. Muted findings are listed apart and do not count for --fail-on; an expired mute, or one that matches nothing, is reported.',
+      ),
+    overrides: z
+      .array(OverrideSchema)
+      .optional()
+      .describe(
+        'Severity overrides and disabled checks, optionally per deployment, each with a reason. A check is disabled when any override for the deployment disables it; when several set its severity, the last one listed wins.',
+      ),
   })
   .strict()
   .describe('coder-auditor configuration: the deployments to audit, for the coder-audit CLI and the CDK app.')
@@ -604,6 +708,19 @@ export const ConfigSchema = z
         }
       }
     });
+    const ids = new Set(cfg.deployments.map((d) => d.id));
+    for (const key of ['mutes', 'overrides'] as const) {
+      (cfg[key] ?? []).forEach((rule, i) => {
+        (rule.deployments ?? []).forEach((d, j) => {
+          if (!ids.has(d))
+            ctx.addIssue({
+              code: 'custom',
+              path: [key, i, 'deployments', j],
+              message: `"${d}" is not a deployment id of this file (have: ${[...ids].join(', ')})`,
+            });
+        });
+      });
+    }
   });
 
 export type AuditConfig = z.output<typeof ConfigSchema>;
@@ -611,6 +728,8 @@ export type DeploymentConfig = z.output<typeof DeploymentSchema>;
 export type DeploymentInput = z.input<typeof DeploymentSchema>;
 export type Thresholds = z.output<typeof ThresholdsSchema>;
 export type ServerlessConfig = z.output<typeof ServerlessSchema>;
+export type MuteRule = z.output<typeof MuteSchema>;
+export type OverrideRule = z.output<typeof OverrideSchema>;
 
 /** Render zod issues as `field.path: problem` lines. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
@@ -628,10 +747,16 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
 
 /** Validate an already parsed document: a single deployment or `{ deployments: [...] }`. */
 export function parseConfig(doc: unknown, source = 'configuration'): AuditConfig {
-  const wrapped =
-    doc && typeof doc === 'object' && !Array.isArray(doc) && !('deployments' in doc)
-      ? { deployments: [doc] }
-      : doc;
+  let wrapped = doc;
+  if (doc && typeof doc === 'object' && !Array.isArray(doc) && !('deployments' in doc)) {
+    // A single deployment: its mutes and overrides stay beside it, at the top level.
+    const { mutes, overrides, ...deployment } = doc as Record<string, unknown>;
+    wrapped = {
+      deployments: [deployment],
+      ...(mutes !== undefined ? { mutes } : {}),
+      ...(overrides !== undefined ? { overrides } : {}),
+    };
+  }
   const result = ConfigSchema.safeParse(wrapped);
   if (!result.success) throw new ConfigError(`invalid ${source}:\n${formatIssues(result.error.issues)}`);
   return result.data;

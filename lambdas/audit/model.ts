@@ -139,6 +139,19 @@ export const SCOPE_KEYS: readonly ScopeKey[] = [
   'registry',
 ];
 
+/**
+ * An accepted risk: the configured mute a failing finding matched. A muted finding is still reported (listed
+ * apart) but does not count for `--fail-on`; it counts again once `until` has passed.
+ */
+export interface Mute {
+  /** The mute's `expires` value: a date (muted through that day, UTC) or a date-time. */
+  until: string;
+  /** Who owns the accepted risk (the mute's `owner`). */
+  by: string;
+  /** Why it is accepted (the mute's `reason`). */
+  because: string;
+}
+
 /** A finding is data, not prose. Stable, documented JSON shape of the CLI and the store. */
 export interface Finding {
   checkId: string;
@@ -168,6 +181,10 @@ export interface Finding {
    * it unchecked (a `skipped` finding, e.g. the token role it lacks).
    */
   rootCause?: string;
+  /** Set by the configured mutes: an accepted risk, listed apart and not counted for `--fail-on`. */
+  muted?: Mute;
+  /** Set by a configured severity override: the check's own severity and why it was changed. */
+  severityOverride?: { from: Severity; because: string };
 }
 
 /** Stable fingerprint for a (check, resource, discriminator) triple. */

@@ -21,8 +21,10 @@ import type { AwsClients } from '../clients/aws.js';
 export interface AuditSummary {
   total: number;
   byStatus: Record<Status, number>;
-  /** Failing or erroring findings per severity. */
+  /** Failing or erroring findings per severity, muted ones left out. */
   bySeverity: Record<Severity, number>;
+  /** Failing findings muted by the configuration (absent when none). */
+  muted?: number;
   groups: Record<string, { findings: number; ms: number; skipped?: string }>;
 }
 
@@ -39,8 +41,13 @@ export interface AuditReport {
   rootCauses?: RootCause[];
   summary: AuditSummary;
   calls: CallSummary;
-  /** Problems of the audit itself that explain many `error` findings at once (e.g. no AWS credentials). */
+  /**
+   * Problems of the audit itself that explain many `error` findings at once (e.g. no AWS credentials), and
+   * configured mutes that need a person: expired, or matching nothing any more.
+   */
   notices?: string[];
+  /** Checks the configuration disabled for this deployment (not run), with the reason given. */
+  disabled?: Array<{ check: string; reason: string }>;
 }
 
 export type ProgressEvent =
@@ -55,6 +62,8 @@ export interface RunOptions {
   calls?: CallRecorder;
   /** Only these check ids (and their groups). */
   only?: readonly string[];
+  /** Never these check ids (checks disabled by the configuration): not run, no findings. */
+  skip?: readonly string[];
   /** Injectable clock. */
   now?: () => Date;
   onProgress?: (e: ProgressEvent) => void;
@@ -218,10 +227,11 @@ export async function runAudit(opts: RunOptions): Promise<AuditReport> {
   const t0 = performance.now();
   const groupsSummary: AuditSummary['groups'] = {};
   const only = opts.only ? new Set(opts.only) : undefined;
+  const disabled = new Set(opts.skip ?? []);
   const once = <T>(key: string, read: () => Promise<T>): Promise<T> => calls.shared(key, read);
   const results = await Promise.all(
     opts.groups.map(async (group) => {
-      const checks = group.checks.filter((c) => !only || only.has(c.meta.id));
+      const checks = group.checks.filter((c) => (!only || only.has(c.meta.id)) && !disabled.has(c.meta.id));
       if (checks.length === 0) return [];
       const skip = group.skipReason(opts.deployment);
       if (skip) {
@@ -278,9 +288,11 @@ export function sortFindings(findings: Finding[]): Finding[] {
 export function summarize(findings: readonly Finding[], groups: AuditSummary['groups'] = {}): AuditSummary {
   const byStatus: Record<Status, number> = { fail: 0, pass: 0, error: 0, skipped: 0 };
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  let muted = 0;
   for (const f of findings) {
     byStatus[f.status] += 1;
-    if (f.status === Status.Fail || f.status === Status.Error) bySeverity[f.severity] += 1;
+    if (f.muted) muted += 1;
+    else if (f.status === Status.Fail || f.status === Status.Error) bySeverity[f.severity] += 1;
   }
-  return { total: findings.length, byStatus, bySeverity, groups };
+  return { total: findings.length, byStatus, bySeverity, ...(muted ? { muted } : {}), groups };
 }

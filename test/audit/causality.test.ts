@@ -146,4 +146,35 @@ describe('Function: rootCausesOf', () => {
       ['z', 'high', 'high', []],
     ]);
   });
+
+  const mute = { until: '2026-12-31', by: 'data-team', because: 'accepted' };
+
+  it('leaves muted symptoms out of their cause: not among its symptoms, not in its effective severity', () => {
+    const a = f('a', { severity: 'medium' });
+    const b = f('b', { reason: 'x', severity: 'critical', muted: mute });
+    const linked = linkRootCauses([a, b], LINKS);
+    // The link itself holds: a mute accepts a risk, it does not make the finding untrue.
+    expect(linked[1]?.rootCause).toBe(a.fingerprint);
+    expect(rootCausesOf(linked).map((r) => [r.checkId, r.effectiveSeverity, r.symptoms])).toEqual([
+      ['a', 'medium', []],
+    ]);
+  });
+
+  it('keeps a muted cause as the root of failures that are not muted, marked, its severity not counted', () => {
+    const a = f('a', { severity: 'critical', muted: mute });
+    const b = f('b', { reason: 'x', severity: 'medium' });
+    const lone = f('z', { severity: 'high' });
+    const roots = rootCausesOf(linkRootCauses([a, b, lone], LINKS));
+    expect(roots.map((r) => [r.checkId, r.severity, r.effectiveSeverity, r.symptoms, r.muted])).toEqual([
+      ['z', 'high', 'high', [], undefined],
+      ['a', 'critical', 'medium', [b.fingerprint], mute],
+    ]);
+  });
+
+  it('drops a muted failure that explains nothing that counts: alone, or with muted symptoms only', () => {
+    const a = f('a', { muted: mute });
+    const b = f('b', { reason: 'x', muted: mute });
+    expect(rootCausesOf(linkRootCauses([a, b], LINKS))).toEqual([]);
+    expect(rootCausesOf([f('z', { muted: mute })])).toEqual([]);
+  });
 });

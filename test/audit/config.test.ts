@@ -77,6 +77,116 @@ describe('Function: loadConfig', () => {
   });
 });
 
+describe('Configuration: mutes and overrides', () => {
+  const yaml = (rules: string) =>
+    `deployments:
+  - id: prod
+    aws: { region: eu-west-1 }
+    eks: { clusterName: coder-prod, nodegroups: [coder-prod-ws] }
+    aurora: { clusterId: coder-prod-aurora }
+    network: { dbSecurityGroupId: sg-0db0000000000001a, nodeSecurityGroupId: sg-0e0de0000000000b2 }
+    nlb: { targetGroupArns: ['arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/c/0123'] }
+${rules}`;
+
+  it('reads mutes with an unquoted YAML date, and overrides, with their defaults', () => {
+    const cfg = loadConfig(
+      file(
+        'mutes.yaml',
+        yaml(`mutes:
+  - check: db-long-running-queries
+    resource: coder-prod-aurora/*
+    deployments: [prod]
+    reason: nightly ETL
+    owner: data-team@example.com
+    expires: 2026-12-31
+  - check: pods-config-errors
+    reasons: [image-pull]
+    reason: workspace images from a registry we do not run
+    owner: platform
+    expires: 2026-12-31
+overrides:
+  - check: db-size
+    severity: low
+    reason: small instance class on purpose
+  - check: oidc-discovery
+    disabled: true
+    reason: no OIDC here
+`),
+      ),
+    );
+    expect(cfg.mutes).toEqual([
+      {
+        check: 'db-long-running-queries',
+        resource: 'coder-prod-aurora/*',
+        deployments: ['prod'],
+        reason: 'nightly ETL',
+        owner: 'data-team@example.com',
+        expires: '2026-12-31',
+      },
+      {
+        check: 'pods-config-errors',
+        resource: '*',
+        reasons: ['image-pull'],
+        reason: 'workspace images from a registry we do not run',
+        owner: 'platform',
+        expires: '2026-12-31',
+      },
+    ]);
+    expect(() =>
+      loadConfig(
+        file(
+          'empty-reasons.yaml',
+          yaml(`mutes:\n  - { check: db-size, reasons: [], reason: r, owner: o, expires: 2026-12-31 }\n`),
+        ),
+      ),
+    ).toThrowError(/mutes\[0\]\.reasons: list at least one reason code, or leave reasons out for any/);
+    expect(cfg.overrides?.map((o) => [o.check, o.severity, o.disabled])).toEqual([
+      ['db-size', 'low', false],
+      ['oidc-discovery', undefined, true],
+    ]);
+  });
+
+  it('requires an expiry, a reason and an owner on every mute, and names each missing field', () => {
+    expect(() =>
+      loadConfig(file('no-expiry.yaml', yaml(`mutes:\n  - check: db-size\n    expires: next week\n`))),
+    ).toThrowError(
+      expect.objectContaining({
+        name: 'ConfigError',
+        message: expect.stringMatching(
+          /mutes\[0\]\.reason: is required[\s\S]*mutes\[0\]\.owner: is required[\s\S]*mutes\[0\]\.expires: must be a date \(YYYY-MM-DD\)/,
+        ),
+      }),
+    );
+    expect(() =>
+      loadConfig(file('no-expiry2.yaml', yaml(`mutes:\n  - { check: db-size, reason: r, owner: o }\n`))),
+    ).toThrowError(/mutes\[0\]\.expires: is required/);
+  });
+
+  it('rejects rules for deployments the file does not have, and overrides that change nothing', () => {
+    const bad = file(
+      'bad-rules.yaml',
+      yaml(`mutes:
+  - { check: db-size, deployments: [staging], reason: r, owner: o, expires: 2026-12-31 }
+overrides:
+  - { check: db-size, reason: r }
+`),
+    );
+    expect(() => loadConfig(bad)).toThrowError(
+      /mutes\[0\]\.deployments\[0\]: "staging" is not a deployment id of this file \(have: prod\)/,
+    );
+    expect(() => loadConfig(bad)).toThrowError(/overrides\[0\]: set severity or disabled: true/);
+  });
+
+  it('keeps mutes and overrides beside a single deployment at the top level', () => {
+    const cfg = parseConfig({
+      ...testDeployment(),
+      mutes: [{ check: 'db-size', reason: 'r', owner: 'o', expires: '2026-12-31' }],
+    });
+    expect(cfg.deployments).toHaveLength(1);
+    expect(cfg.mutes?.[0]?.resource).toBe('*');
+  });
+});
+
 describe('Function: configJsonSchema', () => {
   it('describes the deployment fields', () => {
     const s = JSON.stringify(configJsonSchema());

@@ -69,4 +69,19 @@ describe('Function: exitCodeFor', () => {
     expect(exitCodeFor([report([{ status: 'fail', severity: 'high' }])], 'high')).toBe(1);
     expect(exitCodeFor([report([{ status: 'error', severity: 'critical' }])], 'high')).toBe(1);
   });
+  it('does not count muted findings: an accepted risk must not fail --fail-on', () => {
+    const muted = { until: '2026-12-31', by: 'data-team', because: 'nightly ETL' };
+    expect(exitCodeFor([report([{ status: 'fail', severity: 'critical', muted }])], 'high')).toBe(0);
+    expect(
+      exitCodeFor(
+        [
+          report([
+            { status: 'fail', severity: 'critical', muted },
+            { status: 'fail', severity: 'high' },
+          ]),
+        ],
+        'high',
+      ),
+    ).toBe(1);
+  });
 });

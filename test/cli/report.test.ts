@@ -139,3 +139,71 @@ describe('Function: renderReports', () => {
     expect(json.rootCauses).toEqual(r.rootCauses);
   });
 });
+
+describe('Muted findings in the table and the markdown', () => {
+  const mute = { until: '2026-12-31', by: 'data-team', because: 'nightly ETL' };
+  const muted = f('db-long-running-queries', 'fail', 'critical', { reason: 'long-running', muted: mute });
+  const lowered = f('db-size', 'fail', 'low', {
+    reason: 'over-budget',
+    group: 'database',
+    severityOverride: { from: 'medium', because: 'small on purpose' },
+  });
+  const r = report([cause, muted, lowered, passing], {
+    disabled: [{ check: 'oidc-discovery', reason: 'no OIDC here' }],
+  });
+
+  it('lists them apart, with until, by and because, and leaves them out of the causes and the severity counts', () => {
+    const text = renderTable(r);
+    expect(text).toMatch(
+      /MUTED \(1\)\n {2}FAIL {2}db-long-running-queries\/long-running {2}r-db-long-running-queries {2}\(critical\)\n {8}muted until 2026-12-31, by data-team, because nightly ETL\n/,
+    );
+    expect(text).toContain('HIGH  root cause 1 of 2  db-sg-allows-nodes/no-ingress');
+    expect(text).toContain('LOW  root cause 2 of 2  db-size/over-budget');
+    expect(text).not.toMatch(/root cause \d of \d {2}db-long-running-queries/);
+    expect(text).toMatch(
+      /Summary: 3 failing from 2 root causes, 0 could not run, 1 passing \(1 high, 1 low\), 1 muted/,
+    );
+    expect(text).toContain('severity overridden from medium: small on purpose');
+    expect(text).toContain('check oidc-discovery disabled by the configuration: no OIDC here');
+  });
+
+  it('takes a muted symptom out of its cause group: the group is ranked without it', () => {
+    // coderd-ready/crash-loop is a symptom of db-sg-allows-nodes/no-ingress; muted, its critical does not
+    // make the cause critical, and it is listed apart as the symptom it is.
+    const quiet = { ...symptom, muted: mute };
+    const t = renderTable(report([cause, quiet, alone]));
+    expect(t).toContain('HIGH  root cause 1 of 2  db-sg-allows-nodes/no-ingress');
+    expect(t).not.toContain('symptoms (');
+    expect(t).toContain('MEDIUM  root cause 2 of 2  db-size/over-budget');
+    expect(t).toMatch(
+      /MUTED \(1\)\n {2}FAIL {2}coderd-ready\/crash-loop.*\n {8}muted until .*\n {8}symptom of root cause 1, db-sg-allows-nodes\/no-ingress \(r-db-sg-allows-nodes\)\n/,
+    );
+    expect(renderMarkdown(report([cause, quiet, alone]))).toContain(
+      '| 1 | high | db-sg-allows-nodes/no-ingress: The DB security group admits no TCP 5432 from the nodes. | `r-db-sg-allows-nodes` | - |',
+    );
+  });
+
+  it('keeps a muted cause as the root of the failures it explains that are not muted', () => {
+    const t = renderTable(report([{ ...cause, muted: mute }, symptom, alone]));
+    expect(t).toContain('CRITICAL  root cause 1 of 2  db-sg-allows-nodes/no-ingress');
+    expect(t).toContain(
+      '  muted, but it explains 1 failing finding that is not: its own severity does not count\n  MUTED db-sg-allows-nodes',
+    );
+    expect(t).toContain('still root cause 1 above: it explains failures that are not muted');
+    const md = renderMarkdown(report([{ ...cause, muted: mute }, symptom, alone]));
+    expect(md).toContain(
+      '| 1 | critical | db-sg-allows-nodes/no-ingress: The DB security group admits no TCP 5432 from the nodes. (muted) |',
+    );
+    expect(md).toContain('- Muted: muted until 2026-12-31, by data-team, because nightly ETL');
+  });
+
+  it('gives markdown a Muted section and keeps muted findings out of the root causes', () => {
+    const md = renderMarkdown(r);
+    expect(md).toContain(
+      '## Muted (1)\n\n- `db-long-running-queries` (reason `long-running`) `r-db-long-running-queries` (critical): muted until 2026-12-31, by data-team, because nightly ETL',
+    );
+    expect(md).not.toMatch(/\| \d \| critical \| db-long-running-queries/);
+    expect(md).toContain('- Severity: severity overridden from medium: small on purpose');
+    expect(md).toContain('## Disabled checks\n\n- `oidc-discovery`: no OIDC here');
+  });
+});

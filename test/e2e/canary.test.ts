@@ -1,7 +1,9 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditDeployment } from '../../lambdas/audit/audit.js';
-import { FORMATS, renderReports } from '../../cli/report.js';
+import { renderFormat } from '../../cli/formats/index.js';
+import { FORMATS } from '../../cli/options.js';
+import { formatContext } from '../../cli/output.js';
 import { createFindingsTable, localClients, startDynalite, type Dynalite } from '../../sim/dynamodb.js';
 import { startSim, type Sim } from '../../sim/index.js';
 import { runLocalWorkflow } from '../../sim/workflow.js';
@@ -72,7 +74,9 @@ describe('Security: secrets never leak', () => {
     ]) {
       await sim.apply(scenario);
       const report = await auditDeployment(sim.deployment);
-      for (const format of FORMATS) outputs.push(renderReports([report], format, { showPasses: true }));
+      // Every output format, the standard ones (SARIF, JUnit, OCSF, ASFF, HTML) included.
+      const ctx = await formatContext([report], [sim.deployment]);
+      for (const format of FORMATS) outputs.push(renderFormat(format, [report], ctx, { showPasses: true }));
       const run = await runLocalWorkflow({ sim, tableEndpoint: db.endpoint, tableName: 'canary' });
       outputs.push(JSON.stringify(run.output), ...run.alerts.map((a) => JSON.stringify(a)));
     }

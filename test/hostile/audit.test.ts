@@ -1,6 +1,9 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORMATS, renderReports, renderTable } from '../../cli/report.js';
+import { renderFormat } from '../../cli/formats/index.js';
+import { FORMATS } from '../../cli/options.js';
+import { formatContext } from '../../cli/output.js';
+import { renderTable } from '../../cli/report.js';
 import { auditDeployment } from '../../lambdas/audit/audit.js';
 import type { AuditReport } from '../../lambdas/audit/runner.js';
 import { createFindingsTable, localClients, startDynalite, type Dynalite } from '../../sim/dynamodb.js';
@@ -47,11 +50,12 @@ describe('Hostile input: a whole audit', () => {
     });
   });
 
-  it('renders the table, markdown and JSON without control characters or forged command lines', () => {
+  it('renders every format without control characters, and the text ones without forged command lines', async () => {
+    const ctx = await formatContext([report], [sim.deployment]);
     for (const format of FORMATS) {
-      const text = renderReports([report], format, { showPasses: true });
+      const text = renderFormat(format, [report], ctx, { showPasses: true });
       expect(text, format).not.toMatch(CONTROL);
-      if (format === 'json') continue;
+      if (format !== 'table' && format !== 'markdown') continue;
       // Every "$ " line is one of the report's own commands (in the table 10 spaces under a root cause or a
       // check that could not run, 12 under a symptom; none in markdown).
       for (const line of text.split('\n').filter((l) => /^\s*\$ /.test(l))) {
@@ -76,8 +80,9 @@ describe('Hostile input: a whole audit', () => {
     const run = await runLocalWorkflow({ sim, tableEndpoint: db.endpoint, tableName: 'hostile' });
     const items = await client.send(new ScanCommand({ TableName: 'hostile' }));
     client.destroy();
+    const ctx = await formatContext([report], [sim.deployment]);
     const everything = [
-      ...FORMATS.map((f) => renderReports([report], f, { showPasses: true })),
+      ...FORMATS.map((f) => renderFormat(f, [report], ctx, { showPasses: true })),
       JSON.stringify(run.output),
       ...run.alerts.map((a) => JSON.stringify(a)),
       JSON.stringify(items.Items),
