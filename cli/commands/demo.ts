@@ -14,12 +14,17 @@ export async function demoCommand(o: DemoOptions): Promise<void> {
   };
   log(`Starting the simulated deployment (scenario ${scenario.name}): ${scenario.description}`);
   const demo = await runDemo({ scenario, log });
-  output([demo.report], o.format, o.showPasses);
+  if (o.format === 'json') {
+    // The report as `run --format json` prints it, plus what the local workflow run measured.
+    const { executionId: _e, storedOpen: _s, ...workflow } = demo.workflow;
+    process.stdout.write(JSON.stringify({ ...demo.report, workflow }, null, 2) + '\n');
+  } else output([demo.report], o.format, o.showPasses);
   if (o.format !== 'json') {
     const w = demo.workflow;
     const lines = [
       '',
-      `Serverless workflow, run locally: ${w.transitions} state transitions in ${w.ms} ms; ` +
+      `Serverless workflow, run locally: ${w.transitions} state transitions in ${w.ms} ms, largest state ` +
+        `payload ${w.maxPayloadBytes} bytes (limit 262144); ` +
         `${w.storedOpen} open findings stored in DynamoDB (dynalite).`,
     ];
     if (demo.alerts.length === 0) lines.push('Nothing changed: no alert would be sent.');
