@@ -5,7 +5,13 @@ import { catalogueMarkdown } from '../../cli/catalogue.js';
 import { configJsonSchema } from '../../lambdas/audit/config.js';
 import { GuideSection } from '../../lambdas/audit/guide.js';
 import { allChecks } from '../../lambdas/checks/index.js';
-import { configFields, configReferenceMarkdown, replaceRegion, type JsonSchema } from '../../scripts/docs.js';
+import {
+  configFields,
+  configReferenceMarkdown,
+  readOnlyPolicyMarkdown,
+  replaceRegion,
+  type JsonSchema,
+} from '../../scripts/docs.js';
 
 const root = join(import.meta.dirname, '../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -39,6 +45,10 @@ function properties(schema: JsonSchema, path = ''): Array<[string, JsonSchema]> 
 describe('Docs', () => {
   it('README check catalogue matches the registry (npx tsx scripts/docs.ts)', () => {
     expect(region('catalogue')).toBe(catalogueMarkdown().trim());
+  });
+
+  it('README read-only policy is the one the check groups declare (npx tsx scripts/docs.ts)', () => {
+    expect(region('read-policy')).toBe(readOnlyPolicyMarkdown().trim());
   });
 
   it('README configuration reference matches the schema (npx tsx scripts/docs.ts)', () => {
