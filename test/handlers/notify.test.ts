@@ -95,6 +95,20 @@ describe('Function: makeNotifyHandler', () => {
   });
 });
 
+/** Wait until an attempt's in-progress record is stored (no fixed sleep: the machine may be busy). */
+async function claimed(persistence: ReturnType<typeof notifyPersistence>, e: object): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    try {
+      const record = await persistence.getRecord(e as never);
+      if (record) return;
+    } catch {
+      // not stored yet
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the first attempt never claimed the key');
+}
+
 describe('Function: makeNotifyHandler with Powertools Idempotency on the findings table', () => {
   let db: Dynalite;
   let client: DynamoDBClient;
@@ -139,17 +153,17 @@ describe('Function: makeNotifyHandler with Powertools Idempotency on the finding
   it('Noncompliance 1: a concurrent attempt is refused while the first is in progress, and retried after its time ran out', async () => {
     const { persistence, store } = await setup();
     const published: string[] = [];
-    let hang = true;
+    let calls = 0;
     const handler = makeNotifyHandler({
       telemetry: localTelemetry(),
       store,
       persistence,
-      // An attempt that hangs stands for one that died after claiming (killed, out of memory).
+      // The first attempt of each run hangs: it stands for one that died after claiming (killed, out of memory).
       publish: (a) =>
-        hang ? new Promise<string>(() => {}) : (published.push(a.subject), Promise.resolve('m-2')),
+        ++calls <= 2 ? new Promise<string>(() => {}) : (published.push(a.subject), Promise.resolve('m-2')),
     });
     void handler(event, context(30_000));
-    await new Promise((r) => setTimeout(r, 50));
+    await claimed(persistence, event);
     await expect(handler(event, context())).rejects.toMatchObject({
       name: 'IdempotencyAlreadyInProgressError',
     });
@@ -162,8 +176,8 @@ describe('Function: makeNotifyHandler with Powertools Idempotency on the finding
     await store.saveAlert('prod', 'exec-2', alert);
     const second = { deployment: 'prod', executionId: 'exec-2' };
     void handler(second, context(1));
-    await new Promise((r) => setTimeout(r, 50));
-    hang = false;
+    await claimed(persistence, second);
+    while (calls < 2) await new Promise((r) => setTimeout(r, 10));
     expect(await handler(second, context())).toMatchObject({ notified: true, messageId: 'm-2' });
     expect(published).toEqual([alert.subject]);
   });
