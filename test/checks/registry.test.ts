@@ -14,6 +14,7 @@ const CHECKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../lambdas/
 const NOT_CHECKS = new Set([
   'index.ts',
   'collector.ts',
+  'reads.ts',
   'infra/ip-permissions.ts',
   'infra/quotas.ts',
   'cluster/limits.ts',
