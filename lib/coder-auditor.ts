@@ -25,7 +25,13 @@ import { AuditorWorkflow } from './workflow.js';
 
 export { ASL_PATH, FUNCTION_ROLES, type FunctionRole } from './paths.js';
 export { CODER_DEPLOY_SOURCE, DEPLOY_EVENTS, deployPatterns, deployEventPattern } from './triggers.js';
-export { DEBOUNCE_SECONDS, GATE_ATTRIBUTES, executionTimeoutSeconds } from './workflow.js';
+export {
+  DEBOUNCE_SECONDS,
+  FLEET_BATCH_SIZE,
+  GATE_ATTRIBUTES,
+  executionTimeoutSeconds,
+  fleetMapSettings,
+} from './workflow.js';
 export { RDS_CA_BUNDLE } from './functions.js';
 
 /**
@@ -67,7 +73,7 @@ export interface CoderAuditorProps {
    */
   readonly deployTriggers?: boolean;
   /**
-   * Deployments audited at once (the Distributed Map's MaxConcurrency; four Lambda invocations each).
+   * Deployments audited at once (Express children of up to ten deployments; four Lambda invocations each).
    * @default `serverless.maxConcurrency` (50)
    */
   readonly maxConcurrency?: number;

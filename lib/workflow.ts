@@ -19,6 +19,18 @@ export const EXPRESS_MAX_SECONDS = 300;
 export const GATE_ATTRIBUTES = ['pk', 'sk', 'lockedBy', 'lockedAt', 'lastEventAt'] as const;
 /** Label of the Distributed Map: child metrics are published under `<state machine ARN>/<label>`. */
 export const MAP_LABEL = 'Deployment';
+/** Deployments one Express child execution audits (the ASL's `ItemBatcher.MaxItemsPerBatch`). */
+export const FLEET_BATCH_SIZE = 10;
+
+/**
+ * The Distributed Map's settings for `maxConcurrency` deployments at once: batches of at most
+ * {@link FLEET_BATCH_SIZE} (fewer when fewer deployments may run at once) and as many children at once as
+ * keep the deployments in flight at or below `maxConcurrency`.
+ */
+export function fleetMapSettings(maxConcurrency: number): { batchSize: number; childConcurrency: number } {
+  const batchSize = Math.min(FLEET_BATCH_SIZE, maxConcurrency);
+  return { batchSize, childConcurrency: Math.max(1, Math.floor(maxConcurrency / batchSize)) };
+}
 
 export interface AuditorWorkflowProps {
   readonly functions: Record<FunctionRole, LambdaFunction>;
@@ -26,7 +38,7 @@ export interface AuditorWorkflowProps {
   readonly fleetParameter: ssm.IStringParameter;
   /** `TimeoutSeconds` of the group tasks. */
   readonly groupTaskTimeoutSeconds: number;
-  /** Deployments audited at once (the Distributed Map's MaxConcurrency). */
+  /** Deployments audited at once (batches of the Distributed Map times its MaxConcurrency). */
   readonly maxConcurrency: number;
   /** Most deployments the fleet may hold (sizes the execution timeout). */
   readonly maxDeployments: number;
@@ -37,20 +49,21 @@ export interface AuditorWorkflowProps {
 }
 
 /**
- * `TimeoutSeconds` of an execution: the longest trailing debounce, then one wave of Express children per
- * `maxConcurrency` deployments (each at most 5 minutes), plus a margin.
+ * `TimeoutSeconds` of an execution: the longest trailing debounce, then one wave of Express children (each
+ * at most 5 minutes) per `maxConcurrency` deployments in flight, plus a margin.
  */
 export function executionTimeoutSeconds(deployments: number, maxConcurrency: number): number {
+  const { batchSize, childConcurrency } = fleetMapSettings(maxConcurrency);
   return (
     MAX_SETTLE_PERIODS * DEBOUNCE_SECONDS +
-    Math.ceil(deployments / maxConcurrency) * EXPRESS_MAX_SECONDS +
+    Math.ceil(deployments / (batchSize * childConcurrency)) * EXPRESS_MAX_SECONDS +
     300
   );
 }
 
 /**
  * The workflow of `statemachines/audit.asl.json`: a Standard parent (schedule, trailing debounce, history)
- * whose Distributed Map runs one Express child per deployment. aws-cdk-lib ignores `timeout` with a string
+ * whose Distributed Map runs Express children of up to ten deployments each. aws-cdk-lib ignores `timeout` with a string
  * definition, so the execution timeout is written into the ASL (`TimeoutSeconds`).
  */
 export class AuditorWorkflow extends Construct {
@@ -67,10 +80,12 @@ export class AuditorWorkflow extends Construct {
     });
     const asl = JSON.parse(readFileSync(ASL_PATH, 'utf8')) as Record<string, unknown> & {
       TimeoutSeconds: number;
-      States: { AuditFleet: { MaxConcurrency: number } };
+      States: { AuditFleet: { MaxConcurrency: number; ItemBatcher: { MaxItemsPerBatch: number } } };
     };
     asl.TimeoutSeconds = executionTimeoutSeconds(props.maxDeployments, props.maxConcurrency);
-    asl.States.AuditFleet.MaxConcurrency = props.maxConcurrency;
+    const { batchSize, childConcurrency } = fleetMapSettings(props.maxConcurrency);
+    asl.States.AuditFleet.MaxConcurrency = childConcurrency;
+    asl.States.AuditFleet.ItemBatcher.MaxItemsPerBatch = batchSize;
     this.definition = asl;
     // A named state machine: its role may then start its own (child) executions without a cycle.
     const name = `${stack.stackName}-coder-auditor`.slice(0, 80);

@@ -131,11 +131,21 @@ export interface LocalWorkflowResult {
   startTime: Date;
   /** The parent execution's output. */
   output: { deployments?: string[]; audits?: string; debounced?: boolean };
-  /** The child outputs, parsed (one per deployment, in input order). */
-  audits: Array<Partial<AggregateOutput & NotifyOutput> & { deployment?: string; failed?: boolean }>;
+  /**
+   * The audit results, parsed and flattened from the child outputs (one per deployment, in input order;
+   * a failed child execution leaves one `{Error, Cause}` for its whole batch).
+   */
+  audits: Array<
+    Partial<AggregateOutput & NotifyOutput> & {
+      deployment?: string;
+      failed?: boolean;
+      Error?: string;
+      Cause?: string;
+    }
+  >;
   /** Billed state transitions of the Standard parent: states entered, retries, one per child started. */
   transitions: number;
-  /** Express child executions started (one per deployment), and their wall times in ms. */
+  /** Express child executions started (one per batch of deployments), and their wall times in ms. */
   childMs: number[];
   /** State transitions inside the children (not billed per transition: Express). */
   childTransitions: number;
@@ -148,6 +158,8 @@ export interface LocalWorkflowResult {
   /** Time spent in each function, summed over invocations and retries, in ms; and invocations. */
   lambdaMs: Partial<Record<LocalFunction, number>>;
   lambdaInvocations: Partial<Record<LocalFunction, number>>;
+  /** Most invocations of each function in flight at once: the execution environments it needs. */
+  lambdaPeakConcurrency: Partial<Record<LocalFunction, number>>;
   /** DynamoDB commands sent by the store, the result store and the integrations, by command name. */
   dynamoCalls: Record<string, number>;
   /** JSON bytes of every state's input and output: what `includeExecutionData` logging would ingest. */
@@ -227,8 +239,8 @@ interface Observed {
 
 /**
  * Execute the real `statemachines/audit.asl.json` with aws-local-stepfunctions, as Step Functions would:
- * the Standard parent runs locally, its Distributed Map starts one child execution per deployment (each
- * its own execution, with the tolerated-failure threshold), every state payload is held to 256 KiB
+ * the Standard parent runs locally, its Distributed Map starts one child execution per batch of deployments
+ * (each its own execution, with the tolerated-failure threshold), every state payload is held to 256 KiB
  * (`States.DataLimitExceeded` ends the execution it occurs in). Lambda tasks run the real handlers
  * in-process against the simulated deployment; the DynamoDB integrations, the stores and the Notify
  * function's idempotency records use dynalite; SSM is the fleet given here; SNS is an in-memory publisher.
@@ -304,12 +316,17 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
 
   const lambdaMs: LocalWorkflowResult['lambdaMs'] = {};
   const lambdaInvocations: LocalWorkflowResult['lambdaInvocations'] = {};
+  const lambdaPeakConcurrency: LocalWorkflowResult['lambdaPeakConcurrency'] = {};
+  const inFlight: Partial<Record<LocalFunction, number>> = {};
   const timed = async <T>(fn: LocalFunction, run: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     lambdaInvocations[fn] = (lambdaInvocations[fn] ?? 0) + 1;
+    inFlight[fn] = (inFlight[fn] ?? 0) + 1;
+    lambdaPeakConcurrency[fn] = Math.max(lambdaPeakConcurrency[fn] ?? 0, inFlight[fn]);
     try {
       return await run();
     } finally {
+      inFlight[fn] -= 1;
       lambdaMs[fn] = Math.round((lambdaMs[fn] ?? 0) + performance.now() - t);
     }
   };
@@ -456,11 +473,12 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     }
   };
 
-  // The child: the Distributed Map's ItemProcessor, run as its own (Express) execution per deployment.
+  // The child: the Distributed Map's ItemProcessor, run as its own (Express) execution per batch.
   const map = definition.States[FLEET_MAP] as Json & {
     ItemProcessor: { StartAt: string; States: Json };
     ItemSelector: Json;
     ItemsPath: string;
+    ItemBatcher?: { MaxItemsPerBatch?: number; BatchInput?: Json };
     MaxConcurrency?: number;
     ToleratedFailurePercentage?: number;
   };
@@ -489,18 +507,35 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     }
     return out;
   };
+  /**
+   * The inputs of the child executions: each item through the ItemSelector, then, with an ItemBatcher,
+   * `{ Items: [...], BatchInput }` per batch of MaxItemsPerBatch (the Distributed Map's batching).
+   */
+  const childInputs = (items: unknown[]): unknown[] => {
+    const selected = items.map(selectItem);
+    const batcher = map.ItemBatcher;
+    if (!batcher) return selected;
+    const size = batcher.MaxItemsPerBatch ?? selected.length;
+    const batches: unknown[] = [];
+    for (let i = 0; i < selected.length; i += size) {
+      const batch = selected.slice(i, i + size);
+      batches.push(batcher.BatchInput ? { Items: batch, BatchInput: batcher.BatchInput } : { Items: batch });
+    }
+    return batches;
+  };
   let childrenStarted = 0;
   const distributedMap: Handler = async (mapInput) => {
     const items = at(mapInput, map.ItemsPath);
     if (!Array.isArray(items)) throw new StatesError('States.Runtime', `${map.ItemsPath} is not an array`);
+    const inputs = childInputs(items);
     const tolerated = map.ToleratedFailurePercentage ?? 0;
     let failed = 0;
-    const outputs = await pool(items, opts.maxConcurrency ?? map.MaxConcurrency ?? 10_000, async (item) => {
+    const outputs = await pool(inputs, opts.maxConcurrency ?? map.MaxConcurrency ?? 10_000, async (input) => {
       childrenStarted += 1;
       const t = performance.now();
       const childId = `arn:aws:states:${REGION}:${ACCOUNT}:express:${STATE_MACHINE}/${map.Label as string}:${randomUUID()}`;
       try {
-        const { output, observed } = await execute(childDefinition, selectItem(item), childId, childHandlers);
+        const { output, observed } = await execute(childDefinition, input, childId, childHandlers);
         childTransitions += observed.transitions;
         return output;
       } catch (err) {
@@ -511,10 +546,10 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
         childMs.push(Math.round(performance.now() - t));
       }
     });
-    if (items.length > 0 && (failed / items.length) * 100 > tolerated) {
+    if (inputs.length > 0 && (failed / inputs.length) * 100 > tolerated) {
       throw new StatesError(
         'States.ExceedToleratedFailureThreshold',
-        `${failed} of ${items.length} child executions failed (tolerated: ${tolerated}%)`,
+        `${failed} of ${inputs.length} child executions failed (tolerated: ${tolerated}%)`,
       );
     }
     return outputs;
@@ -528,6 +563,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     ItemsPath: _ipath,
     MaxConcurrency: _mc,
     ToleratedFailurePercentage: _tf,
+    ItemBatcher: _ib,
     Label: _l,
     ...mapRest
   } = map;
@@ -558,7 +594,9 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
       startTime,
       output: out,
       audits:
-        typeof out?.audits === 'string' ? (JSON.parse(out.audits) as LocalWorkflowResult['audits']) : [],
+        typeof out?.audits === 'string'
+          ? ((JSON.parse(out.audits) as unknown[]).flat() as LocalWorkflowResult['audits'])
+          : [],
       transitions: observed.transitions + childrenStarted,
       childMs,
       childTransitions,
@@ -567,6 +605,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
       ms: Math.round(performance.now() - t0),
       lambdaMs,
       lambdaInvocations,
+      lambdaPeakConcurrency,
       dynamoCalls,
       executionDataBytes,
       stateEvents,

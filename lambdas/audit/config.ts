@@ -501,7 +501,7 @@ export const ServerlessSchema = z
       .max(1000)
       .default(50)
       .describe(
-        'Deployments one execution audits at once (1-1000): Express child executions of the Distributed Map, four Lambda invocations each.',
+        'Deployments one execution audits at once (1-1000): Express child executions of the Distributed Map, each auditing up to 10 deployments in parallel, four Lambda invocations each.',
       ),
     /** Aurora cluster resource ids (`cluster-ABC...`) by deployment id, to scope `rds-db:connect`. */
     dbResourceIds: z

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, type AuditConfig } from '../../lambdas/audit/config.js';
 import { CoderAuditorStack } from '../../lib/coder-auditor-stack.js';
 import { CoderAuditorTarget } from '../../lib/target.js';
+import { executionTimeoutSeconds, fleetMapSettings } from '../../lib/workflow.js';
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'config.yaml');
 const OTHER = '210987654321';
@@ -73,6 +74,24 @@ describe('Construct: CoderAuditor at fleet scale', () => {
     const definition = JSON.stringify(sm.Properties.DefinitionString);
     expect(definition).toContain('TimeoutSeconds');
     expect(definition).toContain('DISTRIBUTED');
+    // 50 deployments at once (the default): five children of ten.
+    expect(definition).toContain('\\"MaxConcurrency\\":5,');
+    expect(definition).toContain('\\"ItemBatcher\\":{\\"MaxItemsPerBatch\\":10}');
+  });
+});
+
+describe('Function: fleetMapSettings', () => {
+  it('keeps at most maxConcurrency deployments in flight, ten per child execution', () => {
+    expect(fleetMapSettings(50)).toEqual({ batchSize: 10, childConcurrency: 5 });
+    expect(fleetMapSettings(15)).toEqual({ batchSize: 10, childConcurrency: 1 });
+    expect(fleetMapSettings(4)).toEqual({ batchSize: 4, childConcurrency: 1 });
+    expect(fleetMapSettings(1000)).toEqual({ batchSize: 10, childConcurrency: 100 });
+  });
+
+  it('gives an execution one Express lifetime per wave of deployments after the longest debounce', () => {
+    // 200 deployments, 50 at once: 4 waves of 5 minutes after 6 settle periods of 5 minutes.
+    expect(executionTimeoutSeconds(200, 50)).toBe(6 * 300 + 4 * 300 + 300);
+    expect(executionTimeoutSeconds(200, 1000)).toBe(6 * 300 + 300 + 300);
   });
 });
 

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   GetItemCommand,
   PutItemCommand,
@@ -28,6 +30,8 @@ interface AslState {
   TimeoutSecondsPath?: string;
   ItemSelector?: Record<string, string>;
   ItemsPath?: string;
+  ItemBatcher?: { MaxItemsPerBatch?: number };
+  MaxConcurrency?: number;
   Label?: string;
   ToleratedFailurePercentage?: number;
   Retry?: Array<{ ErrorEquals: string[]; JitterStrategy?: string; BackoffRate?: number }>;
@@ -45,7 +49,8 @@ const asl = JSON.parse(aslText) as {
   States: Record<string, AslState>;
 };
 const fleet = asl.States.AuditFleet!;
-const child = fleet.ItemProcessor!.States;
+const batch = fleet.ItemProcessor!.States;
+const child = batch.Deployments!.ItemProcessor!.States;
 const groups = child.CheckGroups!.ItemProcessor!.States;
 
 describe('Workflow: statemachines/audit.asl.json', () => {
@@ -67,9 +72,14 @@ describe('Workflow: statemachines/audit.asl.json', () => {
     expect(asl.TimeoutSeconds).toBeGreaterThan(0);
   });
 
-  it('fans out one Express child per deployment (Distributed Map) that tolerates failures', () => {
+  it('fans out Express children of up to 10 deployments (Distributed Map) that tolerates failures', () => {
     expect(fleet).toMatchObject({ Type: 'Map', ItemsPath: '$.deployments', Label: 'Deployment' });
     expect(fleet.ItemProcessor!.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
+    // Each child started is a billed transition of the parent: ten deployments per child.
+    expect(fleet.ItemBatcher).toEqual({ MaxItemsPerBatch: 10 });
+    // A child audits its batch in parallel (an inline Map runs at most 40 iterations at once).
+    expect(batch.Deployments).toMatchObject({ Type: 'Map', ItemsPath: '$.Items', MaxConcurrency: 0 });
+    expect(batch.Deployments!.ItemProcessor!.ProcessorConfig).toEqual({ Mode: 'INLINE' });
     expect(fleet.ToleratedFailurePercentage).toBe(100);
     // The child works on the parent's execution id (idempotency of a replay), not its own.
     expect(fleet.ItemSelector).toMatchObject({ 'executionId.$': '$$.Execution.Id' });
@@ -98,7 +108,7 @@ describe('Workflow: statemachines/audit.asl.json', () => {
   });
 
   it('catches every task that could end the run, and retries DynamoDB throttling under its integration names', () => {
-    const all = { ...asl.States, ...child, ...groups };
+    const all = { ...asl.States, ...batch, ...child, ...groups };
     for (const [name, state] of Object.entries(all)) {
       if (state.Type !== 'Task' || name === 'ReadFleet') continue;
       expect(state.Catch, name).toBeDefined();
@@ -212,9 +222,47 @@ describe('Workflow: local execution with the real handlers', () => {
       fleet: () => ids.map((id) => ({ ...sim.deployment, id })),
     });
     expect(run.audits.map((a) => a.deployment)).toEqual(ids);
-    expect(run.childMs).toHaveLength(3);
-    // Route, ReadFleet, UseFleet, AuditFleet, 3 children, AnyFailed?, Done.
-    expect(run.transitions).toBe(9);
+    // One batch: one child execution audits the three deployments, in parallel.
+    expect(run.childMs).toHaveLength(1);
+    expect(run.lambdaInvocations).toMatchObject({
+      infra: 3,
+      cluster: 3,
+      database: 3,
+      coder: 3,
+      aggregate: 3,
+    });
+    expect(run.lambdaPeakConcurrency.infra).toBe(3);
+    // Route, ReadFleet, UseFleet, AuditFleet, 1 child, AnyFailed?, Done.
+    expect(run.transitions).toBe(7);
+  });
+
+  it('starts one child per batch of MaxItemsPerBatch deployments (ItemBatcher), each billed to the parent', async () => {
+    const tableName = await newTable();
+    await sim.apply('healthy');
+    const dir = mkdtempSync(join(tmpdir(), 'asl-'));
+    try {
+      const twoPerBatch = JSON.parse(aslText) as { States: { AuditFleet: AslState } };
+      twoPerBatch.States.AuditFleet.ItemBatcher = { MaxItemsPerBatch: 2 };
+      const definitionFile = join(dir, 'audit.asl.json');
+      writeFileSync(definitionFile, JSON.stringify(twoPerBatch));
+      const ids = ['sim', 'sim-b', 'sim-c'];
+      const run = await runLocalWorkflow({
+        sim,
+        tableEndpoint: db.endpoint,
+        tableName,
+        input: { deployments: ids },
+        definitionFile,
+        maxConcurrency: 1,
+      });
+      expect(run.audits.map((a) => a.deployment)).toEqual(ids);
+      expect(run.childMs).toHaveLength(2);
+      // One child at a time (MaxConcurrency 1), two deployments at once in the first.
+      expect(run.lambdaPeakConcurrency.infra).toBe(2);
+      // Route, Debounce?, AuditFleet, 2 children, AnyFailed?, Done.
+      expect(run.transitions).toBe(7);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('completes the audit with error findings when a group task throws', async () => {
