@@ -43,7 +43,7 @@ export const AwsSchema = z
       })
       .optional()
       .describe(
-        'Static credentials, only for the simulated deployment; refused by the serverless deployment. Default: the default AWS credential chain.',
+        'Static credentials, only for the simulated deployment (with aws.roleArn, the credentials that assume the role); refused by the serverless deployment. Default: the default AWS credential chain.',
       ),
     maxAttempts: z
       .number()
