@@ -164,8 +164,45 @@ export interface LocalWorkflowResult {
   dynamoCalls: Record<string, number>;
   /** JSON bytes of every state's input and output: what `includeExecutionData` logging would ingest. */
   executionDataBytes: number;
-  /** State events of parent and children (what level-ALL logging without execution data ingests). */
+  /**
+   * History events of parent and children as Step Functions writes them, which level-ALL logging (without
+   * execution data) sends to CloudWatch Logs one log event each: see {@link historyEventsOf}.
+   */
   stateEvents: number;
+  /** The history events of the parent execution alone (the rest are the children's). */
+  parentStateEvents: number;
+  /** Wall time of the Distributed Map (all child executions), in ms: the rest is the parent's own. */
+  fleetMapMs: number;
+}
+
+/**
+ * History events Step Functions records for one event of the local engine: an execution starts and ends
+ * with one each; a Task state writes entered, scheduled, started, succeeded (or failed) and exited; a Map
+ * state entered, started, succeeded and exited, and one started and one succeeded (or failed) per
+ * iteration; a retry scheduled, started and failed again; any other state entered and exited
+ * (`HistoryEvent` types of the Step Functions API: TaskStateEntered, TaskScheduled, TaskStarted,
+ * TaskSucceeded, TaskStateExited, MapStateStarted, MapIterationStarted...).
+ */
+export function historyEventsOf(event: { type: string; state?: { type?: string } }): number {
+  switch (event.type) {
+    case 'ExecutionStarted':
+    case 'ExecutionSucceeded':
+    case 'ExecutionFailed':
+    case 'ExecutionAborted':
+    case 'ExecutionTimeout':
+    case 'MapIterationStarted':
+    case 'MapIterationSucceeded':
+    case 'MapIterationFailed':
+      return 1;
+    case 'StateEntered':
+      return event.state?.type === 'Task' ? 4 : event.state?.type === 'Map' ? 2 : 1;
+    case 'StateExited':
+      return event.state?.type === 'Map' ? 2 : 1;
+    case 'StateRetried':
+      return 3;
+    default:
+      return 0;
+  }
 }
 
 /** Read the ASL and substitute `${Name}` placeholders (as CloudFormation's DefinitionSubstitutions do). */
@@ -445,8 +482,8 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     const counting = (async () => {
       for await (const event of execution.eventLogs) {
         if (event.type === 'StateEntered' || event.type === 'StateRetried') observed.transitions += 1;
+        observed.events += historyEventsOf(event as { type: string; state?: { type?: string } });
         if (event.type === 'StateEntered' || event.type === 'StateExited') {
-          observed.events += 1;
           const {
             input: i,
             output: o,
@@ -524,7 +561,9 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     return batches;
   };
   let childrenStarted = 0;
+  let fleetMapMs = 0;
   const distributedMap: Handler = async (mapInput) => {
+    const mapStart = performance.now();
     const items = at(mapInput, map.ItemsPath);
     if (!Array.isArray(items)) throw new StatesError('States.Runtime', `${map.ItemsPath} is not an array`);
     const inputs = childInputs(items);
@@ -546,6 +585,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
         childMs.push(Math.round(performance.now() - t));
       }
     });
+    fleetMapMs += performance.now() - mapStart;
     if (inputs.length > 0 && (failed / inputs.length) * 100 > tolerated) {
       throw new StatesError(
         'States.ExceedToleratedFailureThreshold',
@@ -609,6 +649,8 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
       dynamoCalls,
       executionDataBytes,
       stateEvents,
+      parentStateEvents: observed.events,
+      fleetMapMs: Math.round(fleetMapMs),
     };
   } finally {
     ddbClient.destroy();
