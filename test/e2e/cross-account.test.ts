@@ -58,14 +58,23 @@ afterAll(async () => {
   await db?.stop();
 });
 
-/** The sim's deployment in its own account, and the same platform in the other account, through the role. */
+/**
+ * The sim's deployment in its own account, and the same platform in the other account, through the role.
+ * Both audits run at once in this one process with every twin: generous client budgets and latency
+ * threshold keep a loaded machine from making findings of its own (none of them is what is tested).
+ */
 function fleet(externalId = 'x-123'): DeploymentConfig[] {
-  const other: DeploymentConfig = {
+  const mine: DeploymentConfig = {
     ...sim.deployment,
-    id: 'sim-b',
-    aws: { ...sim.deployment.aws, roleArn: ROLE, externalId },
+    timeouts: { callMs: 30_000, groupMs: 60_000 },
+    thresholds: { ...sim.deployment.thresholds, healthzLatencyWarnMs: 30_000 },
   };
-  return [sim.deployment, other];
+  const other: DeploymentConfig = {
+    ...mine,
+    id: 'sim-b',
+    aws: { ...mine.aws, roleArn: ROLE, externalId },
+  };
+  return [mine, other];
 }
 
 async function audit(deployments: DeploymentConfig[]) {
