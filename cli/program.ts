@@ -163,7 +163,15 @@ export function buildProgram(): Command {
     )
     .option('--latency <ms,...>', 'added latencies per call, comma-separated', '50,100')
     .option('--runs <n>', 'measured audits per latency', parsePositiveInt, 5)
-    .action(async (o: { latency: string; runs: number }) =>
+    .option(
+      '--fleet <n>',
+      'only the serverless side: run the whole workflow locally over n simulated deployments (cost, wall, transitions, payloads)',
+      parsePositiveInt,
+    )
+    .addOption(
+      new Option('--format <format>', 'output format of --fleet').choices(['text', 'json']).default('text'),
+    )
+    .action(async (o: { latency: string; runs: number; fleet?: number; format: 'text' | 'json' }) =>
       (await import('./commands/sim.js')).benchCommand(o),
     );
 

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { AuditConfig } from '../lambdas/audit/config.js';
 import { CODER_DEPLOY_SOURCE, CoderAuditor, type CoderAuditorProps } from './coder-auditor.js';
@@ -24,6 +24,18 @@ export class CoderAuditorStack extends Stack {
     new CfnOutput(this, 'ClusterFunctionRoleArn', {
       value: a.functions.cluster.role!.roleArn,
       description: 'Principal of the EKS access entry (view on the Coder namespaces)',
+    });
+    new CfnOutput(this, 'GroupFunctionRoleArns', {
+      value: Fn.join(
+        ',',
+        (['infra', 'cluster', 'database', 'coder'] as const).map((g) => a.functions[g].role!.roleArn),
+      ),
+      description: 'The roles CoderAuditorTarget lets assume its read-only role (auditorRoleArns)',
+    });
+    new CfnOutput(this, 'ConfigurationPrefix', {
+      value: a.configuration.prefix,
+      description:
+        'SSM parameters of the deployments (<prefix>/deployments/<id>) and of the fleet (<prefix>/fleet)',
     });
     for (const [group, sg] of Object.entries(a.securityGroups)) {
       new CfnOutput(this, `${group[0]!.toUpperCase()}${group.slice(1)}SecurityGroupId`, {

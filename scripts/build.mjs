@@ -4,6 +4,7 @@
 // at synth), and the construct itself for CDK users (dist/lib/index.js). Plain JavaScript: it runs before
 // anything is compiled. `node scripts/build.mjs --metafile` also prints what each dependency weighs.
 import { readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -78,13 +79,64 @@ async function buildCli(metafile) {
   });
 }
 
+/**
+ * AWS SDK schema modules key their shapes with computed properties (`{ [_xN]: _TSa }`), which esbuild must
+ * keep as possible side effects: one used command keeps every shape of the service (EC2: 850 KB). The keys
+ * are string constants of the same module; written as literals, unused shapes tree-shake away.
+ */
+export const inlineSdkSchemaKeys = {
+  name: 'inline-sdk-schema-keys',
+  setup(b) {
+    b.onLoad(
+      {
+        filter:
+          /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](submodules[\\/][^\\/]+[\\/])?schemas[\\/]schemas_\d+\.js$/,
+      },
+      async (args) => {
+        let text = await readFile(args.path, 'utf8');
+        const consts = new Map();
+        for (const m of text.matchAll(/^const (_\w+) = ("(?:[^"\\]|\\.)*");$/gm)) consts.set(m[1], m[2]);
+        text = text.replace(/\[(_\w+)\]:/g, (whole, name) =>
+          consts.has(name) ? `${consts.get(name)}:` : whole,
+        );
+        return { contents: text, loader: 'js' };
+      },
+    );
+  },
+};
+
+/**
+ * `yaml` is only used by `loadConfig` (the CLI's file reader), which no function calls; its package does not
+ * declare itself free of side effects, so without this esbuild keeps 112 KB of parser in every group bundle.
+ */
+export const yamlWithoutSideEffects = {
+  name: 'yaml-without-side-effects',
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, async (args) => {
+      if (args.pluginData?.resolving) return undefined;
+      const r = await b.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: { resolving: true },
+      });
+      return { ...r, sideEffects: false };
+    });
+  },
+};
+
 async function buildLambdas(metafile) {
   return Promise.all(
     Object.entries(HANDLER_ENTRIES).map(([role, entry]) =>
       build({
         ...LAMBDA_BUILD_OPTIONS,
-        entryPoints: [join(ROOT, entry)],
-        outfile: join(ROOT, 'dist/lambdas', role, 'index.mjs'),
+        entryPoints: { index: join(ROOT, entry) },
+        outdir: join(ROOT, 'dist/lambdas', role),
+        // Code split at the collectors' dynamic imports stays tree-shaken (a lazily wrapped module is not).
+        splitting: true,
+        chunkNames: 'chunks/[name]-[hash]',
+        outExtension: { '.js': '.mjs' },
+        plugins: [inlineSdkSchemaKeys, yamlWithoutSideEffects],
         metafile,
       }),
     ),

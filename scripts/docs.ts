@@ -6,7 +6,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { catalogueMarkdown, causalGraphMarkdown, reasonsMarkdown } from '../cli/catalogue.js';
-import { configJsonSchema } from '../lambdas/audit/config.js';
+import { configJsonSchema, type DeploymentConfig } from '../lambdas/audit/config.js';
+import { GROUP_IDS } from '../lambdas/audit/model.js';
+import { GROUP_READS } from '../lambdas/checks/reads.js';
 
 /** The subset of JSON Schema (draft 2020-12) that `z.toJSONSchema` emits for the configuration. */
 export interface JsonSchema {
@@ -196,6 +198,65 @@ export function configReferenceMarkdown(): string {
   );
 }
 
+/**
+ * The read-only IAM policy of the README, from what each check group declares it reads
+ * (`lambdas/checks/<group>/reads.ts`): placeholders for the ids, both database authentications.
+ */
+export function readOnlyPolicy(): { Version: string; Statement: Array<Record<string, unknown>> } {
+  const base = {
+    id: 'prod',
+    eks: { clusterName: '<cluster>', nodegroups: ['<nodegroup>'] },
+    aurora: { clusterId: '<aurora-cluster>' },
+    coder: { tokenSecretId: 'coder-auditor/prod/coder-token' },
+  };
+  const deployments = [
+    {
+      ...base,
+      database: { user: 'coder_auditor', auth: { type: 'secret', secretId: 'coder-auditor/prod/db' } },
+    },
+    { ...base, database: { user: 'coder_auditor', auth: { type: 'iam' } } },
+  ] as unknown as DeploymentConfig[];
+  const ctx = {
+    arn: (service: string, resource: string) => `arn:aws:${service}:<region>:<account>:${resource}`,
+    dbResourceId: '<cluster-resource-id>',
+  };
+  const statements: Array<Record<string, unknown>> = [];
+  const seen = new Set<string>();
+  for (const group of GROUP_IDS) {
+    for (const read of GROUP_READS[group]) {
+      const resources = [...new Set(deployments.flatMap((d) => read.resources(d, ctx)))];
+      const key = JSON.stringify([read.actions, resources]);
+      if (resources.length === 0 || seen.has(key)) continue;
+      seen.add(key);
+      statements.push({
+        Sid: read.sid,
+        Effect: 'Allow',
+        Action: read.actions.length === 1 ? read.actions[0] : [...read.actions],
+        Resource: resources.length === 1 ? resources[0] : resources,
+      });
+    }
+  }
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** The README's policy block (a JSON code fence; a test keeps it current). */
+export function readOnlyPolicyMarkdown(): string {
+  const lines = readOnlyPolicy().Statement.map(
+    (st) => `    ${JSON.stringify(st).replace(/,"/g, ', "').replace(/":/g, '": ')}`,
+  );
+  return [
+    '```json',
+    '{',
+    '  "Version": "2012-10-17",',
+    '  "Statement": [',
+    lines.join(',\n'),
+    '  ]',
+    '}',
+    '```',
+    '',
+  ].join('\n');
+}
+
 /** Replace what lies between `<!-- name:start -->` and `<!-- name:end -->` with `content`. */
 export function replaceRegion(text: string, name: string, content: string): string {
   const start = `<!-- ${name}:start -->`;
@@ -211,9 +272,13 @@ export function writeDocs(): string[] {
   const changed: string[] = [];
   const readme = readFileSync(README, 'utf8');
   const next = replaceRegion(
-    replaceRegion(readme, 'config-reference', configReferenceMarkdown()),
-    'catalogue',
-    catalogueMarkdown(),
+    replaceRegion(
+      replaceRegion(readme, 'config-reference', configReferenceMarkdown()),
+      'catalogue',
+      catalogueMarkdown(),
+    ),
+    'read-policy',
+    readOnlyPolicyMarkdown(),
   );
   if (next !== readme) {
     writeFileSync(README, next);

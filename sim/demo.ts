@@ -12,7 +12,15 @@ import { runLocalWorkflow } from './workflow.js';
 
 export interface DemoResult {
   report: AuditReport;
-  workflow: { executionId: string; transitions: number; ms: number; storedOpen: number };
+  workflow: {
+    executionId: string;
+    /** Billed state transitions of the Standard parent (one per child execution included). */
+    transitions: number;
+    /** Largest state input or output (or task result) of the run, in bytes of JSON (limit 262,144). */
+    maxPayloadBytes: number;
+    ms: number;
+    storedOpen: number;
+  };
   alerts: AlertMessage[];
 }
 
@@ -94,6 +102,7 @@ export async function runDemo(opts: {
       workflow: {
         executionId: run.executionId,
         transitions: run.transitions,
+        maxPayloadBytes: run.maxPayloadBytes,
         ms: run.ms,
         storedOpen: open.length,
       },

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeploymentInput } from '../lambdas/audit/config.js';
+import type { SimIam } from './aws/iam.js';
 import type { FaultInjector } from './faults.js';
 import type { Scenario } from './scenario.js';
 
@@ -47,8 +48,10 @@ export interface SimEnv {
   secrets: SimSecrets;
   region: string;
   accountId: string;
-  /** Static credentials the sim accepts (and verifies SigV4 signatures with). */
+  /** Static credentials of the sim's IAM user (account `accountId`). */
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Every key pair the sim accepts (the user's, and role sessions STS issued), with whose it is. */
+  iam: SimIam;
   /** Scratch directory owned by this sim (e.g. the PostgreSQL data dir). */
   dataDir: string;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type DeploymentConfig } from '../lambdas/audit/config.js';
 import type { GroupId } from '../lambdas/audit/model.js';
+import { SimIam } from './aws/iam.js';
 import { startAwsSim } from './aws/server.js';
 import { startCoderSim } from './coder/server.js';
 import { baseSimDeployment, SIM_IDS } from './deployment.js';
@@ -39,16 +40,18 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
   let scenario = typeof opts.scenario === 'object' ? opts.scenario : loadScenario(opts.scenario ?? 'healthy');
   const groups = new Set(opts.groups ?? ['infra', 'cluster', 'database', 'coder']);
   const dataDir = mkdtempSync(join(tmpdir(), 'coder-audit-sim-'));
+  const credentials = {
+    accessKeyId: 'AKIASIMULATED0000001',
+    secretAccessKey: 'simulated/secret/access/key/0000000000',
+  };
   const env: SimEnv = {
     faults: new FaultInjector(scenario.faults),
     tls: simTls(),
     secrets: makeSimSecrets(opts.canary),
     region: SIM_IDS.region,
     accountId: SIM_IDS.accountId,
-    credentials: {
-      accessKeyId: 'AKIASIMULATED0000001',
-      secretAccessKey: 'simulated/secret/access/key/0000000000',
-    },
+    credentials,
+    iam: new SimIam({ ...credentials, accountId: SIM_IDS.accountId }),
     dataDir,
   };
   const now = new Date();

@@ -22,6 +22,16 @@ export const ScenarioSchema = z
     /** Overrides of the deployment configuration the sim hands to the audit. */
     deployment: z.record(z.string(), z.unknown()).default({}),
     aws: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Other AWS accounts the sim holds (a deployment audited through a role in another account), keyed by
+     * account id: each account's `aws:` changes a copy of the sim account's state (`null` deletes).
+     */
+    accounts: z
+      .record(
+        z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+        z.object({ aws: z.record(z.string(), z.unknown()).default({}) }).strict(),
+      )
+      .default({}),
     kubernetes: z.record(z.string(), z.unknown()).default({}),
     postgres: z.record(z.string(), z.unknown()).default({}),
     coder: z.record(z.string(), z.unknown()).default({}),

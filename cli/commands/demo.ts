@@ -17,19 +17,23 @@ export async function demoCommand(o: DemoOptions): Promise<void> {
   };
   log(`Starting the simulated deployment (scenario ${scenario.name}): ${scenario.description}`);
   const demo = await runDemo({ scenario, log });
+  // The report as `run` prints it, plus (in JSON) what the local workflow run measured.
+  const { executionId: _e, storedOpen: _s, ...workflow } = demo.workflow;
+  const report = { ...demo.report, workflow };
   // SARIF results point at the scenario file, the demo's stand-in for a configuration.
   const scenarioFile = join(SCENARIO_DIR, `${scenario.name}.yaml`);
   const artifact = existsSync(scenarioFile)
     ? { uri: relative(process.cwd(), scenarioFile).split(sep).join('/') }
     : undefined;
-  const ctx = await formatContext([demo.report], [], artifact);
-  emitReports([demo.report], plan, ctx, o.showPasses);
+  const ctx = await formatContext([report], [], artifact);
+  emitReports([report], plan, ctx, o.showPasses);
   const written = writtenLines(plan.files);
   if (plan.stdout === 'table' || plan.stdout === 'markdown') {
     const w = demo.workflow;
     const lines = [
       '',
-      `Serverless workflow, run locally: ${w.transitions} state transitions in ${w.ms} ms; ` +
+      `Serverless workflow, run locally: ${w.transitions} state transitions in ${w.ms} ms, largest state ` +
+        `payload ${w.maxPayloadBytes} bytes (limit 262144); ` +
         `${w.storedOpen} open findings stored in DynamoDB (dynalite).`,
     ];
     if (demo.alerts.length === 0) lines.push('Nothing changed: no alert would be sent.');

@@ -35,8 +35,21 @@ export async function scenariosCommand(): Promise<void> {
   );
 }
 
-/** `coder-audit bench`: start-up figures, the audit at added latencies, the serverless side. */
-export async function benchCommand(o: { latency: string; runs: number }): Promise<void> {
+/**
+ * `coder-audit bench`: start-up figures, the audit at added latencies, the serverless side; with `--fleet N`
+ * only the serverless side, over N simulated deployments (text or JSON).
+ */
+export async function benchCommand(o: {
+  latency: string;
+  runs: number;
+  fleet?: number;
+  format?: 'text' | 'json';
+}): Promise<void> {
+  if (o.fleet !== undefined) {
+    const { benchServerless } = await loadSim('bench', () => import('../../scripts/bench-serverless.js'));
+    await benchServerless({ fleet: o.fleet, format: o.format ?? 'text' });
+    return;
+  }
   const latencies = o.latency.split(',').map((v) => Number(v.trim()));
   if (latencies.some((l) => !Number.isInteger(l) || l <= 0))
     throw new UsageError('--latency takes positive whole milliseconds, comma-separated');

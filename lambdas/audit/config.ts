@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+// A namespace import lets esbuild drop what is unused (the `z` object would keep every locale: 360 KB).
+import * as z from 'zod';
 import { ConfigError } from './errors.js';
 import { readTextFile } from './read-file.js';
 
@@ -42,7 +43,7 @@ export const AwsSchema = z
       })
       .optional()
       .describe(
-        'Static credentials, only for the simulated deployment; refused by the serverless deployment. Default: the default AWS credential chain.',
+        'Static credentials, only for the simulated deployment (with aws.roleArn, the credentials that assume the role); refused by the serverless deployment. Default: the default AWS credential chain.',
       ),
     maxAttempts: z
       .number()
@@ -489,21 +490,23 @@ export const ServerlessSchema = z
       .describe(
         "Retention, in days, of the functions' and the workflow's log groups; a CloudWatch Logs value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365...).",
       ),
-    /** Express instead of Standard workflow (no debounce wait above 4 minutes then). */
+    /** Obsolete: the per-deployment audits already run as Express child executions. */
     expressWorkflow: z
       .boolean()
       .default(false)
       .describe(
-        'Use an Express instead of a Standard workflow (cheaper, no 5-minute debounce); refused together with the deploy triggers.',
+        'Obsolete, refused when true: the audit of each deployment already runs as an Express child execution of the Standard parent (schedule, debounce, history).',
       ),
     /** Deployments audited at once by one execution. */
     maxConcurrency: z
       .number()
       .int()
       .min(1)
-      .max(40)
-      .default(4)
-      .describe('Deployments one execution audits at once (1-40).'),
+      .max(1000)
+      .default(50)
+      .describe(
+        'Deployments one execution audits at once (1-1000): Express child executions of the Distributed Map, each auditing up to 10 deployments in parallel, four Lambda invocations each.',
+      ),
     /** Aurora cluster resource ids (`cluster-ABC...`) by deployment id, to scope `rds-db:connect`. */
     dbResourceIds: z
       .record(

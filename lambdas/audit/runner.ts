@@ -191,6 +191,8 @@ export async function runGroup<S>(
   checks: readonly Check<S>[],
   ctx: Omit<CollectContext, 'signal'>,
 ): Promise<Finding[]> {
+  // A failed load fails again in `collect`, where it becomes the error of every check.
+  await group.load?.().catch(() => undefined);
   const ms = ctx.deployment.timeouts.groupMs;
   const controller = new AbortController();
   const soft = setTimeout(() => controller.abort(new DeadlineError(`check group ${group.id}`, ms)), ms);
@@ -229,9 +231,18 @@ export async function runAudit(opts: RunOptions): Promise<AuditReport> {
   const only = opts.only ? new Set(opts.only) : undefined;
   const disabled = new Set(opts.skip ?? []);
   const once = <T>(key: string, read: () => Promise<T>): Promise<T> => calls.shared(key, read);
+  const selected = (group: CheckGroup<unknown>) =>
+    group.checks.filter((c) => (!only || only.has(c.meta.id)) && !disabled.has(c.meta.id));
+  // Every group's code first: loading blocks the event loop, and no group's deadline or call timer may
+  // be running meanwhile (see `CheckGroup.load`).
+  await Promise.all(
+    opts.groups
+      .filter((g) => selected(g).length > 0 && !g.skipReason(opts.deployment))
+      .map((g) => g.load?.().catch(() => undefined)),
+  );
   const results = await Promise.all(
     opts.groups.map(async (group) => {
-      const checks = group.checks.filter((c) => (!only || only.has(c.meta.id)) && !disabled.has(c.meta.id));
+      const checks = selected(group);
       if (checks.length === 0) return [];
       const skip = group.skipReason(opts.deployment);
       if (skip) {

@@ -82,19 +82,23 @@ export function createAwsClients(deployment: DeploymentConfig, recorder: CallRec
   const { aws, timeouts } = deployment;
   const endpoint = aws.endpoint ?? process.env.AWS_ENDPOINT_URL;
   const base = { region: aws.region, ...(endpoint ? { endpoint } : {}) };
-  const credentials: AwsClients['credentials'] = aws.credentials
+  const own = aws.credentials
     ? { accessKeyId: aws.credentials.accessKeyId, secretAccessKey: aws.credentials.secretAccessKey }
-    : aws.roleArn
-      ? fromTemporaryCredentials({
-          params: {
-            RoleArn: aws.roleArn,
-            RoleSessionName: `coder-audit-${deployment.id}`,
-            ...(aws.externalId ? { ExternalId: aws.externalId } : {}),
-          },
-          clientConfig: base,
-        })
-      : // One default chain for every client: it is resolved (and fails) once, not once per client.
-        fromNodeProviderChain({ clientConfig: { region: aws.region } });
+    : undefined;
+  const credentials: AwsClients['credentials'] = aws.roleArn
+    ? // The role's session, assumed with the static credentials (simulated deployment) or the default chain.
+      fromTemporaryCredentials({
+        params: {
+          RoleArn: aws.roleArn,
+          RoleSessionName: `coder-audit-${deployment.id}`,
+          ...(aws.externalId ? { ExternalId: aws.externalId } : {}),
+        },
+        ...(own ? { masterCredentials: own } : {}),
+        clientConfig: base,
+      })
+    : (own ??
+      // One default chain for every client: it is resolved (and fails) once, not once per client.
+      fromNodeProviderChain({ clientConfig: { region: aws.region } }));
   const common = {
     ...base,
     ...(credentials ? { credentials } : {}),

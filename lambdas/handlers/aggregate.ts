@@ -1,11 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { aggregate, type GroupResult } from '../audit/aggregate.js';
+import { aggregate } from '../audit/aggregate.js';
 import { AuditError, describeError } from '../audit/errors.js';
-import { Status, type Finding } from '../audit/model.js';
+import { Status } from '../audit/model.js';
 import { CATALOGUE, type CheckCatalogue } from '../checks/catalogue.js';
 import { renderAlert } from '../notify/render.js';
-import { FindingsStore, type RunOutcome } from '../store/findings-store.js';
+import { FindingsStore } from '../store/findings-store.js';
+import { ResultStore } from '../store/results.js';
 import { documentClient } from './dynamo.js';
+import { unpackGroupResults, type PackedGroupResult } from './payload.js';
 import { count, lambdaEntry, lambdaTelemetry, requireEnv, type Telemetry } from './telemetry.js';
 
 /** What the workflow sends the Aggregate task: the four group results of one deployment. */
@@ -13,16 +15,23 @@ export interface AggregateEvent {
   deployment: string;
   executionId: string;
   startedAt: string;
-  results: GroupResult[];
+  /** Inline, or by reference when a result was too large for the workflow. */
+  results: PackedGroupResult[];
 }
 
-/** What the Aggregate task returns; the workflow notifies when `changed`. */
+/**
+ * What the Aggregate task returns: small whatever the audit found (the alert stays with the run item);
+ * the workflow notifies when `changed`.
+ */
 export interface AggregateOutput {
   deployment: string;
   executionId: string;
-  /** The run's alert would not be empty and was not sent yet (false on a replay). */
+  /** The run's alert is not empty and was not sent yet (false on a replay of a notified run). */
   changed: boolean;
-  outcome: RunOutcome;
+  /** How many findings this run opened, escalated and resolved. */
+  opened: number;
+  escalated: number;
+  resolved: number;
 }
 
 /** A debounce lock older than this was left by an execution stopped during its 5-minute settle wait. */
@@ -30,7 +39,9 @@ export const GATE_STALE_AFTER_MS = 15 * 60_000;
 
 export interface AggregateHandlerDeps {
   /** `clearStaleGate` frees a debounce lock abandoned by a stopped execution (skipped when absent). */
-  store: Pick<FindingsStore, 'recordRun'> & Partial<Pick<FindingsStore, 'clearStaleGate'>>;
+  store: Pick<FindingsStore, 'recordRun' | 'saveAlert'> & Partial<Pick<FindingsStore, 'clearStaleGate'>>;
+  /** Where results sent by reference are read. */
+  results: Pick<ResultStore, 'get'>;
   telemetry: Telemetry;
   runbookUrl?: string;
   /** Checks of each group, to expand a group that failed as a whole. @default CATALOGUE */
@@ -61,12 +72,14 @@ export function makeAggregateHandler(
       executionId: event.executionId,
       startedAt: event.startedAt,
       finishedAt: now().toISOString(),
-      results: event.results,
+      results: await unpackGroupResults(event.results, deps.results),
       catalogue: deps.catalogue ?? CATALOGUE,
     });
     const outcome = await deps.store.recordRun(audit);
     const alert = renderAlert(outcome, deps.runbookUrl ? { runbookUrl: deps.runbookUrl } : {});
     const changed = !outcome.notified && alert !== undefined;
+    // The alert travels by reference: it can be close to SNS's 256 KiB, too large for a state payload.
+    if (changed) await deps.store.saveAlert(event.deployment, event.executionId, alert);
     const c = outcome.changes;
     logger.info('run recorded', {
       replay: outcome.replay,
@@ -99,23 +112,10 @@ export function makeAggregateHandler(
       deployment: event.deployment,
       executionId: event.executionId,
       changed,
-      outcome: withoutEvidence(outcome),
+      opened: c.opened.length,
+      escalated: c.escalated.length,
+      resolved: c.resolved.length,
     };
-  };
-}
-
-/** The outcome without evidence (the alert does not show it): keeps the Notify task's input small. */
-function withoutEvidence(outcome: RunOutcome): RunOutcome {
-  const strip = (f: Finding): Finding => ({ ...f, evidence: {} });
-  const c = outcome.changes;
-  return {
-    ...outcome,
-    changes: {
-      ...c,
-      opened: c.opened.map(strip),
-      escalated: c.escalated.map((e) => ({ ...e, finding: strip(e.finding) })),
-      ...(c.causes ? { causes: c.causes.map(strip) } : {}),
-    },
   };
 }
 
@@ -125,13 +125,12 @@ let run: ((event: AggregateEvent) => Promise<AggregateOutput>) | undefined;
 /** Built on the first invocation (not at import, so the local workflow can import this module). */
 function init(): (event: AggregateEvent) => Promise<AggregateOutput> {
   const ddb = new DynamoDBClient({});
-  const store = new FindingsStore({
-    client: documentClient(telemetry.tracer?.captureAWSv3Client(ddb) ?? ddb),
-    tableName: requireEnv('TABLE_NAME'),
-    foldUnnotified: true,
-  });
+  const client = documentClient(telemetry.tracer?.captureAWSv3Client(ddb) ?? ddb);
+  const tableName = requireEnv('TABLE_NAME');
+  const store = new FindingsStore({ client, tableName, foldUnnotified: true });
+  const results = new ResultStore({ client, tableName });
   const runbookUrl = process.env.RUNBOOK_URL;
-  return makeAggregateHandler({ store, telemetry, ...(runbookUrl ? { runbookUrl } : {}) });
+  return makeAggregateHandler({ store, results, telemetry, ...(runbookUrl ? { runbookUrl } : {}) });
 }
 
 /** Lambda entry point: table from `TABLE_NAME`, runbook link from `RUNBOOK_URL`. */

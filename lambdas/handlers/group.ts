@@ -1,14 +1,19 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { CallRecorder } from '../audit/calls.js';
 import type { GroupResult } from '../audit/aggregate.js';
-import type { AuditConfig, DeploymentConfig } from '../audit/config.js';
+import type { DeploymentConfig } from '../audit/config.js';
 import { AuditError } from '../audit/errors.js';
 import type { CheckGroup } from '../audit/group.js';
 import { Status, type GroupId } from '../audit/model.js';
 import { runGroup } from '../audit/runner.js';
 import { createAwsClients, type AwsClients } from '../clients/aws.js';
-import { fitGroupResult } from './payload.js';
-import { configFromEnv, findDeployment } from './runtime.js';
-import { count, lambdaEntry, lambdaTelemetry, millis, type Telemetry } from './telemetry.js';
+import { ResultStore } from '../store/results.js';
+import { documentClient } from './dynamo.js';
+import { packGroupResult, type PackedGroupResult } from './payload.js';
+import { parameterDeployments, type DeploymentSource } from './runtime.js';
+import { count, lambdaEntry, lambdaTelemetry, millis, requireEnv, type Telemetry } from './telemetry.js';
 
 /** What the workflow sends a check-group task. */
 export interface GroupEvent {
@@ -20,8 +25,12 @@ export interface GroupEvent {
 }
 
 export interface GroupHandlerDeps {
-  /** The validated configuration (read once per container in Lambda). */
-  config: () => AuditConfig;
+  /** A deployment's validated configuration (SSM Parameter Store in Lambda, cached). */
+  deployments: DeploymentSource;
+  /** Where a result too large for the workflow goes (by reference). */
+  results: ResultStore;
+  /** Largest result returned inline. @default MAX_INLINE_RESULT_BYTES */
+  maxInlineBytes?: number;
   telemetry: Telemetry;
   /** @default () => new Date() */
   now?: () => Date;
@@ -47,7 +56,7 @@ class RecorderSlot extends CallRecorder {
 }
 
 /** A group handler; `close()` releases the cached clients (in-process runs). */
-export type GroupHandler = ((event: GroupEvent) => Promise<GroupResult>) & { close(): void };
+export type GroupHandler = ((event: GroupEvent) => Promise<PackedGroupResult>) & { close(): void };
 
 interface CachedClients {
   aws: AwsClients;
@@ -79,11 +88,11 @@ export function makeGroupHandler<S>(group: CheckGroup<S>, deps: GroupHandlerDeps
   };
   const { logger } = deps.telemetry;
 
-  const handle = async (event: GroupEvent): Promise<GroupResult> => {
+  const handle = async (event: GroupEvent): Promise<PackedGroupResult> => {
     if (event?.group !== group.id) {
       throw new AuditError(`this function runs the ${group.id} group, not ${JSON.stringify(event?.group)}`);
     }
-    const deployment = findDeployment(deps.config(), event.deployment);
+    const deployment = await deps.deployments(event.deployment);
     logger.appendKeys({ deployment: deployment.id, group: group.id, executionId: event.executionId });
     deps.telemetry.tracer?.putAnnotation('deployment', deployment.id);
     const skipped = group.skipReason(deployment);
@@ -125,19 +134,23 @@ export function makeGroupHandler<S>(group: CheckGroup<S>, deps: GroupHandlerDeps
     count(deps.telemetry, 'FindingsFailing', failing);
     count(deps.telemetry, 'FindingsError', errors);
     millis(deps.telemetry, 'GroupDuration', ms);
-    const fitted = fitGroupResult({
+    const result: GroupResult = {
       deployment: deployment.id,
       group: group.id,
       findings,
       ms,
       calls: calls.summary(),
+    };
+    const packed = await packGroupResult(result, {
+      store: deps.results,
+      executionId: event.executionId,
+      ...(deps.maxInlineBytes !== undefined ? { maxInlineBytes: deps.maxInlineBytes } : {}),
     });
-    if (fitted.degraded.length > 0) {
-      // Said in the log and a metric: the result type has no field for it (and the store needs none).
-      logger.warn('group result over the workflow payload limit: shrunk', { degraded: fitted.degraded });
-      count(deps.telemetry, 'GroupResultsDegraded');
+    if (packed.ref) {
+      logger.info('group result sent by reference', { ...packed.ref });
+      count(deps.telemetry, 'GroupResultsByReference');
     }
-    return fitted.result;
+    return packed;
   };
   return Object.assign(handle, {
     close() {
@@ -147,11 +160,31 @@ export function makeGroupHandler<S>(group: CheckGroup<S>, deps: GroupHandlerDeps
   });
 }
 
-/** The Lambda entry point of one check group: configuration from `AUDIT_CONFIG`, read at cold start. */
+/**
+ * The Lambda entry point of one check group: each deployment's configuration from SSM Parameter Store
+ * (`CONFIG_PARAMETER_PREFIX`, Powertools Parameters, cached), large results to the findings table
+ * (`TABLE_NAME`). Clients are built on the first invocation.
+ */
 export function groupLambda<S>(
   group: CheckGroup<S>,
-): ReturnType<typeof lambdaEntry<GroupEvent, GroupResult>> {
+): ReturnType<typeof lambdaEntry<GroupEvent, PackedGroupResult>> {
   const telemetry = lambdaTelemetry(`group-${group.id}`);
-  const config = configFromEnv();
-  return lambdaEntry(telemetry, makeGroupHandler(group, { config: () => config, telemetry }));
+  let run: GroupHandler | undefined;
+  const init = (): GroupHandler => {
+    const ssm = new SSMClient({});
+    const ddb = new DynamoDBClient({});
+    const tracer = telemetry.tracer;
+    return makeGroupHandler(group, {
+      deployments: parameterDeployments({
+        prefix: requireEnv('CONFIG_PARAMETER_PREFIX'),
+        provider: new SSMProvider({ awsSdkV3Client: tracer?.captureAWSv3Client(ssm) ?? ssm }),
+      }),
+      results: new ResultStore({
+        client: documentClient(tracer?.captureAWSv3Client(ddb) ?? ddb),
+        tableName: requireEnv('TABLE_NAME'),
+      }),
+      telemetry,
+    });
+  };
+  return lambdaEntry(telemetry, (event: GroupEvent) => (run ??= init())(event));
 }

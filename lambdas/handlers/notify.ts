@@ -1,23 +1,26 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context } from 'aws-lambda';
 import { AuditError } from '../audit/errors.js';
 import { publishAlert } from '../notify/publish.js';
-import { renderAlert, type AlertMessage } from '../notify/render.js';
-import { FindingsStore, type RunOutcome } from '../store/findings-store.js';
+import type { AlertMessage } from '../notify/render.js';
+import { FindingsStore } from '../store/findings-store.js';
 import { documentClient } from './dynamo.js';
 import { count, lambdaEntry, lambdaTelemetry, requireEnv, type Telemetry } from './telemetry.js';
 
-/** What the workflow sends the Notify task (the Aggregate task's output). */
+/** What the workflow sends the Notify task: the run whose saved alert to publish (by reference). */
 export interface NotifyEvent {
   deployment: string;
   executionId: string;
-  outcome: RunOutcome;
 }
 
 export interface NotifyOutput {
   deployment: string;
   executionId: string;
-  /** An alert was published by this invocation. */
+  /** An alert was published by this invocation (or by the one whose result a retry replays). */
   notified: boolean;
   messageId?: string;
   /** Why nothing was published. */
@@ -26,93 +29,106 @@ export interface NotifyOutput {
 
 export type { AlertMessage };
 
+/**
+ * Idempotency records of the Notify function: items `pk = IDEMPOTENCY#notify`, `sk = <hash of deployment
+ * and execution id>` in the findings table, expiring through its TTL attribute.
+ */
+export const NOTIFY_IDEMPOTENCY = {
+  staticPkValue: 'IDEMPOTENCY#notify',
+  keyPrefix: 'notify',
+  /** A published alert's record is kept this long: a redrive within it publishes nothing again. */
+  expiresAfterSeconds: 14 * 86_400,
+} as const;
+
+/** The idempotency persistence of the Notify function in a findings table (keys and TTL attribute). */
+export function notifyPersistence(client: DynamoDBClient, tableName: string): DynamoDBPersistenceLayer {
+  return new DynamoDBPersistenceLayer({
+    tableName,
+    awsSdkV3Client: client,
+    keyAttr: 'pk',
+    sortKeyAttr: 'sk',
+    staticPkValue: NOTIFY_IDEMPOTENCY.staticPkValue,
+    expiryAttr: 'expiresAt',
+  });
+}
+
 export interface NotifyHandlerDeps {
   /** Publish one alert; returns the message id. */
   publish: (alert: AlertMessage) => Promise<string>;
-  store: Pick<FindingsStore, 'claimNotification' | 'releaseNotification' | 'markNotified'>;
+  store: Pick<FindingsStore, 'alertOf' | 'markNotified'>;
   telemetry: Telemetry;
-  runbookUrl?: string;
   /**
-   * A claim older than this was left by an invocation that died before marking the run (it must exceed
-   * the function's timeout, 30 s in the stack). @default NOTIFY_CLAIM_TTL_MS
+   * Powertools Idempotency persistence (the findings table): a retry after a publish returns the first
+   * result, a concurrent duplicate fails with `IdempotencyAlreadyInProgressError` (retried by the workflow),
+   * and the claim of an attempt that died expires with that attempt's remaining time. Without it (unit tests)
+   * the handler is not idempotent.
    */
-  claimTtlMs?: number;
-}
-
-export const NOTIFY_CLAIM_TTL_MS = 120_000;
-
-/** Another invocation is publishing this run's alert; retried by the workflow. */
-export class NotificationInProgressError extends AuditError {
-  public constructor(deployment: string, executionId: string) {
-    super(`the alert of run ${executionId} of ${deployment} is being published by another invocation`);
-    this.name = 'NotificationInProgressError';
-  }
+  persistence?: BasePersistenceLayer;
 }
 
 /**
- * Claim the run's alert, render and publish it, THEN mark the run notified. The claim (on the run item,
- * not on the event's `outcome.notified`, which a retry or a redrive carries stale) makes a retry after a
- * successful publish and mark, or a concurrent invocation, publish nothing. A failed publish releases the
- * claim, so the retry publishes. An invocation that dies between claim and mark leaves a claim that
- * blocks retries (they fail with `NotificationInProgressError`) until it is `claimTtlMs` old; if the
- * retries run out first, the run stays un-notified and the next run of the deployment alerts its changes.
+ * Read the alert Aggregate saved with the run, publish it, THEN mark the run notified; once per (deployment,
+ * execution) through Powertools Idempotency. A failed publish releases the idempotency record, so the retry
+ * publishes; a run already marked notified (a replay) publishes nothing.
  */
-export function makeNotifyHandler(deps: NotifyHandlerDeps): (event: NotifyEvent) => Promise<NotifyOutput> {
+export function makeNotifyHandler(
+  deps: NotifyHandlerDeps,
+): (event: NotifyEvent, context?: Context) => Promise<NotifyOutput> {
   const { logger } = deps.telemetry;
-  return async (event) => {
-    if (!event?.outcome || typeof event.deployment !== 'string') {
-      throw new AuditError('notify event needs deployment, executionId and outcome');
-    }
+  const publishOnce = async (event: NotifyEvent): Promise<NotifyOutput> => {
     const base = { deployment: event.deployment, executionId: event.executionId };
-    logger.appendKeys(base);
-    if (event.outcome.notified) return { ...base, notified: false, reason: 'already notified' };
-    const alert = renderAlert(event.outcome, deps.runbookUrl ? { runbookUrl: deps.runbookUrl } : {});
+    const { alert, notified } = await deps.store.alertOf(event.deployment, event.executionId);
+    if (notified) return { ...base, notified: false, reason: 'already notified' };
     if (!alert) return { ...base, notified: false, reason: 'nothing changed' };
-    const { claim, token } = await deps.store.claimNotification(
-      event.deployment,
-      event.executionId,
-      deps.claimTtlMs ?? NOTIFY_CLAIM_TTL_MS,
-    );
-    if (claim === 'notified') return { ...base, notified: false, reason: 'already notified' };
-    if (claim === 'busy' || token === undefined) {
-      throw new NotificationInProgressError(event.deployment, event.executionId);
-    }
-    let messageId: string;
-    try {
-      messageId = await deps.publish(alert);
-    } catch (err) {
-      await deps.store.releaseNotification(event.deployment, event.executionId, token).catch(() => undefined);
-      throw err;
-    }
+    const messageId = await deps.publish(alert);
     const marked = await deps.store.markNotified(event.deployment, event.executionId);
     logger.info('alert published', { messageId, subject: alert.subject, marked });
     count(deps.telemetry, 'AlertsPublished');
     return { ...base, notified: true, messageId };
   };
+  const idempotent = deps.persistence
+    ? makeIdempotent((event: NotifyEvent, _context: Context) => publishOnce(event), {
+        persistenceStore: deps.persistence,
+        keyPrefix: NOTIFY_IDEMPOTENCY.keyPrefix,
+        config: new IdempotencyConfig({
+          eventKeyJmesPath: '[deployment, executionId]',
+          expiresAfterSeconds: NOTIFY_IDEMPOTENCY.expiresAfterSeconds,
+          throwOnNoIdempotencyKey: true,
+        }),
+      })
+    : undefined;
+  return async (event, context) => {
+    if (!event || typeof event.deployment !== 'string' || typeof event.executionId !== 'string') {
+      throw new AuditError('notify event needs deployment and executionId');
+    }
+    logger.appendKeys({ deployment: event.deployment, executionId: event.executionId });
+    if (!idempotent) return publishOnce(event);
+    if (!context) throw new AuditError('the idempotent notify handler needs the Lambda context');
+    return idempotent(event, context);
+  };
 }
 
 const telemetry = lambdaTelemetry('notify');
-let run: ((event: NotifyEvent) => Promise<NotifyOutput>) | undefined;
+let run: ((event: NotifyEvent, context?: Context) => Promise<NotifyOutput>) | undefined;
 
 /** Built on the first invocation (not at import, so the local workflow can import this module). */
-function init(): (event: NotifyEvent) => Promise<NotifyOutput> {
+function init(): (event: NotifyEvent, context?: Context) => Promise<NotifyOutput> {
   const topicArn = requireEnv('TOPIC_ARN');
+  const tableName = requireEnv('TABLE_NAME');
+  const tracer = telemetry.tracer;
   const sns = new SNSClient({});
   const ddb = new DynamoDBClient({});
-  const tracer = telemetry.tracer;
-  const store = new FindingsStore({
-    client: documentClient(tracer?.captureAWSv3Client(ddb) ?? ddb),
-    tableName: requireEnv('TABLE_NAME'),
-  });
+  const traced = tracer?.captureAWSv3Client(ddb) ?? ddb;
   const client = tracer?.captureAWSv3Client(sns) ?? sns;
-  const runbookUrl = process.env.RUNBOOK_URL;
   return makeNotifyHandler({
     publish: (alert) => publishAlert(client, topicArn, alert),
-    store,
+    store: new FindingsStore({ client: documentClient(traced), tableName }),
     telemetry,
-    ...(runbookUrl ? { runbookUrl } : {}),
+    persistence: notifyPersistence(traced, tableName),
   });
 }
 
-/** Lambda entry point: topic from `TOPIC_ARN`, table from `TABLE_NAME`, runbook link from `RUNBOOK_URL`. */
-export const handler = lambdaEntry(telemetry, (event: NotifyEvent) => (run ??= init())(event));
+/** Lambda entry point: topic from `TOPIC_ARN`, table (run items, idempotency records) from `TABLE_NAME`. */
+export const handler = lambdaEntry(telemetry, (event: NotifyEvent, context: Context) =>
+  (run ??= init())(event, context),
+);

@@ -72,7 +72,7 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
  */
 export function lambdaEntry<E, R>(
   t: Telemetry,
-  run: (event: E) => Promise<R>,
+  run: (event: E, context: Context) => Promise<R>,
 ): (event: E, context: Context) => Promise<R> {
   let cold = true;
   return async (event, context) => {
@@ -82,7 +82,7 @@ export function lambdaEntry<E, R>(
       cold = false;
     }
     try {
-      return await run(event);
+      return await run(event, context);
     } catch (err) {
       t.logger.error('invocation failed', { error: describeError(err) });
       throw err;

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { AggregatedAudit } from '../audit/aggregate.js';
 import { AuditError } from '../audit/errors.js';
+import type { AlertMessage } from '../notify/render.js';
 import { SEVERITIES, Status, type Finding, type Severity } from '../audit/model.js';
 import { sortFindings } from '../audit/runner.js';
 import { groupCheckId } from '../checks/catalogue.js';
@@ -80,9 +81,6 @@ export interface FindingsStoreOptions {
    */
   foldUnnotified?: boolean;
 }
-
-/** Outcome of `claimNotification`. */
-export type NotificationClaim = 'claimed' | 'notified' | 'busy';
 
 export interface ListOptions {
   deployment?: string;
@@ -232,66 +230,39 @@ export class FindingsStore {
   }
 
   /**
-   * Claim the publication of the run's alert before publishing it, so a retried or concurrent Notify
-   * invocation does not publish it twice: `notified` when it already was, `busy` while another
-   * invocation's claim younger than `ttlMs` holds it (an older claim is abandoned and taken over).
+   * Keep the rendered alert of a recorded run with its run item: the Notify task reads it there (it can be
+   * close to SNS's 256 KiB, too large for a workflow payload).
    */
-  public async claimNotification(
-    deployment: string,
-    executionId: string,
-    ttlMs: number,
-  ): Promise<{ claim: NotificationClaim; token?: string }> {
-    const pk = deploymentKey(deployment);
+  public async saveAlert(deployment: string, executionId: string, alert: AlertMessage): Promise<void> {
     const runSk = await this.runSkOf(deployment, executionId);
-    const now = this.now();
-    const token = now.toISOString();
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk, sk: runSk },
-          UpdateExpression: 'SET notifyingAt = :now',
-          ConditionExpression:
-            'attribute_exists(pk) AND attribute_not_exists(notifiedAt) AND ' +
-            '(attribute_not_exists(notifyingAt) OR notifyingAt < :stale)',
-          ExpressionAttributeValues: {
-            ':now': token,
-            ':stale': new Date(now.getTime() - ttlMs).toISOString(),
-          },
-        }),
-      );
-      return { claim: 'claimed', token };
-    } catch (err) {
-      if (!isConditionalFailure(err)) throw err;
-      const run = await this.get<RunItem>(pk, runSk);
-      if (!run) throw new RunNotRecordedError(deployment, executionId);
-      return { claim: run.notifiedAt !== undefined ? 'notified' : 'busy' };
-    }
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: deploymentKey(deployment), sk: runSk },
+        UpdateExpression: 'SET alert = :alert',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':alert': alert },
+      }),
+    );
   }
 
-  /** Give up a claim taken by `claimNotification` (the publish failed): a retry may claim again. */
-  public async releaseNotification(deployment: string, executionId: string, token: string): Promise<void> {
+  /** The alert saved with a run, and whether it was already published. */
+  public async alertOf(
+    deployment: string,
+    executionId: string,
+  ): Promise<{ alert?: AlertMessage; notified: boolean }> {
     const runSk = await this.runSkOf(deployment, executionId);
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: deploymentKey(deployment), sk: runSk },
-          UpdateExpression: 'REMOVE notifyingAt',
-          ConditionExpression: 'notifyingAt = :token',
-          ExpressionAttributeValues: { ':token': token },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionalFailure(err)) throw err;
-    }
+    const run = await this.get<RunItem>(deploymentKey(deployment), runSk);
+    if (!run) throw new RunNotRecordedError(deployment, executionId);
+    return { ...(run.alert ? { alert: run.alert } : {}), notified: run.notifiedAt !== undefined };
   }
 
   /**
-   * Free the deployment's debounce lock when it was taken before `lockedBefore` (ISO time), i.e. left by
-   * an execution stopped during its settle wait; a live lock is kept. True when a lock was freed.
+   * Free the deployment's debounce lock when no deploy event arrived since `quietSince` (ISO time): a live
+   * holder releases its lock at most two settle periods after the last event, so such a lock was left by
+   * an execution that stopped. A live lock is kept. True when a lock was freed.
    */
-  public async clearStaleGate(deployment: string, lockedBefore: string): Promise<boolean> {
+  public async clearStaleGate(deployment: string, quietSince: string): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
@@ -299,8 +270,9 @@ export class FindingsStore {
           Key: { pk: deploymentKey(deployment), sk: GATE_SK },
           UpdateExpression: 'REMOVE lockedBy, lockedAt',
           ConditionExpression:
-            'attribute_exists(lockedBy) AND (attribute_not_exists(lockedAt) OR lockedAt < :cutoff)',
-          ExpressionAttributeValues: { ':cutoff': lockedBefore },
+            'attribute_exists(lockedBy) AND (lastEventAt < :cutoff OR (attribute_not_exists(lastEventAt) AND ' +
+            '(attribute_not_exists(lockedAt) OR lockedAt < :cutoff)))',
+          ExpressionAttributeValues: { ':cutoff': quietSince },
         }),
       );
       return true;
@@ -319,7 +291,7 @@ export class FindingsStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk, sk: runSk },
-          UpdateExpression: 'SET notifiedAt = :now REMOVE notifyingAt',
+          UpdateExpression: 'SET notifiedAt = :now',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(notifiedAt)',
           ExpressionAttributeValues: { ':now': this.now().toISOString() },
         }),

@@ -54,8 +54,8 @@ export interface RunItem {
   };
   expiresAt: number;
   notifiedAt?: string;
-  /** Set by the Notify invocation publishing the run's alert (a claim), removed once marked notified. */
-  notifyingAt?: string;
+  /** The rendered alert of a run that changed something (set by Aggregate, published by Notify). */
+  alert?: { subject: string; text: string; attributes: { severity: string; deployment: string } };
 }
 
 /** Maps an execution id to its run item (for `markNotified`, which only knows the execution id). */

@@ -245,8 +245,28 @@ const Quota = z
   })
   .strict();
 
+/** An IAM role of the account, as far as AssumeRole needs it: who may assume it, and with which external id. */
+const Role = z
+  .object({
+    /**
+     * Principals of the trust policy (`Action: sts:AssumeRole`): `arn:aws:iam::<account>:root` (the whole
+     * account), a role ARN (its sessions) or a user ARN.
+     */
+    trust: z.array(z.string().regex(/^arn:aws:(iam|sts)::\d{12}:.+$/, 'must be a principal ARN')).min(1),
+    /** The `sts:ExternalId` the trust policy's condition requires (StringEquals). */
+    externalId: z.string().min(2).max(1224).optional(),
+    /** MaxSessionDuration of the role (3600 to 43200 seconds). */
+    maxSessionDurationSeconds: z.number().int().min(3600).max(43200).default(3600),
+  })
+  .strict();
+
 export const AwsStateSchema = z
   .object({
+    /** IAM roles keyed by role name (path `/`). */
+    iam: z
+      .object({ roles: z.record(z.string().regex(/^[\w+=,.@-]{1,64}$/), Role).default({}) })
+      .strict()
+      .default({ roles: {} }),
     eks: z
       .object({ cluster: Cluster, nodegroups: z.record(z.string(), Nodegroup).default({}) })
       .strict()

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SimSecrets } from '../env.js';
 import type { SimService } from '../faults.js';
+import type { SimIam, SimPrincipal, SimRole } from './iam.js';
 import type { AwsState } from './model.js';
 
 /**
@@ -25,11 +26,18 @@ export interface AwsRequest {
   form: URLSearchParams;
 }
 
-/** What an operation reads: the validated scenario state and the sim's identity. */
+/** What an operation reads: the validated state of the caller's account, and who the caller is. */
 export interface World {
   state: AwsState;
   region: string;
+  /** The account of the credentials that signed the request (whose state this is). */
   accountId: string;
+  /** The principal that signed the request. */
+  caller: SimPrincipal;
+  /** The sim's IAM and STS state (role sessions). */
+  iam: SimIam;
+  /** A role of an account the sim holds, by account id and role name. */
+  role(accountId: string, name: string): SimRole | undefined;
   /** The `now` of the last start/apply: scenario ages are relative to it. */
   appliedAt: Date;
   secrets: SimSecrets;
@@ -317,9 +325,22 @@ export function faultError(
   }
 }
 
-/** The error each protocol answers for credentials it does not know, or a signature that does not match. */
-export function authError(service: AwsService, problem: 'unknownKey' | 'badSignature' | 'missing'): AwsError {
+/**
+ * The error each protocol answers for credentials it does not know (or temporary credentials without their
+ * session token), temporary credentials that expired, or a signature that does not match.
+ */
+export function authError(
+  service: AwsService,
+  problem: 'unknownKey' | 'badSignature' | 'missing' | 'expired',
+): AwsError {
   const { protocol } = service;
+  if (problem === 'expired') {
+    const msg = 'The security token included in the request is expired';
+    if (protocol === 'ec2') return new AwsError('RequestExpired', 'Request has expired.', 400);
+    return protocol === 'query'
+      ? new AwsError('ExpiredToken', msg, 403)
+      : new AwsError('ExpiredTokenException', msg, protocol === 'json' ? 400 : 403);
+  }
   if (problem === 'missing') {
     const status = protocol === 'ec2' ? 401 : protocol === 'json' ? 400 : 403;
     return new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', status);

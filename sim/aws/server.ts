@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { SimEnv, SimPart } from '../env.js';
 import { delay } from '../faults.js';
 import { listenLocal } from '../listen.js';
-import type { Scenario } from '../scenario.js';
-import { parseAwsState } from './model.js';
+import { deepMerge, type Scenario } from '../scenario.js';
+import { parseAwsState, type AwsState } from './model.js';
 import {
   AwsError,
   authError,
@@ -23,7 +23,8 @@ import { elbv2Service } from './services/elbv2.js';
 import { rdsService } from './services/rds.js';
 import { secretsManagerService } from './services/secretsmanager.js';
 import { serviceQuotasService } from './services/servicequotas.js';
-import { callerIdentity, stsService } from './services/sts.js';
+import { stsService } from './services/sts.js';
+import type { SimPrincipal } from './iam.js';
 import { parseAuthorization, verifySignature } from './sigv4.js';
 
 /** The AWS twin: the sim part, plus the wiring of the EKS cluster to the Kubernetes twin. */
@@ -52,6 +53,18 @@ function requested(req: AwsRequest): string {
   return req.form.get('Action') ?? String(req.headers['x-amz-target'] ?? `${req.method} ${req.path}`);
 }
 
+/**
+ * The AWS state of every account the scenario holds: the sim's own account (`aws:`), and each account of
+ * `accounts:`, whose `aws:` changes the sim account's state (same resources by default, `null` deletes).
+ */
+function accountStates(s: Scenario, ownAccount: string): Map<string, AwsState> {
+  const states = new Map([[ownAccount, parseAwsState(s.aws, s.name)]]);
+  for (const [account, other] of Object.entries(s.accounts)) {
+    states.set(account, parseAwsState(deepMerge(s.aws, other.aws), `${s.name} (account ${account})`));
+  }
+  return states;
+}
+
 /** The EKS endpoint when nothing is wired: the Kubernetes twin's port from the scenario, else unreachable. */
 function defaultClusterEndpoint(scenario: Scenario): string {
   const port = scenario.kubernetes.apiPort;
@@ -64,18 +77,32 @@ function defaultClusterEndpoint(scenario: Scenario): string {
  */
 export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): Promise<AwsSimPart> {
   let wired: { endpoint: string; caPem: string } | undefined;
-  const makeWorld = (s: Scenario, at: Date): World => ({
-    state: parseAwsState(s.aws, s.name),
-    region: env.region,
-    accountId: env.accountId,
+  type Accounts = { states: Map<string, AwsState>; appliedAt: Date; scenario: Scenario };
+  const load = (s: Scenario, at: Date): Accounts => ({
+    states: accountStates(s, env.accountId),
     appliedAt: at,
-    secrets: env.secrets,
-    cluster: wired ?? { endpoint: defaultClusterEndpoint(s), caPem: env.tls.ca },
+    scenario: s,
   });
-  let world = makeWorld(scenario, now);
+  let accounts = load(scenario, now);
+  /** The world of one request: the state of the caller's account. */
+  const worldOf = (caller: SimPrincipal): World | undefined => {
+    const state = accounts.states.get(caller.identity.Account);
+    return (
+      state && {
+        state,
+        region: env.region,
+        accountId: caller.identity.Account,
+        caller,
+        iam: env.iam,
+        role: (account, name) => accounts.states.get(account)?.iam.roles[name],
+        appliedAt: accounts.appliedAt,
+        secrets: env.secrets,
+        cluster: wired ?? { endpoint: defaultClusterEndpoint(accounts.scenario), caPem: env.tls.ca },
+      }
+    );
+  };
   const requests = new Map<string, number>();
   const stopping = new AbortController();
-  const callerArn = callerIdentity(env.accountId).Arn;
 
   async function answer(req: IncomingMessage, body: string): Promise<Reply | 'refuse' | 'hang'> {
     const requestId = randomUUID();
@@ -99,14 +126,24 @@ export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): P
     const key = `${service.sim}:${operation}`;
     requests.set(key, (requests.get(key) ?? 0) + 1);
 
-    if (auth.accessKeyId !== env.credentials.accessKeyId)
+    // The key pair of the IAM user, or temporary credentials STS issued; these only with their session
+    // token, and only until they expire.
+    const principal = env.iam.principal(auth.accessKeyId);
+    if (principal === 'expired') return failure(service, authError(service, 'expired'), requestId);
+    if (!principal) return failure(service, authError(service, 'unknownKey'), requestId);
+    if (
+      principal.sessionToken !== undefined &&
+      req.headers['x-amz-security-token'] !== principal.sessionToken
+    )
       return failure(service, authError(service, 'unknownKey'), requestId);
     const valid = await verifySignature(
       auth,
       { method: request.method, url: req.url ?? '/', headers: req.headers, body },
-      env.credentials.secretAccessKey,
+      principal.secretAccessKey,
     );
     if (!valid) return failure(service, authError(service, 'badSignature'), requestId);
+    const world = worldOf(principal);
+    if (!world) return failure(service, authError(service, 'unknownKey'), requestId);
 
     const decision = env.faults.decide(service.sim, operation);
     await delay(decision.delayMs, stopping.signal);
@@ -118,7 +155,11 @@ export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): P
       case 'throttle':
       case 'accessDenied':
       case 'error5xx':
-        return failure(service, faultError(service, decision.failure, operation, callerArn), requestId);
+        return failure(
+          service,
+          faultError(service, decision.failure, operation, principal.identity.Arn),
+          requestId,
+        );
     }
     if (!route) return failure(service, unknownOperation(service, operation), requestId);
     let reply: Reply;
@@ -172,10 +213,9 @@ export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): P
     requests,
     setClusterEndpoint(endpoint, caPem) {
       wired = { endpoint, caPem };
-      world = { ...world, cluster: wired };
     },
     async apply(next, at) {
-      world = makeWorld(next, at);
+      accounts = load(next, at);
     },
     async stop() {
       stopping.abort();

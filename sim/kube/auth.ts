@@ -1,11 +1,17 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-/** What the twin's API server accepts: tokens of one cluster, signed with one key pair. */
+/** A key pair STS knows: a user's, or temporary credentials with their session token. */
+export interface KnownKey {
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** What the twin's API server accepts: tokens of one cluster, signed with a key pair STS knows. */
 export interface EksTokenPolicy {
   clusterName: string;
   region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
+  /** The key pair of an access key id (`expired` for temporary credentials past their expiration). */
+  key(accessKeyId: string): KnownKey | 'expired' | undefined;
   now: Date;
 }
 
@@ -22,7 +28,8 @@ const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).u
 /**
  * Verify an `Authorization: Bearer k8s-aws-v1.<base64url presigned STS URL>` header the way the AWS IAM
  * authenticator does, but offline: instead of calling STS it recomputes the SigV4 signature (written here
- * from the SigV4 specification, independently of the client's signer) with the sim's secret key.
+ * from the SigV4 specification, independently of the client's signer) with the secret key STS knows for
+ * the access key id (the sim's IAM user, or a role session with its session token).
  */
 export function verifyEksToken(authorization: string | undefined, policy: EksTokenPolicy): TokenVerdict {
   const m = /^Bearer k8s-aws-v1\.([A-Za-z0-9_-]+)$/.exec(authorization ?? '');
@@ -48,8 +55,13 @@ export function verifyEksToken(authorization: string | undefined, policy: EksTok
   const age = policy.now.getTime() - signedAt;
   if (age > MAX_AGE_MS || age < -MAX_SKEW_MS) return { ok: false, why: 'token expired' };
   const scope = `${date.slice(0, 8)}/${policy.region}/sts/aws4_request`;
-  const [akid, ...rest] = get('X-Amz-Credential').split('/');
-  if (akid !== policy.accessKeyId) return { ok: false, why: 'unknown access key' };
+  const [akid = '', ...rest] = get('X-Amz-Credential').split('/');
+  const key = policy.key(akid);
+  if (key === 'expired') return { ok: false, why: 'credentials expired' };
+  if (!key) return { ok: false, why: 'unknown access key' };
+  // Temporary credentials are only valid with their session token, signed into the URL.
+  if ((q.get('X-Amz-Security-Token') ?? undefined) !== key.sessionToken)
+    return { ok: false, why: 'missing or wrong session token' };
   if (rest.join('/') !== scope) return { ok: false, why: 'bad credential scope' };
   const signedHeaders = get('X-Amz-SignedHeaders');
   if (signedHeaders !== 'host;x-k8s-aws-id') {
@@ -75,9 +87,9 @@ export function verifyEksToken(authorization: string | undefined, policy: EksTok
     scope,
     createHash('sha256').update(canonicalRequest, 'utf8').digest('hex'),
   ].join('\n');
-  let key = hmac(`AWS4${policy.secretAccessKey}`, date.slice(0, 8));
-  for (const part of [policy.region, 'sts', 'aws4_request']) key = hmac(key, part);
-  const expected = Buffer.from(hmac(key, stringToSign).toString('hex'));
+  let signing = hmac(`AWS4${key.secretAccessKey}`, date.slice(0, 8));
+  for (const part of [policy.region, 'sts', 'aws4_request']) signing = hmac(signing, part);
+  const expected = Buffer.from(hmac(signing, stringToSign).toString('hex'));
   const given = Buffer.from(get('X-Amz-Signature'));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, why: 'signature does not match (wrong key, cluster or request)' };

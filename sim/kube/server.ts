@@ -254,8 +254,7 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
     const verdict = verifyEksToken(req.headers.authorization, {
       clusterName: SIM_IDS.clusterName,
       region: env.region,
-      accessKeyId: env.credentials.accessKeyId,
-      secretAccessKey: env.credentials.secretAccessKey,
+      key: (accessKeyId) => env.iam.principal(accessKeyId),
       now: new Date(),
     });
     if (!verdict.ok) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CallRecorder } from '../../lambdas/audit/calls.js';
 import { defineCheck } from '../../lambdas/audit/check.js';
-import { settle, need, type Fact } from '../../lambdas/audit/fact.js';
+import { known, settle, need, type Fact } from '../../lambdas/audit/fact.js';
 import { defineGroup } from '../../lambdas/audit/group.js';
 import { GuideSection } from '../../lambdas/audit/guide.js';
-import { evaluateCheck, runAudit } from '../../lambdas/audit/runner.js';
+import { evaluateCheck, runAudit, runGroup } from '../../lambdas/audit/runner.js';
+import { GROUPS } from '../../lambdas/checks/index.js';
 import type { AwsClients } from '../../lambdas/clients/aws.js';
 import { testDeployment } from '../fixtures/deployment.js';
 
@@ -127,6 +128,73 @@ describe('Function: runAudit', () => {
         detail: 'Check could not run: group database skipped: database not configured',
       }),
     ]);
+  });
+
+  it('loads the code of every group before any group starts reading (loading blocks the event loop)', async () => {
+    // On a loaded machine the Kubernetes client took seconds to compile while the coder group's requests
+    // were in flight: their 2 s client timers fired though the answers had arrived.
+    const events: string[] = [];
+    let release = () => {};
+    const compiled = new Promise<void>((resolve) => (release = resolve));
+    const snapshot = (): Snap => ({ a: known(1), b: known(1) });
+    // Like `import()`: the module loads once, later calls share it.
+    let loading: Promise<void> | undefined;
+    const heavy = defineGroup<Snap>({
+      id: 'cluster',
+      skipReason: () => undefined,
+      load: () =>
+        (loading ??= (async () => {
+          events.push('load cluster');
+          await compiled;
+          events.push('cluster loaded');
+        })()),
+      collect: async () => (events.push('collect cluster'), snapshot()),
+      checks: [usesA],
+    });
+    const light = defineGroup<Snap>({
+      id: 'coder',
+      skipReason: () => undefined,
+      collect: async () => (events.push('collect coder'), snapshot()),
+      checks: [usesB],
+    });
+    const run = runAudit({ deployment: testDeployment(), groups: [light as never, heavy as never], aws });
+    await new Promise((resolve) => setImmediate(resolve));
+    events.push('compiled');
+    release();
+    const r = await run;
+    expect(events).toEqual([
+      'load cluster',
+      'compiled',
+      'cluster loaded',
+      'collect coder',
+      'collect cluster',
+    ]);
+    expect(r.summary.byStatus).toEqual({ fail: 0, error: 0, pass: 2 });
+  });
+
+  it('has every registered group load its collector, and a group run alone loads before its deadline', async () => {
+    expect(GROUPS.filter((g) => typeof g.load !== 'function').map((g) => g.id)).toEqual([]);
+    const events: string[] = [];
+    const g = defineGroup<Snap>({
+      id: 'infra',
+      skipReason: () => undefined,
+      load: async () => void events.push('load'),
+      collect: async (ctx) => (
+        events.push(ctx.signal.aborted ? 'late' : 'collect'),
+        { a: known(1), b: known(1) }
+      ),
+      checks: [usesA],
+    });
+    const findings = await runGroup(g, g.checks, {
+      deployment: testDeployment(),
+      aws,
+      calls: new CallRecorder(),
+      now: new Date(),
+      log: () => {},
+      once: (_key, read) => read(),
+    });
+    expect(events).toEqual(['load', 'collect']);
+    expect(findings.map((f) => f.status)).toEqual(['pass']);
   });
 
   it('gives stable fingerprints across runs', async () => {

@@ -16,6 +16,7 @@ const NOT_CHECKS = new Set([
   'index.ts',
   'collector.ts',
   'meta.ts',
+  'reads.ts',
   'infra/ip-permissions.ts',
   'infra/quotas.ts',
   'cluster/limits.ts',

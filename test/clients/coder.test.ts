@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import tls from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CallRecorder } from '../../lambdas/audit/calls.js';
 import {
   CoderHealthPendingError,
@@ -76,6 +77,21 @@ describe('Class: CoderClient', () => {
       expect(calls.list()).toMatchObject([
         { service: 'coder', operation: 'GET /healthz', ok: true, depth: 1 },
       ]);
+    });
+
+    it('builds the TLS context of a CA once for every connection and client, not per handshake', async () => {
+      const contexts = vi.spyOn(tls, 'createSecureContext');
+      try {
+        for (let i = 0; i < 2; i++) {
+          const { c } = client();
+          // In parallel: several connections of one client; then a second client.
+          await Promise.all([c.healthz(), c.buildInfo(), c.healthz()]);
+        }
+        // At most once (none when an earlier test of this process already built it).
+        expect(contexts.mock.calls.length).toBeLessThanOrEqual(1);
+      } finally {
+        contexts.mockRestore();
+      }
     });
 
     it('refuses a certificate it cannot verify', async () => {

@@ -39,19 +39,51 @@ describe('Function: createEksToken', () => {
 
   it('carries a signature that an independent SigV4 verifier accepts for this cluster only', async () => {
     const { token } = await createEksToken({ ...opts, now: () => T0 });
-    const policy = { clusterName: 'coder-prod', region: 'us-east-1', ...credentials, now: T0 };
+    const known = (secretAccessKey: string) => (id: string) =>
+      id === credentials.accessKeyId ? { secretAccessKey } : undefined;
+    const policy = {
+      clusterName: 'coder-prod',
+      region: 'us-east-1',
+      key: known(credentials.secretAccessKey),
+      now: T0,
+    };
     expect(verifyEksToken(`Bearer ${token}`, policy)).toEqual({
       ok: true,
       accessKeyId: credentials.accessKeyId,
     });
     expect(verifyEksToken(`Bearer ${token}`, { ...policy, clusterName: 'other' }).ok).toBe(false);
-    expect(verifyEksToken(`Bearer ${token}`, { ...policy, secretAccessKey: 'wrong' }).ok).toBe(false);
+    expect(verifyEksToken(`Bearer ${token}`, { ...policy, key: known('wrong') }).ok).toBe(false);
     expect(
       verifyEksToken(`Bearer ${token}`, { ...policy, now: new Date(T0.getTime() + 16 * 60_000) }),
     ).toEqual({
       ok: false,
       why: 'token expired',
     });
+  });
+
+  it('signs the session token of temporary credentials into the URL, which the verifier requires', async () => {
+    const session = {
+      accessKeyId: 'ASIATESTTESTTEST0001',
+      secretAccessKey: 'session/secret/key/00000000000000000000',
+      sessionToken: 'IQoJb3JpZ2luX2VjSESSIONTOKEN',
+    };
+    const { token } = await createEksToken({ ...opts, credentials: session, now: () => T0 });
+    expect(decode(token).searchParams.get('X-Amz-Security-Token')).toBe(session.sessionToken);
+    const policy = (sessionToken?: string) => ({
+      clusterName: 'coder-prod',
+      region: 'us-east-1',
+      key: (id: string) =>
+        id === session.accessKeyId ? { secretAccessKey: session.secretAccessKey, sessionToken } : undefined,
+      now: T0,
+    });
+    expect(verifyEksToken(`Bearer ${token}`, policy(session.sessionToken)).ok).toBe(true);
+    expect(verifyEksToken(`Bearer ${token}`, policy('another-session'))).toEqual({
+      ok: false,
+      why: 'missing or wrong session token',
+    });
+    expect(
+      verifyEksToken(`Bearer ${token}`, { ...policy(session.sessionToken), key: () => 'expired' as const }),
+    ).toEqual({ ok: false, why: 'credentials expired' });
   });
 
   it('accepts a credential provider', async () => {

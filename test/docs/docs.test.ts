@@ -5,7 +5,13 @@ import { catalogueMarkdown, causalGraphMarkdown, reasonsMarkdown } from '../../c
 import { configJsonSchema } from '../../lambdas/audit/config.js';
 import { GuideSection } from '../../lambdas/audit/guide.js';
 import { allChecks } from '../../lambdas/checks/index.js';
-import { configFields, configReferenceMarkdown, replaceRegion, type JsonSchema } from '../../scripts/docs.js';
+import {
+  configFields,
+  configReferenceMarkdown,
+  readOnlyPolicyMarkdown,
+  replaceRegion,
+  type JsonSchema,
+} from '../../scripts/docs.js';
 
 const root = join(import.meta.dirname, '../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -49,6 +55,10 @@ describe('Docs', () => {
 
   it('docs/reasons.md lists every reason of every check (npm run docs)', () => {
     expect(readFileSync(join(root, 'docs/reasons.md'), 'utf8')).toBe(reasonsMarkdown());
+  });
+
+  it('README read-only policy is the one the check groups declare (npx tsx scripts/docs.ts)', () => {
+    expect(region('read-policy')).toBe(readOnlyPolicyMarkdown().trim());
   });
 
   it('README configuration reference matches the schema (npx tsx scripts/docs.ts)', () => {

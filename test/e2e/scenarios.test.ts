@@ -64,7 +64,9 @@ describe('End to end: scenarios', () => {
     const block = /### Read-only permissions[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1]!;
     const policy = JSON.parse(block) as { Statement: Array<{ Action: string | string[] }> };
     const granted = policy.Statement.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
-    expect([...new Set(called)].sort()).toEqual(granted.filter((a) => a !== 'rds-db:connect').sort());
+    expect([...new Set(called)].sort()).toEqual(
+      [...new Set(granted.filter((a) => a !== 'rds-db:connect'))].sort(),
+    );
     expect(granted.every((a) => /:(Describe|Get|List|connect)/.test(a))).toBe(true);
   });
 

@@ -17,7 +17,9 @@ describe('Function: makeAggregateHandler', () => {
     const handler = makeAggregateHandler({
       telemetry: localTelemetry(),
       ...(catalogue ? { catalogue } : {}),
+      results: { get: async () => [] },
       store: {
+        saveAlert: async () => undefined,
         recordRun: async (audit): Promise<RunOutcome> => {
           recorded.push(audit);
           return {

@@ -1,17 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCheck } from '../../lambdas/audit/check.js';
 import { AuditError } from '../../lambdas/audit/errors.js';
 import { defineGroup } from '../../lambdas/audit/group.js';
 import { GuideSection } from '../../lambdas/audit/guide.js';
-import type { GroupResult } from '../../lambdas/audit/aggregate.js';
 import { makeGroupHandler, type GroupEvent } from '../../lambdas/handlers/group.js';
 import {
   MAX_EVIDENCE_BYTES,
-  MAX_GROUP_RESULT_BYTES,
-  fitGroupResult,
+  MAX_INLINE_RESULT_BYTES,
+  payloadBytes,
+  unpackGroupResults,
 } from '../../lambdas/handlers/payload.js';
+import { configDeployments } from '../../lambdas/handlers/runtime.js';
 import { localTelemetry } from '../../lambdas/handlers/telemetry.js';
+import { ResultStore } from '../../lambdas/store/results.js';
 import { testDeployment } from '../fixtures/deployment.js';
+import { createFindingsTable, localClients, startDynalite, type Dynalite } from '../helpers/dynalite.js';
 
 const section = Object.values(GuideSection)[0] as GuideSection;
 const check = defineCheck<{ healthy: boolean; reads: number }>(
@@ -35,6 +38,21 @@ const check = defineCheck<{ healthy: boolean; reads: number }>(
   ],
 );
 const config = { deployments: [testDeployment()], schedule: 'rate(1 hour)' };
+let db: Dynalite;
+let results: ResultStore;
+let destroy = () => {};
+beforeAll(async () => {
+  db = await startDynalite();
+  const { client, doc } = localClients(db.endpoint);
+  await createFindingsTable(client, 'group-results');
+  results = new ResultStore({ client: doc, tableName: 'group-results' });
+  destroy = () => client.destroy();
+});
+afterAll(async () => {
+  destroy();
+  await db?.stop();
+});
+const deps = () => ({ deployments: configDeployments(() => config), results, telemetry: localTelemetry() });
 const event: GroupEvent = {
   deployment: 'prod',
   group: 'infra',
@@ -55,7 +73,7 @@ describe('Function: makeGroupHandler', () => {
       },
       checks: [check],
     });
-    const handler = makeGroupHandler(group, { config: () => config, telemetry: localTelemetry() });
+    const handler = makeGroupHandler(group, deps());
     const result = await handler(event);
     handler.close();
     expect(collects).toBe(1);
@@ -77,9 +95,7 @@ describe('Function: makeGroupHandler', () => {
       collect: async () => ({ healthy: true, reads: 0 }),
       checks: [check],
     });
-    const result = await makeGroupHandler(group, { config: () => config, telemetry: localTelemetry() })(
-      event,
-    );
+    const result = await makeGroupHandler(group, deps())(event);
     expect(result).toEqual({
       deployment: 'prod',
       group: 'infra',
@@ -96,7 +112,7 @@ describe('Function: makeGroupHandler', () => {
       collect: async () => ({ healthy: true, reads: 0 }),
       checks: [check],
     });
-    const handler = makeGroupHandler(group, { config: () => config, telemetry: localTelemetry() });
+    const handler = makeGroupHandler(group, deps());
     await expect(handler({ ...event, group: 'coder' })).rejects.toThrow(AuditError);
     await expect(handler({ ...event, deployment: 'staging' })).rejects.toThrow('unknown deployment');
   });
@@ -127,7 +143,7 @@ describe('Function: makeGroupHandler payload limit', () => {
   const handlerOf = (c: ReturnType<typeof many>) =>
     makeGroupHandler(
       defineGroup({ id: 'infra', skipReason: () => undefined, collect: async () => ({}), checks: [c] }),
-      { config: () => config, telemetry: localTelemetry() },
+      deps(),
     );
 
   it('Compliance: passes carry no evidence, large evidence is replaced, small evidence is kept', async () => {
@@ -148,27 +164,19 @@ describe('Function: makeGroupHandler payload limit', () => {
     ]);
   });
 
-  it('Noncompliance 1: a result over the limit keeps only its fail and error findings', async () => {
-    const results = [
+  it('Noncompliance 1: a result over the inline limit travels by reference, every finding kept', async () => {
+    const results_ = [
       ...Array.from({ length: 400 }, () => ({ status: 'pass' as const, evidence: {} })),
       { status: 'fail' as const, evidence: { port: 5432 } },
     ];
-    const result = await handlerOf(many(results))(event);
-    expect(JSON.stringify(result).length).toBeLessThanOrEqual(MAX_GROUP_RESULT_BYTES);
-    expect(result.findings).toEqual([expect.objectContaining({ status: 'fail', evidence: { port: 5432 } })]);
-  });
-
-  it('Noncompliance 2: failures too large together lose their evidence, never a finding', () => {
-    const fail = { checkId: 'c', status: 'fail', evidence: { text: 'y'.repeat(1500) } };
-    const findings = Array.from({ length: 60 }, (_, i) => ({ ...fail, resource: `r-${i}` }));
-    const { result, degraded } = fitGroupResult({
-      deployment: 'prod',
-      group: 'infra',
-      findings: findings as unknown as GroupResult['findings'],
-      ms: 1,
-    });
-    expect(degraded).toEqual(['passes-dropped', 'evidence-dropped']);
-    expect(result.findings).toHaveLength(60);
-    expect(result.findings.every((f) => (f.evidence as { truncated?: boolean }).truncated)).toBe(true);
+    const result = await handlerOf(many(results_))(event);
+    expect(payloadBytes(result)).toBeLessThanOrEqual(MAX_INLINE_RESULT_BYTES);
+    expect(result.findings).toEqual([]);
+    expect(result.ref).toMatchObject({ findings: 401, chunks: 1 });
+    const [full] = await unpackGroupResults([result], results);
+    expect(full!.findings).toHaveLength(401);
+    expect(full!.findings.filter((f) => f.status === 'fail')).toEqual([
+      expect.objectContaining({ evidence: { port: 5432 } }),
+    ]);
   });
 });

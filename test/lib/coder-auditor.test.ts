@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig, type AuditConfig } from '../../lambdas/audit/config.js';
+import { GROUP_READS } from '../../lambdas/checks/reads.js';
 import { alarmPeriod, GATE_ATTRIBUTES } from '../../lib/coder-auditor.js';
 import { CoderAuditorStack } from '../../lib/coder-auditor-stack.js';
 
@@ -66,11 +67,21 @@ describe('Construct: CoderAuditor', () => {
         'coder-auditor: coder',
         'coder-auditor: database',
       ]);
+      // The configuration lives in SSM Parameter Store, read at run time: no deployment in any environment.
       template.hasResourceProperties('AWS::Lambda::Function', {
         Description: 'coder-auditor: infra',
-        Environment: {
-          Variables: Match.objectLike({ AUDIT_CONFIG: Match.stringLikeRegexp('"clusterName":"coder-prod"') }),
-        },
+        Environment: { Variables: Match.objectLike({ CONFIG_PARAMETER_PREFIX: '/coder-auditor/Test' }) },
+      });
+      const envs = JSON.stringify(Object.values(fns).map((f) => f.Properties.Environment));
+      expect(envs).not.toContain('coder-prod');
+      template.hasResourceProperties('AWS::SSM::Parameter', {
+        Name: '/coder-auditor/Test/deployments/prod',
+        Type: 'String',
+        Value: Match.stringLikeRegexp('"clusterName":"coder-prod"'),
+      });
+      template.hasResourceProperties('AWS::SSM::Parameter', {
+        Name: '/coder-auditor/Test/fleet',
+        Value: '["prod"]',
       });
     });
 
@@ -84,9 +95,12 @@ describe('Construct: CoderAuditor', () => {
       const db = fns.find((f) => f.Properties.Description === 'coder-auditor: database')!;
       const env = db.Properties.Environment.Variables as Record<string, string>;
       expect(env.NODE_EXTRA_CA_CERTS).toBe('/var/runtime/ca-cert.pem');
-      const embedded = JSON.parse(env.AUDIT_CONFIG!) as AuditConfig;
-      expect(embedded.deployments[0]!.database!.tls).toEqual({ disable: false });
-      expect(JSON.stringify(fns.map((f) => f.Properties.Environment))).not.toContain('rds-global-bundle');
+      const param = Object.values(t.findResources('AWS::SSM::Parameter')).find(
+        (p) => p.Properties.Name === '/coder-auditor/Test/deployments/prod',
+      )!;
+      const stored = JSON.parse(param.Properties.Value as string) as AuditConfig['deployments'][number];
+      expect(stored.database!.tls).toEqual({ disable: false });
+      expect(JSON.stringify(t.toJSON())).not.toContain('rds-global-bundle');
     });
 
     it('keeps findings in an on-demand, encrypted table with PITR, TTL and the open-by-severity index', () => {
@@ -189,23 +203,25 @@ describe('Construct: CoderAuditor', () => {
 
     it('lets the workflow update only the gate attributes of the configured deployments', () => {
       const gate = Object.entries(template.findResources('AWS::IAM::Policy'))
-        .filter(([id]) => id.includes('WorkflowRole'))
+        .filter(([id]) => id.includes('StateMachineRole'))
         .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[])
         .filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
       expect(gate).toEqual([
         {
           Sid: 'DebounceGate',
           Effect: 'Allow',
-          Action: 'dynamodb:UpdateItem',
+          Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
           Resource: {
             'Fn::GetAtt': [stack.getLogicalId(stack.auditor.table.node.defaultChild as never), 'Arn'],
           },
           Condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DEP#*'] },
             'ForAllValues:StringEquals': {
-              'dynamodb:LeadingKeys': ['DEP#prod'],
-              'dynamodb:Attributes': ['pk', 'sk', 'lockedBy', 'lockedAt', 'lastScheduledAt'],
+              'dynamodb:Attributes': ['pk', 'sk', 'lockedBy', 'lockedAt', 'lastEventAt'],
             },
-            StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+            StringEqualsIfExists: {
+              'dynamodb:ReturnValues': ['NONE', 'ALL_NEW', 'UPDATED_OLD', 'UPDATED_NEW'],
+            },
           },
         },
       ]);
@@ -242,28 +258,31 @@ describe('Construct: CoderAuditor', () => {
     it('audits every deployment on the configured schedule', () => {
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'rate(1 hour)',
-        Target: Match.objectLike({ Input: JSON.stringify({ deployments: ['prod'], trigger: 'schedule' }) }),
+        // The workflow reads the fleet from its parameter: adding a deployment changes no schedule.
+        Target: Match.objectLike({ Input: JSON.stringify({ trigger: 'schedule' }) }),
       });
     });
 
-    it('starts a debounced audit on deploy-shaped CloudTrail events and coder.deploy events', () => {
+    it('starts a debounced audit on deploy-shaped CloudTrail events and coder.deploy events, and frees abandoned gates', () => {
       const rules = Object.values(template.findResources('AWS::Events::Rule'));
-      const patterns = rules.map(
-        (r) => r.Properties.EventPattern as { source: string[]; detail: Record<string, unknown> },
-      );
-      expect(patterns.map((p) => p.source[0]).sort()).toEqual([
-        'aws.ec2',
-        'aws.eks',
-        'aws.elasticloadbalancing',
-        'aws.rds',
-        'coder.deploy',
-      ]);
-      const bySource = (source: string) => patterns.find((p) => p.source[0] === source)!.detail;
+      const pattern = (r: (typeof rules)[number]) => r.Properties.EventPattern as Record<string, unknown>;
+      const deploy = rules.find((r) => (pattern(r).$or as unknown[] | undefined) !== undefined)!;
+      const p = pattern(deploy) as {
+        account: string[];
+        region: string[];
+        $or: Array<{ source: string[]; detail: Record<string, unknown> }>;
+      };
+      expect(p.account).toEqual(['123456789012']);
+      expect(p.region).toEqual(['us-east-1']);
+      const bySource = (source: string) => p.$or.find((x) => x.source[0] === source)!.detail;
       const groups = ['sg-0db0000000000001a', 'sg-0e0de0000000000b2'];
-      // Field names as CloudTrail records them (ModifySecurityGroupRules nests its request).
+      // Field names as CloudTrail records them (node group calls name the cluster clusterName).
       expect(bySource('aws.eks')).toEqual({
         eventName: ['UpdateNodegroupConfig', 'UpdateNodegroupVersion'],
-        requestParameters: { name: ['coder-prod'] },
+        $or: [
+          { requestParameters: { clusterName: ['coder-prod'] } },
+          { requestParameters: { name: ['coder-prod'] } },
+        ],
       });
       expect(bySource('aws.rds')).toEqual({
         eventName: ['ModifyDBCluster', 'FailoverDBCluster', 'ModifyDBInstance', 'RebootDBInstance'],
@@ -272,41 +291,32 @@ describe('Construct: CoderAuditor', () => {
           { responseElements: { dBClusterIdentifier: ['coder-prod-aurora'] } },
         ],
       });
-      expect(bySource('aws.elasticloadbalancing')).toEqual({
-        eventName: [
-          'ModifyTargetGroup',
-          'ModifyTargetGroupAttributes',
-          'RegisterTargets',
-          'DeregisterTargets',
-        ],
+      expect(bySource('aws.elasticloadbalancing')).toMatchObject({
         requestParameters: {
           targetGroupArn: [
             'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/coder-prod-coderd/0123456789abcdef',
           ],
         },
       });
-      expect(bySource('aws.ec2')).toEqual({
-        eventName: [
-          'AuthorizeSecurityGroupIngress',
-          'RevokeSecurityGroupIngress',
-          'AuthorizeSecurityGroupEgress',
-          'RevokeSecurityGroupEgress',
-          'ModifySecurityGroupRules',
-        ],
+      expect(bySource('aws.ec2')).toMatchObject({
         $or: [
           { requestParameters: { groupId: groups } },
           { requestParameters: { ModifySecurityGroupRulesRequest: { GroupId: groups } } },
         ],
       });
-      expect(bySource('coder.deploy')).toEqual({ deployment: ['prod'] });
-      // No instance-id prefix: it would match the instances of a sibling cluster such as coder-prod-aurora-2.
-      expect(JSON.stringify(bySource('aws.rds'))).not.toContain('prefix');
-      for (const rule of rules) {
-        const input = JSON.stringify(
-          rule.Properties.Targets[0].Input ?? rule.Properties.Targets[0].InputTransformer,
-        );
-        expect(input).toContain('debounce');
+      const coder = rules.find((r) => (pattern(r).source as string[] | undefined)?.[0] === 'coder.deploy')!;
+      expect(pattern(coder).detail).toEqual({ deployment: ['prod'] });
+      for (const rule of [deploy, coder]) {
+        expect(
+          JSON.stringify(rule.Properties.Targets[0].Input ?? rule.Properties.Targets[0].InputTransformer),
+        ).toContain('debounce');
       }
+      const release = rules.find((r) => (pattern(r).source as string[] | undefined)?.[0] === 'aws.states')!;
+      expect(pattern(release)).toMatchObject({
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { status: ['ABORTED', 'FAILED', 'TIMED_OUT'] },
+      });
+      expect(JSON.stringify(release.Properties.Targets[0].InputTransformer)).toContain('release');
     });
 
     it('sends events the schedule and rules cannot deliver to an encrypted, TLS-only dead-letter queue', () => {
@@ -323,7 +333,7 @@ describe('Construct: CoderAuditor', () => {
         },
       });
       const rules = Object.values(template.findResources('AWS::Events::Rule'));
-      expect(rules.length).toBe(5);
+      expect(rules.length).toBe(3);
       for (const rule of rules) {
         for (const target of rule.Properties.Targets) expect(target.DeadLetterConfig).toEqual({ Arn: dlq });
       }
@@ -416,6 +426,8 @@ describe('Construct: CoderAuditor', () => {
         `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":ec2:us-east-1:123456789012:${resource}`;
       // action → what each of its resources must be
       // A group read in the deployment's region and the stack's account: `arn:<partition>:<service>:<region>:<account>:<resource>`.
+      const readArnHere = (service: string, resource: string) =>
+        `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":${service}:us-east-1:123456789012:${resource}"]]}`;
       const readArn = (service: string, resource: string) =>
         `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":${service}:us-east-1:",{"Ref":"AWS::AccountId"},":${resource}"]]}`;
       const scopes: Array<[RegExp, (res: string) => boolean]> = [
@@ -441,8 +453,26 @@ describe('Construct: CoderAuditor', () => {
           (r) => r === readArn('rds-db', 'dbuser:cluster-ABCDEFGHIJKLMNOPQRSTUVWX12/coder_auditor'),
         ],
         [
-          /^dynamodb:(GetItem|Query|PutItem|UpdateItem)$/,
+          /^dynamodb:(GetItem|Query|PutItem|UpdateItem|DeleteItem)$/,
           (r) => r === `{"Fn::GetAtt":["${id(a.table)}","Arn"]}`,
+        ],
+        [
+          /^ssm:GetParameter$/,
+          (r) =>
+            r === readArnHere('ssm', 'parameter/coder-auditor/Test/deployments/*') ||
+            r.includes(id(a.configuration.fleetParameter)),
+        ],
+        [
+          /^ssm:(DescribeParameters|GetParameters|GetParameterHistory)$/,
+          (r) => r.includes(id(a.configuration.fleetParameter)),
+        ],
+        [
+          /^states:StartExecution$/,
+          (r) => r.includes(':states:us-east-1:123456789012:stateMachine:Test-coder-auditor'),
+        ],
+        [
+          /^states:(DescribeExecution|StopExecution)$/,
+          (r) => /:states:us-east-1:123456789012:(execution|express):Test-coder-auditor\/\*/.test(r),
         ],
         [/^sns:Publish$/, (r) => r === `{"Ref":"${id(a.topic)}"}`],
         [/^kms:(Decrypt|GenerateDataKey\*)$/, (r) => r === `{"Fn::GetAtt":["${id(a.key)}","Arn"]}`],
@@ -469,7 +499,10 @@ describe('Construct: CoderAuditor', () => {
                 r.startsWith(`{"Fn::GetAtt":["${id(f)}","Arn"]}`) || r.includes(`["${id(f)}","Arn"]},":*"`),
             ),
         ],
-        [/^states:StartExecution$/, (r) => r === `{"Ref":"${id(a.stateMachine)}"}`],
+        [
+          /^states:StartExecution$/,
+          (r) => r === `{"Ref":"${id(a.stateMachine)}"}` || r.includes(':stateMachine:Test-coder-auditor'),
+        ],
         [/^sqs:SendMessage$/, (r) => r === `{"Fn::GetAtt":["${id(a.deadLetterQueue)}","Arn"]}`],
       ];
       const problems: string[] = [];
@@ -489,7 +522,7 @@ describe('Construct: CoderAuditor', () => {
       // Log delivery is the workflow's only.
       for (const [policy, s] of statementsByPolicy()) {
         if ([s.Action].flat().some((x) => x.startsWith('logs:') && x.includes('Delivery')))
-          expect(policy).toMatch(/WorkflowRole/);
+          expect(policy).toMatch(/StateMachineRole/);
       }
     });
 
@@ -548,7 +581,7 @@ describe('Construct: CoderAuditor', () => {
       const t = synth(config).template;
       const decrypts = statementsByPolicy(t).filter(([, s]) => s.Sid === 'SecretKeysDecrypt');
       expect(decrypts.map(([policy]) => policy.replace(/DefaultPolicy\w+$/, ''))).toEqual([
-        'AuditorCoderRole',
+        'AuditorFunctionsCoderRole',
       ]);
       expect(decrypts[0]![1]).toEqual({
         Sid: 'SecretKeysDecrypt',
@@ -561,31 +594,32 @@ describe('Construct: CoderAuditor', () => {
       expect(statementsByPolicy().filter(([, s]) => s.Sid === 'SecretKeysDecrypt')).toEqual([]);
     });
 
-    it('scopes each function to what its group reads', () => {
+    it('scopes each function to what its group declares it reads (lambdas/checks/<group>/reads.ts)', () => {
       const actionsOf = (role: string) =>
-        statementsByPolicy()
-          .filter(([id]) => id.includes(`${role}Role`))
-          .flatMap(([, s]) => [s.Action].flat())
-          .filter((x) => !/^(logs|xray|ec2:\w*NetworkInterface|ec2:\w*PrivateIp|ec2:DescribeSubnets)/.test(x))
-          .sort();
-      expect(actionsOf('Infra')).toEqual(
         [
-          'ec2:DescribeInstanceTypes',
-          'ec2:DescribeSecurityGroups',
-          'ec2:DescribeVpcEndpoints',
-          'eks:DescribeCluster',
-          'eks:DescribeNodegroup',
-          'elasticloadbalancing:DescribeTargetGroups',
-          'elasticloadbalancing:DescribeTargetHealth',
-          'rds:DescribeDBClusters',
-          'rds:DescribeDBInstances',
-          'rds:DescribeEvents',
-          'servicequotas:GetServiceQuota',
-        ].sort(),
-      );
-      expect(actionsOf('Cluster')).toEqual(['eks:DescribeCluster', 'eks:DescribeNodegroup']);
-      expect(actionsOf('Database')).toEqual(['rds-db:connect']);
-      expect(actionsOf('Coder')).toEqual(['secretsmanager:GetSecretValue']);
+          ...new Set(
+            statementsByPolicy()
+              .filter(([id]) => id.includes(`${role}Role`))
+              .flatMap(([, s]) => [s.Action].flat())
+              .filter(
+                (x) => !/^(logs|xray|ec2:\w*NetworkInterface|ec2:\w*PrivateIp|ec2:DescribeSubnets)/.test(x),
+              ),
+          ),
+        ].sort();
+      // What every group function also does: read its deployment's parameter, send a large result by reference.
+      const own = ['dynamodb:PutItem', 'ssm:GetParameter'];
+      const declared = (g: keyof typeof GROUP_READS, skip: string[] = []) =>
+        [
+          ...new Set([
+            ...GROUP_READS[g].filter((r) => !skip.includes(r.sid)).flatMap((r) => r.actions),
+            ...own,
+          ]),
+        ].sort();
+      expect(actionsOf('Infra')).toEqual(declared('infra'));
+      expect(actionsOf('Cluster')).toEqual(declared('cluster'));
+      // The example database authenticates with IAM: no secret to read.
+      expect(actionsOf('Database')).toEqual(declared('database', ['DatabaseSecret']));
+      expect(actionsOf('Coder')).toEqual(declared('coder'));
       const db = statementsByPolicy().find(
         ([id, s]) => id.includes('DatabaseRole') && s.Action === 'rds-db:connect',
       )!;
@@ -594,6 +628,12 @@ describe('Construct: CoderAuditor', () => {
         ([id, s]) => id.includes('CoderRole') && s.Action === 'secretsmanager:GetSecretValue',
       )!;
       expect(refs(coder[1].Resource)).toContain('secret:coder-auditor/prod/coder-token-??????');
+      const results = statementsByPolicy().filter(
+        ([id, s]) => id.includes('InfraRole') && s.Action === 'dynamodb:PutItem',
+      );
+      expect(results.map(([, s]) => s.Condition)).toEqual([
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RES#*'] } },
+      ]);
       for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       }

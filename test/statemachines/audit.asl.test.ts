@@ -1,9 +1,23 @@
-import { readFileSync } from 'node:fs';
-import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterGroup } from '../../lambdas/checks/cluster/index.js';
+import { makeGroupHandler } from '../../lambdas/handlers/group.js';
+import { STATE_PAYLOAD_LIMIT_BYTES } from '../../lambdas/handlers/payload.js';
+import { configDeployments } from '../../lambdas/handlers/runtime.js';
+import { localTelemetry } from '../../lambdas/handlers/telemetry.js';
 import { FindingsStore } from '../../lambdas/store/findings-store.js';
+import { ResultStore } from '../../lambdas/store/results.js';
 import { startSim, type Sim } from '../../sim/index.js';
+import { loadScenario, type Scenario } from '../../sim/scenario.js';
 import { ASL_FILE, runLocalWorkflow } from '../../sim/workflow.js';
 import { createFindingsTable, localClients, startDynalite, type Dynalite } from '../helpers/dynalite.js';
 
@@ -15,19 +29,32 @@ interface AslState {
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
   ItemSelector?: Record<string, string>;
+  ItemsPath?: string;
+  ItemBatcher?: { MaxItemsPerBatch?: number };
+  MaxConcurrency?: number;
+  Label?: string;
+  ToleratedFailurePercentage?: number;
   Retry?: Array<{ ErrorEquals: string[]; JitterStrategy?: string; BackoffRate?: number }>;
   Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
-  Branches?: Array<{ States: Record<string, AslState> }>;
-  ItemProcessor?: { States: Record<string, AslState> };
-  Parameters?: { FunctionName?: string };
+  ItemProcessor?: {
+    ProcessorConfig?: { Mode: string; ExecutionType?: string };
+    States: Record<string, AslState>;
+  };
+  Parameters?: Record<string, unknown>;
 }
 const aslText = readFileSync(ASL_FILE, 'utf8');
-const asl = JSON.parse(aslText) as { QueryLanguage?: string; States: Record<string, AslState> };
-const iteration = asl.States.AuditDeployments!.ItemProcessor!.States;
-const groupTasks = iteration.CheckGroups!.Branches!.map((b) => Object.entries(b.States)[0]!);
+const asl = JSON.parse(aslText) as {
+  QueryLanguage?: string;
+  TimeoutSeconds?: number;
+  States: Record<string, AslState>;
+};
+const fleet = asl.States.AuditFleet!;
+const batch = fleet.ItemProcessor!.States;
+const child = batch.Deployments!.ItemProcessor!.States;
+const groups = child.CheckGroups!.ItemProcessor!.States;
 
 describe('Workflow: statemachines/audit.asl.json', () => {
-  it('uses JSONPath and exactly the documented substitutions', () => {
+  it('uses JSONPath and exactly the documented substitutions, with an execution timeout', () => {
     expect(asl.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
     expect(aslText).not.toContain('JSONata');
     const placeholders = new Set([...aslText.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
@@ -36,48 +63,80 @@ describe('Workflow: statemachines/audit.asl.json', () => {
       'ClusterFunctionArn',
       'CoderFunctionArn',
       'DatabaseFunctionArn',
+      'FleetParameterName',
       'GroupTaskTimeoutSeconds',
       'InfraFunctionArn',
       'NotifyFunctionArn',
       'TableName',
     ]);
+    expect(asl.TimeoutSeconds).toBeGreaterThan(0);
   });
 
-  it('runs the four group tasks in parallel, each retried on Lambda errors with jitter and caught', () => {
-    expect(groupTasks.map(([name]) => name)).toEqual(['Infra', 'Cluster', 'Database', 'Coder']);
-    for (const [name, task] of groupTasks) {
-      expect(task.Resource).toBe('arn:aws:states:::lambda:invoke');
-      const retried = task.Retry!.flatMap((r) => r.ErrorEquals);
-      expect(retried).toEqual(
-        expect.arrayContaining([
-          'Lambda.ServiceException',
-          'Lambda.AWSLambdaException',
-          'Lambda.SdkClientException',
-          'Lambda.TooManyRequestsException',
-        ]),
-      );
-      expect(task.Retry!.every((r) => r.JitterStrategy === 'FULL' && (r.BackoffRate ?? 1) > 1)).toBe(true);
-      expect(task.Catch).toEqual([
-        expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: `${name}Failed` }),
-      ]);
-      expect(task.TimeoutSeconds).toBeUndefined();
-      expect(task.TimeoutSecondsPath).toBe('$.groupTaskTimeoutSeconds');
-    }
-    // The substitution is a string in valid JSON; the iteration turns it into the number the path reads.
-    expect(asl.States.AuditDeployments!.ItemSelector!['groupTaskTimeoutSeconds.$']).toBe(
+  it('fans out Express children of up to 10 deployments (Distributed Map) that tolerates failures', () => {
+    expect(fleet).toMatchObject({ Type: 'Map', ItemsPath: '$.deployments', Label: 'Deployment' });
+    expect(fleet.ItemProcessor!.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
+    // Each child started is a billed transition of the parent: ten deployments per child.
+    expect(fleet.ItemBatcher).toEqual({ MaxItemsPerBatch: 10 });
+    // A child audits its batch in parallel (an inline Map runs at most 40 iterations at once).
+    expect(batch.Deployments).toMatchObject({ Type: 'Map', ItemsPath: '$.Items', MaxConcurrency: 0 });
+    expect(batch.Deployments!.ItemProcessor!.ProcessorConfig).toEqual({ Mode: 'INLINE' });
+    expect(fleet.ToleratedFailurePercentage).toBe(100);
+    // The child works on the parent's execution id (idempotency of a replay), not its own.
+    expect(fleet.ItemSelector).toMatchObject({ 'executionId.$': '$$.Execution.Id' });
+  });
+
+  it('runs the check groups as one Map of one task, retried on Lambda errors with jitter and caught', () => {
+    expect(child.CheckGroups).toMatchObject({ Type: 'Map', ItemsPath: '$.groups' });
+    const task = groups.CheckGroup!;
+    expect(task.Resource).toBe('arn:aws:states:::lambda:invoke');
+    expect(task.Retry!.flatMap((r) => r.ErrorEquals)).toEqual(
+      expect.arrayContaining([
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+        'Lambda.TooManyRequestsException',
+      ]),
+    );
+    expect(task.Retry!.every((r) => r.JitterStrategy === 'FULL' && (r.BackoffRate ?? 1) > 1)).toBe(true);
+    expect(task.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'GroupFailed' }),
+    ]);
+    expect(task.TimeoutSecondsPath).toBe('$.timeoutSeconds');
+    expect(child.CheckGroups!.ItemSelector!['timeoutSeconds.$']).toBe(
       "States.StringToJson('${GroupTaskTimeoutSeconds}')",
     );
   });
 
-  it('catches a failed Aggregate or Notify per deployment, then fails the execution', () => {
-    for (const name of ['Aggregate', 'Notify']) {
-      expect(iteration[name]!.Catch).toEqual([
-        expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'DeploymentFailed' }),
-      ]);
+  it('catches every task that could end the run, and retries DynamoDB throttling under its integration names', () => {
+    const all = { ...asl.States, ...batch, ...child, ...groups };
+    for (const [name, state] of Object.entries(all)) {
+      if (state.Type !== 'Task' || name === 'ReadFleet') continue;
+      expect(state.Catch, name).toBeDefined();
     }
-    expect(asl.States.AuditDeployments!.Next).toBe('SerializeAudits');
-    expect(asl.States['AnyFailed?']).toMatchObject({ Type: 'Choice', Default: 'Done' });
+    for (const name of ['MarkEvent', 'ReadGate', 'ReleaseGate', 'FreeGate']) {
+      expect(asl.States[name]!.Retry!.flatMap((r) => r.ErrorEquals)).toEqual(
+        expect.arrayContaining([
+          'DynamoDB.ProvisionedThroughputExceededException',
+          'DynamoDB.ThrottlingException',
+        ]),
+      );
+    }
+    expect(fleet.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]);
     expect(asl.States.DeploymentsFailed).toMatchObject({ Type: 'Fail', Error: 'DeploymentAuditFailed' });
+  });
+
+  it('retries Notify past the idempotency claim of an attempt that died (its function timeout)', () => {
+    const retry = child.Notify!.Retry!.find((r) =>
+      r.ErrorEquals.includes('IdempotencyAlreadyInProgressError'),
+    ) as unknown as {
+      IntervalSeconds: number;
+      MaxAttempts: number;
+      BackoffRate: number;
+    };
+    let waited = 0;
+    for (let i = 0; i < retry.MaxAttempts; i++) waited += retry.IntervalSeconds * retry.BackoffRate ** i;
+    // The Notify function's timeout is 30 s in the stack (lib/functions.ts).
+    expect(waited).toBeGreaterThan(30);
   });
 });
 
@@ -117,13 +176,15 @@ describe('Workflow: local execution with the real handlers', () => {
       executionId: 'first',
       onAlert: (a) => onAlert.push(a.subject),
     });
-    expect(first.output.audits).toEqual([expect.objectContaining({ deployment: 'sim', notified: true })]);
+    expect(first.audits).toEqual([expect.objectContaining({ deployment: 'sim', notified: true })]);
     expect(first.alerts).toHaveLength(1);
     expect(onAlert).toEqual([first.alerts[0]!.subject]);
     expect(first.alerts[0]!.attributes.deployment).toBe('sim');
     const open = await store.list({ deployment: 'sim', open: true });
     expect(open.map((f) => f.checkId)).toContain('db-sg-allows-nodes');
-    expect(first.transitions).toBe(13);
+    // Route, Debounce?, AuditFleet, one child started, AnyFailed?, Done.
+    expect(first.transitions).toBe(6);
+    expect(first.maxPayloadBytes).toBeLessThanOrEqual(STATE_PAYLOAD_LIMIT_BYTES);
 
     const replay = await runLocalWorkflow({
       sim,
@@ -133,7 +194,7 @@ describe('Workflow: local execution with the real handlers', () => {
       startTime: first.startTime,
     });
     expect(replay.alerts).toEqual([]);
-    expect(replay.output.audits).toEqual([expect.objectContaining({ changed: false, notified: false })]);
+    expect(replay.audits).toEqual([expect.objectContaining({ changed: false, notified: false })]);
     expect(await store.list({ deployment: 'sim', open: true })).toEqual(open);
 
     await sim.apply('healthy');
@@ -149,6 +210,61 @@ describe('Workflow: local execution with the real handlers', () => {
     expect(stillOpen.map((f) => f.checkId)).not.toContain('db-sg-allows-nodes');
   });
 
+  it('audits the whole fleet, read from its parameter, when the input names no deployment', async () => {
+    const tableName = await newTable();
+    await sim.apply('healthy');
+    const ids = ['sim', 'sim-b', 'sim-c'];
+    const run = await runLocalWorkflow({
+      sim,
+      tableEndpoint: db.endpoint,
+      tableName,
+      input: { trigger: 'schedule' },
+      fleet: () => ids.map((id) => ({ ...sim.deployment, id })),
+    });
+    expect(run.audits.map((a) => a.deployment)).toEqual(ids);
+    // One batch: one child execution audits the three deployments, in parallel.
+    expect(run.childMs).toHaveLength(1);
+    expect(run.lambdaInvocations).toMatchObject({
+      infra: 3,
+      cluster: 3,
+      database: 3,
+      coder: 3,
+      aggregate: 3,
+    });
+    expect(run.lambdaPeakConcurrency.infra).toBe(3);
+    // Route, ReadFleet, UseFleet, AuditFleet, 1 child, AnyFailed?, Done.
+    expect(run.transitions).toBe(7);
+  });
+
+  it('starts one child per batch of MaxItemsPerBatch deployments (ItemBatcher), each billed to the parent', async () => {
+    const tableName = await newTable();
+    await sim.apply('healthy');
+    const dir = mkdtempSync(join(tmpdir(), 'asl-'));
+    try {
+      const twoPerBatch = JSON.parse(aslText) as { States: { AuditFleet: AslState } };
+      twoPerBatch.States.AuditFleet.ItemBatcher = { MaxItemsPerBatch: 2 };
+      const definitionFile = join(dir, 'audit.asl.json');
+      writeFileSync(definitionFile, JSON.stringify(twoPerBatch));
+      const ids = ['sim', 'sim-b', 'sim-c'];
+      const run = await runLocalWorkflow({
+        sim,
+        tableEndpoint: db.endpoint,
+        tableName,
+        input: { deployments: ids },
+        definitionFile,
+        maxConcurrency: 1,
+      });
+      expect(run.audits.map((a) => a.deployment)).toEqual(ids);
+      expect(run.childMs).toHaveLength(2);
+      // One child at a time (MaxConcurrency 1), two deployments at once in the first.
+      expect(run.lambdaPeakConcurrency.infra).toBe(2);
+      // Route, Debounce?, AuditFleet, 2 children, AnyFailed?, Done.
+      expect(run.transitions).toBe(7);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('completes the audit with error findings when a group task throws', async () => {
     const tableName = await newTable();
     await sim.apply('healthy');
@@ -156,11 +272,9 @@ describe('Workflow: local execution with the real handlers', () => {
       sim,
       tableEndpoint: db.endpoint,
       tableName,
-      groupHandlers: {
-        cluster: () => Promise.reject(new Error('Task timed out after 60.00 seconds')),
-      },
+      groupHandlers: { cluster: () => Promise.reject(new Error('Task timed out after 60.00 seconds')) },
     });
-    expect(result.output.audits).toEqual([expect.objectContaining({ deployment: 'sim' })]);
+    expect(result.audits).toEqual([expect.objectContaining({ deployment: 'sim' })]);
     const stored = await new FindingsStore({ client: doc, tableName }).list({
       deployment: 'sim',
       open: true,
@@ -172,61 +286,104 @@ describe('Workflow: local execution with the real handlers', () => {
     );
   });
 
-  it('debounces deploy-triggered runs while another execution holds the gate', async () => {
-    const tableName = await newTable();
-    await sim.apply('healthy');
+  describe('trailing debounce', () => {
     const gate = { pk: { S: 'DEP#sim' }, sk: { S: 'GATE' } };
-    const lock = (ageMs: number) =>
-      client.send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: {
-            ...gate,
-            lockedBy: { S: 'arn:...:execution:x:other' },
-            lockedAt: { S: new Date(Date.now() - ageMs).toISOString() },
-          },
-        }),
-      );
-    const lockedBy = async () =>
-      (await client.send(new GetItemCommand({ TableName: tableName, Key: gate, ConsistentRead: true }))).Item
-        ?.lockedBy?.S;
-    let groupCalls = 0;
-    const counting = {
-      infra: async () => (
-        (groupCalls += 1),
-        { deployment: 'sim', group: 'infra' as const, findings: [], ms: 0 }
-      ),
+    const setup = async () => {
+      const tableName = await newTable();
+      await sim.apply('healthy');
+      const lock = (by: string, ageMs: number) =>
+        client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              ...gate,
+              lockedBy: { S: by },
+              lockedAt: { S: new Date(Date.now() - ageMs).toISOString() },
+              lastEventAt: { S: new Date(Date.now() - ageMs).toISOString() },
+            },
+          }),
+        );
+      const item = async () =>
+        (await client.send(new GetItemCommand({ TableName: tableName, Key: gate, ConsistentRead: true })))
+          .Item;
+      let groupCalls = 0;
+      const counting = {
+        infra: async () => (
+          (groupCalls += 1),
+          { deployment: 'sim', group: 'infra' as const, findings: [], ms: 0 }
+        ),
+      };
+      const run = (
+        input: Parameters<typeof runLocalWorkflow>[0]['input'],
+        more: Partial<Parameters<typeof runLocalWorkflow>[0]> = {},
+      ) =>
+        runLocalWorkflow({
+          sim,
+          tableEndpoint: db.endpoint,
+          tableName,
+          groupHandlers: counting,
+          input,
+          ...more,
+        });
+      return { tableName, lock, item, run, calls: () => groupCalls };
     };
-    const input = { deployments: ['sim'], debounce: true };
-    const run = (debounce: boolean) =>
-      runLocalWorkflow({
-        sim,
-        tableEndpoint: db.endpoint,
-        tableName,
-        groupHandlers: counting,
-        ...(debounce ? { input } : {}),
+    const deploy = { deployments: ['sim'], debounce: true, trigger: 'cloudtrail' };
+
+    it('Compliance: a deploy event audits once no other event arrived for a whole settle period', async () => {
+      const { tableName, run, item, calls } = await setup();
+      let reads = 0;
+      const result = await run(deploy, {
+        // Another deploy event of the burst arrives during the first wait: the holder waits once more.
+        beforeTask: async (state) => {
+          if (state !== 'ReadGate' || ++reads > 1) return;
+          await client.send(
+            new UpdateItemCommand({
+              TableName: tableName,
+              Key: gate,
+              UpdateExpression: 'SET lastEventAt = :later',
+              ExpressionAttributeValues: { ':later': { S: new Date(Date.now() + 1000).toISOString() } },
+            }),
+          );
+        },
       });
+      expect(reads).toBe(2);
+      expect(result.audits).toEqual([expect.objectContaining({ deployment: 'sim' })]);
+      expect(calls()).toBe(1);
+      expect((await item())?.lockedBy).toBeUndefined();
+    });
 
-    // Another execution took the lock a minute ago and is in its settle wait: a scheduled run in the
-    // meantime leaves it alone, and the deploy events of the burst stay debounced.
-    await lock(60_000);
-    expect((await run(true)).output.audits).toEqual([{ deployment: 'sim', debounced: true }]);
-    await run(false);
-    expect(await lockedBy()).toBe('arn:...:execution:x:other');
-    expect((await run(true)).output.audits).toEqual([{ deployment: 'sim', debounced: true }]);
-    expect(groupCalls).toBe(1);
+    it('Noncompliance 1: events while another execution holds the lock are recorded for it, not audited', async () => {
+      const { run, lock, item, calls } = await setup();
+      await lock('arn:aws:states:us-east-1:123456789012:execution:x:other', 60_000);
+      const before = (await item())!.lastEventAt!.S!;
+      expect((await run(deploy)).output).toEqual({ deployments: ['sim'], debounced: true });
+      expect((await item())!.lastEventAt!.S! > before).toBe(true);
+      // A scheduled run meanwhile leaves the live lock alone.
+      await run({ deployments: ['sim'] });
+      expect((await item())?.lockedBy?.S).toBe('arn:aws:states:us-east-1:123456789012:execution:x:other');
+      expect(calls()).toBe(1);
+    });
 
-    // A lock left an hour ago by an execution stopped during its wait: the scheduled run frees it, then
-    // a deploy event audits after its own settle wait and releases its lock.
-    await lock(3_600_000);
-    await run(false);
-    expect(await lockedBy()).toBeUndefined();
-    const free = await run(true);
-    expect(free.output.audits).toEqual([
-      expect.objectContaining({ deployment: 'sim', executionId: free.executionId }),
-    ]);
-    expect(groupCalls).toBe(3);
-    expect(await lockedBy()).toBeUndefined();
+    it('Noncompliance 2: a lock left by an aborted execution is freed by its release request, another is kept', async () => {
+      const { run, lock, item } = await setup();
+      const aborted = 'arn:aws:states:us-east-1:123456789012:execution:x:aborted';
+      await lock(aborted, 60_000);
+      const release = (executionArn: string) =>
+        run(undefined, {
+          input: { release: { executionArn, status: 'ABORTED', input: JSON.stringify(deploy) } },
+        });
+      await release('arn:aws:states:us-east-1:123456789012:execution:x:someone-else');
+      expect((await item())?.lockedBy?.S).toBe(aborted);
+      await release(aborted);
+      expect((await item())?.lockedBy).toBeUndefined();
+    });
+
+    it('Noncompliance 3: a lock without an event for a quarter-hour is freed by the next run', async () => {
+      const { run, lock, item } = await setup();
+      await lock('arn:aws:states:us-east-1:123456789012:execution:x:gone', 3_600_000);
+      await run({ deployments: ['sim'] });
+      expect((await item())?.lockedBy).toBeUndefined();
+    });
   });
 
   it('completes the other deployments when one Aggregate fails for good, and alerts its changes next run', async () => {
@@ -255,9 +412,70 @@ describe('Workflow: local execution with the real handlers', () => {
     const next = await runLocalWorkflow({ sim, tableEndpoint: db.endpoint, tableName, input });
     expect(next.alerts.map((a) => a.attributes.deployment)).toEqual(['sim-b']);
     expect(next.alerts[0]!.text).toContain('db-sg-allows-nodes');
-    expect(next.output.audits).toEqual([
+    expect(next.audits).toEqual([
       expect.objectContaining({ deployment: 'sim', changed: false }),
       expect.objectContaining({ deployment: 'sim-b', notified: true }),
     ]);
+  });
+
+  describe('a big incident: 600 workspace pods in ImagePullBackOff', () => {
+    /** The image-pull-backoff scenario with its failing workspace pod copied 600 times. */
+    const incident = (): Scenario => {
+      const base = loadScenario('image-pull-backoff');
+      const pods = base.kubernetes.pods as Record<string, Record<string, unknown>>;
+      const [name, pod] = Object.entries(pods).find(([k]) => k.startsWith('coder-ws/coder-heidi'))!;
+      const copies = Object.fromEntries(
+        Array.from({ length: 600 }, (_, i) => [
+          name.replace('heidi-ml', `user${i}-ws`),
+          { ...pod, labels: { ...(pod.labels as object), 'com.coder.user.username': `user${i}` } },
+        ]),
+      );
+      return {
+        ...base,
+        name: 'incident-600',
+        kubernetes: { ...base.kubernetes, pods: { ...pods, ...copies } },
+      };
+    };
+
+    it('Noncompliance 1: results returned inline (as before) exceed 256 KiB: the runner fails that audit as Step Functions would', async () => {
+      const tableName = await newTable();
+      await sim.apply(incident());
+      const results = new ResultStore({ client: doc, tableName });
+      const inline = makeGroupHandler(clusterGroup, {
+        deployments: configDeployments(() => ({ deployments: [sim.deployment], schedule: 'rate(1 hour)' })),
+        results,
+        telemetry: localTelemetry(),
+        maxInlineBytes: Number.POSITIVE_INFINITY,
+      });
+      try {
+        const run = runLocalWorkflow({
+          sim,
+          tableEndpoint: db.endpoint,
+          tableName,
+          groupHandlers: { cluster: inline },
+        });
+        await expect(run).rejects.toMatchObject({ cause: { name: 'DeploymentAuditFailed' } });
+      } finally {
+        inline.close();
+      }
+      // The child execution died of States.DataLimitExceeded (no Catch handles it): nothing was stored.
+      expect(await new FindingsStore({ client: doc, tableName }).list({ deployment: 'sim' })).toEqual([]);
+    });
+
+    it('Compliance: the audit completes, stores and alerts every finding, and no state exceeds 256 KiB', async () => {
+      const tableName = await newTable();
+      await sim.apply(incident());
+      const run = await runLocalWorkflow({ sim, tableEndpoint: db.endpoint, tableName });
+      expect(run.maxPayloadBytes).toBeLessThanOrEqual(STATE_PAYLOAD_LIMIT_BYTES);
+      expect(run.audits).toEqual([expect.objectContaining({ deployment: 'sim', notified: true })]);
+      const open = await new FindingsStore({ client: doc, tableName }).list({
+        deployment: 'sim',
+        open: true,
+      });
+      const pods = open.filter((f) => f.checkId === 'pods-config-errors');
+      expect(pods.length).toBeGreaterThanOrEqual(601);
+      expect(run.alerts).toHaveLength(1);
+      expect(run.alerts[0]!.subject).toMatch(/new/);
+    });
   });
 });

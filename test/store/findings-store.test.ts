@@ -368,27 +368,21 @@ describe('Class: FindingsStore', () => {
     });
   });
 
-  describe('Method: claimNotification', () => {
-    it('lets one invocation publish: later claims see it busy, then notified', async () => {
+  describe('Method: saveAlert / alertOf', () => {
+    it('keeps the rendered alert with the run, and says once the run is notified', async () => {
       const s = store();
       await s.recordRun(audit('exec-1', T1, [sg]));
-      const first = await s.claimNotification('prod', 'exec-1', 60_000);
-      expect(first.claim).toBe('claimed');
-      expect((await s.claimNotification('prod', 'exec-1', 60_000)).claim).toBe('busy');
+      expect(await s.alertOf('prod', 'exec-1')).toEqual({ notified: false });
+      const alert = {
+        subject: 's',
+        text: 't'.repeat(200_000),
+        attributes: { severity: 'critical', deployment: 'prod' },
+      };
+      await s.saveAlert('prod', 'exec-1', alert);
+      expect(await s.alertOf('prod', 'exec-1')).toEqual({ alert, notified: false });
       expect(await s.markNotified('prod', 'exec-1')).toBe(true);
-      expect(await s.claimNotification('prod', 'exec-1', 60_000)).toEqual({ claim: 'notified' });
-    });
-
-    it('can be released after a failed publish, and an abandoned claim is taken over', async () => {
-      let now = new Date('2030-01-01T10:05:00Z');
-      const s = store({ now: () => now });
-      await s.recordRun(audit('exec-1', T1, [sg]));
-      const { token } = await s.claimNotification('prod', 'exec-1', 60_000);
-      await s.releaseNotification('prod', 'exec-1', token!);
-      const again = await s.claimNotification('prod', 'exec-1', 60_000);
-      expect(again.claim).toBe('claimed');
-      now = new Date('2030-01-01T10:07:00Z');
-      expect((await s.claimNotification('prod', 'exec-1', 60_000)).claim).toBe('claimed');
+      expect((await s.alertOf('prod', 'exec-1')).notified).toBe(true);
+      await expect(s.alertOf('prod', 'exec-9')).rejects.toThrow('no run exec-9');
     });
   });
 
@@ -406,6 +400,19 @@ describe('Class: FindingsStore', () => {
       const freed = await doc.send(new GetCommand({ TableName: table, Key: gate }));
       expect(freed.Item?.lockedBy).toBeUndefined();
       expect(await s.clearStaleGate('prod', '2030-01-01T10:30:00.000Z')).toBe(false);
+    });
+
+    it('keeps a lock taken long ago while deploy events keep arriving (trailing debounce)', async () => {
+      const s = store();
+      const gate = { pk: 'DEP#prod', sk: 'GATE', lockedBy: 'exec-x', lockedAt: '2030-01-01T09:00:00.000Z' };
+      await doc.send(
+        new PutCommand({ TableName: table, Item: { ...gate, lastEventAt: '2030-01-01T09:58:00.000Z' } }),
+      );
+      expect(await s.clearStaleGate('prod', '2030-01-01T09:45:00.000Z')).toBe(false);
+      await doc.send(
+        new PutCommand({ TableName: table, Item: { ...gate, lastEventAt: '2030-01-01T09:30:00.000Z' } }),
+      );
+      expect(await s.clearStaleGate('prod', '2030-01-01T09:45:00.000Z')).toBe(true);
     });
   });
 

@@ -15,7 +15,9 @@ import provisionersReady from './provisioners-ready.js';
 export const clusterGroup = defineGroup<ClusterSnapshot>({
   id: 'cluster',
   skipReason: () => undefined,
-  // Loaded when the group runs: the catalogue and `coder-audit checks` need no client library.
+  // Loaded when the group runs (the catalogue and `coder-audit checks` need no client library), before
+  // any group's clock starts.
+  load: () => import('./collector.js'),
   collect: async (ctx) => (await import('./collector.js')).collectCluster(ctx),
   checks: [
     podsPending,

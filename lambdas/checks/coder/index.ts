@@ -17,7 +17,9 @@ export const coderGroup = defineGroup<CoderSnapshot>({
     deployment.coder
       ? undefined
       : 'Coder API not configured (no coder section in the deployment configuration)',
-  // Loaded when the group runs: the catalogue and `coder-audit checks` need no client library.
+  // Loaded when the group runs (the catalogue and `coder-audit checks` need no client library), before
+  // any group's clock starts.
+  load: () => import('./collector.js'),
   collect: async (ctx) => (await import('./collector.js')).collectCoder(ctx),
   checks: [
     coderHealthz,

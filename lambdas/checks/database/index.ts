@@ -10,7 +10,9 @@ import type { DatabaseSnapshot } from './snapshot.js';
 export const databaseGroup = defineGroup<DatabaseSnapshot>({
   id: 'database',
   skipReason: (d) => (d.database ? undefined : 'no database configured (deployment.database)'),
-  // Loaded when the group runs: the catalogue and `coder-audit checks` need no client library.
+  // Loaded when the group runs (the catalogue and `coder-audit checks` need no client library), before
+  // any group's clock starts.
+  load: () => import('./collect.js'),
   collect: async (ctx) => (await import('./collect.js')).collectDatabase(ctx),
   checks: [dbConnectivity, dbConnectionsUsage, dbLongRunningQueries, dbIdleInTransaction, dbSize],
 });

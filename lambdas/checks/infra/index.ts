@@ -17,7 +17,9 @@ import vpcEndpointsAvailable from './vpc-endpoints-available.js';
 export const infraGroup = defineGroup<InfraSnapshot>({
   id: 'infra',
   skipReason: () => undefined,
-  // Loaded when the group runs: the catalogue and `coder-audit checks` need no client library.
+  // Loaded when the group runs (the catalogue and `coder-audit checks` need no client library), before
+  // any group's clock starts.
+  load: () => import('./collector.js'),
   collect: async (ctx) => (await import('./collector.js')).collectInfra(ctx),
   checks: [
     eksClusterActive,

@@ -1,3 +1,4 @@
+import { SimIam } from '../../../sim/aws/iam.js';
 import {
   DescribeClusterCommand,
   DescribeNodegroupCommand,
@@ -27,6 +28,13 @@ export function kubeEnv(): SimEnv {
       accessKeyId: 'AKIASIMULATED0000001',
       secretAccessKey: 'simulated/secret/access/key/0000000000',
     },
+    iam: new SimIam({
+      ...{
+        accessKeyId: 'AKIASIMULATED0000001',
+        secretAccessKey: 'simulated/secret/access/key/0000000000',
+      },
+      accountId: '123456789012',
+    }),
     dataDir: '/tmp',
   };
 }

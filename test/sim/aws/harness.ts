@@ -1,3 +1,4 @@
+import { SimIam } from '../../../sim/aws/iam.js';
 import { parseConfig, type DeploymentConfig } from '../../../lambdas/audit/config.js';
 import { CallRecorder } from '../../../lambdas/audit/calls.js';
 import { createAwsClients, type AwsClients } from '../../../lambdas/clients/aws.js';
@@ -31,6 +32,13 @@ export function simEnv(): SimEnv {
       accessKeyId: 'AKIASIMULATED0000001',
       secretAccessKey: 'simulated/secret/access/key/0000000000',
     },
+    iam: new SimIam({
+      ...{
+        accessKeyId: 'AKIASIMULATED0000001',
+        secretAccessKey: 'simulated/secret/access/key/0000000000',
+      },
+      accountId: '123456789012',
+    }),
     dataDir: '/nonexistent',
   };
 }

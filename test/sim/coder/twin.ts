@@ -1,3 +1,4 @@
+import { SimIam } from '../../../sim/aws/iam.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CallRecorder } from '../../../lambdas/audit/calls.js';
@@ -42,6 +43,10 @@ export async function startTwin(over: Partial<DeploymentInput> = {}): Promise<Tw
     region: 'us-east-1',
     accountId: '123456789012',
     credentials: { accessKeyId: 'AKIASIMULATED0000001', secretAccessKey: 'x' },
+    iam: new SimIam({
+      ...{ accessKeyId: 'AKIASIMULATED0000001', secretAccessKey: 'x' },
+      accountId: '123456789012',
+    }),
     dataDir: '/tmp',
   };
   const part = await startCoderSim(env, scenarioWith(), new Date());

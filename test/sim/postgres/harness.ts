@@ -1,3 +1,4 @@
+import { SimIam } from '../../../sim/aws/iam.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ export function pgScenario(postgres: Record<string, unknown> = {}, faults: Fault
     description: '',
     deployment: {},
     aws: {},
+    accounts: {},
     kubernetes: {},
     postgres,
     coder: {},
@@ -53,6 +55,10 @@ export async function startPgHarness(
     region: 'us-east-1',
     accountId: '123456789012',
     credentials: { accessKeyId: 'AKIASIMULATED0000001', secretAccessKey: 'simulated/secret' },
+    iam: new SimIam({
+      ...{ accessKeyId: 'AKIASIMULATED0000001', secretAccessKey: 'simulated/secret' },
+      accountId: '123456789012',
+    }),
     dataDir,
   };
   const part = await startPostgresSim(env, scenario, new Date());

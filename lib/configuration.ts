@@ -1,0 +1,82 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { DeploymentConfig } from '../lambdas/audit/config.js';
+import {
+  deploymentParameterName,
+  fleetParameterName,
+  functionDeployment,
+} from '../lambdas/handlers/runtime.js';
+
+/** SSM standard parameters hold 4 KB; advanced ones 8 KB. */
+export const STANDARD_PARAMETER_BYTES = 4096;
+export const ADVANCED_PARAMETER_BYTES = 8192;
+
+export interface AuditorConfigurationProps {
+  /** The validated deployments. */
+  readonly deployments: readonly DeploymentConfig[];
+  /**
+   * Path prefix of the parameters.
+   * @default `/coder-auditor/<stack name>`
+   */
+  readonly prefix?: string;
+}
+
+/** The JSON each deployment's parameter holds, and its size. */
+export function deploymentParameterValue(d: DeploymentConfig): string {
+  return JSON.stringify(functionDeployment(d));
+}
+
+/**
+ * The configuration the functions read at run time (Powertools Parameters, cached 5 minutes), outside
+ * their code and environment: one SSM parameter per deployment and one with the fleet's ids, which the
+ * workflow reads. Changing the fleet changes parameters, never the functions.
+ */
+export class AuditorConfiguration extends Construct {
+  public readonly prefix: string;
+  public readonly fleetParameter: ssm.StringParameter;
+  public readonly deploymentParameters: ssm.StringParameter[];
+
+  public constructor(scope: Construct, id: string, props: AuditorConfigurationProps) {
+    super(scope, id);
+    this.prefix = props.prefix ?? `/coder-auditor/${Stack.of(this).stackName}`;
+    const tier = (value: string) =>
+      Buffer.byteLength(value) > STANDARD_PARAMETER_BYTES
+        ? ssm.ParameterTier.ADVANCED
+        : ssm.ParameterTier.STANDARD;
+    this.deploymentParameters = props.deployments.map((d) => {
+      const value = deploymentParameterValue(d);
+      return new ssm.StringParameter(this, `Deployment-${d.id}`, {
+        parameterName: deploymentParameterName(this.prefix, d.id),
+        description: `coder-auditor: configuration of deployment ${d.id}`,
+        stringValue: value,
+        tier: tier(value),
+      });
+    });
+    const fleet = JSON.stringify(props.deployments.map((d) => d.id));
+    this.fleetParameter = new ssm.StringParameter(this, 'Fleet', {
+      parameterName: fleetParameterName(this.prefix),
+      description: 'coder-auditor: ids of the deployments the schedule audits',
+      stringValue: fleet,
+      tier: tier(fleet),
+    });
+  }
+
+  /** Let a function read the deployments' parameters (all of them: the fleet may change). */
+  public grantReadDeployments(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadDeploymentConfiguration',
+        actions: ['ssm:GetParameter'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: `${this.prefix.replace(/^\//, '')}/deployments/*`,
+          }),
+        ],
+      }),
+    );
+  }
+}
