@@ -157,6 +157,7 @@ export class CoderAuditor extends Construct {
 
     this.configuration = new AuditorConfiguration(this, 'Configuration', {
       deployments,
+      policy: config,
       ...(props.parameterPrefix ? { prefix: props.parameterPrefix } : {}),
     });
     const store = new AuditorStore(this, 'Store', { removalPolicy: r.removalPolicy });
@@ -288,7 +289,7 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
       problems.push(`${at}.coder.insecureTls: never skip TLS verification in a deployed auditor`);
     if (d.database?.tls.disable)
       problems.push(`${at}.database.tls.disable: never disable TLS to the database in a deployed auditor`);
-    const bytes = Buffer.byteLength(deploymentParameterValue(d));
+    const bytes = Buffer.byteLength(deploymentParameterValue(d, config));
     if (bytes > ADVANCED_PARAMETER_BYTES)
       problems.push(
         `${at}: its configuration is ${bytes} bytes, above the ${ADVANCED_PARAMETER_BYTES} bytes of an SSM parameter`,

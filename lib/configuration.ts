@@ -2,11 +2,11 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { DeploymentConfig } from '../lambdas/audit/config.js';
+import type { AuditConfig, DeploymentConfig } from '../lambdas/audit/config.js';
 import {
+  deploymentDocument,
   deploymentParameterName,
   fleetParameterName,
-  functionDeployment,
 } from '../lambdas/handlers/runtime.js';
 
 /** SSM standard parameters hold 4 KB; advanced ones 8 KB. */
@@ -16,6 +16,8 @@ export const ADVANCED_PARAMETER_BYTES = 8192;
 export interface AuditorConfigurationProps {
   /** The validated deployments. */
   readonly deployments: readonly DeploymentConfig[];
+  /** The configuration's mutes and overrides: each deployment's parameter holds those that apply to it. */
+  readonly policy?: Partial<Pick<AuditConfig, 'mutes' | 'overrides'>>;
   /**
    * Path prefix of the parameters.
    * @default `/coder-auditor/<stack name>`
@@ -23,9 +25,12 @@ export interface AuditorConfigurationProps {
   readonly prefix?: string;
 }
 
-/** The JSON each deployment's parameter holds, and its size. */
-export function deploymentParameterValue(d: DeploymentConfig): string {
-  return JSON.stringify(functionDeployment(d));
+/** The JSON each deployment's parameter holds (with its mutes and overrides), and its size. */
+export function deploymentParameterValue(
+  d: DeploymentConfig,
+  policy: Partial<Pick<AuditConfig, 'mutes' | 'overrides'>> = {},
+): string {
+  return JSON.stringify(deploymentDocument(d, policy));
 }
 
 /**
@@ -46,7 +51,7 @@ export class AuditorConfiguration extends Construct {
         ? ssm.ParameterTier.ADVANCED
         : ssm.ParameterTier.STANDARD;
     this.deploymentParameters = props.deployments.map((d) => {
-      const value = deploymentParameterValue(d);
+      const value = deploymentParameterValue(d, props.policy);
       return new ssm.StringParameter(this, `Deployment-${d.id}`, {
         parameterName: deploymentParameterName(this.prefix, d.id),
         description: `coder-auditor: configuration of deployment ${d.id}`,

@@ -92,7 +92,12 @@ export class AuditorFunctions extends Construct {
       coder: make('coder', { vpc: true, timeout: props.groupTimeout, env: groupEnv }),
       aggregate: make('aggregate', {
         timeout: Duration.seconds(60),
-        env: { TABLE_NAME: table.tableName, ...runbook },
+        // Its deployment's parameter holds the mutes and overrides it applies before the diagnosis.
+        env: {
+          TABLE_NAME: table.tableName,
+          CONFIG_PARAMETER_PREFIX: props.configuration.prefix,
+          ...runbook,
+        },
       }),
       notify: make('notify', {
         timeout: Duration.seconds(NOTIFY_TIMEOUT_SECONDS),
@@ -111,6 +116,7 @@ export class AuditorFunctions extends Construct {
         }),
       );
     }
+    props.configuration.grantReadDeployments(this.functions.aggregate);
     this.grantTable(this.functions.aggregate, 'FindingsReadWrite', [
       'dynamodb:GetItem',
       'dynamodb:Query',

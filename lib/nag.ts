@@ -118,7 +118,8 @@ export function acknowledge(
         `Lambda creates, deletes and assigns addresses to the function's ENIs with its execution role; their ids are not known before. CreateNetworkInterface is also limited to the configured subnets and the function's security group, and a Deny on lambda:SourceFunctionArn keeps the function code itself from every ENI write (${SOURCE_FUNCTION_ARN_DOC}).`,
       );
     }
-    if (['infra', 'cluster', 'database', 'coder'].includes(role)) {
+    // The group functions read their deployment; Aggregate reads its mutes and overrides from the same place.
+    if (['infra', 'cluster', 'database', 'coder', 'aggregate'].includes(role)) {
       ack(
         policy,
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${here.region}:${here.account}:parameter${o.configurationPrefix}/deployments/*]`,

@@ -18,6 +18,7 @@ import { coderGroup } from '../lambdas/checks/coder/index.js';
 import { databaseGroup } from '../lambdas/checks/database/index.js';
 import { infraGroup } from '../lambdas/checks/infra/index.js';
 import { makeAggregateHandler, type AggregateOutput } from '../lambdas/handlers/aggregate.js';
+import type { PolicySource } from '../lambdas/handlers/policy.js';
 import { documentClient } from '../lambdas/handlers/dynamo.js';
 import { makeGroupHandler, type GroupEvent, type GroupHandler } from '../lambdas/handlers/group.js';
 import {
@@ -107,6 +108,11 @@ export interface LocalWorkflowOptions {
    * the input names none. @default every input id on the simulated deployment (`sim.deployment` renamed)
    */
   fleet?: () => DeploymentConfig[];
+  /**
+   * Each deployment's mutes and overrides, as the Aggregate function reads them from its parameter.
+   * @default none
+   */
+  policies?: PolicySource;
   /** Called with every group result (findings loaded back when sent by reference), e.g. for a report. */
   onGroupResult?: (result: GroupResult) => void;
   /** Replace the handler of a group (e.g. one that throws), keyed by group id. */
@@ -330,7 +336,13 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
       return [id, observed];
     }),
   ) as Record<GroupId, (event: GroupEvent) => Promise<PackedGroupResult>>;
-  const aggregateHandler = makeAggregateHandler({ store, results, telemetry: localTelemetry(), ...runbook });
+  const aggregateHandler = makeAggregateHandler({
+    store,
+    results,
+    telemetry: localTelemetry(),
+    ...runbook,
+    ...(opts.policies ? { policies: opts.policies } : {}),
+  });
   const notifyHandler = makeNotifyHandler({
     store,
     telemetry: localTelemetry(),

@@ -4,7 +4,9 @@ import { linkRootCauses as link, type CausalLink, type RootCause } from './causa
 import { diagnose } from './diagnose.js';
 import { GuideSection } from './guide.js';
 import { SEVERITIES, Status, type Finding, type GroupId } from './model.js';
+import { applyMutes, type DisabledCheck, type Policy } from './mutes.js';
 import { errorFindingOf, sortFindings, summarize, type AuditSummary } from './runner.js';
+import type { MuteRule } from './config.js';
 import { groupCheckId, type CheckCatalogue } from '../checks/catalogue.js';
 
 /** What one check-group task returns to the workflow (or what its Catch turns a failure into). */
@@ -34,6 +36,17 @@ export interface AggregatedAudit {
   groupErrors: Record<string, string>;
   /** Group → call summary, for the groups that reported one. */
   calls?: Record<string, CallSummary>;
+  /** What the configured policy said about itself: expired and unmatched mutes (absent without any). */
+  mutes?: MuteNotices;
+  /** Checks the configuration disabled for the deployment (their findings are dropped). */
+  disabled?: DisabledCheck[];
+}
+
+/** Expired and unmatched mutes of one run, and their report lines. */
+export interface MuteNotices {
+  expired: MuteRule[];
+  unmatched: MuteRule[];
+  notices: string[];
 }
 
 export interface AggregateInput {
@@ -50,6 +63,11 @@ export interface AggregateInput {
   catalogue: CheckCatalogue;
   /** @default () => new Date() */
   now?: () => Date;
+  /**
+   * The deployment's mutes and overrides (`policyFor(config, deployment)`), applied before the diagnosis
+   * at the run's `startedAt`, as `auditDeployment` does.
+   */
+  policy?: Policy;
 }
 
 /** Longest group error text kept: a Lambda error can carry a whole stack trace. */
@@ -85,7 +103,20 @@ export function aggregate(input: AggregateInput): AggregatedAudit {
     };
     if (r.calls) calls[r.group] = r.calls;
   }
-  const { findings, rootCauses } = diagnose(sortFindings(dedupe(merged)));
+  let applied = sortFindings(dedupe(merged));
+  let policy: Pick<AggregatedAudit, 'mutes' | 'disabled'> = {};
+  if (input.policy) {
+    // The clock of the policy is the run's start: a replay of the same execution mutes the same findings.
+    const outcome = applyMutes(applied, input.policy, new Date(input.startedAt));
+    applied = sortFindings(outcome.findings);
+    policy = {
+      ...(outcome.notices.length
+        ? { mutes: { expired: outcome.expired, unmatched: outcome.unmatched, notices: outcome.notices } }
+        : {}),
+      ...(outcome.disabled.length ? { disabled: outcome.disabled } : {}),
+    };
+  }
+  const { findings, rootCauses } = diagnose(applied);
   return {
     deployment: input.deployment,
     executionId: input.executionId,
@@ -96,6 +127,7 @@ export function aggregate(input: AggregateInput): AggregatedAudit {
     summary: summarize(findings, groupsSummary),
     groupErrors,
     ...(Object.keys(calls).length > 0 ? { calls } : {}),
+    ...policy,
   };
 }
 

@@ -1,4 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { aggregate } from '../audit/aggregate.js';
 import { AuditError, describeError } from '../audit/errors.js';
 import { Status } from '../audit/model.js';
@@ -7,6 +9,7 @@ import { renderAlert } from '../notify/render.js';
 import { FindingsStore } from '../store/findings-store.js';
 import { ResultStore } from '../store/results.js';
 import { documentClient } from './dynamo.js';
+import { parameterPolicies, type PolicySource } from './policy.js';
 import { unpackGroupResults, type PackedGroupResult } from './payload.js';
 import { count, lambdaEntry, lambdaTelemetry, requireEnv, type Telemetry } from './telemetry.js';
 
@@ -44,6 +47,11 @@ export interface AggregateHandlerDeps {
   results: Pick<ResultStore, 'get'>;
   telemetry: Telemetry;
   runbookUrl?: string;
+  /**
+   * The deployment's mutes and overrides (its SSM parameter in Lambda), applied before the diagnosis with
+   * the run's `startedAt` as the clock. Without it nothing is muted.
+   */
+  policies?: PolicySource;
   /** Checks of each group, to expand a group that failed as a whole. @default CATALOGUE */
   catalogue?: CheckCatalogue;
   /** @default () => new Date() */
@@ -67,6 +75,7 @@ export function makeAggregateHandler(
     }
     logger.appendKeys({ deployment: event.deployment, executionId: event.executionId });
     const now = deps.now ?? (() => new Date());
+    const policy = deps.policies ? await deps.policies(event.deployment) : undefined;
     const audit = aggregate({
       deployment: event.deployment,
       executionId: event.executionId,
@@ -74,6 +83,7 @@ export function makeAggregateHandler(
       finishedAt: now().toISOString(),
       results: await unpackGroupResults(event.results, deps.results),
       catalogue: deps.catalogue ?? CATALOGUE,
+      ...(policy ? { policy } : {}),
     });
     const outcome = await deps.store.recordRun(audit);
     const alert = renderAlert(outcome, deps.runbookUrl ? { runbookUrl: deps.runbookUrl } : {});
@@ -90,6 +100,8 @@ export function makeAggregateHandler(
       escalated: c.escalated.length,
       resolved: c.resolved.length,
       failingGroups: c.failingGroups.length,
+      muted: audit.summary.muted ?? 0,
+      muteNotices: audit.mutes?.notices.length ?? 0,
     });
     if (!outcome.replay) {
       count(deps.telemetry, 'OpenedFindings', c.opened.length);
@@ -125,13 +137,27 @@ let run: ((event: AggregateEvent) => Promise<AggregateOutput>) | undefined;
 /** Built on the first invocation (not at import, so the local workflow can import this module). */
 function init(): (event: AggregateEvent) => Promise<AggregateOutput> {
   const ddb = new DynamoDBClient({});
+  const ssm = new SSMClient({});
   const client = documentClient(telemetry.tracer?.captureAWSv3Client(ddb) ?? ddb);
   const tableName = requireEnv('TABLE_NAME');
   const store = new FindingsStore({ client, tableName, foldUnnotified: true });
   const results = new ResultStore({ client, tableName });
   const runbookUrl = process.env.RUNBOOK_URL;
-  return makeAggregateHandler({ store, results, telemetry, ...(runbookUrl ? { runbookUrl } : {}) });
+  const policies = parameterPolicies({
+    prefix: requireEnv('CONFIG_PARAMETER_PREFIX'),
+    provider: new SSMProvider({ awsSdkV3Client: telemetry.tracer?.captureAWSv3Client(ssm) ?? ssm }),
+  });
+  return makeAggregateHandler({
+    store,
+    results,
+    telemetry,
+    policies,
+    ...(runbookUrl ? { runbookUrl } : {}),
+  });
 }
 
-/** Lambda entry point: table from `TABLE_NAME`, runbook link from `RUNBOOK_URL`. */
+/**
+ * Lambda entry point: table from `TABLE_NAME`, runbook link from `RUNBOOK_URL`, mutes and overrides from
+ * the deployment's parameter under `CONFIG_PARAMETER_PREFIX`.
+ */
 export const handler = lambdaEntry(telemetry, (event: AggregateEvent) => (run ??= init())(event));

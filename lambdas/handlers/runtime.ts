@@ -1,15 +1,13 @@
 import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { parseConfig, type AuditConfig, type DeploymentConfig } from '../audit/config.js';
 import { ConfigError, describeError } from '../audit/errors.js';
+import { policyFor, type Policy } from '../audit/mutes.js';
+import { CONFIG_MAX_AGE_SECONDS, deploymentParameterName, type PolicySource } from './policy.js';
 
 /** Where a function finds a deployment's configuration at run time. */
 export type DeploymentSource = (id: string) => Promise<DeploymentConfig>;
 
-/** Seconds a function keeps a deployment's configuration before reading it again. */
-export const CONFIG_MAX_AGE_SECONDS = 300;
-
-/** SSM parameter of one deployment's configuration (JSON, one per deployment: 4 KB standard tier each). */
-export const deploymentParameterName = (prefix: string, id: string): string => `${prefix}/deployments/${id}`;
+export { CONFIG_MAX_AGE_SECONDS, deploymentParameterName, type PolicySource } from './policy.js';
 /** SSM parameter of the fleet: the JSON array of the deployment ids the schedule audits. */
 export const fleetParameterName = (prefix: string): string => `${prefix}/fleet`;
 
@@ -26,13 +24,44 @@ export function functionDeployment(d: DeploymentConfig): Omit<DeploymentConfig, 
 }
 
 /**
+ * What a deployment's parameter holds: {@link functionDeployment} plus, beside it at the top level (as in a
+ * one-deployment configuration file), the mutes and overrides that apply to it, without their
+ * `deployments` lists (they are already filtered, and name deployments this document does not hold).
+ */
+export function deploymentDocument(
+  d: DeploymentConfig,
+  config: Partial<Pick<AuditConfig, 'mutes' | 'overrides'>> = {},
+): Record<string, unknown> {
+  const policy = policyFor(config, d.id);
+  const strip = <T extends { deployments?: readonly string[] | undefined }>(rule: T) => {
+    const { deployments: _d, ...rest } = rule;
+    return rest;
+  };
+  return {
+    ...functionDeployment(d),
+    ...(policy.mutes.length ? { mutes: policy.mutes.map(strip) } : {}),
+    ...(policy.overrides.length ? { overrides: policy.overrides.map(strip) } : {}),
+  };
+}
+
+/**
  * Validate a deployment document with the configuration schema (its cross-field rules included); errors
  * name the fields as the CLI does.
  */
 export function parseDeployment(doc: unknown, source: string): DeploymentConfig {
+  return parseDeploymentDocument(doc, source).deployment;
+}
+
+/** Validate a deployment document and return the deployment with its mutes and overrides. */
+export function parseDeploymentDocument(
+  doc: unknown,
+  source: string,
+): { deployment: DeploymentConfig; policy: Policy } {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc) || 'deployments' in doc)
     throw new ConfigError(`invalid ${source}: not one deployment object`);
-  return parseConfig(doc, source).deployments[0]!;
+  const config = parseConfig(doc, source);
+  const deployment = config.deployments[0]!;
+  return { deployment, policy: policyFor(config, deployment.id) };
 }
 
 /**
@@ -45,6 +74,15 @@ export function parameterDeployments(opts: {
   provider: Pick<SSMProvider, 'get'>;
   maxAgeSeconds?: number;
 }): DeploymentSource {
+  const read = parameterDocuments(opts);
+  return async (id) => (await read(id)).deployment;
+}
+
+function parameterDocuments(opts: {
+  prefix: string;
+  provider: Pick<SSMProvider, 'get'>;
+  maxAgeSeconds?: number;
+}): (id: string) => Promise<{ deployment: DeploymentConfig; policy: Policy }> {
   return async (id) => {
     if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(id))
       throw new ConfigError(`invalid deployment id ${JSON.stringify(id)}`);
@@ -61,10 +99,16 @@ export function parameterDeployments(opts: {
       );
     }
     if (doc === undefined) throw new ConfigError(`unknown deployment "${id}": no parameter ${name}`);
-    const deployment = parseDeployment(doc, `parameter ${name}`);
-    if (deployment.id !== id) throw new ConfigError(`parameter ${name} holds deployment "${deployment.id}"`);
-    return deployment;
+    const parsed = parseDeploymentDocument(doc, `parameter ${name}`);
+    if (parsed.deployment.id !== id)
+      throw new ConfigError(`parameter ${name} holds deployment "${parsed.deployment.id}"`);
+    return parsed;
   };
+}
+
+/** Mutes and overrides of an in-memory configuration (local runs, tests). */
+export function configPolicies(config: () => AuditConfig): PolicySource {
+  return async (id) => policyFor(config(), findDeployment(config(), id).id);
 }
 
 /** Deployments of an in-memory configuration (local runs, tests). */

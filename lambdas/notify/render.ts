@@ -42,7 +42,15 @@ export function renderAlert(outcome: RunOutcome, opts: RenderOptions = {}): Aler
   const couldNotCheck = changes.opened.filter((f) => f.status !== Status.Fail);
   const escalatedFrom = new Map(changes.escalated.map((e) => [e.finding.fingerprint, e.from]));
   const changed = sortBySeverity([...fails, ...changes.escalated.map((e) => e.finding)]);
-  if (changed.length + couldNotCheck.length + changes.resolved.length + changes.failingGroups.length === 0) {
+  const muteNotices = changes.muteNotices ?? [];
+  if (
+    changed.length +
+      couldNotCheck.length +
+      changes.resolved.length +
+      changes.failingGroups.length +
+      muteNotices.length ===
+    0
+  ) {
     return undefined;
   }
 
@@ -99,6 +107,10 @@ export function renderAlert(outcome: RunOutcome, opts: RenderOptions = {}): Aler
       `${INDENT}Its checks could not run: their findings are neither confirmed nor resolved until it recovers.`,
     ]),
   );
+  section(
+    'MUTES TO REVIEW',
+    muteNotices.flatMap((n) => ['', `- ${neutralise(n)}`]),
+  );
   if (opts.consoleUrl) lines.push('', `Run details: ${opts.consoleUrl}`);
 
   // The subject names what to fix: the root causes (and other new failures) in the order of the body.
@@ -154,6 +166,8 @@ function summaryParts(outcome: RunOutcome): string[] {
   if (c.resolved.length > 0) parts.push(`${c.resolved.length} resolved`);
   if (c.failingGroups.length === 1) parts.push(`group ${c.failingGroups[0]?.group} failing`);
   if (c.failingGroups.length > 1) parts.push(`${c.failingGroups.length} groups failing`);
+  const mutes = c.muteNotices?.length ?? 0;
+  if (mutes > 0) parts.push(`${mutes} mute${mutes === 1 ? '' : 's'} to review`);
   return parts;
 }
 

@@ -8,6 +8,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { AggregatedAudit } from '../audit/aggregate.js';
+import type { MuteRule } from '../audit/config.js';
 import { AuditError } from '../audit/errors.js';
 import type { AlertMessage } from '../notify/render.js';
 import { SEVERITIES, Status, type Finding, type Severity } from '../audit/model.js';
@@ -196,6 +197,8 @@ export class FindingsStore {
     const finalState = new Map(stateByFp);
     for (const item of written) if (item) finalState.set(item.fingerprint, item);
     const changes = this.changesOf(audit, applied, streaks, watermark && { watermark, state: finalState });
+    const mutes = muteState(audit, previous, this.fold);
+    if (mutes?.changed) changes.muteNotices = mutes.notices;
     const run: RunItem = {
       pk,
       sk,
@@ -215,6 +218,7 @@ export class FindingsStore {
         failingGroups: changes.failingGroups,
       },
       expiresAt: epochSeconds(audit.startedAt, this.runTtlDays),
+      ...(mutes ? { mutes } : {}),
     };
     try {
       await this.put(run, 'attribute_not_exists(pk)');
@@ -404,6 +408,8 @@ export class FindingsStore {
     const resolved: StoredFinding[] = [];
     for (const { item, change } of applied) {
       const isFail = item.result === Status.Fail;
+      // Muted: open and tracked, but an accepted risk is not news (its mute's own notices say when it ends).
+      if (item.muted) continue;
       if (change.kind === 'opened' && (isFail || audit.groupErrors[item.group] === undefined)) {
         opened.push(asFinding(item));
       } else if (change.kind === 'escalated' && isFail) {
@@ -423,9 +429,9 @@ export class FindingsStore {
       const within = (at: string | undefined): at is string =>
         at !== undefined && at > since && at <= audit.startedAt;
       for (const item of pending.state.values()) {
-        if (changedNow.has(item.fingerprint) || item.result !== Status.Fail) continue;
+        if (changedNow.has(item.fingerprint) || item.result !== Status.Fail || item.muted) continue;
         if (item.status === FindingState.Open) {
-          if (within(item.openedAt)) opened.push(asFinding(item));
+          if (within(item.openedAt) || within(item.unmutedAt)) opened.push(asFinding(item));
           else if (within(item.escalatedAt) && item.escalatedFrom)
             escalated.push({ finding: asFinding(item), from: item.escalatedFrom });
         } else if (within(item.resolvedAt) && item.openedAt <= since) {
@@ -456,11 +462,13 @@ export class FindingsStore {
       const stored = state.get(fp);
       return stored ? [toStoredFinding(stored)] : [];
     });
+    const changes = this.complete(audit, opened, escalated, resolved, run.changes.failingGroups);
+    if (run.mutes?.changed) changes.muteNotices = run.mutes.notices;
     return {
       deployment: audit.deployment,
       executionId: audit.executionId,
       replay: true,
-      changes: this.complete(audit, opened, escalated, resolved, run.changes.failingGroups),
+      changes,
       notified: run.notifiedAt !== undefined,
     };
   }
@@ -613,6 +621,27 @@ export class FindingsStore {
  * part of its facts cannot say the rest is healthy), outside groups that failed as a whole (plus
  * the placeholder check of each group that ran, which stands for the whole group when it fails).
  */
+/**
+ * The run's expired and unmatched mutes, keyed by rule, and whether they differ from the previous run's
+ * (then, and only then, they go into the alert; with `fold`, also when the previous run's were never
+ * sent). Undefined when there are none.
+ */
+function muteState(audit: AggregatedAudit, previous: RunItem | undefined, fold: boolean): RunItem['mutes'] {
+  const m = audit.mutes;
+  if (!m || m.notices.length === 0) return undefined;
+  const key = (kind: string, r: MuteRule) =>
+    JSON.stringify([kind, r.check, r.reasons ?? [], r.resource, r.expires, r.owner]);
+  const keys = [
+    ...m.expired.map((r) => key('expired', r)),
+    ...m.unmatched.map((r) => key('unmatched', r)),
+  ].sort();
+  const before = previous?.mutes?.keys ?? [];
+  // Folding un-notified runs: a change the previous run found but never sent is still news.
+  const unsent = fold && previous?.mutes?.changed === true && previous.notifiedAt === undefined;
+  const changed = unsent || keys.length !== before.length || keys.some((k, i) => k !== before[i]);
+  return { keys, notices: m.notices, changed };
+}
+
 function checksRanCleanly(audit: AggregatedAudit): Set<string> {
   const ran = new Set<string>();
   const errored = new Set<string>();

@@ -54,6 +54,11 @@ export interface RunItem {
   };
   expiresAt: number;
   notifiedAt?: string;
+  /**
+   * Expired and unmatched mutes of the run (keys compared with the previous run's, and their lines), and
+   * whether the lines were part of its changes (alerted).
+   */
+  mutes?: { keys: string[]; notices: string[]; changed: boolean };
   /** The rendered alert of a run that changed something (set by Aggregate, published by Notify). */
   alert?: { subject: string; text: string; attributes: { severity: string; deployment: string } };
 }
@@ -124,6 +129,8 @@ export function planFinding(
       guideSection: current.guideSection,
       ...(current.remediation ? { remediation: current.remediation } : {}),
       ...(current.rootCause ? { rootCause: current.rootCause } : {}),
+      ...(current.muted ? { muted: current.muted } : {}),
+      ...(current.severityOverride ? { severityOverride: current.severityOverride } : {}),
       firstSeen: prev?.firstSeen ?? ctx.startedAt,
       lastSeen: ctx.startedAt,
       occurrences: (prev?.occurrences ?? 0) + 1,
@@ -134,6 +141,13 @@ export function planFinding(
       gsi1pk: OPEN_PK,
       gsi1sk: openSortKey(current.severity, ctx.deployment, current.fingerprint),
     };
+    // Failing un-muted after a mute (it expired or was removed): new to whoever reads the alert.
+    if (!reopened && prev?.muted && !current.muted && current.status === Status.Fail) {
+      item.unmutedBy = ctx.executionId;
+      item.unmutedAt = ctx.startedAt;
+    } else if (!reopened && !current.muted && prev?.unmutedAt) {
+      item.unmutedAt = prev.unmutedAt;
+    }
     if (escalated && prev) {
       item.escalatedBy = ctx.executionId;
       item.escalatedFrom = prev.severity;
@@ -164,7 +178,7 @@ export function changeOf(item: FindingItem, executionId: string): Change | undef
   if (item.lastRun !== executionId) return undefined;
   if (item.status === FindingState.Resolved)
     return item.resolvedBy === executionId ? { kind: 'resolved' } : undefined;
-  if (item.openedBy === executionId) return { kind: 'opened' };
+  if (item.openedBy === executionId || item.unmutedBy === executionId) return { kind: 'opened' };
   if (item.escalatedBy === executionId && item.escalatedFrom)
     return { kind: 'escalated', from: item.escalatedFrom };
   return undefined;

@@ -1,4 +1,4 @@
-import type { Finding, Remediation, Severity } from '../audit/model.js';
+import type { Finding, Mute, Remediation, Severity } from '../audit/model.js';
 
 /** Lifecycle of a stored finding. */
 export const FindingState = { Open: 'open', Resolved: 'resolved' } as const;
@@ -41,6 +41,16 @@ export interface StoredFinding {
   escalatedAt?: string;
   resolvedAt?: string;
   resolvedBy?: string;
+  /**
+   * The configured mute in force when the last run saw it failing: it stays open (its history goes on)
+   * but is not alerted as opened or escalated, nor as resolved.
+   */
+  muted?: Mute;
+  /** Where its severity came from when the configuration overrode it. */
+  severityOverride?: { from: Severity; because: string };
+  /** Execution id and time of the run in which it failed un-muted after being muted (alerted as new). */
+  unmutedBy?: string;
+  unmutedAt?: string;
 }
 
 /** What one run changed, as far as an alert is concerned. */
@@ -58,6 +68,11 @@ export interface Changes {
    * alert can show them above their new symptoms. Always set by the store.
    */
   causes?: Finding[];
+  /**
+   * Lines about expired and unmatched mutes, when they differ from the previous run's (so each change is
+   * alerted once); absent otherwise.
+   */
+  muteNotices?: string[];
 }
 
 /** Outcome of recording one run. */

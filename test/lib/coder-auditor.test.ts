@@ -103,6 +103,59 @@ describe('Construct: CoderAuditor', () => {
       expect(JSON.stringify(t.toJSON())).not.toContain('rds-global-bundle');
     });
 
+    it("hands each deployment's mutes and overrides to the Aggregate function through its parameter", () => {
+      const config = withChanges((doc) => {
+        const id = (doc.deployments as Array<{ id: string }>)[0]!.id;
+        doc.deployments = [
+          ...(doc.deployments as object[]),
+          { ...(doc.deployments as object[])[0], id: 'lab' },
+        ];
+        doc.mutes = [
+          {
+            check: 'pods-pending',
+            reason: 'capacity',
+            owner: 'platform',
+            expires: '2099-01-01',
+            deployments: [id],
+          },
+          {
+            check: 'coderd-ready',
+            reason: 'lab only',
+            owner: 'sre',
+            expires: '2099-01-01',
+            deployments: ['lab'],
+          },
+        ];
+        doc.overrides = [{ check: 'db-size', severity: 'low', reason: 'small' }];
+      });
+      const t = synth(config).template;
+      const params = Object.values(t.findResources('AWS::SSM::Parameter'));
+      const stored = (name: string) =>
+        JSON.parse(params.find((p) => p.Properties.Name === name)!.Properties.Value as string) as AuditConfig;
+      const prod = stored('/coder-auditor/Test/deployments/prod');
+      // Only the rules of this deployment, without their deployment lists (already applied).
+      expect(prod.mutes).toEqual([
+        {
+          check: 'pods-pending',
+          resource: '*',
+          reason: 'capacity',
+          owner: 'platform',
+          expires: '2099-01-01',
+        },
+      ]);
+      expect(prod.overrides).toEqual([
+        { check: 'db-size', severity: 'low', disabled: false, reason: 'small' },
+      ]);
+      expect(stored('/coder-auditor/Test/deployments/lab').mutes?.map((m) => m.check)).toEqual([
+        'coderd-ready',
+      ]);
+      // The group functions parse the same document with the configuration schema: it must stay valid.
+      expect(() => parseConfig(prod)).not.toThrow();
+      const fns = Object.values(t.findResources('AWS::Lambda::Function'));
+      const aggregate = fns.find((f) => f.Properties.Description === 'coder-auditor: aggregate')!;
+      expect(aggregate.Properties.Environment.Variables.CONFIG_PARAMETER_PREFIX).toBe('/coder-auditor/Test');
+    });
+
     it('keeps findings in an on-demand, encrypted table with PITR, TTL and the open-by-severity index', () => {
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         BillingMode: 'PAY_PER_REQUEST',
