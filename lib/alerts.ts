@@ -4,14 +4,14 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { RouteSubscription } from './routing.js';
 
 export interface AuditorAlertsProps {
-  /** Addresses subscribed to the topic. @default none */
-  readonly alertEmails?: readonly string[];
+  /** Addresses subscribed to the topic, each with its filter policy (`alertRoutes`). @default none */
+  readonly subscriptions?: readonly RouteSubscription[];
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -67,7 +67,15 @@ export class AuditorAlerts extends Construct {
         conditions: fromOwnAlarms,
       }),
     );
-    for (const email of props.alertEmails ?? []) this.topic.addSubscription(new EmailSubscription(email));
+    props.subscriptions?.forEach((r, i) => {
+      const sub = new sns.Subscription(this, `Email${i}`, {
+        topic: this.topic,
+        protocol: sns.SubscriptionProtocol.EMAIL,
+        endpoint: r.email,
+      });
+      // The L2 filter policy has no `$or` nor `exists: false` mixed with values: set the CloudFormation one.
+      if (r.filterPolicy) (sub.node.defaultChild as sns.CfnSubscription).filterPolicy = r.filterPolicy;
+    });
   }
 
   /**

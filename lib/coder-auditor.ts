@@ -15,6 +15,7 @@ import type { AuditConfig, DeploymentConfig } from '../lambdas/audit/config.js';
 import type { GroupId } from '../lambdas/audit/model.js';
 import { addAccessEntries } from './access-entries.js';
 import { AuditorAlerts } from './alerts.js';
+import { alertRoutes, type RouteSubscription } from './routing.js';
 import { ADVANCED_PARAMETER_BYTES, AuditorConfiguration, deploymentParameterValue } from './configuration.js';
 import { AuditorFunctions } from './functions.js';
 import { acknowledge } from './nag.js';
@@ -83,8 +84,8 @@ export interface CoderAuditorProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Addresses subscribed to the alert topic.
-   * @default every deployment's `alertEmails`, without duplicates
+   * Addresses subscribed to the alert topic, each receiving every alert of every deployment.
+   * @default each deployment's `alertEmails`, routed by deployment and minimum severity (lib/routing.ts)
    */
   readonly alertEmails?: string[];
   /**
@@ -117,7 +118,7 @@ interface Resolved {
   maxConcurrency: number;
   logRetention: logs.RetentionDays;
   alarmPeriod: Duration;
-  alertEmails: string[];
+  subscriptions: RouteSubscription[];
   runbookUrl?: string;
   createAccessEntries: boolean;
   removalPolicy: RemovalPolicy;
@@ -163,7 +164,7 @@ export class CoderAuditor extends Construct {
     const store = new AuditorStore(this, 'Store', { removalPolicy: r.removalPolicy });
     this.table = store.table;
     const alerts = new AuditorAlerts(this, 'Alerts', {
-      alertEmails: r.alertEmails,
+      subscriptions: r.subscriptions,
       removalPolicy: r.removalPolicy,
     });
     this.topic = alerts.topic;
@@ -346,6 +347,14 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
       `serverless.logRetentionDays: ${days} is not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, ...)`,
     );
   }
+  let subscriptions: RouteSubscription[] = [];
+  try {
+    subscriptions = props.alertEmails
+      ? [...new Set(props.alertEmails)].map((email) => ({ email }))
+      : alertRoutes(config.deployments);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   if (problems.length > 0)
     throw new Error(`invalid CoderAuditor configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 
@@ -380,7 +389,6 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
       'serverless.vpcId is not set: the cluster, database and coder functions run outside any VPC and reach only public endpoints',
     );
   }
-  const emails = props.alertEmails ?? [...new Set(config.deployments.flatMap((d) => d.alertEmails))];
   const runbookUrl = props.runbookUrl ?? sl?.runbookUrl;
   return {
     ...(vpc ? { vpc } : {}),
@@ -390,7 +398,7 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
     maxConcurrency,
     logRetention,
     alarmPeriod: alarm.period!,
-    alertEmails: emails,
+    subscriptions,
     ...(runbookUrl ? { runbookUrl } : {}),
     createAccessEntries: props.createAccessEntries ?? true,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,

@@ -313,6 +313,22 @@ export const CoderSchema = z
   .strict()
   .describe('The Coder API and OIDC issuer (coder checks). Default: the coder group is skipped.');
 
+/** An alert recipient: an address (every alert of the deployment), or an address with a minimum severity. */
+export const AlertRecipientSchema = z.union([
+  z.email().describe('An e-mail address: every alert of the deployment.'),
+  z
+    .object({
+      email: z.email().describe('The e-mail address.'),
+      minSeverity: z
+        .enum(['critical', 'high', 'medium', 'low', 'info'])
+        .default('info')
+        .describe(
+          "Lowest alert severity delivered (an alert's severity is its worst new or escalated failure; could-not-check is medium; resolved-only is info).",
+        ),
+    })
+    .strict(),
+]);
+
 export const DeploymentSchema = z
   .object({
     id: z
@@ -430,10 +446,10 @@ export const DeploymentSchema = z
     timeouts: TimeoutsSchema.default(TimeoutsSchema.parse({})),
     /** E-mail addresses subscribed to the alert topic (deployment). */
     alertEmails: z
-      .array(z.email().describe('An e-mail address.'))
+      .array(AlertRecipientSchema)
       .default([])
       .describe(
-        'E-mail addresses the serverless deployment subscribes to its alert topic (each confirms once); the CLI ignores them.',
+        "Who gets this deployment's alerts in the serverless deployment (each address confirms once): an e-mail address, or {email, minSeverity} to receive only alerts at or above a severity. Other deployments' alerts are filtered out (SNS filter policy on `deployment`). The CLI ignores them.",
       ),
   })
   .strict()
@@ -732,6 +748,7 @@ export type DeploymentInput = z.input<typeof DeploymentSchema>;
 export type Thresholds = z.output<typeof ThresholdsSchema>;
 export type ServerlessConfig = z.output<typeof ServerlessSchema>;
 export type MuteRule = z.output<typeof MuteSchema>;
+export type AlertRecipient = z.output<typeof AlertRecipientSchema>;
 export type OverrideRule = z.output<typeof OverrideSchema>;
 
 /** Render zod issues as `field.path: problem` lines. */

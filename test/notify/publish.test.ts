@@ -15,7 +15,7 @@ describe('Function: publishAlert', () => {
   const sns = mockClient(SNSClient);
   beforeEach(() => sns.reset());
 
-  it('publishes subject, body and filterable String attributes', async () => {
+  it('publishes subject, body, filterable String attributes and a numeric severity rank', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const id = await publishAlert(new SNSClient({ region: 'us-east-1' }), TOPIC, alert);
     expect(id).toBe('m-1');
@@ -28,6 +28,7 @@ describe('Function: publishAlert', () => {
       MessageAttributes: {
         severity: { DataType: 'String', StringValue: 'critical' },
         deployment: { DataType: 'String', StringValue: 'prod' },
+        severityRank: { DataType: 'Number', StringValue: '5' },
       },
     });
   });
