@@ -184,6 +184,7 @@ export class CoderAuditor extends Construct {
       logRetention: r.logRetention,
       removalPolicy: r.removalPolicy,
       ...(r.runbookUrl ? { runbookUrl: r.runbookUrl } : {}),
+      stillOpenAfterHours: config.serverless?.stillOpenAfterHours ?? 24,
       dbResourceIds: config.serverless?.dbResourceIds ?? {},
       secretKmsKeyArns: config.serverless?.secretKmsKeyArns ?? [],
     });

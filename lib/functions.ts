@@ -52,6 +52,8 @@ export interface AuditorFunctionsProps {
   readonly removalPolicy?: RemovalPolicy;
   /** @default no link */
   readonly runbookUrl?: string;
+  /** Hours after which an open finding is reported once as "Finding still open" (0: never). @default 24 */
+  readonly stillOpenAfterHours?: number;
   /** Aurora cluster resource ids by deployment id (scope `rds-db:connect`). @default none */
   readonly dbResourceIds?: Record<string, string>;
   /** Customer managed keys of the secrets. @default none */
@@ -96,6 +98,7 @@ export class AuditorFunctions extends Construct {
         env: {
           TABLE_NAME: table.tableName,
           CONFIG_PARAMETER_PREFIX: props.configuration.prefix,
+          STILL_OPEN_AFTER_HOURS: String(props.stillOpenAfterHours ?? 24),
           ...runbook,
         },
       }),
@@ -117,6 +120,16 @@ export class AuditorFunctions extends Construct {
       );
     }
     props.configuration.grantReadDeployments(this.functions.aggregate);
+    // One event per finding change, on this account's and region's default bus only.
+    this.functions.aggregate.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'FindingEventsToDefaultBus',
+        actions: ['events:PutEvents'],
+        resources: [
+          Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }),
+        ],
+      }),
+    );
     this.grantTable(this.functions.aggregate, 'FindingsReadWrite', [
       'dynamodb:GetItem',
       'dynamodb:Query',

@@ -9,6 +9,7 @@ import { catalogueMarkdown, causalGraphMarkdown, reasonsMarkdown } from '../cli/
 import { configJsonSchema, type DeploymentConfig } from '../lambdas/audit/config.js';
 import { GROUP_IDS } from '../lambdas/audit/model.js';
 import { GROUP_READS } from '../lambdas/checks/reads.js';
+import { findingEventsJsonSchema } from '../lambdas/notify/event-schema.js';
 
 /** The subset of JSON Schema (draft 2020-12) that `z.toJSONSchema` emits for the configuration. */
 export interface JsonSchema {
@@ -44,6 +45,8 @@ export interface FieldDoc {
 const ROOT = join(import.meta.dirname, '..');
 const README = join(ROOT, 'README.md');
 const SCHEMA_FILE = join(ROOT, 'config.schema.json');
+/** The published JSON Schema of the EventBridge event details. */
+export const EVENTS_SCHEMA_FILE = join(ROOT, 'docs', 'finding-events.schema.json');
 const REASONS_FILE = join(ROOT, 'docs/reasons.md');
 const CAUSES_FILE = join(ROOT, 'docs/root-causes.md');
 
@@ -299,6 +302,11 @@ export function writeDocs(): string[] {
   if (readFileSync(SCHEMA_FILE, 'utf8') !== schema) {
     writeFileSync(SCHEMA_FILE, schema);
     changed.push('config.schema.json');
+  }
+  const events = JSON.stringify(findingEventsJsonSchema(), null, 2) + '\n';
+  if (!existsSync(EVENTS_SCHEMA_FILE) || readFileSync(EVENTS_SCHEMA_FILE, 'utf8') !== events) {
+    writeFileSync(EVENTS_SCHEMA_FILE, events);
+    changed.push('docs/finding-events.schema.json');
   }
   return changed;
 }

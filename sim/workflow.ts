@@ -19,6 +19,7 @@ import { databaseGroup } from '../lambdas/checks/database/index.js';
 import { infraGroup } from '../lambdas/checks/infra/index.js';
 import { makeAggregateHandler, type AggregateOutput } from '../lambdas/handlers/aggregate.js';
 import type { PolicySource } from '../lambdas/handlers/policy.js';
+import type { AuditorEvent } from '../lambdas/notify/events.js';
 import { documentClient } from '../lambdas/handlers/dynamo.js';
 import { makeGroupHandler, type GroupEvent, type GroupHandler } from '../lambdas/handlers/group.js';
 import {
@@ -113,6 +114,11 @@ export interface LocalWorkflowOptions {
    * @default none
    */
   policies?: PolicySource;
+  /**
+   * Where the Aggregate task puts its EventBridge events (e.g. `putAuditorEvents` with a client of the
+   * EventBridge twin, sim/eventbridge.ts). @default kept in the result's `events`
+   */
+  putEvents?: (events: AuditorEvent[]) => Promise<unknown>;
   /** Called with every group result (findings loaded back when sent by reference), e.g. for a report. */
   onGroupResult?: (result: GroupResult) => void;
   /** Replace the handler of a group (e.g. one that throws), keyed by group id. */
@@ -159,6 +165,8 @@ export interface LocalWorkflowResult {
   maxPayloadBytes: number;
   /** Alerts captured instead of publishing to SNS. */
   alerts: AlertMessage[];
+  /** Events the Aggregate task put (when no `putEvents` was given). */
+  events: AuditorEvent[];
   /** Wall-clock duration of the execution in ms. */
   ms: number;
   /** Time spent in each function, summed over invocations and retries, in ms; and invocations. */
@@ -318,6 +326,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     return found;
   };
   const alerts: AlertMessage[] = [];
+  const events: AuditorEvent[] = [];
   const startTime = opts.startTime ?? new Date();
   const startedAt = startTime.toISOString();
   const runbook = opts.runbookUrl ? { runbookUrl: opts.runbookUrl } : {};
@@ -342,6 +351,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     telemetry: localTelemetry(),
     ...runbook,
     ...(opts.policies ? { policies: opts.policies } : {}),
+    putEvents: opts.putEvents ?? (async (e) => events.push(...e)),
   });
   const notifyHandler = makeNotifyHandler({
     store,
@@ -658,6 +668,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
       childTransitions,
       maxPayloadBytes,
       alerts,
+      events,
       ms: Math.round(performance.now() - t0),
       lambdaMs,
       lambdaInvocations,

@@ -458,6 +458,16 @@ export const DeploymentSchema = z
 /** Optional settings of the serverless deployment (`npx cdk deploy`); the CLI ignores them. */
 export const ServerlessSchema = z
   .object({
+    /** Hours after which an open finding is reported once more, as a "Finding still open" event. */
+    stillOpenAfterHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(8760)
+      .optional()
+      .describe(
+        'Hours after which an open, unmuted failing finding is reported once as a "Finding still open" EventBridge event (docs/alert-routing.md); 0 never. Default: 24.',
+      ),
     /** VPC the cluster, database and coder check groups run in (they reach private endpoints). */
     vpcId: z
       .string()

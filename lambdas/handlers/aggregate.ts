@@ -1,10 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { aggregate } from '../audit/aggregate.js';
 import { AuditError, describeError } from '../audit/errors.js';
 import { Status } from '../audit/model.js';
 import { CATALOGUE, type CheckCatalogue } from '../checks/catalogue.js';
+import { auditorEvents, putAuditorEvents, type AuditorEvent } from '../notify/events.js';
 import { renderAlert } from '../notify/render.js';
 import { FindingsStore } from '../store/findings-store.js';
 import { ResultStore } from '../store/results.js';
@@ -52,6 +54,12 @@ export interface AggregateHandlerDeps {
    * the run's `startedAt` as the clock. Without it nothing is muted.
    */
   policies?: PolicySource;
+  /**
+   * Puts the run's events on the default bus (`putAuditorEvents` in Lambda); skipped when absent. Sent
+   * until the run's alert is marked notified, so a replay before that sends them again: consumers
+   * de-duplicate on `detail.eventId`.
+   */
+  putEvents?: (events: AuditorEvent[]) => Promise<unknown>;
   /** Checks of each group, to expand a group that failed as a whole. @default CATALOGUE */
   catalogue?: CheckCatalogue;
   /** @default () => new Date() */
@@ -88,6 +96,17 @@ export function makeAggregateHandler(
     const outcome = await deps.store.recordRun(audit);
     const alert = renderAlert(outcome, deps.runbookUrl ? { runbookUrl: deps.runbookUrl } : {});
     const changed = !outcome.notified && alert !== undefined;
+    if (deps.putEvents && !outcome.notified) {
+      const events = auditorEvents(outcome, {
+        runStartedAt: event.startedAt,
+        now: new Date(event.startedAt),
+        ...(deps.runbookUrl ? { runbookUrl: deps.runbookUrl } : {}),
+      });
+      if (events.length > 0) {
+        await deps.putEvents(events);
+        if (!outcome.replay) count(deps.telemetry, 'EventsPut', events.length);
+      }
+    }
     // The alert travels by reference: it can be close to SNS's 256 KiB, too large for a state payload.
     if (changed) await deps.store.saveAlert(event.deployment, event.executionId, alert);
     const c = outcome.changes;
@@ -140,7 +159,15 @@ function init(): (event: AggregateEvent) => Promise<AggregateOutput> {
   const ssm = new SSMClient({});
   const client = documentClient(telemetry.tracer?.captureAWSv3Client(ddb) ?? ddb);
   const tableName = requireEnv('TABLE_NAME');
-  const store = new FindingsStore({ client, tableName, foldUnnotified: true });
+  const stillOpen = Number(process.env.STILL_OPEN_AFTER_HOURS ?? '24');
+  const store = new FindingsStore({
+    client,
+    tableName,
+    foldUnnotified: true,
+    ...(stillOpen > 0 ? { stillOpenAfterHours: stillOpen } : {}),
+  });
+  const eb = new EventBridgeClient({});
+  const events = telemetry.tracer?.captureAWSv3Client(eb) ?? eb;
   const results = new ResultStore({ client, tableName });
   const runbookUrl = process.env.RUNBOOK_URL;
   const policies = parameterPolicies({
@@ -152,12 +179,14 @@ function init(): (event: AggregateEvent) => Promise<AggregateOutput> {
     results,
     telemetry,
     policies,
+    putEvents: (e) => putAuditorEvents(events, e),
     ...(runbookUrl ? { runbookUrl } : {}),
   });
 }
 
 /**
  * Lambda entry point: table from `TABLE_NAME`, runbook link from `RUNBOOK_URL`, mutes and overrides from
- * the deployment's parameter under `CONFIG_PARAMETER_PREFIX`.
+ * the deployment's parameter under `CONFIG_PARAMETER_PREFIX`, "still open" after `STILL_OPEN_AFTER_HOURS`
+ * (default 24; 0 turns it off); events to the default bus.
  */
 export const handler = lambdaEntry(telemetry, (event: AggregateEvent) => (run ??= init())(event));

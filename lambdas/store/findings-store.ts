@@ -81,6 +81,11 @@ export interface FindingsStoreOptions {
    * task failed for good. For callers that mark their runs notified (the workflow). @default false
    */
   foldUnnotified?: boolean;
+  /**
+   * Report open failing findings once they have been open this many hours (`changes.stillOpen`, for the
+   * "Finding still open" events). @default none
+   */
+  stillOpenAfterHours?: number;
 }
 
 export interface ListOptions {
@@ -138,6 +143,7 @@ export class FindingsStore {
   private readonly remindEvery: number;
   private readonly concurrency: number;
   private readonly fold: boolean;
+  private readonly stillOpenAfterMs: number | undefined;
 
   public constructor(opts: FindingsStoreOptions) {
     this.client = opts.client;
@@ -149,6 +155,8 @@ export class FindingsStore {
     this.remindEvery = Math.max(1, opts.groupFailureRemindEvery ?? 24);
     this.concurrency = Math.max(1, opts.concurrency ?? 8);
     this.fold = opts.foldUnnotified ?? false;
+    this.stillOpenAfterMs =
+      opts.stillOpenAfterHours !== undefined ? opts.stillOpenAfterHours * 3_600_000 : undefined;
   }
 
   /** Apply one aggregated audit to the stored state and return what changed. */
@@ -168,7 +176,7 @@ export class FindingsStore {
     const stateByFp = new Map(state.map((i) => [i.fingerprint, i]));
     if (recorded) {
       await this.putExecution(pk, recorded);
-      return this.replayed(audit, recorded, stateByFp);
+      return this.replayed(audit, recorded, stateByFp, previous);
     }
 
     const current = new Map(audit.findings.map((f) => [f.fingerprint, f]));
@@ -198,6 +206,7 @@ export class FindingsStore {
     for (const item of written) if (item) finalState.set(item.fingerprint, item);
     const changes = this.changesOf(audit, applied, streaks, watermark && { watermark, state: finalState });
     const mutes = muteState(audit, previous, this.fold);
+    this.addStillOpen(changes, audit, finalState, previous);
     if (mutes?.changed) changes.muteNotices = mutes.notices;
     const run: RunItem = {
       pk,
@@ -227,7 +236,7 @@ export class FindingsStore {
       const winner = await this.get<RunItem>(pk, sk);
       if (!winner) throw err;
       await this.putExecution(pk, winner);
-      return this.replayed(audit, winner, stateByFp);
+      return this.replayed(audit, winner, stateByFp, previous);
     }
     await Promise.all([this.putExecution(pk, run), this.registerDeployment(audit)]);
     return { deployment: audit.deployment, executionId: audit.executionId, replay, changes, notified: false };
@@ -447,7 +456,12 @@ export class FindingsStore {
   }
 
   /** Rebuild the outcome of a run that was already recorded, from its run item. */
-  private replayed(audit: AggregatedAudit, run: RunItem, state: Map<string, FindingItem>): RunOutcome {
+  private replayed(
+    audit: AggregatedAudit,
+    run: RunItem,
+    state: Map<string, FindingItem>,
+    previous: RunItem | undefined,
+  ): RunOutcome {
     const current = new Map(audit.findings.map((f) => [f.fingerprint, f]));
     const find = (fp: string): Finding | undefined => {
       const stored = state.get(fp);
@@ -464,6 +478,7 @@ export class FindingsStore {
     });
     const changes = this.complete(audit, opened, escalated, resolved, run.changes.failingGroups);
     if (run.mutes?.changed) changes.muteNotices = run.mutes.notices;
+    this.addStillOpen(changes, audit, state, previous);
     return {
       deployment: audit.deployment,
       executionId: audit.executionId,
@@ -471,6 +486,29 @@ export class FindingsStore {
       changes,
       notified: run.notifiedAt !== undefined,
     };
+  }
+
+  /**
+   * Open, failing, un-muted findings whose age crossed `stillOpenAfterHours` between the previous run's
+   * start and this one's: each is reported once per episode (a replay reports the same ones).
+   */
+  private addStillOpen(
+    changes: Changes,
+    audit: AggregatedAudit,
+    state: ReadonlyMap<string, FindingItem>,
+    previous: RunItem | undefined,
+  ): void {
+    if (this.stillOpenAfterMs === undefined) return;
+    const now = Date.parse(audit.startedAt);
+    const before = previous ? Date.parse(previous.startedAt) : -Infinity;
+    changes.stillOpen = [...state.values()]
+      .filter((i) => i.status === FindingState.Open && i.result === Status.Fail && !i.muted)
+      .filter((i) => {
+        const due = Date.parse(i.openedAt) + this.stillOpenAfterMs!;
+        return due <= now && due > before;
+      })
+      .map(toStoredFinding)
+      .sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
   }
 
   /** Order the change lists and add the already-open root causes that changed findings point to. */

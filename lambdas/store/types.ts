@@ -73,6 +73,11 @@ export interface Changes {
    * alerted once); absent otherwise.
    */
   muteNotices?: string[];
+  /**
+   * Open, failing, un-muted findings that crossed `stillOpenAfterHours` since the previous run (set only
+   * with that option): for the "Finding still open" events, not for the e-mail.
+   */
+  stillOpen?: StoredFinding[];
 }
 
 /** Outcome of recording one run. */

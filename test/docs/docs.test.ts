@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { catalogueMarkdown, causalGraphMarkdown, reasonsMarkdown } from '../../cli/catalogue.js';
 import { configJsonSchema } from '../../lambdas/audit/config.js';
 import { GuideSection } from '../../lambdas/audit/guide.js';
+import { FINDING_EVENT_VERSION, findingEventsJsonSchema } from '../../lambdas/notify/event-schema.js';
+import { EVENT_VERSION } from '../../lambdas/notify/events.js';
 import { allChecks } from '../../lambdas/checks/index.js';
 import {
   configFields,
@@ -100,6 +102,14 @@ describe('Docs', () => {
   it('the published JSON Schema is the one the code validates with (npm run schema)', () => {
     const published: unknown = JSON.parse(readFileSync(join(root, 'config.schema.json'), 'utf8'));
     expect(published).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
+  });
+
+  it('docs/finding-events.schema.json is the schema of the events the code puts (npm run docs)', () => {
+    const published: unknown = JSON.parse(
+      readFileSync(join(root, 'docs', 'finding-events.schema.json'), 'utf8'),
+    );
+    expect(published).toEqual(JSON.parse(JSON.stringify(findingEventsJsonSchema())));
+    expect(FINDING_EVENT_VERSION).toBe(EVENT_VERSION);
   });
 
   it('README quick start gives the demo and test commands', () => {

@@ -557,6 +557,8 @@ describe('Construct: CoderAuditor', () => {
           (r) => r === `{"Ref":"${id(a.stateMachine)}"}` || r.includes(':stateMachine:Test-coder-auditor'),
         ],
         [/^sqs:SendMessage$/, (r) => r === `{"Fn::GetAtt":["${id(a.deadLetterQueue)}","Arn"]}`],
+        // Finding events: the default bus of the stack's account and region only.
+        [/^events:PutEvents$/, (r) => r.endsWith(':events:us-east-1:123456789012:event-bus/default"]]}')],
       ];
       const problems: string[] = [];
       for (const [policy, s] of statementsByPolicy()) {

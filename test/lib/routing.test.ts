@@ -121,6 +121,15 @@ describe('Construct: CoderAuditor alert routing', () => {
     ]);
     const cto = subs.find((s) => s.Properties.Endpoint === 'cto@example.com')!.Properties;
     expect(cto).toMatchObject({ Protocol: 'email' });
+    // The Aggregate function may put events on the default bus of its own account and region, nothing else.
+    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    const puts = policies.flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>).filter((st) =>
+        JSON.stringify(st.Action).includes('events:PutEvents'),
+      ),
+    );
+    expect(puts).toHaveLength(1);
+    expect(JSON.stringify(puts[0]!.Resource)).toMatch(/:events:us-east-1:123456789012:event-bus\/default"/);
     expect(cto.FilterPolicy).toEqual({
       deployment: ['prod', { exists: false }],
       severityRank: [{ numeric: ['>=', 5] }, { exists: false }],

@@ -7,6 +7,7 @@ import {
   UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterGroup } from '../../lambdas/checks/cluster/index.js';
@@ -20,6 +21,9 @@ import { startSim, type Sim } from '../../sim/index.js';
 import { loadScenario, type Scenario } from '../../sim/scenario.js';
 import { ASL_FILE, runLocalWorkflow } from '../../sim/workflow.js';
 import { createFindingsTable, localClients, startDynalite, type Dynalite } from '../helpers/dynalite.js';
+import { AuditFailedDetailSchema, FindingEventDetailSchema } from '../../lambdas/notify/event-schema.js';
+import { putAuditorEvents } from '../../lambdas/notify/events.js';
+import { startEventBridgeTwin } from '../../sim/eventbridge.js';
 
 interface AslState {
   Type: string;
@@ -208,6 +212,54 @@ describe('Workflow: local execution with the real handlers', () => {
     expect(fixed.alerts[0]!.subject).toMatch(/resolved/);
     const stillOpen = await store.list({ deployment: 'sim', open: true });
     expect(stillOpen.map((f) => f.checkId)).not.toContain('db-sg-allows-nodes');
+  });
+
+  it('puts one EventBridge event per finding change, each detail valid against its published schema', async () => {
+    const twin = await startEventBridgeTwin();
+    const eb = new EventBridgeClient({
+      endpoint: twin.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+    });
+    const tableName = await newTable();
+    await sim.apply('db-sg-missing-5432');
+    try {
+      twin.failNext(2); // throttled entries of the first call are put again
+      const first = await runLocalWorkflow({
+        sim,
+        tableEndpoint: db.endpoint,
+        tableName,
+        executionId: 'events-first',
+        putEvents: (e) => putAuditorEvents(eb, e),
+      });
+      expect(first.events).toEqual([]);
+      const opened = twin.events.filter((e) => e.detailType === 'Finding opened');
+      expect(opened.length).toBeGreaterThan(0);
+      expect(twin.calls).toBeGreaterThan(Math.ceil(twin.events.length / 10));
+      await sim.apply('healthy');
+      await runLocalWorkflow({
+        sim,
+        tableEndpoint: db.endpoint,
+        tableName,
+        executionId: 'events-fixed',
+        putEvents: (e) => putAuditorEvents(eb, e),
+      });
+      const resolved = twin.events.filter((e) => e.detailType === 'Finding resolved');
+      expect(resolved.map((e) => (e.detail as { finding: { checkId: string } }).finding.checkId)).toContain(
+        'db-sg-allows-nodes',
+      );
+      for (const e of twin.events) {
+        expect(e.source).toBe('coder.auditor');
+        const schema = e.detailType === 'Audit failed' ? AuditFailedDetailSchema : FindingEventDetailSchema;
+        expect(schema.safeParse(e.detail).error).toBeUndefined();
+      }
+      // One event per change: no finding opened twice in one run.
+      const ids = twin.events.map((e) => (e.detail as { eventId: string }).eventId);
+      expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      eb.destroy();
+      await twin.stop();
+    }
   });
 
   it('audits the whole fleet, read from its parameter, when the input names no deployment', async () => {
