@@ -15,6 +15,7 @@ import type { AuditConfig, DeploymentConfig } from '../lambdas/audit/config.js';
 import type { GroupId } from '../lambdas/audit/model.js';
 import { addAccessEntries } from './access-entries.js';
 import { AuditorAlerts } from './alerts.js';
+import { AuditorDashboard } from './dashboard.js';
 import { alertRoutes, type RouteSubscription } from './routing.js';
 import { ADVANCED_PARAMETER_BYTES, AuditorConfiguration, deploymentParameterValue } from './configuration.js';
 import { AuditorFunctions } from './functions.js';
@@ -136,6 +137,8 @@ export class CoderAuditor extends Construct {
   public readonly topic: sns.Topic;
   public readonly key: kms.Key;
   public readonly stateMachine: sfn.StateMachine;
+  /** The CloudWatch dashboard of the auditor's metrics (docs/metrics.md). */
+  public readonly dashboard: cloudwatch.Dashboard;
   public readonly functions: Record<FunctionRole, LambdaFunction>;
   /** Security groups of the VPC functions (allow them in the database / API security groups). */
   public readonly securityGroups: Partial<Record<GroupId, ec2.SecurityGroup>>;
@@ -231,6 +234,7 @@ export class CoderAuditor extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       period: r.alarmPeriod,
     });
+    this.dashboard = new AuditorDashboard(this, 'Dashboard', { stateMachine: this.stateMachine }).dashboard;
 
     acknowledge(this, {
       functions: this.functions,

@@ -4,7 +4,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { aggregate } from '../audit/aggregate.js';
 import { AuditError, describeError } from '../audit/errors.js';
-import { Status } from '../audit/model.js';
+import { SEVERITIES, Status } from '../audit/model.js';
 import { CATALOGUE, type CheckCatalogue } from '../checks/catalogue.js';
 import { auditorEvents, putAuditorEvents, type AuditorEvent } from '../notify/events.js';
 import { renderAlert } from '../notify/render.js';
@@ -13,7 +13,7 @@ import { ResultStore } from '../store/results.js';
 import { documentClient } from './dynamo.js';
 import { parameterPolicies, type PolicySource } from './policy.js';
 import { unpackGroupResults, type PackedGroupResult } from './payload.js';
-import { count, lambdaEntry, lambdaTelemetry, requireEnv, type Telemetry } from './telemetry.js';
+import { count, countBy, lambdaEntry, lambdaTelemetry, requireEnv, type Telemetry } from './telemetry.js';
 
 /** What the workflow sends the Aggregate task: the four group results of one deployment. */
 export interface AggregateEvent {
@@ -126,6 +126,15 @@ export function makeAggregateHandler(
       count(deps.telemetry, 'OpenedFindings', c.opened.length);
       count(deps.telemetry, 'ResolvedFindings', c.resolved.length);
       count(deps.telemetry, 'FailedGroups', Object.keys(audit.groupErrors).length);
+      // Open (failing or erroring, unmuted) findings of the deployment by severity, for the dashboard; only
+      // severities that have some, so a fleet pays for the metrics it uses (the dashboard fills gaps with 0).
+      for (const severity of SEVERITIES) {
+        const n = audit.findings.filter(
+          (f) =>
+            !f.muted && f.severity === severity && (f.status === Status.Fail || f.status === Status.Error),
+        ).length;
+        if (n > 0) countBy(deps.telemetry, 'OpenFindings', { deployment: event.deployment, severity }, n);
+      }
     }
     if (deps.store.clearStaleGate) {
       const cutoff = new Date(now().getTime() - (deps.gateStaleAfterMs ?? GATE_STALE_AFTER_MS));

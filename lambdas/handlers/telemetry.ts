@@ -53,6 +53,17 @@ export function count(t: Telemetry, name: string, value = 1): void {
   t.metrics?.addMetric(name, MetricUnit.Count, value);
 }
 
+/**
+ * Record a count with its own dimensions (besides `service` and `role`), as a separate EMF record
+ * (Powertools `singleMetric`), e.g. open findings per deployment and severity.
+ */
+export function countBy(t: Telemetry, name: string, dimensions: Record<string, string>, value: number): void {
+  if (!t.metrics) return;
+  const m = t.metrics.singleMetric();
+  m.addDimensions(dimensions);
+  m.addMetric(name, MetricUnit.Count, value);
+}
+
 /** Record a duration metric when metrics are on. */
 export function millis(t: Telemetry, name: string, value: number): void {
   t.metrics?.addMetric(name, MetricUnit.Milliseconds, value);
