@@ -165,6 +165,28 @@ export const ThresholdsSchema = z
       .positive()
       .default(7)
       .describe("Days before the auditor's Coder token expires at which auditor-token-expiry warns."),
+    buildWindowMinutes: z
+      .number()
+      .int()
+      .positive()
+      .default(60)
+      .describe('Minutes back in which workspace-builds counts failed workspace builds.'),
+    buildStuckMinutes: z
+      .number()
+      .int()
+      .positive()
+      .default(15)
+      .describe(
+        "Minutes a workspace build may stay pending or starting before workspace-builds reports it (coderd's reaper fails a job pending for 30 minutes).",
+      ),
+    provisionerQueueMinutes: z
+      .number()
+      .int()
+      .positive()
+      .default(5)
+      .describe(
+        'Minutes a provisioner job may wait in the queue before provisioner-queue reports it, and before template-versions reports a pending import.',
+      ),
     vcpuQuotaWarnPercent: z
       .number()
       .min(1)

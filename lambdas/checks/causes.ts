@@ -260,6 +260,34 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     symptoms: [on('coder-health-report', 'EPD02', 'EPD03')],
     because: "coderd's health report sees the same daemon version skew (EPD02, EPD03).",
   },
+  // Workspace builds: quota, throttling, provisioners and unschedulable pods → failed or stuck builds.
+  {
+    causes: [on('ec2-vcpu-quota', 'exceeded'), on('nodegroup-health', 'vcpu-limit-exceeded')],
+    symptoms: [on('workspace-builds', 'quota-exceeded')],
+    because:
+      'Instances beyond the On-Demand vCPU quota fail to launch: builds that need them fail on the limit.',
+  },
+  {
+    causes: [on('provisioner-key-age', 'expired'), on('provisioner-daemons', 'none-online')],
+    symptoms: [on('workspace-builds', 'no-provisioner', 'stuck-pending')],
+    because: 'Without an online provisioner daemon no build is picked up; coderd fails it after 30 minutes.',
+  },
+  {
+    causes: [on('pods-pending')],
+    symptoms: [on('workspace-builds', 'timeout', 'stuck-starting')],
+    same: ['namespace'],
+    because: 'A workspace pod that never schedules keeps its build running until Terraform times out.',
+  },
+  {
+    causes: [on('workspace-builds', 'provider-throttling')],
+    symptoms: [where({ component: ['provisioner'] }, 'log-error-patterns', 'aws-api-rate-limit')],
+    because: "The provisioners log the rate limit that failed the builds' provider calls.",
+  },
+  {
+    causes: [on('workspace-builds', 'terraform-error')],
+    symptoms: [where({ component: ['provisioner'] }, 'log-error-patterns', 'terraform-plan-failed')],
+    because: 'The provisioners log the Terraform errors of the builds that failed.',
+  },
   // Identity provider: discovery → authentication errors in the coderd logs.
   {
     causes: [on('oidc-discovery')],

@@ -298,6 +298,20 @@ export class CoderClient {
     );
   }
 
+  /**
+   * An authenticated, tracked and schema-checked `GET` of a route another module declares (see
+   * coder-workloads.ts): `op` names the operation for the call record and fault injection, `resource` the
+   * object read (default: the path).
+   */
+  public read<T extends z.ZodType>(
+    op: string,
+    path: string,
+    schema: T,
+    resource = path,
+  ): Promise<z.output<T>> {
+    return this.getJson(op, path, schema, true, resource);
+  }
+
   /** Release the connection pool (in-flight requests are cut). */
   public async close(): Promise<void> {
     await this.agent.destroy().catch(() => undefined);

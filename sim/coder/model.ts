@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../lambdas/audit/errors.js';
 import { formatIssues } from '../../lambdas/audit/config.js';
 import type { Scenario } from '../scenario.js';
+import { SIM_ROLES, SimTemplateVersionSchema, WorkloadFields } from './workload-model.js';
 
 /** Section keys of Coder's deployment health report. */
 export const SIM_HEALTH_SECTIONS = [
@@ -40,8 +41,11 @@ export const CoderScenarioSchema = z
       .object({ name: z.string().default('coder'), displayName: z.string().default('Coder') })
       .strict()
       .default({ name: 'coder', displayName: 'Coder' }),
-    /** Site role of the auditor's user: `member` gets 403 on `/api/v2/debug/health`. */
-    role: z.enum(['owner', 'member']).default('owner'),
+    /**
+     * Role of the auditor's user (site or organization role): only `owner` reads `/api/v2/debug/health`;
+     * sim/coder/workload-model.ts says who reads workspaces, provisioner jobs and templates.
+     */
+    role: z.enum(SIM_ROLES).default('owner'),
     /** Premium licence: without it provisioner keys and template ACLs answer 403 (Premium feature). */
     premium: z.boolean().default(true),
     /** `/healthz` answer through the access URL. */
@@ -85,6 +89,8 @@ export const CoderScenarioSchema = z
             version: z.string().optional(),
             busy: z.boolean().default(false),
             key: z.string().optional(),
+            /** Provisioner tags the daemon serves (default the organization scope). */
+            tags: z.record(z.string(), z.string()).default({ owner: '', scope: 'organization' }),
           })
           .strict(),
       )
@@ -108,10 +114,17 @@ export const CoderScenarioSchema = z
               })
               .strict()
               .default({ users: [], groups: [] }),
+            /** Versions by name (default one imported version, `v1`). */
+            versions: z
+              .record(z.string(), SimTemplateVersionSchema)
+              .default({ v1: SimTemplateVersionSchema.parse({}) }),
+            /** Name of the active version (default the oldest). */
+            activeVersion: z.string().optional(),
           })
           .strict(),
       )
       .default({}),
+    ...WorkloadFields,
     /** The OIDC issuer twin under `/oidc`. */
     oidc: z
       .object({

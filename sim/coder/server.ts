@@ -5,6 +5,8 @@ import { listenLocal } from '../listen.js';
 import { delay, type FaultDecision } from '../faults.js';
 import type { Scenario } from '../scenario.js';
 import { majorMinor, parseCoderScenario, simUuid, SIM_HEALTH_SECTIONS, type CoderScenario } from './model.js';
+import { siteRoles } from './workload-model.js';
+import { workloadRoutes, type WorkloadState } from './workloads.js';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -25,7 +27,7 @@ interface Route {
   operation: string;
   pattern: RegExp;
   auth: boolean;
-  handle(params: string[], at: Date): Reply;
+  handle(params: string[], at: Date, query: URLSearchParams): Reply;
 }
 
 /** State of the twin: the parsed scenario and the absolute times it resolves to. */
@@ -169,6 +171,10 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
       auth: true,
       handle: ([id]) => (id === keyId ? json(200, apiKey(state, keyId)) : notFound()),
     },
+    ...workloadRoutes(
+      () => workloadState(state),
+      (at) => daemonList(state, at).map((d) => ({ id: String(d.json.id), online: d.online, tags: d.tags })),
+    ),
     {
       service: 'oidc',
       operation: 'GET /.well-known/openid-configuration',
@@ -185,7 +191,8 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'https://sim').pathname.replace(/(.)\/+$/, '$1');
+    const url = new URL(req.url ?? '/', 'https://sim');
+    const path = url.pathname.replace(/(.)\/+$/, '$1');
     const route = routes.find((r) => r.pattern.test(path));
     if (!route) return send(res, json(404, { message: 'Route not found.' }));
     if (req.method !== 'GET') return send(res, json(405, { message: 'Method not allowed.' }));
@@ -197,7 +204,7 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
       if (denied) return send(res, denied);
     }
     const params = route.pattern.exec(path)!.slice(1).map(decodeURIComponent);
-    send(res, route.handle(params, new Date()));
+    send(res, route.handle(params, new Date(), url.searchParams));
   }
 
   function authenticate(header: string | string[] | undefined): Reply | undefined {
@@ -244,7 +251,8 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
         return;
       case 'malformed':
         // `/healthz` is plain text: there is no JSON to break.
-        if (route.operation === 'GET /healthz') return send(res, route.handle([], new Date()));
+        if (route.operation === 'GET /healthz')
+          return send(res, route.handle([], new Date(), new URLSearchParams()));
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end('{"message": "truncated');
         return;
@@ -322,10 +330,7 @@ function user(state: State, username: string): Json {
     status: 'active',
     login_type: username === 'coder-auditor' ? 'none' : 'oidc',
     created_at: iso(state.now.getTime() - 200 * DAY),
-    roles:
-      username === 'coder-auditor' && state.s.role === 'owner'
-        ? [{ name: 'owner', display_name: 'Owner' }]
-        : [],
+    roles: username === 'coder-auditor' ? siteRoles(state.s.role) : [],
     organization_ids: [state.orgId],
   };
 }
@@ -357,6 +362,7 @@ interface SimDaemon {
   name: string;
   version: string;
   online: boolean;
+  tags: Record<string, string>;
   json: Json;
 }
 
@@ -370,6 +376,7 @@ function daemonList(state: State, at: Date): SimDaemon[] {
       name,
       version,
       online,
+      tags: d.tags,
       json: {
         id: simUuid('daemon', name),
         organization_id: state.orgId,
@@ -379,7 +386,7 @@ function daemonList(state: State, at: Date): SimDaemon[] {
         version,
         api_version: '1.6',
         provisioners: ['terraform'],
-        tags: { owner: '', scope: 'organization' },
+        tags: d.tags,
         key_id: key ? simUuid('provisionerkey', key) : '00000000-0000-0000-0000-000000000001',
         key_name: key ?? 'built-in',
         status: online ? (d.busy ? 'busy' : 'idle') : 'offline',
@@ -491,7 +498,7 @@ function templates(state: State): SimTemplate[] {
       name,
       display_name: t.displayName ?? name,
       provisioner: 'terraform',
-      active_version_id: simUuid('templateversion', name),
+      active_version_id: simUuid('templateversion', `${name}/${activeVersion(t)}`),
       active_user_count: 0,
       description: '',
       icon: '',
@@ -501,6 +508,33 @@ function templates(state: State): SimTemplate[] {
       created_by_name: 'terraform',
     };
   });
+}
+
+/** The active version of a scenario template: the one it names, or the oldest. */
+function activeVersion(t: CoderScenario['templates'][string]): string {
+  if (t.activeVersion) return t.activeVersion;
+  return Object.entries(t.versions).sort(([, a], [, b]) => b.ageMinutes - a.ageMinutes)[0]?.[0] ?? 'v1';
+}
+
+/** What the workload routes (sim/coder/workloads.ts) read of the twin's state. */
+function workloadState(state: State): WorkloadState {
+  return {
+    now: state.now,
+    orgId: state.orgId,
+    orgName: state.s.organization.name,
+    role: state.s.role,
+    workspaces: state.s.workspaces,
+    templates: Object.fromEntries(
+      Object.entries(state.s.templates).map(([name, t]) => [
+        name,
+        {
+          versions: t.versions,
+          active: activeVersion(t),
+          everyone: t.acl.groups.some((g) => g.toLowerCase() === 'everyone'),
+        },
+      ]),
+    ),
+  };
 }
 
 function templateAcl(state: State, name: string): Json {

@@ -16,6 +16,7 @@ import {
   type Template,
   type TemplateAcl,
 } from '../../clients/coder.js';
+import { collectWorkloads, type WorkloadFacts } from './workloads.js';
 
 /** An endpoint whose reachability is itself what a check verifies: no answer is a result, not a failed read. */
 export type Probe<T> = { reachable: true; value: T } | { reachable: false; error: string };
@@ -27,7 +28,7 @@ export type Gated<T> = { available: true; value: T } | { available: false; statu
 export type TokenState = { valid: true; key: ApiKey } | { valid: false; status: number; message: string };
 
 /** Everything the coder checks read: each Coder endpoint once per audit. */
-export interface CoderSnapshot {
+export interface CoderSnapshot extends WorkloadFacts {
   /** `GET /healthz` through the public access URL (the whole NLB path). */
   healthz: Fact<Probe<HealthzResponse>>;
   buildInfo: Fact<BuildInfo>;
@@ -60,7 +61,7 @@ export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> 
   const s = <T>(name: string, read: () => Promise<T>) => settle(name, read, ctx.signal);
   try {
     const templates = s('Coder templates', () => client.templates());
-    const [healthz, buildInfo, health, provisionerKeys, daemons, token, oidc, templateAcls] =
+    const [healthz, buildInfo, health, provisionerKeys, daemons, token, oidc, templateAcls, workloads] =
       await Promise.all([
         s('Coder /healthz', () => probe(client.healthz(), ctx.signal)),
         s('Coder build info', () => client.buildInfo()),
@@ -74,6 +75,7 @@ export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> 
           ? s('OIDC discovery document', () => probe(client.oidcDiscovery(coder.oidc!.issuerUrl), ctx.signal))
           : undefined,
         templates.then((t) => (t.ok ? readAcls(client, t.value, coder.expectedTemplates, s) : {})),
+        collectWorkloads(client, templates, coder.expectedTemplates, s),
       ]);
     return {
       healthz,
@@ -85,6 +87,7 @@ export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> 
       templateAcls,
       token,
       oidc,
+      ...workloads,
     };
   } finally {
     await client.close();

@@ -8,6 +8,7 @@ import oidcDiscovery from './oidc-discovery.js';
 import provisionerDaemons from './provisioner-daemons.js';
 import provisionerKeyAge from './provisioner-key-age.js';
 import templatesAvailable from './templates-available.js';
+import workspaceBuilds from './workspace-builds.js';
 
 /** The Coder HTTP API and the OIDC issuer, read with the auditor's Coder token. */
 export const coderGroup = defineGroup<CoderSnapshot>({
@@ -25,6 +26,7 @@ export const coderGroup = defineGroup<CoderSnapshot>({
     provisionerKeyAge,
     provisionerDaemons,
     templatesAvailable,
+    workspaceBuilds,
     oidcDiscovery,
     auditorTokenExpiry,
   ],

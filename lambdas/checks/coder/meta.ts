@@ -125,6 +125,49 @@ export const CODER_META = defineMetas('coder', {
       'empty-acl': { message: "An expected template's ACL grants no user or group.", severity: 'medium' },
     },
   },
+  'workspace-builds': {
+    severity: 'high',
+    title: 'Workspace builds succeed and finish',
+    description:
+      'Reads the latest build of every workspace of the organization: builds that failed within ' +
+      'thresholds.buildWindowMinutes, grouped by cause from the job error (Terraform error, provider ' +
+      'throttling, quota, timeout, no provisioner, missing parameters), and builds pending or starting for ' +
+      'longer than thresholds.buildStuckMinutes.',
+    risk: 'Users cannot start their workspaces; a pattern (one cause, many builds) points at the platform, not the user.',
+    guideSection: GuideSection.ProvisioningTimeouts,
+    reasons: {
+      'terraform-error': {
+        message: 'Workspace builds failed with a Terraform plan or apply error.',
+        severity: 'medium',
+      },
+      'provider-throttling': {
+        message:
+          'Workspace builds failed because a cloud or Kubernetes API throttled the Terraform provider.',
+        severity: 'high',
+      },
+      'quota-exceeded': {
+        message: 'Workspace builds failed on an exceeded quota, limit or capacity.',
+        severity: 'high',
+      },
+      timeout: { message: 'Workspace builds timed out or hung.', severity: 'high' },
+      'no-provisioner': {
+        message: 'Workspace builds waited for a provisioner until coderd terminated them.',
+        severity: 'high',
+      },
+      'missing-parameters': {
+        message: 'Workspace builds failed for missing template variables or parameters.',
+        severity: 'medium',
+      },
+      'stuck-pending': {
+        message: 'Workspace builds have waited for a provisioner longer than the threshold.',
+        severity: 'high',
+      },
+      'stuck-starting': {
+        message: 'Workspace builds have been running longer than the threshold.',
+        severity: 'medium',
+      },
+    },
+  },
   'oidc-discovery': {
     severity: 'high',
     title: 'OIDC issuer discovery is consistent',

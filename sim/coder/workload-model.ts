@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/**
+ * Scenario fields of the Coder twin's workloads (workspaces, template versions) and the built-in roles the
+ * twin knows, with what each may read (see sim/coder/workloads.ts for the behaviour and its sources).
+ */
+
+export const SIM_ROLES = [
+  'owner',
+  'member',
+  'auditor',
+  'template-admin',
+  'organization-admin',
+  'organization-template-admin',
+  'organization-auditor',
+] as const;
+export type SimRole = (typeof SIM_ROLES)[number];
+export const SITE_ROLES = new Set<SimRole>(['owner', 'auditor', 'template-admin']);
+export const READS_WORKSPACES = new Set<SimRole>([
+  'owner',
+  'template-admin',
+  'organization-admin',
+  'organization-template-admin',
+]);
+export const READS_JOBS = new Set<SimRole>(['owner', 'organization-admin', 'organization-template-admin']);
+
+/** Site roles of the auditor's user (`/users/me`), as `{name, display_name}`. */
+export function siteRoles(role: SimRole): Array<{ name: string; display_name: string }> {
+  return SITE_ROLES.has(role) ? [{ name: role, display_name: role }] : [];
+}
+
+export const JobState = z.enum(['succeeded', 'pending', 'running', 'failed', 'canceled']);
+const Tags = z.record(z.string(), z.string());
+
+/** A workspace of the scenario, keyed `<owner>/<name>`. */
+export const SimWorkspaceSchema = z
+  .object({
+    template: z.string(),
+    /** Minutes since the latest build was created. */
+    buildAgeMinutes: z.number().nonnegative().default(240),
+    transition: z.enum(['start', 'stop', 'delete']).default('start'),
+    /** State of the latest build's provisioner job. */
+    job: JobState.default('succeeded'),
+    error: z.string().optional(),
+    errorCode: z.string().optional(),
+    /** Provisioner tags of the job; default the organization scope. */
+    tags: Tags.default({ scope: 'organization', owner: '' }),
+    /** A running job whose provisioner stopped updating it: reaped as hung after 5 minutes. */
+    hung: z.boolean().default(false),
+    /** Agents of a started workspace, by name. */
+    agents: z
+      .record(
+        z.string(),
+        z
+          .object({
+            status: z.enum(['connecting', 'connected', 'disconnected', 'timeout']).default('connected'),
+            lifecycle: z
+              .enum(['created', 'starting', 'start_timeout', 'start_error', 'ready', 'shutting_down', 'off'])
+              .default('ready'),
+          })
+          .strict(),
+      )
+      .default({ main: { status: 'connected', lifecycle: 'ready' } }),
+  })
+  .strict();
+
+/** A template version of the scenario, keyed by its name. */
+export const SimTemplateVersionSchema = z
+  .object({
+    /** Minutes since it was pushed. */
+    ageMinutes: z.number().nonnegative().default(4320),
+    job: JobState.default('succeeded'),
+    error: z.string().optional(),
+    errorCode: z.string().optional(),
+    archived: z.boolean().default(false),
+    createdBy: z.string().default('terraform'),
+  })
+  .strict();
+
+/** The scenario fields of this module (merged into the Coder scenario schema). */
+export const WorkloadFields = {
+  workspaces: z.record(z.string(), SimWorkspaceSchema).default({}),
+};
+export type SimWorkspace = z.output<typeof SimWorkspaceSchema>;
+export type SimTemplateVersion = z.output<typeof SimTemplateVersionSchema>;
