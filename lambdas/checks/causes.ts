@@ -268,9 +268,18 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
       'Instances beyond the On-Demand vCPU quota fail to launch: builds that need them fail on the limit.',
   },
   {
-    causes: [on('provisioner-key-age', 'expired'), on('provisioner-daemons', 'none-online')],
+    causes: [on('provisioner-daemons', 'none-online')],
+    symptoms: [on('provisioner-queue', 'workers-offline')],
+    because: 'Pending jobs wait when every daemon that could take them is offline.',
+  },
+  {
+    causes: [
+      on('provisioner-key-age', 'expired'),
+      on('provisioner-daemons', 'none-online'),
+      on('provisioner-queue'),
+    ],
     symptoms: [on('workspace-builds', 'no-provisioner', 'stuck-pending')],
-    because: 'Without an online provisioner daemon no build is picked up; coderd fails it after 30 minutes.',
+    because: 'Builds whose jobs no daemon takes wait in the queue until coderd fails them after 30 minutes.',
   },
   {
     causes: [on('pods-pending')],

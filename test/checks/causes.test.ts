@@ -93,6 +93,8 @@ describe('Constant: CAUSAL_GRAPH', () => {
       ['ec2-vcpu-quota/exceeded', 'workspace-builds/quota-exceeded'],
       ['provisioner-daemons/none-online', 'workspace-builds/stuck-pending'],
       ['provisioner-daemons/none-online', 'workspace-builds/no-provisioner'],
+      ['provisioner-daemons/none-online', 'provisioner-queue/workers-offline'],
+      ['provisioner-queue/tag-mismatch', 'workspace-builds/stuck-pending'],
       ['pods-pending/insufficient-resources', 'workspace-builds/timeout'],
       ['workspace-builds/provider-throttling', 'log-error-patterns/aws-api-rate-limit'],
     ];

@@ -27,6 +27,7 @@ const NOT_CHECKS = new Set([
   'cluster/scheduling.ts',
   'coder/build-errors.ts',
   'coder/lib.ts',
+  'coder/queue.ts',
   'coder/workload-access.ts',
   'coder/workloads.ts',
   'database/collect.ts',

@@ -7,6 +7,7 @@ import type { CoderSnapshot } from './collector.js';
 import oidcDiscovery from './oidc-discovery.js';
 import provisionerDaemons from './provisioner-daemons.js';
 import provisionerKeyAge from './provisioner-key-age.js';
+import provisionerQueue from './provisioner-queue.js';
 import templatesAvailable from './templates-available.js';
 import workspaceBuilds from './workspace-builds.js';
 
@@ -25,6 +26,7 @@ export const coderGroup = defineGroup<CoderSnapshot>({
     coderHealthReport,
     provisionerKeyAge,
     provisionerDaemons,
+    provisionerQueue,
     templatesAvailable,
     workspaceBuilds,
     oidcDiscovery,

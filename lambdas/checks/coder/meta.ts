@@ -112,6 +112,34 @@ export const CODER_META = defineMetas('coder', {
       },
     },
   },
+  'provisioner-queue': {
+    severity: 'high',
+    title: 'Provisioner jobs are picked up',
+    description:
+      'Reads the pending provisioner jobs of the organization: a job waiting longer than ' +
+      'thresholds.provisionerQueueMinutes whose tags no daemon serves (tag mismatch), whose matching daemons ' +
+      'are offline, all busy (queue larger than the idle daemons), or idle without taking it.',
+    risk: 'Workspace builds and template imports wait until coderd fails them after 30 minutes.',
+    guideSection: GuideSection.ProvisioningTimeouts,
+    reasons: {
+      'tag-mismatch': {
+        message: 'Pending jobs carry tags no provisioner daemon serves: they wait until coderd fails them.',
+        severity: 'high',
+      },
+      'workers-offline': {
+        message: 'Pending jobs wait: every daemon serving their tags is offline.',
+        severity: 'high',
+      },
+      saturated: {
+        message: 'Pending jobs wait: every daemon serving their tags is busy (more jobs than idle daemons).',
+        severity: 'medium',
+      },
+      stalled: {
+        message: 'Pending jobs wait although an idle daemon serves their tags.',
+        severity: 'high',
+      },
+    },
+  },
   'templates-available': {
     severity: 'medium',
     title: 'Expected templates are available to users',
