@@ -8,6 +8,7 @@ export const GuideSection = {
   Oidc: 'OIDC Authentication Failures',
   ProvisioningTimeouts: 'Workspace Provisioning Timeouts',
   NlbHealth: 'NLB Health Check Failures',
+  ContractValidation: 'Contract Validation Failures',
   TemplateNotAppearing: 'Template Not Appearing in Coder',
   CoderLogs: 'Coder Logs',
   KubernetesDebugging: 'Kubernetes Debugging',

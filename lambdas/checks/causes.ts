@@ -288,6 +288,11 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     because: 'A workspace pod that never schedules keeps its build running until Terraform times out.',
   },
   {
+    causes: [on('provisioner-daemons', 'none-online'), on('provisioner-queue')],
+    symptoms: [on('template-versions', 'import-stuck')],
+    because: 'A template import is a provisioner job too: it waits in the same queue for the same daemons.',
+  },
+  {
     causes: [on('workspace-builds', 'provider-throttling')],
     symptoms: [where({ component: ['provisioner'] }, 'log-error-patterns', 'aws-api-rate-limit')],
     because: "The provisioners log the rate limit that failed the builds' provider calls.",

@@ -116,6 +116,17 @@ export const TemplateVersionSchema = z.object({
 });
 export type TemplateVersion = z.output<typeof TemplateVersionSchema>;
 
+/** codersdk.ProvisionerJobLog. */
+export const ProvisionerJobLogSchema = z.object({
+  id: z.number().int(),
+  created_at: timestamp,
+  log_source: z.string(),
+  log_level: z.string(),
+  stage: z.string().default(''),
+  output: z.string(),
+});
+export type ProvisionerJobLog = z.output<typeof ProvisionerJobLogSchema>;
+
 const SlimRoleSchema = z.object({ name: z.string(), organization_id: z.string().optional() });
 /** `GET /api/v2/users/me` (codersdk.User): the site roles. */
 const MeSchema = z.object({ username: z.string(), roles: list(SlimRoleSchema) });
@@ -194,4 +205,29 @@ export async function tokenAccess(client: CoderClient): Promise<TokenAccess> {
     siteRoles: me.roles.map((r) => r.name),
     orgRoles: member.roles.map((r) => r.name),
   };
+}
+
+/** Lines of a failed job's log kept per job: the last error-level lines, each cut to this many characters. */
+export const JOB_LOG_LINES = 20;
+const JOB_LOG_LINE_CHARS = 500;
+
+/**
+ * The error-level lines of a job's log (Terraform's diagnostics: coderd puts only `terraform apply: exit
+ * status 1` in the job's error), the last `JOB_LOG_LINES`, each bounded. `kind` is the job's owner:
+ * a workspace build or a template version (its import).
+ */
+export async function jobErrorLines(
+  client: CoderClient,
+  kind: 'workspacebuilds' | 'templateversions',
+  id: string,
+): Promise<string[]> {
+  const logs = await client.read(
+    `GET /api/v2/${kind}/{${kind === 'workspacebuilds' ? 'workspacebuild' : 'templateversion'}}/logs`,
+    `/api/v2/${kind}/${encodeURIComponent(id)}/logs`,
+    list(ProvisionerJobLogSchema),
+  );
+  return logs
+    .filter((l) => l.log_level === 'error' && l.output.trim() !== '' && !/^=+$/.test(l.output.trim()))
+    .slice(-JOB_LOG_LINES)
+    .map((l) => l.output.slice(0, JOB_LOG_LINE_CHARS));
 }

@@ -41,8 +41,14 @@ export const SimWorkspaceSchema = z
     transition: z.enum(['start', 'stop', 'delete']).default('start'),
     /** State of the latest build's provisioner job. */
     job: JobState.default('succeeded'),
+    /**
+     * The job's `error`. Default, as coderd reports a Terraform failure: `terraform apply: exit status 1`
+     * (the provisioner wraps the exit status; the diagnostics are in the job's log, `logs`).
+     */
     error: z.string().optional(),
     errorCode: z.string().optional(),
+    /** Error-level lines of the job's log: Terraform's diagnostics (`Error: <summary>`, then its detail). */
+    logs: z.array(z.string()).default([]),
     /** Provisioner tags of the job; default the organization scope. */
     tags: Tags.default({ scope: 'organization', owner: '' }),
     /** A running job whose provisioner stopped updating it: reaped as hung after 5 minutes. */
@@ -70,8 +76,11 @@ export const SimTemplateVersionSchema = z
     /** Minutes since it was pushed. */
     ageMinutes: z.number().nonnegative().default(4320),
     job: JobState.default('succeeded'),
+    /** The import job's `error`; default `terraform plan: exit status 1` (diagnostics in `logs`). */
     error: z.string().optional(),
     errorCode: z.string().optional(),
+    /** Error-level lines of the import job's log. */
+    logs: z.array(z.string()).default([]),
     archived: z.boolean().default(false),
     createdBy: z.string().default('terraform'),
   })

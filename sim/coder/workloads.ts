@@ -26,6 +26,11 @@ import {
  *   for 5, is failed with "Coder: Build has been detected as pending|hung for N minutes and has been
  *   terminated by the reaper.".
  * - `GET /api/v2/templates/{template}/versions` (coderd/templateversions.go): unarchived versions, oldest first.
+ * - Job logs, `GET /api/v2/workspacebuilds/{id}/logs` and `/api/v2/templateversions/{id}/logs`
+ *   (codersdk.ProvisionerJobLog, oldest first): a failed Terraform run's job error is only
+ *   `terraform apply|plan: exit status 1` (provisioner/terraform/executor.go); Terraform's diagnostics are
+ *   error-level lines of the log ("Error: <summary>", then the detail: provisionReadAndLog), and a reaped job
+ *   ends with the reaper's five lines (jobreaper.JobLogMessages).
  * - Roles (coderd/rbac/roles.go): workspaces of the organization are read by Owner, Template Admin,
  *   Organization Admin and Organization Template Admin; provisioner jobs by Owner, Organization Admin and
  *   Organization Template Admin; every template by those and Auditor, Organization Auditor.
@@ -123,7 +128,9 @@ function job(
       ...(started !== undefined ? { started_at: iso(started) } : {}),
       ...(completed !== undefined ? { completed_at: iso(completed) } : {}),
       ...(status === 'canceled' ? { canceled_at: iso(completed ?? createdMs) } : {}),
-      ...(status === 'failed' ? { error: error ?? 'terraform apply: exit status 1' } : {}),
+      ...(status === 'failed'
+        ? { error: error ?? `terraform ${type === 'workspace_build' ? 'apply' : 'plan'}: exit status 1` }
+        : {}),
       ...(status === 'failed' && spec.errorCode ? { error_code: spec.errorCode } : {}),
       status,
       file_id: simUuid('file', id),
@@ -278,6 +285,40 @@ function versionsOf(st: WorkloadState, tname: string, at: Date): Json[] {
     .map((v) => v.json);
 }
 
+/** The log of a job: a few info lines, the scenario's error lines, or the reaper's lines. */
+function jobLog(
+  created: number,
+  spec: { logs: string[] },
+  reaped: string | undefined,
+  stage: string,
+): Json[] {
+  const lines: Array<[string, string, string, string]> = [
+    ['provisioner_daemon', 'info', 'Setting up', ''],
+    ['provisioner', 'info', stage, 'Terraform 1.9.8'],
+    ...spec.logs.map((l): [string, string, string, string] => ['provisioner', 'error', stage, l]),
+  ];
+  if (reaped) {
+    const minutes = /for (\d+) minutes/.exec(reaped)?.[1] ?? '30';
+    const type = reaped.includes('hung') ? 'hung' : 'pending';
+    for (const out of [
+      '',
+      '====================',
+      `Coder: Build has been detected as ${type} for ${minutes} minutes and will be terminated.`,
+      '====================',
+      '',
+    ])
+      lines.push(['provisioner_daemon', 'error', 'Unknown', out]);
+  }
+  return lines.map(([source, level, st, output], i) => ({
+    id: i + 1,
+    created_at: iso(created + 1_000 * (i + 1)),
+    log_source: source,
+    log_level: level,
+    stage: st,
+    output,
+  }));
+}
+
 const SEARCH_KEYS = new Set(['organization', 'owner', 'template', 'name', 'status', 'has-agent']);
 
 /** The twin's workload routes; `state` and `daemons` are read on every request. */
@@ -381,6 +422,53 @@ export function workloadRoutes(
         const readsAll = st.role !== 'member';
         if (!readsAll && !st.templates[name]!.everyone) return notFound();
         return json(200, versionsOf(st, name, at));
+      },
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/workspacebuilds/{workspacebuild}/logs',
+      pattern: /^\/api\/v2\/workspacebuilds\/([^/]+)\/logs$/,
+      auth: true,
+      handle: ([id], at) => {
+        const st = state();
+        const key = Object.keys(st.workspaces).find((k) => simUuid('build', k) === id);
+        if (!key || !READS_WORKSPACES.has(st.role)) return notFound();
+        const w = st.workspaces[key]!;
+        const created = st.now.getTime() - w.buildAgeMinutes * MINUTE;
+        const j = job(simUuid('job', key), created, w, at, 'workspace_build');
+        const reaped = /detected as (pending|hung)/.test(String(j.json.error ?? ''))
+          ? String(j.json.error)
+          : undefined;
+        return json(200, jobLog(created, w, reaped, 'Starting workspace'));
+      },
+    },
+    {
+      service: 'coder',
+      operation: 'GET /api/v2/templateversions/{templateversion}/logs',
+      pattern: /^\/api\/v2\/templateversions\/([^/]+)\/logs$/,
+      auth: true,
+      handle: ([id], at) => {
+        const st = state();
+        for (const [tname, t] of Object.entries(st.templates)) {
+          for (const [vname, v] of Object.entries(t.versions)) {
+            if (simUuid('templateversion', `${tname}/${vname}`) !== id) continue;
+            if (st.role === 'member' && !t.everyone) return notFound();
+            const created = st.now.getTime() - v.ageMinutes * MINUTE;
+            const tags = { scope: 'organization', owner: '' };
+            const j = job(
+              simUuid('job', `${tname}/${vname}`),
+              created,
+              { ...v, tags },
+              at,
+              'template_version_import',
+            );
+            const reaped = /detected as (pending|hung)/.test(String(j.json.error ?? ''))
+              ? String(j.json.error)
+              : undefined;
+            return json(200, jobLog(created, v, reaped, 'Parsing template parameters'));
+          }
+        }
+        return notFound();
       },
     },
     {

@@ -95,6 +95,7 @@ describe('Constant: CAUSAL_GRAPH', () => {
       ['provisioner-daemons/none-online', 'workspace-builds/no-provisioner'],
       ['provisioner-daemons/none-online', 'provisioner-queue/workers-offline'],
       ['provisioner-queue/tag-mismatch', 'workspace-builds/stuck-pending'],
+      ['provisioner-queue/stalled', 'template-versions/import-stuck'],
       ['pods-pending/insufficient-resources', 'workspace-builds/timeout'],
       ['workspace-builds/provider-throttling', 'log-error-patterns/aws-api-rate-limit'],
     ];

@@ -28,6 +28,7 @@ const NOT_CHECKS = new Set([
   'coder/build-errors.ts',
   'coder/lib.ts',
   'coder/queue.ts',
+  'coder/template-imports.ts',
   'coder/workload-access.ts',
   'coder/workloads.ts',
   'database/collect.ts',

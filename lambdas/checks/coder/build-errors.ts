@@ -1,6 +1,9 @@
 import type { DeploymentConfig } from '../../audit/config.js';
 import { Component, shq, type Remediation } from '../../audit/model.js';
-import type { ProvisionerJob } from '../../clients/coder-workloads.js';
+import type { Fact } from '../../audit/fact.js';
+import type { ProvisionerJob, Workspace } from '../../clients/coder-workloads.js';
+import { redact } from '../cluster/redact.js';
+import { minutesSince } from './lib.js';
 
 /** Why a workspace build failed, read from its provisioner job's `error` and `error_code`. */
 export type BuildFailure =
@@ -34,10 +37,17 @@ const CAUSES: ReadonlyArray<[BuildFailure, RegExp]> = [
   ['timeout', /detected as hung|timeout while waiting|context deadline exceeded|timed out|\btimeout\b/i],
 ];
 
-/** The cause of a failed build's job; anything not recognised is a Terraform plan/apply error. */
-export function buildFailure(job: Pick<ProvisionerJob, 'error' | 'error_code'>): BuildFailure {
+/**
+ * The cause of a failed build from its job's error and the error lines of its log (a Terraform failure's
+ * job error is only `terraform apply: exit status 1`: the provider's message is in the log); anything not
+ * recognised is a Terraform plan/apply error.
+ */
+export function buildFailure(
+  job: Pick<ProvisionerJob, 'error' | 'error_code'>,
+  logs: readonly string[] = [],
+): BuildFailure {
   if (job.error_code === 'REQUIRED_TEMPLATE_VARIABLES') return 'missing-parameters';
-  const text = job.error ?? '';
+  const text = [job.error ?? '', ...logs].join('\n');
   return CAUSES.find(([, re]) => re.test(text))?.[0] ?? 'terraform-error';
 }
 
@@ -110,4 +120,36 @@ export function buildRemediation(d: DeploymentConfig, reason: BuildReason, sampl
   return api.length
     ? { text, commands: [...api, ...commands], needs: [Component.CoderApi], otherwise: { text, commands } }
     : { text, commands };
+}
+
+/**
+ * The latest builds that failed within `window` minutes, by cause (from the job's error and its log's error
+ * lines), and those pending or running for `stuck` minutes or more.
+ */
+export function classifyBuilds(
+  workspaces: readonly Workspace[],
+  logs: Readonly<Record<string, Fact<string[]>>>,
+  now: Date,
+  { window, stuck }: { window: number; stuck: number },
+): Map<BuildReason, Workspace[]> {
+  const byReason = new Map<BuildReason, Workspace[]>();
+  const add = (r: BuildReason, w: Workspace) => byReason.set(r, [...(byReason.get(r) ?? []), w]);
+  for (const w of workspaces) {
+    const job = w.latest_build.job;
+    const age = (ts: string | null | undefined) => minutesSince(ts ?? job.created_at, now) ?? 0;
+    if (job.status === 'failed' && age(job.completed_at) <= window) {
+      const fact = logs[w.latest_build.id];
+      add(buildFailure(job, fact?.ok ? fact.value : []), w);
+    } else if (job.status === 'pending' && age(job.created_at) >= stuck) add('stuck-pending', w);
+    else if (job.status === 'running' && age(job.started_at) >= stuck) add('stuck-starting', w);
+  }
+  return byReason;
+}
+
+/** What a build's failure says, redacted and bounded: its log's first error lines, else its job's error. */
+export function buildErrorText(w: Workspace, logs: Readonly<Record<string, Fact<string[]>>>): string[] {
+  const fact = logs[w.latest_build.id];
+  const text =
+    fact?.ok && fact.value.length ? fact.value.slice(0, 2).join(' ') : (w.latest_build.job.error ?? '');
+  return text ? [redact(text, 160)] : [];
 }

@@ -75,7 +75,10 @@ export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> 
           ? s('OIDC discovery document', () => probe(client.oidcDiscovery(coder.oidc!.issuerUrl), ctx.signal))
           : undefined,
         templates.then((t) => (t.ok ? readAcls(client, t.value, coder.expectedTemplates, s) : {})),
-        collectWorkloads(client, templates, coder.expectedTemplates, s),
+        collectWorkloads(client, templates, coder.expectedTemplates, s, {
+          now: ctx.now,
+          windowMinutes: ctx.deployment.thresholds.buildWindowMinutes,
+        }),
       ]);
     return {
       healthz,

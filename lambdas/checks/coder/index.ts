@@ -8,6 +8,7 @@ import oidcDiscovery from './oidc-discovery.js';
 import provisionerDaemons from './provisioner-daemons.js';
 import provisionerKeyAge from './provisioner-key-age.js';
 import provisionerQueue from './provisioner-queue.js';
+import templateVersions from './template-versions.js';
 import templatesAvailable from './templates-available.js';
 import workspaceBuilds from './workspace-builds.js';
 
@@ -28,6 +29,7 @@ export const coderGroup = defineGroup<CoderSnapshot>({
     provisionerDaemons,
     provisionerQueue,
     templatesAvailable,
+    templateVersions,
     workspaceBuilds,
     oidcDiscovery,
     auditorTokenExpiry,

@@ -153,6 +153,38 @@ export const CODER_META = defineMetas('coder', {
       'empty-acl': { message: "An expected template's ACL grants no user or group.", severity: 'medium' },
     },
   },
+  'template-versions': {
+    severity: 'medium',
+    title: 'Template versions import',
+    description:
+      "Reads the versions of each expected template: the active version's import succeeded, and the newest " +
+      'version, when newer, did not fail its import (contract and capability errors named as such, missing ' +
+      'variables, other Terraform errors) nor wait longer than thresholds.provisionerQueueMinutes.',
+    risk: 'A template change pushed by Terraform never reaches users: the template stays on its old version, or shows none.',
+    guideSection: GuideSection.ContractValidation,
+    reasons: {
+      contract: {
+        message: 'The newest template version failed its import on a contract or capability check.',
+        severity: 'medium',
+      },
+      'missing-variables': {
+        message: 'The newest template version failed its import for missing template variables.',
+        severity: 'medium',
+      },
+      'import-failed': {
+        message: 'The newest template version failed its import with a Terraform error.',
+        severity: 'medium',
+      },
+      'import-stuck': {
+        message: 'The newest template version has waited for its import longer than the threshold.',
+        severity: 'medium',
+      },
+      'active-not-imported': {
+        message: "The template's active version has no successful import.",
+        severity: 'high',
+      },
+    },
+  },
   'workspace-builds': {
     severity: 'high',
     title: 'Workspace builds succeed and finish',

@@ -1,10 +1,8 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import type { Workspace } from '../../clients/coder-workloads.js';
-import { redact } from '../cluster/redact.js';
-import { buildFailure, buildRemediation, type BuildReason } from './build-errors.js';
+import { buildErrorText, buildRemediation, classifyBuilds } from './build-errors.js';
 import type { CoderSnapshot } from './collector.js';
-import { coderRef, minutesSince } from './lib.js';
+import { coderRef } from './lib.js';
 import { CODER_META } from './meta.js';
 import { needRead, WorkloadRead } from './workload-access.js';
 
@@ -16,42 +14,18 @@ export default defineCheck<CoderSnapshot>(CODER_META['workspace-builds'], (snap,
   needRead(snap.access, WorkloadRead.Workspaces, org);
   const { workspaces, count, truncated } = need(snap.workspaces);
   const { buildWindowMinutes: window, buildStuckMinutes: stuck } = d.thresholds;
-  const byReason = new Map<BuildReason, Workspace[]>();
-  const add = (r: BuildReason, w: Workspace) => byReason.set(r, [...(byReason.get(r) ?? []), w]);
-  for (const w of workspaces) {
-    const job = w.latest_build.job;
-    if (job.status === 'failed') {
-      if ((minutesSince(job.completed_at ?? job.created_at, now) ?? 0) <= window) add(buildFailure(job), w);
-    } else if (job.status === 'pending' && (minutesSince(job.created_at, now) ?? 0) >= stuck) {
-      add('stuck-pending', w);
-    } else if (
-      job.status === 'running' &&
-      (minutesSince(job.started_at ?? job.created_at, now) ?? 0) >= stuck
-    ) {
-      add('stuck-starting', w);
-    }
-  }
+  const byReason = classifyBuilds(workspaces, snap.jobLogs, now, { window, stuck });
+  const resource = coderRef(d, 'workspacebuilds', org);
   const read = `${workspaces.length} of ${count} workspaces read${truncated ? ' (the rest not read)' : ''}`;
   if (byReason.size === 0) {
     const detail = `No workspace build failed in the last ${window} minutes or has been pending or starting for ${stuck} minutes (${read}).`;
-    return [
-      {
-        status: 'pass',
-        resource: coderRef(d, 'workspacebuilds', org),
-        detail,
-        evidence: { count, truncated },
-      },
-    ];
+    return [{ status: 'pass', resource, detail, evidence: { count, truncated } }];
   }
   return [...byReason].map(([reason, ws]): FindingInput => {
     const names = ws.map((w) => `${w.owner_name}/${w.name}`);
     const templates: Record<string, number> = {};
     for (const w of ws) templates[w.template_name] = (templates[w.template_name] ?? 0) + 1;
-    const errors = [
-      ...new Set(
-        ws.flatMap((w) => (w.latest_build.job.error ? [redact(w.latest_build.job.error, 160)] : [])),
-      ),
-    ];
+    const errors = [...new Set(ws.flatMap((w) => buildErrorText(w, snap.jobLogs)))];
     const what =
       reason === 'stuck-pending' || reason === 'stuck-starting'
         ? `${reason === 'stuck-pending' ? 'pending' : 'starting'} for ${stuck} minutes or more`
@@ -62,7 +36,7 @@ export default defineCheck<CoderSnapshot>(CODER_META['workspace-builds'], (snap,
     return {
       status: 'fail',
       reason,
-      resource: coderRef(d, 'workspacebuilds', org),
+      resource,
       key: reason,
       detail:
         `${ws.length} workspace build(s) ${what}: templates ${tpl}; e.g. ${names.slice(0, 3).join(', ')}` +
@@ -72,6 +46,7 @@ export default defineCheck<CoderSnapshot>(CODER_META['workspace-builds'], (snap,
         templates,
         workspaces: names.slice(0, SAMPLE),
         errors: errors.slice(0, 3),
+        logsRead: ws.filter((w) => snap.jobLogs[w.latest_build.id]?.ok).length,
         read,
       },
       scope: { component: 'workspace', namespace: d.namespaces.workspaces },

@@ -82,6 +82,7 @@ export const template = (name: string, over: Partial<Template> = {}): Template =
   name,
   organization_id: 'org-id',
   deprecated: false,
+  active_version_id: 'tv-v1',
   ...over,
 });
 
@@ -204,6 +205,7 @@ export function coderSnapshot(over: Partial<CoderSnapshot> = {}): CoderSnapshot 
       truncated: false,
     }),
     pendingJobs: known([]),
+    jobLogs: {},
     templateVersions: {
       'kubernetes-devcontainer': known([version('v1', 4320)]),
       'pod-swdev': known([version('v1', 4320)]),

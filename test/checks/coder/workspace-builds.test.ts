@@ -122,6 +122,29 @@ describe('Check: workspace-builds', () => {
     );
   });
 
+  it("Noncompliance 4: a Terraform failure is classified from its job log (the job's error is only the exit status)", () => {
+    const w = workspace('a/one', 'pod-swdev', failedJob('terraform apply: exit status 1'));
+    const logs = {
+      [w.latest_build.id]: known([
+        'Error: creating EC2 Instance',
+        'api error RequestLimitExceeded: Request limit exceeded.',
+      ]),
+    };
+    const [f] = run([w], { jobLogs: logs });
+    expect(f).toMatchObject({
+      reason: 'provider-throttling',
+      evidence: {
+        logsRead: 1,
+        errors: ['Error: creating EC2 Instance api error RequestLimitExceeded: Request limit exceeded.'],
+      },
+    });
+    // Without its log the same build is only known as a Terraform error.
+    expect(run([w], { jobLogs: { [w.latest_build.id]: failed('the job log') } })[0]).toMatchObject({
+      reason: 'terraform-error',
+      evidence: { logsRead: 0, errors: ['terraform apply: exit status 1'] },
+    });
+  });
+
   it('bounds and redacts the job errors it quotes', () => {
     const secret = 'password=hunter2hunter2';
     const [f] = run([workspace('a/one', 'pod-swdev', failedJob(`Error: ${secret} ${'x'.repeat(500)}`))]);

@@ -111,6 +111,34 @@ describe('Twin: coder workloads', () => {
     expect(by('running')).toMatchObject({ status: 'starting', job: { status: 'running' } });
   });
 
+  it("keeps Terraform's diagnostics in the job log: the job error is only the exit status", async () => {
+    await twin.apply({
+      workspaces: {
+        'a/failed': {
+          template: 'pod-swdev',
+          job: 'failed',
+          buildAgeMinutes: 10,
+          logs: ['Error: creating EC2 Instance', 'Rate exceeded'],
+        },
+        'b/reaped': { template: 'pod-swdev', job: 'pending', buildAgeMinutes: 40 },
+      },
+    });
+    const list = (await authed('/api/v2/workspaces?q=organization:coder')).body.workspaces;
+    const build = (n: string) => list.find((w: Doc) => w.name === n)!.latest_build;
+    expect(build('failed').job.error).toBe('terraform apply: exit status 1');
+    const logs = (await authed(`/api/v2/workspacebuilds/${String(build('failed').id)}/logs`)).body;
+    expect(logs.filter((l: Doc) => l.log_level === 'error').map((l: Doc) => l.output)).toEqual([
+      'Error: creating EC2 Instance',
+      'Rate exceeded',
+    ]);
+    const reaped = (await authed(`/api/v2/workspacebuilds/${String(build('reaped').id)}/logs`)).body;
+    expect(reaped.map((l: Doc) => l.output)).toContain(
+      'Coder: Build has been detected as pending for 30 minutes and will be terminated.',
+    );
+    await twin.apply({ role: 'auditor' });
+    expect((await authed(`/api/v2/workspacebuilds/${String(build('failed').id)}/logs`)).status).toBe(404);
+  });
+
   it('lists pending jobs newest first with queue positions over every pending job and the matching daemons', async () => {
     await twin.apply({
       workspaces: {
