@@ -15,6 +15,7 @@ export const GuideSection = {
   AwsDebugging: 'AWS Debugging',
   NetworkDebugging: 'Network Debugging',
   DatabaseDebugging: 'Database Debugging',
+  CoderCli: 'Coder CLI Debugging',
   LogPatterns: 'Common Log Patterns',
   ScaleTesting: 'Scale Testing Troubleshooting',
 } as const;

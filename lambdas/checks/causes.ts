@@ -302,6 +302,18 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     symptoms: [where({ component: ['provisioner'] }, 'log-error-patterns', 'terraform-plan-failed')],
     because: 'The provisioners log the Terraform errors of the builds that failed.',
   },
+  // Workspace agents: they dial coderd through the access URL and run in the workspace pods.
+  {
+    causes: [URL_DOWN, on('coderd-ready', 'deployment-missing', 'no-replica-available')],
+    symptoms: [on('workspace-agents', 'disconnected', 'timeout')],
+    because: 'Agents reach coderd through the access URL: with it down they disconnect or never connect.',
+  },
+  {
+    causes: [on('pods-pending'), on('pods-config-errors')],
+    symptoms: [on('workspace-agents', 'timeout', 'disconnected')],
+    same: ['namespace'],
+    because: 'An agent runs in its workspace pod: a pod that is not scheduled or cannot start has no agent.',
+  },
   // Identity provider: discovery → authentication errors in the coderd logs.
   {
     causes: [on('oidc-discovery')],

@@ -96,6 +96,8 @@ describe('Constant: CAUSAL_GRAPH', () => {
       ['provisioner-daemons/none-online', 'provisioner-queue/workers-offline'],
       ['provisioner-queue/tag-mismatch', 'workspace-builds/stuck-pending'],
       ['provisioner-queue/stalled', 'template-versions/import-stuck'],
+      ['coder-healthz/unreachable', 'workspace-agents/disconnected'],
+      ['pods-config-errors/image-pull', 'workspace-agents/timeout'],
       ['pods-pending/insufficient-resources', 'workspace-builds/timeout'],
       ['workspace-builds/provider-throttling', 'log-error-patterns/aws-api-rate-limit'],
     ];

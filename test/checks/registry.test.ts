@@ -25,6 +25,7 @@ const NOT_CHECKS = new Set([
   'cluster/pods.ts',
   'cluster/redact.ts',
   'cluster/scheduling.ts',
+  'coder/agents.ts',
   'coder/build-errors.ts',
   'coder/lib.ts',
   'coder/queue.ts',

@@ -10,6 +10,7 @@ import provisionerKeyAge from './provisioner-key-age.js';
 import provisionerQueue from './provisioner-queue.js';
 import templateVersions from './template-versions.js';
 import templatesAvailable from './templates-available.js';
+import workspaceAgents from './workspace-agents.js';
 import workspaceBuilds from './workspace-builds.js';
 
 /** The Coder HTTP API and the OIDC issuer, read with the auditor's Coder token. */
@@ -31,6 +32,7 @@ export const coderGroup = defineGroup<CoderSnapshot>({
     templatesAvailable,
     templateVersions,
     workspaceBuilds,
+    workspaceAgents,
     oidcDiscovery,
     auditorTokenExpiry,
   ],

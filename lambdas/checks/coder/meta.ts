@@ -228,6 +228,33 @@ export const CODER_META = defineMetas('coder', {
       },
     },
   },
+  'workspace-agents': {
+    severity: 'high',
+    title: 'Workspace agents are connected and started',
+    description:
+      'Reads the agents of every started workspace: disconnected, timed out (never connected), startup ' +
+      'script failed or timed out, as a pattern by template and workspace node group (not a list of users).',
+    risk: 'Users cannot open the workspaces they started (no terminal, IDE or apps), or get half-set-up ones.',
+    guideSection: GuideSection.CoderCli,
+    reasons: {
+      disconnected: {
+        message: 'Agents of started workspaces lost their connection to coderd.',
+        severity: 'high',
+      },
+      timeout: {
+        message: 'Agents of started workspaces never connected to coderd in time.',
+        severity: 'high',
+      },
+      'startup-script-failed': {
+        message: 'The startup script of agents exited with an error.',
+        severity: 'medium',
+      },
+      'startup-timeout': {
+        message: 'The startup script of agents did not finish in time.',
+        severity: 'medium',
+      },
+    },
+  },
   'oidc-discovery': {
     severity: 'high',
     title: 'OIDC issuer discovery is consistent',
