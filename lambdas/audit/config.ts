@@ -187,6 +187,22 @@ export const ThresholdsSchema = z
       .describe(
         'Minutes a provisioner job may wait in the queue before provisioner-queue reports it, and before template-versions reports a pending import.',
       ),
+    certificateWarnDays: z
+      .number()
+      .int()
+      .positive()
+      .default(21)
+      .describe(
+        'Days before the access URL certificate expires at which access-url-certificate warns (medium).',
+      ),
+    certificateFailDays: z
+      .number()
+      .int()
+      .positive()
+      .default(7)
+      .describe(
+        'Days before the access URL certificate expires at which access-url-certificate fails (high); at most certificateWarnDays.',
+      ),
     vcpuQuotaWarnPercent: z
       .number()
       .min(1)
@@ -612,6 +628,13 @@ export const ConfigSchema = z
           code: 'custom',
           path: ['deployments', i, 'thresholds', 'provisionerKeyWarnDays'],
           message: 'must not exceed provisionerKeyMaxAgeDays',
+        });
+      }
+      if (t.certificateFailDays > t.certificateWarnDays) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['deployments', i, 'thresholds', 'certificateFailDays'],
+          message: 'must not exceed certificateWarnDays',
         });
       }
       for (const ng of d.eks.workspaceNodegroups ?? []) {

@@ -224,6 +224,11 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     because: 'The access URL reaches coderd only through healthy NLB targets.',
   },
   {
+    causes: [on('access-url-certificate', 'expired')],
+    symptoms: [URL_DOWN, HEALTH_URL],
+    because: 'TLS clients refuse an expired certificate: the access URL fails from outside and from coderd.',
+  },
+  {
     causes: [on('coderd-ready', 'deployment-missing', 'no-replica-available')],
     symptoms: [URL_DOWN],
     because: 'With no coderd replica, nothing answers the access URL.',

@@ -48,6 +48,11 @@ export const CoderScenarioSchema = z
     role: z.enum(SIM_ROLES).default('owner'),
     /** Premium licence: without it provisioner keys and template ACLs answer 403 (Premium feature). */
     premium: z.boolean().default(true),
+    /**
+     * The certificate the access URL presents: default the sim's (valid for decades); `expiresInDays`
+     * mints one that expires then (negative: expired), signed by a throw-away CA the configuration trusts.
+     */
+    certificate: z.object({ expiresInDays: z.number() }).strict().optional(),
     /** `/healthz` answer through the access URL. */
     healthz: z
       .object({ status: z.number().int().default(200), body: z.string().default('OK') })

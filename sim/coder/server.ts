@@ -1,4 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
+import { join } from 'node:path';
+import { mintChain } from '../certificates.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SIM_CA_FILE, type SimEnv, type SimPart } from '../env.js';
 import { listenLocal } from '../listen.js';
@@ -264,21 +267,41 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
   const listener = await listenLocal(server);
   base = `https://127.0.0.1:${listener.port}`;
 
+  const config = {
+    coder: {
+      url: base,
+      tokenSecretId: env.secrets.coderTokenSecretId,
+      organization: state.s.organization.name,
+      expectedTemplates: ['kubernetes-devcontainer', 'pod-swdev'],
+      oidc: { issuerUrl: `${base}/oidc` },
+      // The sim's certificate is signed by the sim CA: verified like production, never skipped.
+      caFile: SIM_CA_FILE,
+    },
+  };
+  const caFile = join(env.dataDir, `coder-access-url-ca-${process.pid}-${listener.port}.pem`);
+  /**
+   * Serve the scenario's certificate: the sim's own, or one minted to expire `expiresInDays` from now
+   * (signed by a throw-away CA the configuration trusts instead of the sim CA).
+   */
+  const serveCertificate = (s: CoderScenario, at: Date) => {
+    if (s.certificate === undefined) {
+      server.setSecureContext({ cert: env.tls.cert, key: env.tls.key });
+      config.coder.caFile = SIM_CA_FILE;
+      return;
+    }
+    const chain = mintChain(at, s.certificate.expiresInDays);
+    writeFileSync(caFile, chain.caPem);
+    server.setSecureContext({ cert: chain.certPem, key: chain.keyPem });
+    config.coder.caFile = caFile;
+  };
+  serveCertificate(state.s, now);
+
   return {
     name: 'coder',
-    config: {
-      coder: {
-        url: base,
-        tokenSecretId: env.secrets.coderTokenSecretId,
-        organization: state.s.organization.name,
-        expectedTemplates: ['kubernetes-devcontainer', 'pod-swdev'],
-        oidc: { issuerUrl: `${base}/oidc` },
-        // The sim's certificate is signed by the sim CA: verified like production, never skipped.
-        caFile: SIM_CA_FILE,
-      },
-    },
+    config,
     async apply(next, at) {
       state = makeState(next, at);
+      serveCertificate(state.s, at);
     },
     async stop() {
       stopping.abort();

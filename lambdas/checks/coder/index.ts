@@ -1,4 +1,5 @@
 import { defineGroup } from '../../audit/group.js';
+import accessUrlCertificate from './access-url-certificate.js';
 import auditorTokenExpiry from './auditor-token-expiry.js';
 import coderHealthReport from './coder-health-report.js';
 import coderHealthz from './coder-healthz.js';
@@ -24,6 +25,7 @@ export const coderGroup = defineGroup<CoderSnapshot>({
   collect: async (ctx) => (await import('./collector.js')).collectCoder(ctx),
   checks: [
     coderHealthz,
+    accessUrlCertificate,
     coderVersion,
     coderHealthReport,
     provisionerKeyAge,

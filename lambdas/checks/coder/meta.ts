@@ -61,6 +61,26 @@ export const CODER_META = defineMetas('coder', {
       slow: { message: '/healthz answers slower than the threshold.', severity: 'medium' },
     },
   },
+  'access-url-certificate': {
+    severity: 'high',
+    title: 'The access URL certificate is not about to expire',
+    description:
+      "Reads the certificate the access URL presents in coder-healthz's TLS handshake: expired (critical), " +
+      'expiring within thresholds.certificateFailDays (high) or thresholds.certificateWarnDays (medium).',
+    risk: 'When it expires every browser, CLI, agent and provisioner connection to coderd fails its TLS check.',
+    guideSection: GuideSection.NetworkDebugging,
+    reasons: {
+      expired: { message: 'The access URL certificate has expired.', severity: 'critical' },
+      'expires-soon': {
+        message: 'The access URL certificate expires within the failure threshold.',
+        severity: 'high',
+      },
+      expiring: {
+        message: 'The access URL certificate expires within the warning threshold.',
+        severity: 'medium',
+      },
+    },
+  },
   'coder-version': {
     severity: 'info',
     title: 'Coder server version',
