@@ -166,6 +166,44 @@ export const ThresholdsSchema = z
       .positive()
       .default(7)
       .describe("Days before the auditor's Coder token expires at which auditor-token-expiry warns."),
+    buildWindowMinutes: z
+      .number()
+      .int()
+      .positive()
+      .default(60)
+      .describe('Minutes back in which workspace-builds counts failed workspace builds.'),
+    buildStuckMinutes: z
+      .number()
+      .int()
+      .positive()
+      .default(15)
+      .describe(
+        "Minutes a workspace build may stay pending or starting before workspace-builds reports it (coderd's reaper fails a job pending for 30 minutes).",
+      ),
+    provisionerQueueMinutes: z
+      .number()
+      .int()
+      .positive()
+      .default(5)
+      .describe(
+        'Minutes a provisioner job may wait in the queue before provisioner-queue reports it, and before template-versions reports a pending import.',
+      ),
+    certificateWarnDays: z
+      .number()
+      .int()
+      .positive()
+      .default(21)
+      .describe(
+        'Days before the access URL certificate expires at which access-url-certificate warns (medium).',
+      ),
+    certificateFailDays: z
+      .number()
+      .int()
+      .positive()
+      .default(7)
+      .describe(
+        'Days before the access URL certificate expires at which access-url-certificate fails (high); at most certificateWarnDays.',
+      ),
     vcpuQuotaWarnPercent: z
       .number()
       .min(1)
@@ -725,6 +763,13 @@ export const ConfigSchema = z
           code: 'custom',
           path: ['deployments', i, 'thresholds', 'provisionerKeyWarnDays'],
           message: 'must not exceed provisionerKeyMaxAgeDays',
+        });
+      }
+      if (t.certificateFailDays > t.certificateWarnDays) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['deployments', i, 'thresholds', 'certificateFailDays'],
+          message: 'must not exceed certificateWarnDays',
         });
       }
       for (const ng of d.eks.workspaceNodegroups ?? []) {

@@ -229,6 +229,11 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     because: 'The access URL reaches coderd only through healthy NLB targets.',
   },
   {
+    causes: [on('access-url-certificate', 'expired')],
+    symptoms: [URL_DOWN, HEALTH_URL],
+    because: 'TLS clients refuse an expired certificate: the access URL fails from outside and from coderd.',
+  },
+  {
     causes: [on('coderd-ready', 'deployment-missing', 'no-replica-available')],
     symptoms: [URL_DOWN],
     because: 'With no coderd replica, nothing answers the access URL.',
@@ -265,6 +270,60 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     symptoms: [on('coder-health-report', 'EPD02', 'EPD03')],
     because: "coderd's health report sees the same daemon version skew (EPD02, EPD03).",
   },
+  // Workspace builds: quota, throttling, provisioners and unschedulable pods → failed or stuck builds.
+  {
+    causes: [on('ec2-vcpu-quota', 'exceeded'), on('nodegroup-health', 'vcpu-limit-exceeded')],
+    symptoms: [on('workspace-builds', 'quota-exceeded')],
+    because:
+      'Instances beyond the On-Demand vCPU quota fail to launch: builds that need them fail on the limit.',
+  },
+  {
+    causes: [on('provisioner-daemons', 'none-online')],
+    symptoms: [on('provisioner-queue', 'workers-offline')],
+    because: 'Pending jobs wait when every daemon that could take them is offline.',
+  },
+  {
+    causes: [
+      on('provisioner-key-age', 'expired'),
+      on('provisioner-daemons', 'none-online'),
+      on('provisioner-queue'),
+    ],
+    symptoms: [on('workspace-builds', 'no-provisioner', 'stuck-pending')],
+    because: 'Builds whose jobs no daemon takes wait in the queue until coderd fails them after 30 minutes.',
+  },
+  {
+    causes: [on('pods-pending')],
+    symptoms: [on('workspace-builds', 'timeout', 'stuck-starting')],
+    same: ['namespace'],
+    because: 'A workspace pod that never schedules keeps its build running until Terraform times out.',
+  },
+  {
+    causes: [on('provisioner-daemons', 'none-online'), on('provisioner-queue')],
+    symptoms: [on('template-versions', 'import-stuck')],
+    because: 'A template import is a provisioner job too: it waits in the same queue for the same daemons.',
+  },
+  {
+    causes: [on('workspace-builds', 'provider-throttling')],
+    symptoms: [where({ component: ['provisioner'] }, 'log-error-patterns', 'aws-api-rate-limit')],
+    because: "The provisioners log the rate limit that failed the builds' provider calls.",
+  },
+  {
+    causes: [on('workspace-builds', 'terraform-error')],
+    symptoms: [where({ component: ['provisioner'] }, 'log-error-patterns', 'terraform-plan-failed')],
+    because: 'The provisioners log the Terraform errors of the builds that failed.',
+  },
+  // Workspace agents: they dial coderd through the access URL and run in the workspace pods.
+  {
+    causes: [URL_DOWN, on('coderd-ready', 'deployment-missing', 'no-replica-available')],
+    symptoms: [on('workspace-agents', 'disconnected', 'timeout')],
+    because: 'Agents reach coderd through the access URL: with it down they disconnect or never connect.',
+  },
+  {
+    causes: [on('pods-pending'), on('pods-config-errors')],
+    symptoms: [on('workspace-agents', 'timeout', 'disconnected')],
+    same: ['namespace'],
+    because: 'An agent runs in its workspace pod: a pod that is not scheduled or cannot start has no agent.',
+  },
   // Identity provider: discovery → authentication errors in the coderd logs. Not `no-groups`: logins work,
   // only group sync has nothing to read.
   {
@@ -281,6 +340,9 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
       skippedOn('provisioner-daemons', SkipReason.RoleGap),
       skippedOn('provisioner-key-age', SkipReason.RoleGap),
       skippedOn('templates-available', SkipReason.RoleGap),
+      skippedOn('provisioner-queue', SkipReason.RoleGap),
+      skippedOn('workspace-builds', SkipReason.RoleGap),
+      skippedOn('workspace-agents', SkipReason.RoleGap),
     ],
     because: "The auditor's token lacks the role that reads these facts: the checks are skipped, not passed.",
   },

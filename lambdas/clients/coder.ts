@@ -1,6 +1,6 @@
-import tls, { type SecureContext } from 'node:tls';
+import tls, { type SecureContext, TLSSocket } from 'node:tls';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Agent, fetch } from 'undici';
+import { Agent, buildConnector, fetch } from 'undici';
 import { z } from 'zod';
 import type { CallRecorder } from '../audit/calls.js';
 import type { DeploymentConfig } from '../audit/config.js';
@@ -167,6 +167,15 @@ export type Entitlements = z.output<typeof EntitlementsSchema>;
 /** Coder's error body (codersdk.Response). */
 const CoderErrorSchema = z.object({ message: z.string(), detail: z.string().optional() });
 
+/** The certificate a TLS server presented in its handshake (from `TLSSocket.getPeerCertificate()`). */
+export interface PeerCertificate {
+  /** `valid_to` as an ISO timestamp. */
+  validTo: string;
+  /** Subject and issuer common names (or organization), bounded. */
+  subject: string;
+  issuer: string;
+}
+
 /** Answer of the unauthenticated `/healthz` probe. */
 export interface HealthzResponse {
   status: number;
@@ -174,6 +183,8 @@ export interface HealthzResponse {
   body: string;
   /** Time to the whole body, through the access URL. */
   ms: number;
+  /** What the access URL presented in the TLS handshake of this connection; absent over plain HTTP. */
+  certificate?: PeerCertificate;
 }
 
 /** Coder (or the issuer) answered with an HTTP error status. */
@@ -288,14 +299,25 @@ export class CoderClient {
   private readonly agent: Agent;
   private tokenPromise: Promise<Token> | undefined;
   private readonly redactions: string[] = [];
+  /** The certificate of the latest TLS handshake with each host. */
+  private readonly certificates = new Map<string, PeerCertificate>();
 
   public constructor(private readonly opts: CoderClientOptions) {
     this.base = opts.coder.url.replace(/\/+$/, '');
+    const connector = buildConnector({
+      ...(opts.ca ? { secureContext: trusting(opts.ca) } : {}),
+      rejectUnauthorized: !opts.coder.insecureTls,
+    });
+    // Record the certificate of each full TLS handshake, by host: coder-healthz's request makes or reuses
+    // one. A resumed session presents no certificate (getPeerCertificate() is empty), so it records nothing.
     this.agent = new Agent({
-      connect: {
-        ...(opts.ca ? { secureContext: trusting(opts.ca) } : {}),
-        rejectUnauthorized: !opts.coder.insecureTls,
-      },
+      connect: (o, callback) =>
+        connector(o, (...args) => {
+          const socket = args[1];
+          const cert = socket instanceof TLSSocket ? peerCertificate(socket) : undefined;
+          if (cert) this.certificates.set(o.hostname, cert);
+          callback(...args);
+        }),
     });
   }
 
@@ -310,7 +332,13 @@ export class CoderClient {
     return this.opts.calls.track('coder', op, this.base, async () => {
       const t0 = performance.now();
       const res = await this.send(op, `${this.base}/healthz`, {}, { maxBytes: MAX_BODY_BYTES.healthz });
-      return { status: res.status, body: res.text.slice(0, 200), ms: Math.round(performance.now() - t0) };
+      const certificate = this.certificates.get(new URL(this.base).hostname);
+      return {
+        status: res.status,
+        body: res.text.slice(0, 200),
+        ms: Math.round(performance.now() - t0),
+        ...(certificate ? { certificate } : {}),
+      };
     });
   }
 
@@ -414,6 +442,21 @@ export class CoderClient {
     return this.opts.calls.track('oidc', op, issuerUrl, async () =>
       this.parse(op, await this.send(op, url, {}, { maxBytes: MAX_BODY_BYTES.small }), OidcDiscoverySchema),
     );
+  }
+
+  /**
+   * An authenticated, tracked and schema-checked `GET` of a route another module declares (see
+   * coder-workloads.ts): `op` names the operation for the call record and fault injection, `resource` the
+   * object read (default: the path), `maxBytes` the largest body read (a `MAX_BODY_BYTES` entry; default
+   * `small`). Same redirect policy, redaction and caps as every other read.
+   */
+  public read<T extends z.ZodType>(
+    op: string,
+    path: string,
+    schema: T,
+    o: { resource?: string; maxBytes: number },
+  ): Promise<z.output<T>> {
+    return this.getJson(op, path, schema, { resource: o.resource ?? path, maxBytes: o.maxBytes });
   }
 
   /** Release the connection pool (in-flight requests are cut). */
@@ -557,6 +600,15 @@ export class CoderClient {
   private redact(text: string): string {
     return this.redactions.reduce((t, secret) => t.split(secret).join('[REDACTED]'), text);
   }
+}
+
+/** The certificate of a TLS socket's peer, or undefined when it presented none. */
+function peerCertificate(socket: TLSSocket): PeerCertificate | undefined {
+  const c = socket.getPeerCertificate();
+  if (!c || !c.valid_to) return undefined;
+  const name = (n: { CN?: string | string[]; O?: string | string[] } | undefined) =>
+    String([n?.CN ?? n?.O ?? ''].flat()[0]).slice(0, 100);
+  return { validTo: new Date(c.valid_to).toISOString(), subject: name(c.subject), issuer: name(c.issuer) };
 }
 
 /** Build the audit's Coder client from the deployment configuration. */

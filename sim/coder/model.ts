@@ -5,6 +5,7 @@ import { formatIssues } from '../../lambdas/audit/config.js';
 import type { Scenario } from '../scenario.js';
 import { IDP_PROVIDERS } from './idp.js';
 import { SIM_ROLES } from './rbac.js';
+import { SimTemplateVersionSchema, WorkloadFields } from './workload-model.js';
 
 /** Section keys of Coder's deployment health report. */
 export const SIM_HEALTH_SECTIONS = [
@@ -72,6 +73,11 @@ export const CoderScenarioSchema = z
         timeoutMs: 30_000,
         inProgressStatus: 404,
       }),
+    /**
+     * The certificate the access URL presents: default the sim's (valid for decades); `expiresInDays`
+     * mints one that expires then (negative: expired), signed by a throw-away CA the configuration trusts.
+     */
+    certificate: z.object({ expiresInDays: z.number() }).strict().optional(),
     /** `/healthz` answer through the access URL. */
     healthz: z
       .object({ status: z.number().int().default(200), body: z.string().default('OK') })
@@ -118,6 +124,8 @@ export const CoderScenarioSchema = z
             version: z.string().optional(),
             busy: z.boolean().default(false),
             key: z.string().optional(),
+            /** Provisioner tags the daemon serves (default the organization scope). */
+            tags: z.record(z.string(), z.string()).default({ owner: '', scope: 'organization' }),
           })
           .strict(),
       )
@@ -152,10 +160,17 @@ export const CoderScenarioSchema = z
               })
               .strict()
               .default({ users: [], groups: [] }),
+            /** Versions by name (default one imported version, `v1`). */
+            versions: z
+              .record(z.string(), SimTemplateVersionSchema)
+              .default({ v1: SimTemplateVersionSchema.parse({}) }),
+            /** Name of the active version (default the oldest). */
+            activeVersion: z.string().optional(),
           })
           .strict(),
       )
       .default({}),
+    ...WorkloadFields,
     /** The OIDC issuer twin under `/oidc`. */
     oidc: z
       .object({

@@ -12,6 +12,14 @@
  *   Template Admin.
  * - templates: filtered to what the caller can read (`template:read`): Owner, Auditor, Template Admin,
  *   Organization Admin/Template Admin/Auditor read all; a Member only those its ACL shares (Everyone group).
+ *   Their versions and version logs (`/templates/{t}/versions`, `/templateversions/{v}/logs`,
+ *   coderd/templateversions.go) go through the template's read: 404 when the caller cannot read it.
+ * - `/api/v2/workspaces` (coderd/workspaces.go): dbauthz's prepared filter on `workspace:read` (200, never
+ *   403): Owner, Template Admin (site), Organization Admin and Organization Template Admin read every workspace
+ *   of the organization; Auditor, User Admin, Organization Auditor and Member only their own. A build's logs
+ *   (`/workspacebuilds/{b}/logs`, coderd/workspacebuilds.go) need the same read, 404 otherwise.
+ * - `/organizations/{org}/provisionerjobs` (coderd/provisionerjobs.go): `provisioner_jobs:read` in the
+ *   organization, 404 otherwise (the same gate as the daemons).
  */
 export const SIM_ROLES = [
   'owner',
@@ -41,16 +49,37 @@ const DISPLAY: Record<SimRole, string> = {
 
 export const displayName = (r: SimRole): string => DISPLAY[r];
 
-type Permission = 'debug_info:read' | 'provisioner_jobs:read' | 'provisioner_daemon:read' | 'template:read';
+type Permission =
+  | 'debug_info:read'
+  | 'provisioner_jobs:read'
+  | 'provisioner_daemon:read'
+  | 'template:read'
+  | 'workspace:read';
 
 const GRANTS: Record<SimRole, readonly Permission[]> = {
-  owner: ['debug_info:read', 'provisioner_jobs:read', 'provisioner_daemon:read', 'template:read'],
+  owner: [
+    'debug_info:read',
+    'provisioner_jobs:read',
+    'provisioner_daemon:read',
+    'template:read',
+    'workspace:read',
+  ],
   member: [],
   auditor: ['template:read'],
-  'template-admin': ['provisioner_daemon:read', 'template:read'],
+  'template-admin': ['provisioner_daemon:read', 'template:read', 'workspace:read'],
   'user-admin': [],
-  'organization-admin': ['provisioner_jobs:read', 'provisioner_daemon:read', 'template:read'],
-  'organization-template-admin': ['provisioner_jobs:read', 'provisioner_daemon:read', 'template:read'],
+  'organization-admin': [
+    'provisioner_jobs:read',
+    'provisioner_daemon:read',
+    'template:read',
+    'workspace:read',
+  ],
+  'organization-template-admin': [
+    'provisioner_jobs:read',
+    'provisioner_daemon:read',
+    'template:read',
+    'workspace:read',
+  ],
   'organization-auditor': ['template:read'],
 };
 

@@ -1,4 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
+import { join } from 'node:path';
+import { mintChain } from '../certificates.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SIM_CA_FILE, type SimEnv, type SimPart } from '../env.js';
 import { listenLocal } from '../listen.js';
@@ -8,6 +11,7 @@ import type { Scenario } from '../scenario.js';
 import { discoveryDocument } from './idp.js';
 import { majorMinor, parseCoderScenario, simUuid, SIM_HEALTH_SECTIONS, type CoderScenario } from './model.js';
 import { can, displayName, SITE_ROLES, type SimRole } from './rbac.js';
+import { workloadRoutes, type WorkloadState } from './workloads.js';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -245,6 +249,10 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
       auth: true,
       handle: ([id]) => (id === keyId ? json(200, apiKey(state, keyId)) : notFound()),
     },
+    ...workloadRoutes(
+      () => workloadState(state),
+      (at) => daemonList(state, at).map((d) => ({ id: String(d.json.id), online: d.online, tags: d.tags })),
+    ).map((r) => ({ ...r, handle: (p: string[], at: Date, url: URL) => r.handle(p, at, url.searchParams) })),
     {
       service: 'oidc',
       operation: 'GET /.well-known/openid-configuration',
@@ -272,7 +280,8 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'https://sim').pathname.replace(/(.)\/+$/, '$1');
+    const url = new URL(req.url ?? '/', 'https://sim');
+    const path = url.pathname.replace(/(.)\/+$/, '$1');
     const route = routes.find((r) => r.pattern.test(path));
     if (!route) return send(res, json(404, { message: 'Route not found.' }));
     if (req.method !== 'GET') return send(res, json(405, { message: 'Method not allowed.' }));
@@ -353,21 +362,41 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
   const listener = await listenLocal(server);
   base = `https://127.0.0.1:${listener.port}`;
 
+  const config = {
+    coder: {
+      url: base,
+      tokenSecretId: env.secrets.coderTokenSecretId,
+      organization: state.s.organization.name,
+      expectedTemplates: ['kubernetes-devcontainer', 'pod-swdev'],
+      oidc: { issuerUrl: `${base}/oidc` },
+      // The sim's certificate is signed by the sim CA: verified like production, never skipped.
+      caFile: SIM_CA_FILE,
+    },
+  };
+  const caFile = join(env.dataDir, `coder-access-url-ca-${process.pid}-${listener.port}.pem`);
+  /**
+   * Serve the scenario's certificate: the sim's own, or one minted to expire `expiresInDays` from now
+   * (signed by a throw-away CA the configuration trusts instead of the sim CA).
+   */
+  const serveCertificate = (s: CoderScenario, at: Date) => {
+    if (s.certificate === undefined) {
+      server.setSecureContext({ cert: env.tls.cert, key: env.tls.key });
+      config.coder.caFile = SIM_CA_FILE;
+      return;
+    }
+    const chain = mintChain(at, s.certificate.expiresInDays);
+    writeFileSync(caFile, chain.caPem);
+    server.setSecureContext({ cert: chain.certPem, key: chain.keyPem });
+    config.coder.caFile = caFile;
+  };
+  serveCertificate(state.s, now);
+
   return {
     name: 'coder',
-    config: {
-      coder: {
-        url: base,
-        tokenSecretId: env.secrets.coderTokenSecretId,
-        organization: state.s.organization.name,
-        expectedTemplates: ['kubernetes-devcontainer', 'pod-swdev'],
-        oidc: { issuerUrl: `${base}/oidc` },
-        // The sim's certificate is signed by the sim CA: verified like production, never skipped.
-        caFile: SIM_CA_FILE,
-      },
-    },
+    config,
     async apply(next, at) {
       state = makeState(next, at);
+      serveCertificate(state.s, at);
     },
     async stop() {
       stopping.abort();
@@ -517,6 +546,7 @@ interface SimDaemon {
   name: string;
   version: string;
   online: boolean;
+  tags: Record<string, string>;
   json: Json;
 }
 
@@ -532,6 +562,8 @@ function daemonList(state: State, at: Date): SimDaemon[] {
           version: undefined,
           busy: false,
           key: undefined,
+          // A default daemon's tags (provisionerd's organization scope), as the configured ones default to.
+          tags: { owner: '', scope: 'organization' } as Record<string, string>,
         },
       ] as const,
   );
@@ -547,6 +579,7 @@ function daemonList(state: State, at: Date): SimDaemon[] {
       name,
       version,
       online,
+      tags: d.tags,
       json: {
         id: simUuid('daemon', name),
         organization_id: state.orgId,
@@ -556,7 +589,7 @@ function daemonList(state: State, at: Date): SimDaemon[] {
         version,
         api_version: '1.6',
         provisioners: ['terraform'],
-        tags: { owner: '', scope: 'organization' },
+        tags: d.tags,
         key_id: key ? simUuid('provisionerkey', key) : '00000000-0000-0000-0000-000000000001',
         key_name: key ?? 'built-in',
         status: online ? (d.busy ? 'busy' : 'idle') : 'offline',
@@ -668,7 +701,7 @@ function templates(state: State): SimTemplate[] {
       name,
       display_name: t.displayName ?? name,
       provisioner: 'terraform',
-      active_version_id: simUuid('templateversion', name),
+      active_version_id: simUuid('templateversion', `${name}/${activeVersion(t)}`),
       active_user_count: 0,
       description: '',
       icon: '',
@@ -690,6 +723,35 @@ function readableTemplates(state: State): SimTemplate[] {
     const acl = state.s.templates[t.name as string]!.acl;
     return acl.users.includes('coder-auditor') || acl.groups.some((g) => g.toLowerCase() === 'everyone');
   });
+}
+
+/** The active version of a scenario template: the one it names, or the oldest. */
+function activeVersion(t: CoderScenario['templates'][string]): string {
+  if (t.activeVersion) return t.activeVersion;
+  return Object.entries(t.versions).sort(([, a], [, b]) => b.ageMinutes - a.ageMinutes)[0]?.[0] ?? 'v1';
+}
+
+/** What the workload routes (sim/coder/workloads.ts) read of the twin's state. */
+function workloadState(state: State): WorkloadState {
+  return {
+    now: state.now,
+    orgId: state.orgId,
+    orgName: state.s.organization.name,
+    roles: state.roles,
+    workspaces: state.s.workspaces,
+    templates: Object.fromEntries(
+      Object.entries(state.s.templates).map(([name, t]) => [
+        name,
+        {
+          versions: t.versions,
+          active: activeVersion(t),
+          // Shared with the auditor by the ACL (its user or the Everyone group), as readableTemplates reads it.
+          everyone:
+            t.acl.users.includes('coder-auditor') || t.acl.groups.some((g) => g.toLowerCase() === 'everyone'),
+        },
+      ]),
+    ),
+  };
 }
 
 function templateAcl(state: State, name: string): Json {

@@ -117,6 +117,16 @@ describe('Constant: CAUSAL_GRAPH', () => {
       ['coder-healthz/bad-status', 'coder-health-report/EACS03'],
       ['coder-token-role/role-missing', 'provisioner-daemons/skipped:role-gap'],
       ['coder-token-role/no-health-report', 'coder-health-report/skipped:role-gap'],
+      ['ec2-vcpu-quota/exceeded', 'workspace-builds/quota-exceeded'],
+      ['provisioner-daemons/none-online', 'workspace-builds/stuck-pending'],
+      ['provisioner-daemons/none-online', 'workspace-builds/no-provisioner'],
+      ['provisioner-daemons/none-online', 'provisioner-queue/workers-offline'],
+      ['provisioner-queue/tag-mismatch', 'workspace-builds/stuck-pending'],
+      ['provisioner-queue/stalled', 'template-versions/import-stuck'],
+      ['coder-healthz/unreachable', 'workspace-agents/disconnected'],
+      ['pods-config-errors/image-pull', 'workspace-agents/timeout'],
+      ['pods-pending/insufficient-resources', 'workspace-builds/timeout'],
+      ['workspace-builds/provider-throttling', 'log-error-patterns/aws-api-rate-limit'],
     ];
     for (const [cause, symptom] of chains)
       expect(linked(cause!, symptom!), `${cause} → ${symptom}`).toBe(true);
@@ -142,6 +152,26 @@ describe('Function: diagnose (the graph on findings)', () => {
     });
     const { findings } = diagnose([pull, ready]);
     expect(rootOf(findings, ready)).toBeUndefined();
+  });
+
+  it('Noncompliance 3: coderd pods pending explain no workspace build (another namespace)', () => {
+    const stuck = finding('workspace-builds', 'fail', {
+      reason: 'stuck-starting',
+      resource: 'coder:coder/workspacebuilds/coder',
+      scope: { component: 'workspace', namespace: 'coder-ws' },
+    });
+    const coderdPending = finding('pods-pending', 'fail', {
+      reason: 'insufficient-resources',
+      resource: 'k8s:coder/pods-pending/cpu',
+      scope: { namespace: 'coder', workload: ['deployment/coder'] },
+    });
+    expect(rootOf(diagnose([coderdPending, stuck]).findings, stuck)).toBeUndefined();
+    const wsPending = finding('pods-pending', 'fail', {
+      reason: 'insufficient-resources',
+      resource: 'k8s:coder-ws/pods-pending/cpu',
+      scope: { namespace: 'coder-ws', workload: ['pod/ws-1'] },
+    });
+    expect(rootOf(diagnose([wsPending, stuck]).findings, stuck)).toBe(wsPending.fingerprint);
   });
 
   it('Noncompliance 2: a missing database secret is not blamed on a missing VPC endpoint', () => {

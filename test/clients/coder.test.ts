@@ -10,10 +10,12 @@ import {
   CoderResponseError,
   CoderTokenError,
   createCoderClient,
+  MAX_BODY_BYTES,
   type CoderClient,
   type CoderClientOptions,
 } from '../../lambdas/clients/coder.js';
 import { BodyTooLargeError } from '../../lambdas/clients/body.js';
+import { listWorkspaces } from '../../lambdas/clients/coder-workloads.js';
 import { createServer } from 'node:https';
 import { listenLocal } from '../../sim/listen.js';
 import { CANARY, startTwin, type Twin } from '../sim/coder/twin.js';
@@ -245,6 +247,22 @@ describe('Class: CoderClient', () => {
       expect(oidc).toBeInstanceOf(BodyTooLargeError);
       expect(build).toBeInstanceOf(CoderRequestError);
       expect(build.message).toBe('GET /api/v2/buildinfo: no answer within 400 ms');
+    });
+
+    it('Noncompliance: the workload reads are capped like every other list (MAX_BODY_BYTES.list)', async () => {
+      await twin.apply({}, [
+        {
+          service: 'coder',
+          operation: 'GET /api/v2/workspaces',
+          kind: 'oversized',
+          ms: 0,
+          rate: 1,
+          bytes: 200 * 2 ** 20,
+        },
+      ]);
+      const err = await thrown(() => listWorkspaces(client({ callMs: 20_000 }).c, 1));
+      expect(err).toBeInstanceOf(BodyTooLargeError);
+      expect(err.message).toMatch(new RegExp(`larger than ${MAX_BODY_BYTES.list} bytes`));
     });
 
     it("stops at the group's deadline", async () => {

@@ -18,6 +18,7 @@ import {
 } from '../../clients/coder.js';
 import { DAEMON_PAGE } from './lib.js';
 import type { TokenAccess } from './roles.js';
+import { collectWorkloads, type WorkloadFacts } from './workloads.js';
 
 /** An endpoint whose reachability is itself what a check verifies: no answer is a result, not a failed read. */
 export type Probe<T> = { reachable: true; value: T } | { reachable: false; error: string };
@@ -42,7 +43,7 @@ export interface Licence {
 export const HEALTH_MARGIN_MS = 2_000;
 
 /** Everything the coder checks read: each Coder endpoint once per audit. */
-export interface CoderSnapshot {
+export interface CoderSnapshot extends WorkloadFacts {
   /** `GET /healthz` through the public access URL (the whole NLB path). */
   healthz: Fact<Probe<HealthzResponse>>;
   buildInfo: Fact<BuildInfo>;
@@ -83,29 +84,40 @@ export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> 
   const s = <T>(name: string, read: () => Promise<T>) => settle(name, read, ctx.signal);
   try {
     const templates = s('Coder templates', () => client.templates());
-    const [healthz, buildInfo, health, provisionerKeys, daemons, access, licence, token, oidc, templateAcls] =
-      await Promise.all([
-        s('Coder /healthz', () => probe(client.healthz(), ctx.signal)),
-        s('Coder build info', () => client.buildInfo()),
-        s('Coder deployment health report', () => gated(client.debugHealth())),
-        s('Coder provisioner keys', async () =>
-          orgChecked(await gated(client.provisionerKeys()), await templates, coder.organization),
-        ),
-        s('Coder provisioner daemons', async () =>
-          orgChecked(
-            await gated(client.provisionerDaemons(DAEMON_PAGE)),
-            await templates,
-            coder.organization,
-          ),
-        ),
-        s("the Coder roles of the auditor's user", () => tokenAccess(client)),
-        s('Coder entitlements', () => licenceOf(client)),
-        s("the auditor's own Coder API key", () => tokenState(client)),
-        coder.oidc
-          ? s('OIDC discovery document', () => probe(client.oidcDiscovery(coder.oidc!.issuerUrl), ctx.signal))
-          : undefined,
-        templates.then((t) => (t.ok ? readAcls(client, t.value, coder.expectedTemplates, s) : {})),
-      ]);
+    const [
+      healthz,
+      buildInfo,
+      health,
+      provisionerKeys,
+      daemons,
+      access,
+      licence,
+      token,
+      oidc,
+      templateAcls,
+      workloads,
+    ] = await Promise.all([
+      s('Coder /healthz', () => probe(client.healthz(), ctx.signal)),
+      s('Coder build info', () => client.buildInfo()),
+      s('Coder deployment health report', () => gated(client.debugHealth())),
+      s('Coder provisioner keys', async () =>
+        orgChecked(await gated(client.provisionerKeys()), await templates, coder.organization),
+      ),
+      s('Coder provisioner daemons', async () =>
+        orgChecked(await gated(client.provisionerDaemons(DAEMON_PAGE)), await templates, coder.organization),
+      ),
+      s("the Coder roles of the auditor's user", () => tokenAccess(client)),
+      s('Coder entitlements', () => licenceOf(client)),
+      s("the auditor's own Coder API key", () => tokenState(client)),
+      coder.oidc
+        ? s('OIDC discovery document', () => probe(client.oidcDiscovery(coder.oidc!.issuerUrl), ctx.signal))
+        : undefined,
+      templates.then((t) => (t.ok ? readAcls(client, t.value, coder.expectedTemplates, s) : {})),
+      collectWorkloads(client, templates, coder.expectedTemplates, s, {
+        now: ctx.now,
+        windowMinutes: ctx.deployment.thresholds.buildWindowMinutes,
+      }),
+    ]);
     return {
       healthz,
       buildInfo,
@@ -118,6 +130,7 @@ export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> 
       templateAcls,
       token,
       oidc,
+      ...workloads,
     };
   } finally {
     await client.close();

@@ -1,4 +1,5 @@
 import { defineGroup } from '../../audit/group.js';
+import accessUrlCertificate from './access-url-certificate.js';
 import auditorTokenExpiry from './auditor-token-expiry.js';
 import coderHealthReport from './coder-health-report.js';
 import coderHealthz from './coder-healthz.js';
@@ -8,7 +9,11 @@ import type { CoderSnapshot } from './collector.js';
 import oidcDiscovery from './oidc-discovery.js';
 import provisionerDaemons from './provisioner-daemons.js';
 import provisionerKeyAge from './provisioner-key-age.js';
+import provisionerQueue from './provisioner-queue.js';
+import templateVersions from './template-versions.js';
 import templatesAvailable from './templates-available.js';
+import workspaceAgents from './workspace-agents.js';
+import workspaceBuilds from './workspace-builds.js';
 
 /** The Coder HTTP API and the OIDC issuer, read with the auditor's Coder token. */
 export const coderGroup = defineGroup<CoderSnapshot>({
@@ -23,11 +28,16 @@ export const coderGroup = defineGroup<CoderSnapshot>({
   collect: async (ctx) => (await import('./collector.js')).collectCoder(ctx),
   checks: [
     coderHealthz,
+    accessUrlCertificate,
     coderVersion,
     coderHealthReport,
     provisionerKeyAge,
     provisionerDaemons,
+    provisionerQueue,
     templatesAvailable,
+    templateVersions,
+    workspaceBuilds,
+    workspaceAgents,
     oidcDiscovery,
     auditorTokenExpiry,
     coderTokenRole,

@@ -65,6 +65,26 @@ export const CODER_META = defineMetas('coder', {
       },
     },
   },
+  'access-url-certificate': {
+    severity: 'high',
+    title: 'The access URL certificate is not about to expire',
+    description:
+      "Reads the certificate the access URL presents in coder-healthz's TLS handshake: expired (critical), " +
+      'expiring within thresholds.certificateFailDays (high) or thresholds.certificateWarnDays (medium).',
+    risk: 'When it expires every browser, CLI, agent and provisioner connection to coderd fails its TLS check.',
+    guideSection: GuideSection.NetworkDebugging,
+    reasons: {
+      expired: { message: 'The access URL certificate has expired.', severity: 'critical' },
+      'expires-soon': {
+        message: 'The access URL certificate expires within the failure threshold.',
+        severity: 'high',
+      },
+      expiring: {
+        message: 'The access URL certificate expires within the warning threshold.',
+        severity: 'medium',
+      },
+    },
+  },
   'coder-version': {
     severity: 'info',
     title: 'Coder server version',
@@ -116,6 +136,34 @@ export const CODER_META = defineMetas('coder', {
       },
     },
   },
+  'provisioner-queue': {
+    severity: 'high',
+    title: 'Provisioner jobs are picked up',
+    description:
+      'Reads the pending provisioner jobs of the organization: a job waiting longer than ' +
+      'thresholds.provisionerQueueMinutes whose tags no daemon serves (tag mismatch), whose matching daemons ' +
+      'are offline, all busy (queue larger than the idle daemons), or idle without taking it.',
+    risk: 'Workspace builds and template imports wait until coderd fails them after 30 minutes.',
+    guideSection: GuideSection.ProvisioningTimeouts,
+    reasons: {
+      'tag-mismatch': {
+        message: 'Pending jobs carry tags no provisioner daemon serves: they wait until coderd fails them.',
+        severity: 'high',
+      },
+      'workers-offline': {
+        message: 'Pending jobs wait: every daemon serving their tags is offline.',
+        severity: 'high',
+      },
+      saturated: {
+        message: 'Pending jobs wait: every daemon serving their tags is busy (more jobs than idle daemons).',
+        severity: 'medium',
+      },
+      stalled: {
+        message: 'Pending jobs wait although an idle daemon serves their tags.',
+        severity: 'high',
+      },
+    },
+  },
   'templates-available': {
     severity: 'medium',
     title: 'Expected templates are available to users',
@@ -127,6 +175,108 @@ export const CODER_META = defineMetas('coder', {
       missing: { message: 'An expected template is not in the organization.', severity: 'medium' },
       deprecated: { message: 'An expected template is deprecated.', severity: 'medium' },
       'empty-acl': { message: "An expected template's ACL grants no user or group.", severity: 'medium' },
+    },
+  },
+  'template-versions': {
+    severity: 'medium',
+    title: 'Template versions import',
+    description:
+      "Reads the versions of each expected template: the active version's import succeeded, and the newest " +
+      'version, when newer, did not fail its import (contract and capability errors named as such, missing ' +
+      'variables, other Terraform errors) nor wait longer than thresholds.provisionerQueueMinutes.',
+    risk: 'A template change pushed by Terraform never reaches users: the template stays on its old version, or shows none.',
+    guideSection: GuideSection.ContractValidation,
+    reasons: {
+      contract: {
+        message: 'The newest template version failed its import on a contract or capability check.',
+        severity: 'medium',
+      },
+      'missing-variables': {
+        message: 'The newest template version failed its import for missing template variables.',
+        severity: 'medium',
+      },
+      'import-failed': {
+        message: 'The newest template version failed its import with a Terraform error.',
+        severity: 'medium',
+      },
+      'import-stuck': {
+        message: 'The newest template version has waited for its import longer than the threshold.',
+        severity: 'medium',
+      },
+      'active-not-imported': {
+        message: "The template's active version has no successful import.",
+        severity: 'high',
+      },
+    },
+  },
+  'workspace-builds': {
+    severity: 'high',
+    title: 'Workspace builds succeed and finish',
+    description:
+      'Reads the latest build of every workspace of the organization: builds that failed within ' +
+      'thresholds.buildWindowMinutes, grouped by cause from the job error (Terraform error, provider ' +
+      'throttling, quota, timeout, no provisioner, missing parameters), and builds pending or starting for ' +
+      'longer than thresholds.buildStuckMinutes.',
+    risk: 'Users cannot start their workspaces; a pattern (one cause, many builds) points at the platform, not the user.',
+    guideSection: GuideSection.ProvisioningTimeouts,
+    reasons: {
+      'terraform-error': {
+        message: 'Workspace builds failed with a Terraform plan or apply error.',
+        severity: 'medium',
+      },
+      'provider-throttling': {
+        message:
+          'Workspace builds failed because a cloud or Kubernetes API throttled the Terraform provider.',
+        severity: 'high',
+      },
+      'quota-exceeded': {
+        message: 'Workspace builds failed on an exceeded quota, limit or capacity.',
+        severity: 'high',
+      },
+      timeout: { message: 'Workspace builds timed out or hung.', severity: 'high' },
+      'no-provisioner': {
+        message: 'Workspace builds waited for a provisioner until coderd terminated them.',
+        severity: 'high',
+      },
+      'missing-parameters': {
+        message: 'Workspace builds failed for missing template variables or parameters.',
+        severity: 'medium',
+      },
+      'stuck-pending': {
+        message: 'Workspace builds have waited for a provisioner longer than the threshold.',
+        severity: 'high',
+      },
+      'stuck-starting': {
+        message: 'Workspace builds have been running longer than the threshold.',
+        severity: 'medium',
+      },
+    },
+  },
+  'workspace-agents': {
+    severity: 'high',
+    title: 'Workspace agents are connected and started',
+    description:
+      'Reads the agents of every started workspace: disconnected, timed out (never connected), startup ' +
+      'script failed or timed out, as a pattern by template and workspace node group (not a list of users).',
+    risk: 'Users cannot open the workspaces they started (no terminal, IDE or apps), or get half-set-up ones.',
+    guideSection: GuideSection.CoderCli,
+    reasons: {
+      disconnected: {
+        message: 'Agents of started workspaces lost their connection to coderd.',
+        severity: 'high',
+      },
+      timeout: {
+        message: 'Agents of started workspaces never connected to coderd in time.',
+        severity: 'high',
+      },
+      'startup-script-failed': {
+        message: 'The startup script of agents exited with an error.',
+        severity: 'medium',
+      },
+      'startup-timeout': {
+        message: 'The startup script of agents did not finish in time.',
+        severity: 'medium',
+      },
     },
   },
   'oidc-discovery': {
@@ -174,7 +324,7 @@ export const CODER_META = defineMetas('coder', {
     title: "The auditor's Coder token can read every check's facts",
     description:
       "Reads the roles of the auditor's token user (/api/v2/users/me, the organization membership): without " +
-      'Owner, names what it cannot read (health report, provisioner daemons and keys, every template) and the role to grant.',
+      'Owner, names what it cannot read (health report, provisioner daemons, keys and jobs, every template, every workspace) and the role to grant.',
     risk: 'Checks the token cannot feed stay unevaluated: an expired provisioner key or an offline daemon goes unseen.',
     guideSection: GuideSection.LogPatterns,
     reasons: {

@@ -10,6 +10,8 @@
  * | organization provisioner daemons | `provisioner_jobs:read` in the org: Owner, Organization Admin, Organization Template Admin | 404 |
  * | organization provisioner keys | `provisioner_daemon:read`: Owner, Template Admin, Organization Admin, Organization Template Admin | 200 `[]` (filtered) |
  * | every template of the organization | `template:read`: Owner, Auditor, Template Admin, Organization Admin, Organization Template Admin, Organization Auditor | only the templates shared with the user |
+ * | every workspace of the organization (`coderd/workspaces.go`, dbauthz prepared filter) | `workspace:read`: Owner, Template Admin, Organization Admin, Organization Template Admin | 200, only the user's own workspaces |
+ * | the organization's provisioner jobs (`coderd/provisionerjobs.go`) | `provisioner_jobs:read` in the org: Owner, Organization Admin, Organization Template Admin | 404 |
  *
  * The least role that lets every check read its facts is therefore Owner; without it, Organization Template
  * Admin of the configured organization reads everything but the health report.
@@ -21,21 +23,30 @@ export const Capability = {
   Daemons: 'the provisioner daemons',
   Keys: 'the provisioner keys',
   AllTemplates: 'every template',
+  Workspaces: 'every workspace of the organization',
+  Jobs: 'the provisioner jobs of the organization',
 } as const;
 export type Capability = (typeof Capability)[keyof typeof Capability];
 
-const { HealthReport, Daemons, Keys, AllTemplates } = Capability;
+const { HealthReport, Daemons, Keys, AllTemplates, Workspaces, Jobs } = Capability;
 const GRANTS: Record<string, readonly Capability[]> = {
-  owner: [HealthReport, Daemons, Keys, AllTemplates],
-  'template-admin': [Keys, AllTemplates],
+  owner: [HealthReport, Daemons, Keys, AllTemplates, Workspaces, Jobs],
+  'template-admin': [Keys, AllTemplates, Workspaces],
   auditor: [AllTemplates],
-  'organization-admin': [Daemons, Keys, AllTemplates],
-  'organization-template-admin': [Daemons, Keys, AllTemplates],
+  'organization-admin': [Daemons, Keys, AllTemplates, Workspaces, Jobs],
+  'organization-template-admin': [Daemons, Keys, AllTemplates, Workspaces, Jobs],
   'organization-auditor': [AllTemplates],
 };
 
 /** Everything the coder checks read that a role may not allow. */
-export const ALL_CAPABILITIES: readonly Capability[] = [HealthReport, Daemons, Keys, AllTemplates];
+export const ALL_CAPABILITIES: readonly Capability[] = [
+  HealthReport,
+  Daemons,
+  Keys,
+  AllTemplates,
+  Workspaces,
+  Jobs,
+];
 
 /** The token user's roles: site-wide ones, and those it holds in the configured organization. */
 export interface TokenAccess {

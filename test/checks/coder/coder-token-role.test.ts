@@ -19,7 +19,13 @@ describe('Check: coder-token-role', () => {
       severity: 'medium',
       resource: 'coder:coder/user/coder-auditor',
       evidence: {
-        cannotRead: ['the deployment health report', 'the provisioner daemons', 'the provisioner keys'],
+        cannotRead: [
+          'the deployment health report',
+          'the provisioner daemons',
+          'the provisioner keys',
+          'every workspace of the organization',
+          'the provisioner jobs of the organization',
+        ],
       },
     });
     expect(f!.detail).toMatch(/Grant the Owner role \(or Organization Template Admin of coder/);
@@ -29,7 +35,7 @@ describe('Check: coder-token-role', () => {
   it('Noncompliance 2: a Member reads nothing the checks need', () => {
     const [f] = run([]);
     expect(f).toMatchObject({ status: 'fail', evidence: { roles: 'Member' } });
-    expect(f!.evidence.cannotRead).toHaveLength(4);
+    expect(f!.evidence.cannotRead).toHaveLength(6);
   });
 
   it('Noncompliance 3: Organization Template Admin misses the health report only: low', () => {
@@ -44,7 +50,12 @@ describe('Check: coder-token-role', () => {
 
   it('Noncompliance 4: the site Template Admin cannot list daemons (coderd checks provisioner_jobs:read)', () => {
     const [f] = run(['template-admin']);
-    expect(f!.evidence.cannotRead).toEqual(['the deployment health report', 'the provisioner daemons']);
+    // It reads every workspace (workspace:read) but not the provisioner jobs, gated like the daemons.
+    expect(f!.evidence.cannotRead).toEqual([
+      'the deployment health report',
+      'the provisioner daemons',
+      'the provisioner jobs of the organization',
+    ]);
   });
 
   it('errors when the roles could not be read', () => {

@@ -2,6 +2,7 @@ import type { DeploymentConfig, DeploymentInput } from '../../../lambdas/audit/c
 import { known, type Fact } from '../../../lambdas/audit/fact.js';
 import type { CoderSnapshot } from '../../../lambdas/checks/coder/collector.js';
 import type { TokenAccess } from '../../../lambdas/checks/coder/roles.js';
+import type { ProvisionerJob, TemplateVersion, Workspace } from '../../../lambdas/clients/coder-workloads.js';
 import type {
   ApiKey,
   HealthReport,
@@ -82,6 +83,7 @@ export const template = (name: string, over: Partial<Template> = {}): Template =
   name,
   organization_id: 'org-id',
   deprecated: false,
+  active_version_id: 'tv-v1',
   ...over,
 });
 
@@ -110,6 +112,72 @@ export const failed = <T>(name: string, error = 'CoderRequestError: no answer wi
   ok: false,
   name,
   error,
+});
+
+export const minutesAgo = (m: number): string => ago(m * 60_000);
+
+/** A provisioner job; `over` changes its fields. */
+export const job = (over: Partial<ProvisionerJob> = {}): ProvisionerJob => ({
+  id: 'job-1',
+  created_at: minutesAgo(240),
+  started_at: minutesAgo(240),
+  completed_at: minutesAgo(238),
+  status: 'succeeded',
+  tags: { scope: 'organization', owner: '' },
+  queue_position: 0,
+  queue_size: 0,
+  available_workers: [],
+  ...over,
+});
+
+/** A workspace `<owner>/<name>` of `template` whose latest build has `build` and its `job`. */
+export function workspace(
+  key: string,
+  template = 'pod-swdev',
+  jobOver: Partial<ProvisionerJob> = {},
+  agents: Array<{ name: string; status: string; lifecycle_state: string }> = [
+    { name: 'main', status: 'connected', lifecycle_state: 'ready' },
+  ],
+): Workspace {
+  const [owner, name] = key.split('/') as [string, string];
+  return {
+    id: `ws-${key}`,
+    name,
+    owner_name: owner,
+    organization_id: 'org-id',
+    template_id: `tpl-${template}`,
+    template_name: template,
+    latest_build: {
+      id: `build-${key}`,
+      build_number: 3,
+      transition: 'start',
+      status: 'running',
+      created_at: minutesAgo(240),
+      job: job({ id: `job-${key}`, ...jobOver }),
+      resources: [
+        {
+          name: 'main',
+          type: 'kubernetes_deployment',
+          agents: agents.map((a) => ({ id: `agent-${key}-${a.name}`, ...a })),
+        },
+      ],
+      matched_provisioners: { count: 2, available: 2 },
+    },
+  };
+}
+
+/** A template version `name`, created `ageMinutes` ago, with its import job. */
+export const version = (
+  name: string,
+  ageMinutes: number,
+  jobOver: Partial<ProvisionerJob> = {},
+): TemplateVersion => ({
+  id: `tv-${name}`,
+  name,
+  created_at: minutesAgo(ageMinutes),
+  job: job({ id: `job-${name}`, created_at: minutesAgo(ageMinutes), ...jobOver }),
+  archived: false,
+  created_by: { username: 'terraform' },
 });
 
 /** A healthy snapshot; `over` replaces whole facts. */
@@ -143,6 +211,17 @@ export function coderSnapshot(over: Partial<CoderSnapshot> = {}): CoderSnapshot 
         scopes_supported: ['openid', 'profile', 'email', 'groups', 'offline_access'],
       },
     }),
+    workspaces: known({
+      workspaces: [workspace('alice/dev'), workspace('bob/ml', 'kubernetes-devcontainer')],
+      count: 2,
+      truncated: false,
+    }),
+    pendingJobs: known([]),
+    jobLogs: {},
+    templateVersions: {
+      'kubernetes-devcontainer': known([version('v1', 4320)]),
+      'pod-swdev': known([version('v1', 4320)]),
+    },
     ...over,
   };
 }

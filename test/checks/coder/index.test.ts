@@ -76,7 +76,9 @@ describe('Group: coder', () => {
     await audit();
     const records = calls.list().slice(before);
     const ops = records.map((r) => `${r.service}:${r.operation}`);
-    expect(new Set(ops).size).toBe(ops.length - 1); // only the ACL route is called twice (two templates)
+    // Only the per-template routes (ACL, versions) are called twice: two expected templates.
+    expect(new Set(ops).size).toBe(ops.length - 2);
+    expect(ops.filter((o) => o.endsWith('/acl') || o.endsWith('/versions'))).toHaveLength(4);
     expect(Math.max(...records.map((r) => r.depth))).toBeLessThanOrEqual(3);
     expect(records.find((r) => r.operation === 'GET /healthz')!.depth).toBe(1);
   });
