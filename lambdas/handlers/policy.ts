@@ -56,27 +56,43 @@ export function policyOfDocument(doc: unknown, source: string): Policy {
  * The mutes and overrides of a deployment, from its SSM parameter (Powertools Parameters, cached {@link
  * CONFIG_MAX_AGE_SECONDS}): the Aggregate function applies them before the diagnosis.
  */
-export function parameterPolicies(opts: {
+export function parameterPolicies(opts: ParameterSource): PolicySource {
+  return async (id) => {
+    const { doc, name } = await readDeploymentParameter(opts, id);
+    return policyOfDocument(doc, `parameter ${name}`);
+  };
+}
+
+/** Where the deployments' SSM parameters are read from. */
+export interface ParameterSource {
   prefix: string;
   provider: Pick<SSMProvider, 'get'>;
   maxAgeSeconds?: number;
-}): PolicySource {
-  return async (id) => {
-    if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(id))
-      throw new ConfigError(`invalid deployment id ${JSON.stringify(id)}`);
-    const name = deploymentParameterName(opts.prefix, id);
-    let doc: unknown;
-    try {
-      doc = await opts.provider.get(name, {
-        transform: 'json',
-        maxAge: opts.maxAgeSeconds ?? CONFIG_MAX_AGE_SECONDS,
-      });
-    } catch (err) {
-      throw new ConfigError(
-        `cannot read the configuration of deployment ${id} (${name}): ${describeError(err)}`,
-      );
-    }
-    if (doc === undefined) throw new ConfigError(`unknown deployment "${id}": no parameter ${name}`);
-    return policyOfDocument(doc, `parameter ${name}`);
-  };
+}
+
+/**
+ * The JSON document of one deployment's SSM parameter (Powertools Parameters, cached {@link
+ * CONFIG_MAX_AGE_SECONDS}) and the parameter's name; an invalid id, an unreadable or a missing parameter is a
+ * ConfigError. Shared by the group functions (the deployment) and Aggregate (its mutes and overrides).
+ */
+export async function readDeploymentParameter(
+  opts: ParameterSource,
+  id: unknown,
+): Promise<{ doc: unknown; name: string }> {
+  if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(id))
+    throw new ConfigError(`invalid deployment id ${JSON.stringify(id)}`);
+  const name = deploymentParameterName(opts.prefix, id);
+  let doc: unknown;
+  try {
+    doc = await opts.provider.get(name, {
+      transform: 'json',
+      maxAge: opts.maxAgeSeconds ?? CONFIG_MAX_AGE_SECONDS,
+    });
+  } catch (err) {
+    throw new ConfigError(
+      `cannot read the configuration of deployment ${id} (${name}): ${describeError(err)}`,
+    );
+  }
+  if (doc === undefined) throw new ConfigError(`unknown deployment "${id}": no parameter ${name}`);
+  return { doc, name };
 }

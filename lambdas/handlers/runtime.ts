@@ -1,8 +1,8 @@
 import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { parseConfig, type AuditConfig, type DeploymentConfig } from '../audit/config.js';
-import { ConfigError, describeError } from '../audit/errors.js';
+import { ConfigError } from '../audit/errors.js';
 import { policyFor, type Policy } from '../audit/mutes.js';
-import { CONFIG_MAX_AGE_SECONDS, deploymentParameterName, type PolicySource } from './policy.js';
+import { readDeploymentParameter, type ParameterSource, type PolicySource } from './policy.js';
 
 /** Where a function finds a deployment's configuration at run time. */
 export type DeploymentSource = (id: string) => Promise<DeploymentConfig>;
@@ -78,27 +78,11 @@ export function parameterDeployments(opts: {
   return async (id) => (await read(id)).deployment;
 }
 
-function parameterDocuments(opts: {
-  prefix: string;
-  provider: Pick<SSMProvider, 'get'>;
-  maxAgeSeconds?: number;
-}): (id: string) => Promise<{ deployment: DeploymentConfig; policy: Policy }> {
+function parameterDocuments(
+  opts: ParameterSource,
+): (id: string) => Promise<{ deployment: DeploymentConfig; policy: Policy }> {
   return async (id) => {
-    if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(id))
-      throw new ConfigError(`invalid deployment id ${JSON.stringify(id)}`);
-    const name = deploymentParameterName(opts.prefix, id);
-    let doc: unknown;
-    try {
-      doc = await opts.provider.get(name, {
-        transform: 'json',
-        maxAge: opts.maxAgeSeconds ?? CONFIG_MAX_AGE_SECONDS,
-      });
-    } catch (err) {
-      throw new ConfigError(
-        `cannot read the configuration of deployment ${id} (${name}): ${describeError(err)}`,
-      );
-    }
-    if (doc === undefined) throw new ConfigError(`unknown deployment "${id}": no parameter ${name}`);
+    const { doc, name } = await readDeploymentParameter(opts, id);
     const parsed = parseDeploymentDocument(doc, `parameter ${name}`);
     if (parsed.deployment.id !== id)
       throw new ConfigError(`parameter ${name} holds deployment "${parsed.deployment.id}"`);
