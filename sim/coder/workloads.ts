@@ -226,14 +226,7 @@ function build(st: WorkloadState, daemons: DaemonView[], at: Date): Built {
   }
   for (const [tname, t] of Object.entries(st.templates)) {
     for (const [vname, v] of Object.entries(t.versions)) {
-      const created = st.now.getTime() - v.ageMinutes * MINUTE;
-      const j = job(
-        simUuid('job', `${tname}/${vname}`),
-        created,
-        { ...v, tags: { scope: 'organization', owner: '' } },
-        at,
-        'template_version_import',
-      );
+      const { j } = importJob(st, tname, vname, v, at);
       jobs.push({ ...j, meta: { template_name: tname, template_version_name: vname } });
     }
   }
@@ -242,18 +235,24 @@ function build(st: WorkloadState, daemons: DaemonView[], at: Date): Built {
   return { workspaces, jobs };
 }
 
+/** The import job of one template version, as coderd reports it (organization-scoped tags). */
+function importJob(st: WorkloadState, tname: string, vname: string, v: SimTemplateVersion, at: Date) {
+  const created = st.now.getTime() - v.ageMinutes * MINUTE;
+  const j = job(
+    simUuid('job', `${tname}/${vname}`),
+    created,
+    { ...v, tags: { scope: 'organization', owner: '' } },
+    at,
+    'template_version_import',
+  );
+  return { created, j };
+}
+
 function versionsOf(st: WorkloadState, tname: string, at: Date): Json[] {
   const t = st.templates[tname]!;
   return Object.entries(t.versions)
     .map(([vname, v]) => {
-      const created = st.now.getTime() - v.ageMinutes * MINUTE;
-      const j = job(
-        simUuid('job', `${tname}/${vname}`),
-        created,
-        { ...v, tags: { scope: 'organization', owner: '' } },
-        at,
-        'template_version_import',
-      );
+      const { created, j } = importJob(st, tname, vname, v, at);
       return {
         createdMs: created,
         archived: v.archived,
