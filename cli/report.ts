@@ -1,6 +1,6 @@
 import { rootCausesOf, type RootCause } from '../lambdas/audit/causality.js';
 import { guideAnchor } from '../lambdas/audit/guide.js';
-import { SEVERITIES, type Finding, type Severity } from '../lambdas/audit/model.js';
+import { changeLine, SEVERITIES, type Finding, type Severity } from '../lambdas/audit/model.js';
 import type { AuditReport } from '../lambdas/audit/runner.js';
 import {
   codeBlock,
@@ -169,6 +169,7 @@ export function renderTable(r: AuditReport, opts: RenderOptions = {}): string {
     const sev = SEVERITY_COLOUR[f.severity];
     const out = [`${pad}${c(sev, label.padEnd(5))} ${c(ANSI.bold, f.checkId)}  ${neutralise(f.title)}`];
     const at = `${pad}      `;
+    if (f.changes) out.push(c(ANSI.bold, `${at}${neutralise(changeLine(f.changes))}`));
     if (f.status === 'fail')
       out.push(`${at}severity: ${f.severity}${f.reason ? `, reason: ${neutralise(f.reason)}` : ''}`);
     if (f.severityOverride) out.push(...wrap(overrideLine(f), 100).map((l) => `${at}${l}`));
@@ -294,6 +295,7 @@ export function renderMarkdown(r: AuditReport, opts: RenderOptions = {}): string
     const lines = [
       `${heading} ${f.severity.toUpperCase()}: ${md(f.title)}`,
       '',
+      ...(f.changes ? [`- **${md(changeLine(f.changes))}**`] : []),
       `- Check: ${codeSpan(f.checkId)}${f.reason ? ` (reason ${codeSpan(f.reason)})` : ''}`,
       `- Resource: ${codeSpan(f.resource)}`,
       `- Runbook: ${link}`,

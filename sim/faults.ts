@@ -9,6 +9,8 @@ export const SIM_SERVICES = [
   'servicequotas',
   'secretsmanager',
   'sts',
+  'cloudtrail',
+  'cloudwatch',
   'kubernetes',
   'postgres',
   'coder',

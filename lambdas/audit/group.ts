@@ -1,7 +1,7 @@
 import type { CallRecorder } from './calls.js';
 import type { Check } from './check.js';
 import type { DeploymentConfig } from './config.js';
-import type { GroupId } from './model.js';
+import type { Finding, GroupId } from './model.js';
 import type { AwsClients } from '../clients/aws.js';
 
 /** What a collector gets: configuration, clients, the clock, the deadline and the call recorder. */
@@ -36,6 +36,11 @@ export interface CheckGroup<S> {
   /** Read every fact once, in parallel; never throws for a failed read (failed reads are failed facts). */
   collect(ctx: CollectContext): Promise<S>;
   checks: readonly Check<S>[];
+  /**
+   * Optional reads after the checks ran, about their findings (e.g. who changed a failing resource): within
+   * the group's deadline, best effort (a failure leaves the findings as they are). Returns the findings.
+   */
+  annotate?(findings: Finding[], ctx: CollectContext): Promise<Finding[]>;
 }
 
 /** Identity helper that keeps the snapshot type inferred. */

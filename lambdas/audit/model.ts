@@ -152,6 +152,29 @@ export interface Mute {
   because: string;
 }
 
+/** A write to a finding's AWS resource, as CloudTrail recorded it. */
+export interface ResourceChange {
+  /** The caller: userIdentity.arn (an assumed-role session, an IAM user), or the event's user name. */
+  principal: string;
+  /** ISO time of the event. */
+  time: string;
+  /** The API action, e.g. `RevokeSecurityGroupIngress`. */
+  eventName: string;
+  eventId: string;
+}
+
+/**
+ * Who changed a failing finding's AWS resource recently (CloudTrail management events, writes only):
+ * `events` newest first, empty when nothing changed in `hours`; `error` when CloudTrail could not be read.
+ */
+export interface ChangeHistory {
+  /** The CloudTrail resource name looked up (an id, name or ARN). */
+  resourceName: string;
+  hours: number;
+  events: ResourceChange[];
+  error?: string;
+}
+
 /** A finding is data, not prose. Stable, documented JSON shape of the CLI and the store. */
 export interface Finding {
   checkId: string;
@@ -185,6 +208,19 @@ export interface Finding {
   muted?: Mute;
   /** Set by a configured severity override: the check's own severity and why it was changed. */
   severityOverride?: { from: Severity; because: string };
+  /** Set on failing findings of AWS resources: who changed the resource recently (CloudTrail). */
+  changes?: ChangeHistory;
+}
+
+/** One line for a finding's changes: `changed by <principal> at <time> (<event name>)`, or why not known. */
+export function changeLine(c: ChangeHistory): string {
+  if (c.error) return `changes not known (CloudTrail: ${c.error})`;
+  const [last, ...older] = c.events;
+  if (!last) return `no change in ${c.hours} h (CloudTrail)`;
+  const more = older.length
+    ? `; ${older.length} earlier change${older.length === 1 ? '' : 's'} in ${c.hours} h`
+    : '';
+  return `changed by ${last.principal} at ${last.time} (${last.eventName})${more}`;
 }
 
 /** Stable fingerprint for a (check, resource, discriminator) triple. */

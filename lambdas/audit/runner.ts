@@ -213,7 +213,9 @@ export async function runGroup<S>(
       const reason = describeError(err);
       return checks.map((c) => errorFinding(c as Check<unknown>, ctx.deployment.id, reason));
     }
-    return checks.flatMap((c) => evaluateCheck(c, snapshot, ctx.deployment, ctx.now));
+    const findings = checks.flatMap((c) => evaluateCheck(c, snapshot, ctx.deployment, ctx.now));
+    if (!group.annotate || controller.signal.aborted) return findings;
+    return await group.annotate(findings, { ...ctx, signal: controller.signal }).catch(() => findings);
   } finally {
     clearTimeout(soft);
     clearTimeout(hard);

@@ -1,3 +1,4 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -30,6 +31,8 @@ export interface AwsClients {
   quotas: ServiceQuotasClient;
   secrets: SecretsManagerClient;
   sts: STSClient;
+  /** CloudTrail, for who changed a failing resource (LookupEvents). */
+  cloudtrail: CloudTrailClient;
   /**
    * Resolve the credentials once, before any check runs: what is wrong with them (no credentials found,
    * expired SSO session, role that cannot be assumed), or undefined when they work.
@@ -119,6 +122,7 @@ export function createAwsClients(deployment: DeploymentConfig, recorder: CallRec
     quotas: instrument(new ServiceQuotasClient(common), 'servicequotas', recorder),
     secrets: instrument(new SecretsManagerClient(common), 'secretsmanager', recorder),
     sts: instrument(new STSClient(common), 'sts', recorder),
+    cloudtrail: instrument(new CloudTrailClient(common), 'cloudtrail', recorder),
   };
   return {
     region: aws.region,

@@ -1,5 +1,5 @@
 import { guideAnchor } from '../audit/guide.js';
-import { SEVERITIES, Status, severityRank, type Finding, type Severity } from '../audit/model.js';
+import { changeLine, SEVERITIES, Status, severityRank, type Finding, type Severity } from '../audit/model.js';
 import type { RunOutcome, StoredFinding } from '../store/findings-store.js';
 import { neutralise, neutraliseLines } from '../audit/untrusted.js';
 
@@ -187,6 +187,7 @@ function alertSeverity(outcome: RunOutcome): Severity {
 function findingBlock(f: Finding, label: string, opts: RenderOptions, pad: string): string[] {
   const lines = [
     `${pad}[${f.severity.toUpperCase()}] ${f.checkId}: ${neutralise(f.title)} (${label})`,
+    ...(f.changes ? [`${pad}${INDENT}${neutralise(changeLine(f.changes))}`] : []),
     `${pad}${INDENT}Resource: ${neutralise(f.resource)}`,
     ...wrapDetail(f.detail, pad + INDENT),
   ];

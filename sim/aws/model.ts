@@ -260,6 +260,26 @@ const Role = z
   })
   .strict();
 
+/**
+ * A CloudTrail management event (keyed by event id in the scenario). `principal` is the caller's ARN
+ * (userIdentity.arn); `resources` are what LookupEvents indexes the event under (ResourceType, ResourceName).
+ */
+const TrailEvent = z
+  .object({
+    eventName: z.string().min(1),
+    eventSource: z.string().default('ec2.amazonaws.com'),
+    ageMinutes,
+    principal: z.string().min(1),
+    /** `Username` of the lookup result: the role session name or IAM user name. */
+    username: z.string().optional(),
+    readOnly: z.boolean().default(false),
+    sourceIp: z.string().default('203.0.113.10'),
+    userAgent: z.string().default('APN/1.0 HashiCorp/1.0 Terraform/1.9.8'),
+    resources: z.array(z.object({ type: z.string(), name: z.string() }).strict()).default([]),
+    requestParameters: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
 export const AwsStateSchema = z
   .object({
     /** IAM roles keyed by role name (path `/`). */
@@ -295,6 +315,11 @@ export const AwsStateSchema = z
       .default({ targetGroups: {} }),
     /** Service Quotas keyed by quota code (`L-1216C47A`). */
     quotas: z.record(z.string(), Quota).default({}),
+    /** CloudTrail management events of the account and region, by event id. */
+    cloudtrail: z
+      .object({ events: z.record(z.string(), TrailEvent).default({}) })
+      .strict()
+      .default({ events: {} }),
   })
   .strict();
 
@@ -302,6 +327,7 @@ export type AwsState = z.output<typeof AwsStateSchema>;
 export type AwsIngressRule = z.output<typeof IngressRule>;
 export type AwsNodegroup = z.output<typeof Nodegroup>;
 export type AwsTargetGroup = z.output<typeof TargetGroup>;
+export type AwsTrailEvent = z.output<typeof TrailEvent>;
 
 /** Validate the `aws:` section of scenario `name`; throws a ConfigError listing every problem. */
 export function parseAwsState(raw: unknown, name: string): AwsState {

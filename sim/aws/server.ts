@@ -17,6 +17,7 @@ import {
   type Reply,
   type World,
 } from './protocol.js';
+import { cloudTrailService } from './services/cloudtrail.js';
 import { ec2Service } from './services/ec2.js';
 import { eksService } from './services/eks.js';
 import { elbv2Service } from './services/elbv2.js';
@@ -35,18 +36,21 @@ export interface AwsSimPart extends SimPart {
   readonly requests: ReadonlyMap<string, number>;
 }
 
-/** Services by the name in the SigV4 credential scope. */
-const SERVICES: ReadonlyMap<string, AwsService> = new Map(
-  [
-    eksService,
-    ec2Service,
-    rdsService,
-    elbv2Service,
-    serviceQuotasService,
-    secretsManagerService,
-    stsService,
-  ].map((s) => [s.signingName, s]),
-);
+/** Services by the name in the SigV4 credential scope; one per twin (CloudTrail counts its own rate). */
+function services(): ReadonlyMap<string, AwsService> {
+  return new Map(
+    [
+      eksService,
+      ec2Service,
+      rdsService,
+      elbv2Service,
+      serviceQuotasService,
+      secretsManagerService,
+      stsService,
+      cloudTrailService(),
+    ].map((s) => [s.signingName, s]),
+  );
+}
 
 /** What a request names, for the error of an unknown operation. */
 function requested(req: AwsRequest): string {
@@ -72,8 +76,8 @@ function defaultClusterEndpoint(scenario: Scenario): string {
 }
 
 /**
- * Start the AWS twin on 127.0.0.1 (random port): EKS, EC2, RDS, ELBv2, Service Quotas, Secrets Manager and
- * STS in their real wire protocols, so the production SDK clients run unchanged against it.
+ * Start the AWS twin on 127.0.0.1 (random port): EKS, EC2, RDS, ELBv2, Service Quotas, Secrets Manager,
+ * STS and CloudTrail in their real wire protocols, so the production SDK clients run unchanged against it.
  */
 export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): Promise<AwsSimPart> {
   let wired: { endpoint: string; caPem: string } | undefined;
@@ -101,6 +105,7 @@ export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): P
       }
     );
   };
+  const SERVICES = services();
   const requests = new Map<string, number>();
   const stopping = new AbortController();
 

@@ -197,6 +197,29 @@ describe('Function: runAudit', () => {
     expect(findings.map((f) => f.status)).toEqual(['pass']);
   });
 
+  it('annotates the findings after the checks ran, and keeps them as they are when annotating fails', async () => {
+    const collect = async () => ({ a: { ok: true, value: 5 }, b: { ok: true, value: 1 } }) as Snap;
+    const seen: string[][] = [];
+    const annotated = defineGroup<Snap>({
+      ...group(collect),
+      checks: [usesA, usesB],
+      annotate: async (findings) => {
+        seen.push(findings.map((f) => `${f.checkId}:${f.status}`));
+        return findings.map((f) => (f.status === 'fail' ? { ...f, detail: `${f.detail} (annotated)` } : f));
+      },
+    });
+    const r = await runAudit({ deployment: testDeployment(), groups: [annotated as never], aws });
+    expect(seen).toEqual([['uses-a:fail', 'uses-b:pass']]);
+    expect(r.findings.find((f) => f.checkId === 'uses-a')!.detail).toBe('a (annotated)');
+    const broken = defineGroup<Snap>({
+      ...group(collect),
+      checks: [usesA],
+      annotate: () => Promise.reject(new Error('CloudTrail down')),
+    });
+    const kept = await runAudit({ deployment: testDeployment(), groups: [broken as never], aws });
+    expect(kept.findings.map((f) => [f.checkId, f.status, f.detail])).toEqual([['uses-a', 'fail', 'a']]);
+  });
+
   it('gives stable fingerprints across runs', async () => {
     const g = group(async () => ({ a: { ok: true, value: 5 }, b: { ok: true, value: 1 } }));
     const one = await runAudit({ deployment: testDeployment(), groups: [g as never], aws });

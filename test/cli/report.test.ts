@@ -56,6 +56,37 @@ function report(findings: Finding[], over: Partial<AuditReport> = {}): AuditRepo
 }
 const r = report([alone, symptom, cause, broken, passing]);
 
+const CHANGES = {
+  resourceName: 'sg-1',
+  hours: 24,
+  events: [
+    {
+      principal: 'arn:aws:sts::123456789012:assumed-role/terraform-ci/gha-run-4821',
+      time: '2026-11-25T09:13:00Z',
+      eventName: 'RevokeSecurityGroupIngress',
+      eventId: 'e-1',
+    },
+  ],
+};
+
+describe('Function: renderTable (who changed the root cause)', () => {
+  it('shows who changed the resource first in its block, and says so when nothing changed', () => {
+    const changed = renderTable(report([{ ...cause, changes: CHANGES }, symptom]));
+    const header = changed.indexOf('  FAIL  db-sg-allows-nodes');
+    const line = changed.indexOf(
+      '        changed by arn:aws:sts::123456789012:assumed-role/terraform-ci/gha-run-4821 at 2026-11-25T09:13:00Z (RevokeSecurityGroupIngress)',
+    );
+    expect(line).toBeGreaterThan(header);
+    expect(line).toBeLessThan(changed.indexOf('        severity: high, reason: no-ingress'));
+    const quiet = renderTable(report([{ ...cause, changes: { ...CHANGES, events: [] } }]));
+    expect(quiet).toContain('        no change in 24 h (CloudTrail)');
+    const md = renderMarkdown(report([{ ...cause, changes: CHANGES }]));
+    expect(md).toContain(
+      '- **changed by arn:aws:sts::123456789012:assumed-role/terraform-ci/gha-run-4821 at 2026-11-25T09:13:00Z (RevokeSecurityGroupIngress)**\n- Check: `db-sg-allows-nodes`',
+    );
+  });
+});
+
 describe('Function: renderTable', () => {
   const text = renderTable(r);
   it('leads with the root causes, by effective severity, each with its symptoms indented under it', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditDeployment } from '../../lambdas/audit/audit.js';
+import { changeLine } from '../../lambdas/audit/model.js';
 import { startSim, type Sim } from '../../sim/index.js';
 import { listScenarios, loadScenario, rootCauseMap } from '../../sim/scenario.js';
 
@@ -49,14 +50,45 @@ describe('End to end: scenarios', () => {
       checkId: 'db-sg-allows-nodes',
       effectiveSeverity: 'critical',
     });
+    // ...and says who changed it: the Terraform run that revoked the rule (CloudTrail), newest write first.
+    expect(cause.changes).toMatchObject({
+      resourceName: 'sg-0db0000000000001a',
+      hours: 24,
+      events: [
+        {
+          principal: 'arn:aws:sts::123456789012:assumed-role/terraform-ci/gha-run-4821',
+          eventName: 'RevokeSecurityGroupIngress',
+        },
+      ],
+    });
+    expect(changeLine(cause.changes!)).toMatch(
+      /^changed by arn:aws:sts::123456789012:assumed-role\/terraform-ci\/gha-run-4821 at \S+Z \(RevokeSecurityGroupIngress\)$/,
+    );
+    // A failing resource nobody touched says so.
+    const capacity = report.findings.find((f) => f.checkId === 'nodegroup-capacity' && f.status === 'fail')!;
+    expect(changeLine(capacity.changes!)).toBe('no change in 24 h (CloudTrail)');
   });
 
   it('calls exactly the AWS actions the README policy grants (read-only)', async () => {
-    await sim.apply('healthy');
-    const report = await auditDeployment(sim.deployment);
+    // A healthy audit, and one with failing AWS resources (CloudTrail is read only about those).
+    const ops = new Set<string>();
+    for (const name of ['healthy', 'demo']) {
+      await sim.apply(name);
+      const report = await auditDeployment(sim.deployment);
+      for (const op of Object.keys(report.calls.byOperation)) ops.add(op);
+    }
     const prefix: Record<string, string> = { elbv2: 'elasticloadbalancing' };
-    const aws = new Set(['eks', 'ec2', 'rds', 'elbv2', 'servicequotas', 'secretsmanager', 'sts']);
-    const called = Object.keys(report.calls.byOperation)
+    const aws = new Set([
+      'eks',
+      'ec2',
+      'rds',
+      'elbv2',
+      'servicequotas',
+      'secretsmanager',
+      'sts',
+      'cloudtrail',
+    ]);
+    const called = [...ops]
       .map((op) => op.split(':') as [string, string])
       .filter(([service]) => aws.has(service))
       .map(([service, operation]) => `${prefix[service] ?? service}:${operation}`);
@@ -67,7 +99,7 @@ describe('End to end: scenarios', () => {
     expect([...new Set(called)].sort()).toEqual(
       [...new Set(granted.filter((a) => a !== 'rds-db:connect'))].sort(),
     );
-    expect(granted.every((a) => /:(Describe|Get|List|connect)/.test(a))).toBe(true);
+    expect(granted.every((a) => /:(Describe|Get|List|Lookup|connect)/.test(a))).toBe(true);
   });
 
   for (const name of listScenarios()) {

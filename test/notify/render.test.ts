@@ -119,6 +119,28 @@ describe('Function: renderAlert', () => {
     expect(text.match(/\] nlb-targets-healthy:/g)).toHaveLength(1);
   });
 
+  it("names who changed the root cause's resource first in its block", () => {
+    const changes = {
+      resourceName: 'sg-0aurora00000000001',
+      hours: 24,
+      events: [
+        {
+          principal: 'arn:aws:sts::123456789012:assumed-role/terraform-ci/gha-run-4821',
+          time: '2030-01-01T09:13:00Z',
+          eventName: 'RevokeSecurityGroupIngress',
+          eventId: 'e-1',
+        },
+      ],
+    };
+    const [s, r] = linked({ ...sg, changes }, ready) as [Finding, Finding];
+    const text = renderAlert(outcome({ opened: [s, r] }))!.text;
+    expect(text).toContain(
+      '[CRITICAL] db-sg-allows-nodes: Aurora security group allows the EKS nodes on 5432 (NEW)\n' +
+        '  changed by arn:aws:sts::123456789012:assumed-role/terraform-ci/gha-run-4821 at 2030-01-01T09:13:00Z (RevokeSecurityGroupIngress)\n' +
+        '  Resource: sg-0aurora00000000001',
+    );
+  });
+
   it('shows an already-open root cause above the new symptoms it explains', () => {
     const [s, r] = linked(sg, ready) as [Finding, Finding];
     const alert = renderAlert(outcome({ opened: [r], causes: [s] }), {

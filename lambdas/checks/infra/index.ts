@@ -35,4 +35,6 @@ export const infraGroup = defineGroup<InfraSnapshot>({
     nlbHealthCheckConfig,
     ec2VcpuQuota,
   ],
+  // Who changed each failing resource in the last 24 h (CloudTrail), after the checks ran.
+  annotate: async (findings, ctx) => (await import('./changes.js')).annotateChanges(findings, ctx),
 });
