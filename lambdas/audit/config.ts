@@ -400,6 +400,16 @@ export const DeploymentSchema = z
           .describe(
             'Kubernetes API URL override, for the simulated deployment. Default: the endpoint (and CA) that DescribeCluster returns.',
           ),
+        dnsDeployment: z
+          .object({
+            namespace: z.string().default('kube-system').describe('Namespace of the cluster DNS deployment.'),
+            name: z.string().default('coredns').describe('Name of the cluster DNS deployment.'),
+          })
+          .strict()
+          .default({ namespace: 'kube-system', name: 'coredns' })
+          .describe(
+            'The cluster DNS deployment cluster-dns reads (the EKS CoreDNS add-on by default); the access entry needs get on it (README, Kubernetes access entry).',
+          ),
       })
       .strict()
       .describe('The EKS cluster and its node groups.'),

@@ -96,6 +96,22 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     same: ['workload'],
     because: 'A Pending coderd or provisioner pod is never Ready.',
   },
+  // Cluster DNS: coderd resolves its database, provisioners resolve coderd, through it.
+  {
+    causes: [on('cluster-dns', 'missing', 'unavailable')],
+    symptoms: [
+      on(
+        'coderd-ready',
+        'crash-loop',
+        'not-ready',
+        'restarting',
+        'no-replica-available',
+        'replicas-unavailable',
+      ),
+      on('provisioners-ready', 'crash-loop', 'not-ready'),
+    ],
+    because: 'Without cluster DNS coderd cannot resolve its database and provisioners cannot resolve coderd.',
+  },
   // Images: VPC endpoints → image pulls from the registries they serve → the pods' workloads.
   {
     causes: [where({ endpoint: ['ecr.api', 'ecr.dkr', 's3'] }, 'vpc-endpoints-available')],

@@ -247,6 +247,13 @@ export class KubeClient {
     );
   }
 
+  /** One deployment, by name (`get`: what a Role with resourceNames grants, unlike `list`). */
+  public readDeployment(namespace: string, name: string): Promise<V1Deployment> {
+    return this.call('readNamespacedDeployment', `${namespace}/deployments/${name}`, () =>
+      this.apps.readNamespacedDeployment({ namespace, name }),
+    );
+  }
+
   /** The log of one container (`pods/log`), at most `limitBytes` (default LOG_LIMIT_BYTES) long. */
   public async readPodLog(namespace: string, name: string, o: PodLogOptions = {}): Promise<string> {
     const text = await this.call('readNamespacedPodLog', `${namespace}/pods/${name}/log`, () =>

@@ -177,9 +177,18 @@ export const KubernetesScenarioSchema = z
   .object({
     /** Namespaces the auditor's access entry may read (AmazonEKSViewPolicy scoped to them). */
     accessScope: z
-      .object({ namespaces: z.array(dnsName).min(1) })
+      .object({
+        namespaces: z.array(dnsName).min(1),
+        /**
+         * Named objects outside those namespaces a Role grants `get` on (resourceNames), e.g. the CoreDNS
+         * deployment in kube-system: `get` of that one object only, never `list`.
+         */
+        grants: z
+          .array(z.object({ namespace: dnsName, resource: z.string(), name: dnsName }).strict())
+          .default([]),
+      })
       .strict()
-      .default({ namespaces: ['coder', 'coder-prov', 'coder-ws'] }),
+      .default({ namespaces: ['coder', 'coder-prov', 'coder-ws'], grants: [] }),
     deployments: z.record(objectKey, Deployment).default({}),
     pods: z.record(objectKey, Pod).default({}),
     events: z.record(objectKey, Event).default({}),

@@ -318,7 +318,10 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
       default:
     }
     if (req.method !== 'GET') return send(res, 403, forbidden({ ...r, verb: 'get' }));
-    if (!r.namespace || r.resource === 'secrets' || !state.namespaces.has(r.namespace)) {
+    // RBAC: AmazonEKSViewPolicy on the scoped namespaces (no secrets); elsewhere only a Role's
+    // resourceNames grant, which allows `get` of that object and nothing else.
+    const granted = r.verb === 'get' && state.grants.includes(`${r.namespace}/${r.resource}/${r.name ?? ''}`);
+    if (!r.namespace || r.resource === 'secrets' || (!state.namespaces.has(r.namespace) && !granted)) {
       return send(res, 403, forbidden(r));
     }
     return serve(r, url, res);

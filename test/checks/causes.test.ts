@@ -124,6 +124,7 @@ describe('Constant: CAUSAL_GRAPH', () => {
       ['provisioner-queue/tag-mismatch', 'workspace-builds/stuck-pending'],
       ['provisioner-queue/stalled', 'template-versions/import-stuck'],
       ['coder-healthz/unreachable', 'workspace-agents/disconnected'],
+      ['cluster-dns/unavailable', 'coderd-ready/crash-loop'],
       ['pods-config-errors/image-pull', 'workspace-agents/timeout'],
       ['pods-pending/insufficient-resources', 'workspace-builds/timeout'],
       ['workspace-builds/provider-throttling', 'log-error-patterns/aws-api-rate-limit'],

@@ -45,6 +45,8 @@ export interface ClusterSnapshot {
    * not exist), from the shared DescribeNodegroup: where pending coderd, provisioner and workspace pods go.
    */
   nodegroups: Fact<Record<string, Nodegroup | undefined>>;
+  /** The cluster DNS deployment (eks.dnsDeployment), read by name; `null` when it does not exist. */
+  dnsDeployment: Fact<V1Deployment | null>;
 }
 
 /** The Kubernetes client of this audit: endpoint and CA from DescribeCluster (endpoint overridable). */
@@ -115,51 +117,68 @@ export async function collectCluster(ctx: CollectContext): Promise<ClusterSnapsh
     );
   };
 
-  const [cluster, schedulingEvents, deployments, logs, nodegroups, ...pods] = await Promise.all([
-    settle(
-      `eks:DescribeCluster ${d.eks.clusterName}`,
-      async () => {
-        const out = await describeCluster(ctx);
-        return { vpcId: out.cluster?.resourcesVpcConfig?.vpcId };
-      },
-      signal,
-    ),
-    settle(
-      `kubernetes events ${ns.workspaces}`,
-      async () => (await client).listEvents(ns.workspaces, 'reason=FailedScheduling'),
-      signal,
-    ),
-    settle(
-      `kubernetes deployments ${ns.coderd}`,
-      async () => (await client).listDeployments(ns.coderd),
-      signal,
-    ),
-    settle(
-      `kubernetes logs ${ns.coderd},${ns.provisioner}`,
-      async () =>
-        (await Promise.all([readLogs('coderd', ns.coderd), readLogs('provisioner', ns.provisioner)])).flat(),
-      signal,
-    ),
-    settle(
-      `eks:DescribeNodegroup ${d.eks.clusterName}/${nodegroupNames.join(',')}`,
-      async () =>
-        Object.fromEntries(
-          await Promise.all(
-            nodegroupNames.map(async (name) => {
-              try {
-                return [name, (await describeNodegroup(ctx, name)).nodegroup] as const;
-              } catch (err) {
-                if ((err as { name?: string }).name === 'ResourceNotFoundException')
-                  return [name, undefined] as const;
-                throw err;
-              }
-            }),
+  const dns = d.eks.dnsDeployment;
+  const [cluster, schedulingEvents, deployments, logs, nodegroups, dnsDeployment, ...pods] =
+    await Promise.all([
+      settle(
+        `eks:DescribeCluster ${d.eks.clusterName}`,
+        async () => {
+          const out = await describeCluster(ctx);
+          return { vpcId: out.cluster?.resourcesVpcConfig?.vpcId };
+        },
+        signal,
+      ),
+      settle(
+        `kubernetes events ${ns.workspaces}`,
+        async () => (await client).listEvents(ns.workspaces, 'reason=FailedScheduling'),
+        signal,
+      ),
+      settle(
+        `kubernetes deployments ${ns.coderd}`,
+        async () => (await client).listDeployments(ns.coderd),
+        signal,
+      ),
+      settle(
+        `kubernetes logs ${ns.coderd},${ns.provisioner}`,
+        async () =>
+          (
+            await Promise.all([readLogs('coderd', ns.coderd), readLogs('provisioner', ns.provisioner)])
+          ).flat(),
+        signal,
+      ),
+      settle(
+        `eks:DescribeNodegroup ${d.eks.clusterName}/${nodegroupNames.join(',')}`,
+        async () =>
+          Object.fromEntries(
+            await Promise.all(
+              nodegroupNames.map(async (name) => {
+                try {
+                  return [name, (await describeNodegroup(ctx, name)).nodegroup] as const;
+                } catch (err) {
+                  if ((err as { name?: string }).name === 'ResourceNotFoundException')
+                    return [name, undefined] as const;
+                  throw err;
+                }
+              }),
+            ),
           ),
-        ),
-      signal,
-    ),
-    ...namespaces.map((n) => settle(`kubernetes pods ${n}`, () => podReads.get(n)!, signal)),
-  ]);
+        signal,
+      ),
+      settle(
+        `kubernetes deployment ${dns.namespace}/${dns.name}`,
+        async () => {
+          try {
+            return await (await client).readDeployment(dns.namespace, dns.name);
+          } catch (err) {
+            // Not found is an answer (the DNS deployment is missing); anything else could not be read.
+            if (err instanceof KubernetesApiError && err.status === 404) return null;
+            throw err;
+          }
+        },
+        signal,
+      ),
+      ...namespaces.map((n) => settle(`kubernetes pods ${n}`, () => podReads.get(n)!, signal)),
+    ]);
   return {
     cluster,
     pods: Object.fromEntries(namespaces.map((n, i) => [n, pods[i]!])),
@@ -167,6 +186,7 @@ export async function collectCluster(ctx: CollectContext): Promise<ClusterSnapsh
     deployments,
     logs,
     nodegroups,
+    dnsDeployment,
   };
 }
 

@@ -1,4 +1,5 @@
 import { defineGroup } from '../../audit/group.js';
+import clusterDns from './cluster-dns.js';
 import coderdReady from './coderd-ready.js';
 import type { ClusterSnapshot } from './collector.js';
 import logErrorPatterns from './log-error-patterns.js';
@@ -27,5 +28,6 @@ export const clusterGroup = defineGroup<ClusterSnapshot>({
     podsConfigErrors,
     oidcConfig,
     logErrorPatterns,
+    clusterDns,
   ],
 });

@@ -164,4 +164,18 @@ export const CLUSTER_META = defineMetas('cluster', {
       'token-expired': { message: 'Requests fail with an expired token.', severity: 'medium' },
     },
   },
+  'cluster-dns': {
+    severity: 'critical',
+    title: 'Cluster DNS is available',
+    description:
+      'Reads the cluster DNS deployment (eks.dnsDeployment, CoreDNS in kube-system by default): missing, no ' +
+      'replica available (critical), or fewer available than desired (medium).',
+    risk: 'Without cluster DNS coderd cannot resolve its database, provisioners cannot find coderd, workspaces resolve nothing.',
+    guideSection: GuideSection.NetworkDebugging,
+    reasons: {
+      missing: { message: 'The cluster DNS deployment does not exist.', severity: 'critical' },
+      unavailable: { message: 'No cluster DNS replica is available.', severity: 'critical' },
+      degraded: { message: 'Fewer cluster DNS replicas are available than desired.', severity: 'medium' },
+    },
+  },
 });

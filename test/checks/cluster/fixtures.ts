@@ -143,6 +143,17 @@ export function coderDeployment(
   };
 }
 
+/** The CoreDNS deployment of kube-system, `available` of `replicas` replicas available. */
+export function dnsDeployment(replicas = 2, available = replicas): V1Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'coredns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+    spec: { replicas, selector: { matchLabels: { 'k8s-app': 'kube-dns' } }, template: {} },
+    status: { replicas, ...(available ? { availableReplicas: available, readyReplicas: available } : {}) },
+  };
+}
+
 export function schedulingEvent(podName: string, message: string): CoreV1Event {
   return {
     metadata: { name: `${podName}.181a`, namespace: 'coder-ws' },
@@ -175,6 +186,7 @@ export function snapshot(over: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
     deployments: known([coderDeployment()]),
     logs: known([podLog('coder-a', '{"msg":"successfully connected to database"}\n')]),
     nodegroups: known({ 'coder-prod-ws': nodegroup() }),
+    dnsDeployment: known(dnsDeployment()),
     ...over,
   };
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGroup } from '../../../lambdas/audit/runner.js';
 import { LOG_TAIL_LINES, collectCluster } from '../../../lambdas/checks/cluster/collector.js';
 import { clusterGroup } from '../../../lambdas/checks/cluster/index.js';
+import clusterDns from '../../../lambdas/checks/cluster/cluster-dns.js';
 import logErrorPatterns from '../../../lambdas/checks/cluster/log-error-patterns.js';
 import { loadScenario } from '../../../sim/scenario.js';
 import { startHarness, type Harness } from './harness.js';
@@ -66,8 +67,25 @@ describe('Group: cluster (Kubernetes twin + mocked EKS)', () => {
       'kubernetes:listNamespacedEvent': 1,
       'kubernetes:listNamespacedPod': 3,
       'kubernetes:readNamespacedPodLog': 4,
+      // The CoreDNS deployment, by name: all a Role with resourceNames lets the auditor read in kube-system.
+      'kubernetes:readNamespacedDeployment': 1,
     });
     expect(s.maxDepth).toBeLessThanOrEqual(3);
+  });
+
+  it('reads the DNS deployment through a Role on that one object: get works, list of kube-system does not', async () => {
+    await h.kube.apply(loadScenario('healthy'), new Date());
+    const [dns] = await runGroup(clusterGroup, [clusterDns], h.context());
+    expect(dns).toMatchObject({ status: 'pass', evidence: { desired: 2, available: 2 } });
+    const scenario = loadScenario('healthy');
+    const k8s = scenario.kubernetes as { accessScope: Record<string, unknown> };
+    await h.kube.apply(
+      { ...scenario, kubernetes: { ...k8s, accessScope: { ...k8s.accessScope, grants: [] } } },
+      new Date(),
+    );
+    const [denied] = await runGroup(clusterGroup, [clusterDns], h.context());
+    expect(denied).toMatchObject({ status: 'error' });
+    expect(denied!.detail).toMatch(/cannot get deployment coredns in kube-system.*403/);
   });
 
   it('a busy coderd: the log read keeps the most recent lines (tailLines) and says it was truncated', async () => {

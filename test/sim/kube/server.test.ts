@@ -88,11 +88,23 @@ describe('Kubernetes twin', () => {
         '/apis/apps/v1/deployments',
         'cannot list resource "deployments" in API group "apps" at the cluster scope',
       ],
+      // The Role on the CoreDNS deployment grants get of that object only: no list, no other object.
+      [
+        '/apis/apps/v1/namespaces/kube-system/deployments',
+        'cannot list resource "deployments" in API group "apps" in the namespace "kube-system"',
+      ],
+      ['/apis/apps/v1/namespaces/kube-system/deployments/aws-load-balancer-controller', 'cannot get'],
     ])('%s is 403 Forbidden', async (path, message) => {
       const r = await get(path);
       expect(r.status).toBe(403);
       expect(r.json()).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
       expect(r.json().message).toContain(message);
+    });
+
+    it('gets the one object a Role grants outside the Coder namespaces', async () => {
+      const r = await get('/apis/apps/v1/namespaces/kube-system/deployments/coredns');
+      expect(r.status).toBe(200);
+      expect(r.json()).toMatchObject({ kind: 'Deployment', metadata: { name: 'coredns' } });
     });
 
     it('writes are forbidden', async () => {
