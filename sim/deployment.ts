@@ -36,6 +36,6 @@ export function baseSimDeployment(): Record<string, unknown> {
     timeouts: { callMs: 2_000, groupMs: 8_000 },
     // The sim shares a loaded test box: a latency threshold below the call timeout would make a healthy
     // deployment fail by chance. Only a latency fault (or a scenario that lowers them) makes a check slow.
-    thresholds: { healthzLatencyWarnMs: 2_000, dbLatencyWarnMs: 2_000 },
+    thresholds: { healthzLatencyWarnMs: 2_000, dbLatencyWarnMs: 2_000, apiLatencyWarnMs: 2_000 },
   };
 }

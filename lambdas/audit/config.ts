@@ -188,6 +188,13 @@ export const ThresholdsSchema = z
       .describe(
         'Minutes a provisioner job may wait in the queue before provisioner-queue reports it, and before template-versions reports a pending import.',
       ),
+    apiLatencyWarnMs: z
+      .number()
+      .positive()
+      .default(1000)
+      .describe(
+        "Milliseconds of the auditor's own Coder API calls at which coder-api-latency reports: p95 above it (medium), p50 above it (high).",
+      ),
     certificateWarnDays: z
       .number()
       .int()

@@ -227,6 +227,17 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     same: ['workload'],
     because: "The deployment's missing replicas are its pods that do not run: one problem, pod by pod.",
   },
+  // High API latency: the database connection pool, coderd short of replicas.
+  {
+    causes: [
+      DB_DOWN.saturated,
+      on('db-connectivity', 'slow', 'saturated'),
+      on('coderd-ready', 'replicas-unavailable', 'restarting', 'oom-killed'),
+    ],
+    symptoms: [on('coder-api-latency')],
+    because:
+      'coderd answers slowly when its database is saturated or slow, or fewer replicas carry the load.',
+  },
   // coderd → NLB targets → /healthz through the access URL → the health report's access URL and websocket.
   {
     causes: [CODERD_DOWN],

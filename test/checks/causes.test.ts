@@ -125,6 +125,7 @@ describe('Constant: CAUSAL_GRAPH', () => {
       ['provisioner-queue/stalled', 'template-versions/import-stuck'],
       ['coder-healthz/unreachable', 'workspace-agents/disconnected'],
       ['cluster-dns/unavailable', 'coderd-ready/crash-loop'],
+      ['db-connections-usage/saturated', 'coder-api-latency/slow'],
       ['pods-config-errors/image-pull', 'workspace-agents/timeout'],
       ['pods-pending/insufficient-resources', 'workspace-builds/timeout'],
       ['workspace-builds/provider-throttling', 'log-error-patterns/aws-api-rate-limit'],

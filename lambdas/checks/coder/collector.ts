@@ -1,4 +1,5 @@
-import { settle, type Fact } from '../../audit/fact.js';
+import { known, settle, type Fact } from '../../audit/fact.js';
+import type { CallRecord } from '../../audit/calls.js';
 import { readTextFile } from '../../audit/read-file.js';
 import { AuditError, describeError } from '../../audit/errors.js';
 import type { CollectContext } from '../../audit/group.js';
@@ -41,9 +42,26 @@ export interface Licence {
 
 /** Time the health report read leaves to the rest of the group before its deadline. */
 export const HEALTH_MARGIN_MS = 2_000;
+/** The auditor's own Coder API calls of this audit: durations of the answered ones, and how many failed. */
+export interface ApiLatency {
+  /** Milliseconds of each `/api/v2` call that got an answer, in call order. */
+  samples: number[];
+  failed: number;
+}
+
+/** The latency of the Coder API calls among `records` (the `/api/v2` routes; not /healthz or the issuer). */
+export function apiLatency(records: readonly CallRecord[]): ApiLatency {
+  const api = records.filter((r) => r.service === 'coder' && / \/api\/v2\//.test(r.operation));
+  return {
+    samples: api.filter((r) => r.ok).map((r) => Math.round(r.ms)),
+    failed: api.filter((r) => !r.ok).length,
+  };
+}
 
 /** Everything the coder checks read: each Coder endpoint once per audit. */
 export interface CoderSnapshot extends WorkloadFacts {
+  /** How fast Coder answered the auditor's own API calls of this audit. */
+  apiLatency: Fact<ApiLatency>;
   /** `GET /healthz` through the public access URL (the whole NLB path). */
   healthz: Fact<Probe<HealthzResponse>>;
   buildInfo: Fact<BuildInfo>;
@@ -119,6 +137,7 @@ export async function collectCoder(ctx: CollectContext): Promise<CoderSnapshot> 
       }),
     ]);
     return {
+      apiLatency: known(apiLatency(ctx.calls.list())),
       healthz,
       buildInfo,
       health,

@@ -1,6 +1,7 @@
 import { defineGroup } from '../../audit/group.js';
 import accessUrlCertificate from './access-url-certificate.js';
 import auditorTokenExpiry from './auditor-token-expiry.js';
+import coderApiLatency from './coder-api-latency.js';
 import coderHealthReport from './coder-health-report.js';
 import coderHealthz from './coder-healthz.js';
 import coderTokenRole from './coder-token-role.js';
@@ -38,6 +39,7 @@ export const coderGroup = defineGroup<CoderSnapshot>({
     templateVersions,
     workspaceBuilds,
     workspaceAgents,
+    coderApiLatency,
     oidcDiscovery,
     auditorTokenExpiry,
     coderTokenRole,

@@ -279,6 +279,22 @@ export const CODER_META = defineMetas('coder', {
       },
     },
   },
+  'coder-api-latency': {
+    severity: 'medium',
+    title: 'The Coder API answers fast',
+    description:
+      "Times the auditor's own Coder API calls of the audit (at least 5): p95 above thresholds.apiLatencyWarnMs " +
+      '(medium), p50 above it (high).',
+    risk: 'Slow API calls are what users feel as a slow dashboard, CLI and workspace start; at scale they precede outages.',
+    guideSection: GuideSection.ScaleTesting,
+    reasons: {
+      'slow-tail': {
+        message: 'The slowest Coder API calls (p95) are above the threshold.',
+        severity: 'medium',
+      },
+      slow: { message: 'Most Coder API calls (p50) are above the threshold.', severity: 'high' },
+    },
+  },
   'oidc-discovery': {
     severity: 'high',
     title: 'OIDC issuer discovery is consistent',

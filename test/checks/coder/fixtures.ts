@@ -211,6 +211,7 @@ export function coderSnapshot(over: Partial<CoderSnapshot> = {}): CoderSnapshot 
         scopes_supported: ['openid', 'profile', 'email', 'groups', 'offline_access'],
       },
     }),
+    apiLatency: known({ samples: [40, 42, 45, 50, 38, 61, 44, 39], failed: 0 }),
     workspaces: known({
       workspaces: [workspace('alice/dev'), workspace('bob/ml', 'kubernetes-devcontainer')],
       count: 2,
