@@ -188,6 +188,21 @@ export const ThresholdsSchema = z
       .describe(
         'Minutes a provisioner job may wait in the queue before provisioner-queue reports it, and before template-versions reports a pending import.',
       ),
+    natWindowMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(1440)
+      .default(60)
+      .describe('Minutes of AWS/NATGateway metrics nat-gateway-capacity sums (5 to 1440).'),
+    natPacketDropsWarn: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(1000)
+      .describe(
+        'Packets a NAT gateway may drop within natWindowMinutes before nat-gateway-capacity reports it (medium); any ErrorPortAllocation fails.',
+      ),
     apiLatencyWarnMs: z
       .number()
       .positive()

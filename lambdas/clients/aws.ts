@@ -1,4 +1,5 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -33,6 +34,8 @@ export interface AwsClients {
   sts: STSClient;
   /** CloudTrail, for who changed a failing resource (LookupEvents). */
   cloudtrail: CloudTrailClient;
+  /** CloudWatch metrics (NAT gateway errors). */
+  cloudwatch: CloudWatchClient;
   /**
    * Resolve the credentials once, before any check runs: what is wrong with them (no credentials found,
    * expired SSO session, role that cannot be assumed), or undefined when they work.
@@ -123,6 +126,7 @@ export function createAwsClients(deployment: DeploymentConfig, recorder: CallRec
     secrets: instrument(new SecretsManagerClient(common), 'secretsmanager', recorder),
     sts: instrument(new STSClient(common), 'sts', recorder),
     cloudtrail: instrument(new CloudTrailClient(common), 'cloudtrail', recorder),
+    cloudwatch: instrument(new CloudWatchClient(common), 'cloudwatch', recorder),
   };
   return {
     region: aws.region,

@@ -260,6 +260,31 @@ const Role = z
   })
   .strict();
 
+/** A NAT gateway (keyed by its id, `nat-...`). */
+const NatGateway = z
+  .object({
+    subnetId,
+    vpcId: vpcId.optional(),
+    state: z.enum(['pending', 'failed', 'available', 'deleting', 'deleted']).default('available'),
+    connectivityType: z.enum(['public', 'private']).default('public'),
+    publicIp: z.string().default('203.0.113.50'),
+    privateIp: z.string().default('10.0.0.50'),
+  })
+  .strict();
+
+/**
+ * A CloudWatch metric series: namespace, name, dimensions, and its data points (`ageMinutes` before the
+ * scenario's now, one value each; a period aggregates the points inside it).
+ */
+const MetricSeries = z
+  .object({
+    namespace: z.string().min(1),
+    name: z.string().min(1),
+    dimensions: z.record(z.string(), z.string()).default({}),
+    points: z.array(z.object({ ageMinutes, value: z.number() }).strict()).default([]),
+  })
+  .strict();
+
 /**
  * A CloudTrail management event (keyed by event id in the scenario). `principal` is the caller's ARN
  * (userIdentity.arn); `resources` are what LookupEvents indexes the event under (ResourceType, ResourceName).
@@ -298,9 +323,12 @@ export const AwsStateSchema = z
           .record(z.string().regex(/^vpce-[0-9a-f]{8,17}$/, 'must be a VPC endpoint id'), VpcEndpoint)
           .default({}),
         instanceTypes: z.record(z.string(), InstanceType).default({}),
+        natGateways: z
+          .record(z.string().regex(/^nat-[0-9a-f]{8,17}$/, 'must be a NAT gateway id'), NatGateway)
+          .default({}),
       })
       .strict()
-      .default({ securityGroups: {}, vpcEndpoints: {}, instanceTypes: {} }),
+      .default({ securityGroups: {}, vpcEndpoints: {}, instanceTypes: {}, natGateways: {} }),
     rds: z
       .object({
         cluster: DbCluster,
@@ -315,6 +343,11 @@ export const AwsStateSchema = z
       .default({ targetGroups: {} }),
     /** Service Quotas keyed by quota code (`L-1216C47A`). */
     quotas: z.record(z.string(), Quota).default({}),
+    /** CloudWatch metric series, keyed by any label (so that a scenario can change one). */
+    cloudwatch: z
+      .object({ metrics: z.record(z.string(), MetricSeries).default({}) })
+      .strict()
+      .default({ metrics: {} }),
     /** CloudTrail management events of the account and region, by event id. */
     cloudtrail: z
       .object({ events: z.record(z.string(), TrailEvent).default({}) })
@@ -328,6 +361,7 @@ export type AwsIngressRule = z.output<typeof IngressRule>;
 export type AwsNodegroup = z.output<typeof Nodegroup>;
 export type AwsTargetGroup = z.output<typeof TargetGroup>;
 export type AwsTrailEvent = z.output<typeof TrailEvent>;
+export type AwsMetricSeries = z.output<typeof MetricSeries>;
 
 /** Validate the `aws:` section of scenario `name`; throws a ConfigError listing every problem. */
 export function parseAwsState(raw: unknown, name: string): AwsState {

@@ -11,9 +11,12 @@ import type { AwsState } from './model.js';
  * - `query`: awsQuery (form body; XML `<XResponse><XResult>` + `<ResponseMetadata>`; lists of `<member>` or a
  *   model-specific element name; errors in `<ErrorResponse><Error>`).
  * - `json`: awsJson1_1 (`X-Amz-Target`, JSON body; errors `{"__type", "message"}`).
+ * - `json10`: awsJson1_0 with awsQueryCompatible, as the current CloudWatch client speaks it
+ *   (`application/x-amz-json-1.0`, `x-amzn-query-mode: true`; errors `{"__type", "message"}` plus the
+ *   `x-amzn-query-error: <query code>;Sender|Receiver` header the SDK names the error from).
  * - `restJson`: restJson1 (method + path; errors named by the `x-amzn-ErrorType` header).
  */
-export type Protocol = 'ec2' | 'query' | 'json' | 'restJson';
+export type Protocol = 'ec2' | 'query' | 'json' | 'json10' | 'restJson';
 
 /** One request as the twin sees it. */
 export interface AwsRequest {
@@ -73,6 +76,9 @@ export class AwsError extends Error {
     super(message);
     this.name = 'AwsError';
   }
+
+  /** The awsQuery error code of a query-compatible JSON service (`InvalidParameterValue`), if it differs. */
+  public queryCode?: string;
 }
 
 // ---------------------------------------------------------------------------------------------- XML
@@ -233,9 +239,13 @@ export function success(service: AwsService, operation: string, result: unknown,
           `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`,
       };
     case 'json':
+    case 'json10':
       return {
         status: 200,
-        headers: { ...headers, 'content-type': 'application/x-amz-json-1.1' },
+        headers: {
+          ...headers,
+          'content-type': `application/x-amz-json-${service.protocol === 'json' ? '1.1' : '1.0'}`,
+        },
         body: JSON.stringify(result),
       };
     case 'restJson':
@@ -276,6 +286,20 @@ export function failure(service: AwsService, err: AwsError, requestId: string): 
         headers: { ...headers, 'content-type': 'application/x-amz-json-1.1' },
         body: JSON.stringify({ __type: err.code, message: err.message, ...err.fields }),
       };
+    case 'json10':
+      return {
+        status: err.status,
+        headers: {
+          ...headers,
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amzn-query-error': `${err.queryCode ?? err.code};${err.status >= 500 ? 'Receiver' : 'Sender'}`,
+        },
+        body: JSON.stringify({
+          __type: `com.amazonaws.${service.signingName}#${err.code}`,
+          message: err.message,
+          ...err.fields,
+        }),
+      };
     case 'restJson':
       return {
         status: err.status,
@@ -304,6 +328,11 @@ export function faultError(
         return new AwsError('RequestLimitExceeded', 'Request limit exceeded.', 503);
       if (service.protocol === 'query') return new AwsError('Throttling', 'Rate exceeded', 400);
       if (service.protocol === 'restJson') return new AwsError('ThrottlingException', 'Rate exceeded', 429);
+      if (service.protocol === 'json10') {
+        const e = new AwsError('ThrottlingException', 'Rate exceeded', 400);
+        e.queryCode = 'Throttling';
+        return e;
+      }
       return new AwsError('ThrottlingException', 'Rate exceeded', 400);
     case 'accessDenied':
       if (service.protocol === 'ec2')
@@ -342,7 +371,7 @@ export function authError(
       : new AwsError('ExpiredTokenException', msg, protocol === 'json' ? 400 : 403);
   }
   if (problem === 'missing') {
-    const status = protocol === 'ec2' ? 401 : protocol === 'json' ? 400 : 403;
+    const status = protocol === 'ec2' ? 401 : protocol === 'json' || protocol === 'json10' ? 400 : 403;
     return new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', status);
   }
   if (protocol === 'ec2')
@@ -353,7 +382,7 @@ export function authError(
       : new AwsError(
           'UnrecognizedClientException',
           'The security token included in the request is invalid.',
-          protocol === 'json' ? 400 : 403,
+          protocol === 'json' || protocol === 'json10' ? 400 : 403,
         );
   }
   const msg =
@@ -361,14 +390,18 @@ export function authError(
     'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
   return protocol === 'query'
     ? new AwsError('SignatureDoesNotMatch', msg, 403)
-    : new AwsError('InvalidSignatureException', msg, protocol === 'json' ? 400 : 403);
+    : new AwsError(
+        'InvalidSignatureException',
+        msg,
+        protocol === 'json' || protocol === 'json10' ? 400 : 403,
+      );
 }
 
 /** The error for a request naming an operation the twin does not implement. */
 export function unknownOperation(service: AwsService, what: string): AwsError {
   if (service.protocol === 'ec2' || service.protocol === 'query')
     return new AwsError('InvalidAction', `The action ${what} is not valid for this web service.`, 400);
-  if (service.protocol === 'json')
+  if (service.protocol === 'json' || service.protocol === 'json10')
     return new AwsError('UnknownOperationException', `Unknown operation ${what}`, 400);
   return new AwsError('UnknownOperationException', `No route for ${what}`, 404);
 }

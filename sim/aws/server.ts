@@ -18,6 +18,7 @@ import {
   type World,
 } from './protocol.js';
 import { cloudTrailService } from './services/cloudtrail.js';
+import { cloudWatchService } from './services/cloudwatch.js';
 import { ec2Service } from './services/ec2.js';
 import { eksService } from './services/eks.js';
 import { elbv2Service } from './services/elbv2.js';
@@ -48,6 +49,7 @@ function services(): ReadonlyMap<string, AwsService> {
       secretsManagerService,
       stsService,
       cloudTrailService(),
+      cloudWatchService,
     ].map((s) => [s.signingName, s]),
   );
 }

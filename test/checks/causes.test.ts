@@ -126,6 +126,7 @@ describe('Constant: CAUSAL_GRAPH', () => {
       ['coder-healthz/unreachable', 'workspace-agents/disconnected'],
       ['cluster-dns/unavailable', 'coderd-ready/crash-loop'],
       ['db-connections-usage/saturated', 'coder-api-latency/slow'],
+      ['nat-gateway-capacity/port-exhaustion', 'pods-config-errors/image-pull'],
       ['pods-config-errors/image-pull', 'workspace-agents/timeout'],
       ['pods-pending/insufficient-resources', 'workspace-builds/timeout'],
       ['workspace-builds/provider-throttling', 'log-error-patterns/aws-api-rate-limit'],

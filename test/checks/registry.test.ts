@@ -19,6 +19,7 @@ const NOT_CHECKS = new Set([
   'reads.ts',
   'infra/changes.ts',
   'infra/ip-permissions.ts',
+  'infra/nat.ts',
   'infra/reads-issue12.ts',
   'infra/quotas.ts',
   'cluster/limits.ts',

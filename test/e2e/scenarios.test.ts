@@ -87,6 +87,7 @@ describe('End to end: scenarios', () => {
       'secretsmanager',
       'sts',
       'cloudtrail',
+      'cloudwatch',
     ]);
     const called = [...ops]
       .map((op) => op.split(':') as [string, string])

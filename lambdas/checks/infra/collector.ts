@@ -27,6 +27,7 @@ import { settle, type Fact } from '../../audit/fact.js';
 import type { CollectContext } from '../../audit/group.js';
 import { describeCluster, describeNodegroup } from '../../clients/eks.js';
 
+import { readNat, type NatReading } from './nat.js';
 import { VCPU_QUOTA } from './quotas.js';
 
 export { VCPU_QUOTA };
@@ -55,6 +56,8 @@ export interface InfraSnapshot {
   targetHealth: Fact<Record<string, TargetHealthDescription[] | undefined>>;
   /** The EC2 On-Demand Standard vCPU quota of the region. */
   vcpuQuota: Fact<ServiceQuota>;
+  /** NAT gateways of the VPC and their port allocation errors and drops over thresholds.natWindowMinutes. */
+  nat: Fact<NatReading>;
 }
 
 /**
@@ -74,7 +77,11 @@ export async function collectInfra(ctx: CollectContext): Promise<InfraSnapshot> 
     const cluster = shared(
       describeCluster(ctx).then((o) => o.cluster, notFound('ResourceNotFoundException')),
     );
-    return { cluster, vpcEndpoints: shared(readVpcEndpoints(ctx, cluster)) };
+    return {
+      cluster,
+      vpcEndpoints: shared(readVpcEndpoints(ctx, cluster)),
+      nat: shared(readNat(ctx, cluster)),
+    };
   });
   const nodes = ctx.calls.branch(async () => {
     const nodegroups = names.map((n) =>
@@ -124,6 +131,7 @@ export async function collectInfra(ctx: CollectContext): Promise<InfraSnapshot> 
       branch(() => readVcpuQuota(ctx)),
       signal,
     ),
+    nat: settle('ec2:DescribeNatGateways, cloudwatch:GetMetricData', async () => (await eks).nat, signal),
   });
 }
 

@@ -214,4 +214,21 @@ export const INFRA_META = defineMetas('infra', {
       },
     },
   },
+  'nat-gateway-capacity': {
+    severity: 'high',
+    title: 'NAT gateways have port capacity',
+    description:
+      "Sums each available NAT gateway's AWS/NATGateway ErrorPortAllocation and PacketsDropCount (CloudWatch) " +
+      "over thresholds.natWindowMinutes in the deployment's VPC: any port allocation error fails (high), drops " +
+      'above thresholds.natPacketDropsWarn warn (medium).',
+    risk: 'A NAT gateway out of source ports drops new connections: image pulls, provider calls and package installs time out at scale.',
+    guideSection: GuideSection.ScaleTesting,
+    reasons: {
+      'port-exhaustion': {
+        message: 'A NAT gateway could not allocate source ports (ErrorPortAllocation).',
+        severity: 'high',
+      },
+      'packet-drops': { message: 'A NAT gateway dropped many packets.', severity: 'medium' },
+    },
+  },
 });

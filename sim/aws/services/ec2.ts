@@ -196,8 +196,64 @@ function describeInstanceTypes(form: URLSearchParams, world: World): XmlFields {
 const OPERATIONS: Record<string, FormOperation> = {
   DescribeSecurityGroups: describeSecurityGroups,
   DescribeVpcEndpoints: describeVpcEndpoints,
+  DescribeNatGateways: describeNatGateways,
   DescribeInstanceTypes: describeInstanceTypes,
 };
+
+/**
+ * DescribeNatGateways (ec2/2016-11-15): `NatGatewayId.N`, filters nat-gateway-id, state, subnet-id, vpc-id
+ * (others are invalid), MaxResults 5..1000, `natGatewaySet` items with their addresses, paginated.
+ */
+function describeNatGateways(form: URLSearchParams, world: World): XmlFields {
+  const gateways = world.state.ec2.natGateways;
+  const ids = listParam(form, 'NatGatewayId');
+  const filters = filterParam(form, 'Filter', 'Value');
+  checkFilters(filters, ['nat-gateway-id', 'state', 'subnet-id', 'vpc-id', 'tag-key']);
+  const missing = ids.filter((id) => !gateways[id]);
+  if (missing.length) throw new AwsError('NatGatewayNotFound', `The Nat Gateway ${missing[0]} was not found`);
+  const defaultVpc = world.state.eks?.cluster.vpcId;
+  const rows = Object.entries(gateways)
+    .map(([id, g]) => ({ id, g, vpcId: g.vpcId ?? defaultVpc }))
+    .filter(
+      ({ id, g, vpcId }) =>
+        (ids.length === 0 || ids.includes(id)) &&
+        matches(filters, 'vpc-id', vpcId) &&
+        matches(filters, 'nat-gateway-id', id) &&
+        matches(filters, 'state', g.state) &&
+        matches(filters, 'subnet-id', g.subnetId),
+    );
+  const page = paginate(
+    rows,
+    form.get('NextToken'),
+    intParam(form, 'MaxResults', { min: 5, max: 1000, code: 'InvalidParameterValue' }),
+    invalidToken,
+  );
+  return {
+    natGatewaySet: list(
+      'item',
+      page.items.map(({ id, g, vpcId }) => ({
+        createTime: new Date(world.appliedAt.getTime() - 300 * 86_400_000),
+        natGatewayAddressSet: list('item', [
+          {
+            allocationId: g.connectivityType === 'public' ? `eipalloc-${id.slice(4)}` : undefined,
+            networkInterfaceId: `eni-${id.slice(4)}`,
+            privateIp: g.privateIp,
+            publicIp: g.connectivityType === 'public' ? g.publicIp : undefined,
+            isPrimary: true,
+            status: 'succeeded',
+          },
+        ]),
+        natGatewayId: id,
+        state: g.state,
+        subnetId: g.subnetId,
+        vpcId,
+        connectivityType: g.connectivityType,
+        tagSet: list('item', []),
+      })),
+    ),
+    nextToken: page.next,
+  };
+}
 
 /** EC2 (EC2 query protocol). */
 export const ec2Service: AwsService = {

@@ -1,5 +1,7 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeInstanceTypesCommand,
+  DescribeNatGatewaysCommand,
   DescribeSecurityGroupsCommand,
   DescribeVpcEndpointsCommand,
   EC2Client,
@@ -38,6 +40,7 @@ import {
   deployment,
   healthySnapshot,
   instanceType,
+  natGateway,
   nodegroup,
   rdsEvent,
   securityGroup,
@@ -52,7 +55,8 @@ const ec2 = mockClient(EC2Client);
 const rds = mockClient(RDSClient);
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 const quotas = mockClient(ServiceQuotasClient);
-const MOCKS = [eks, ec2, rds, elbv2, quotas];
+const cloudwatch = mockClient(CloudWatchClient);
+const MOCKS = [eks, ec2, rds, elbv2, quotas, cloudwatch];
 /** Make every call of one service fail with AccessDenied. */
 const DENY = {
   eks: () => eks.onAnyCommand().rejects(denied()),
@@ -60,11 +64,19 @@ const DENY = {
   rds: () => rds.onAnyCommand().rejects(denied()),
   elbv2: () => elbv2.onAnyCommand().rejects(denied()),
   quotas: () => quotas.onAnyCommand().rejects(denied()),
+  cloudwatch: () => cloudwatch.onAnyCommand().rejects(denied()),
 };
 
 /** Every SDK call made so far, all services. */
 function allCalls(): { args: readonly unknown[] }[] {
-  return [...eks.calls(), ...ec2.calls(), ...rds.calls(), ...elbv2.calls(), ...quotas.calls()];
+  return [
+    ...eks.calls(),
+    ...ec2.calls(),
+    ...rds.calls(),
+    ...elbv2.calls(),
+    ...quotas.calls(),
+    ...cloudwatch.calls(),
+  ];
 }
 
 const WRITER = `${IDS.auroraClusterId}-1`;
@@ -127,6 +139,14 @@ function serve(snap: InfraSnapshot): void {
     TargetHealthDescriptions: v(snap.targetHealth)[i.TargetGroupArn],
   }));
   quotas.on(GetServiceQuotaCommand).resolves({ Quota: v(snap.vcpuQuota) });
+  const nat = v(snap.nat);
+  ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: nat.gateways });
+  cloudwatch.on(GetMetricDataCommand).resolves({
+    MetricDataResults: nat.gateways.flatMap((g, i) => [
+      { Id: `ports${i}`, Values: [nat.metrics[g.NatGatewayId!]!.errorPortAllocation] },
+      { Id: `drops${i}`, Values: [nat.metrics[g.NatGatewayId!]!.packetsDropCount] },
+    ]),
+  });
 }
 
 beforeEach(() => {
@@ -168,6 +188,18 @@ beforeEach(() => {
     .on(DescribeTargetHealthCommand)
     .resolves({ TargetHealthDescriptions: [target('10.0.1.10', 'healthy')] });
   quotas.on(GetServiceQuotaCommand).resolves({ Quota: vcpuQuota(640) });
+  ec2.on(DescribeNatGatewaysCommand).resolves({
+    NatGateways: [
+      natGateway('nat-0a0de000000000a11'),
+      natGateway('nat-0a0de000000000b22', { State: 'failed' }),
+    ],
+  });
+  cloudwatch.on(GetMetricDataCommand).resolves({
+    MetricDataResults: [
+      { Id: 'ports0', Values: [0, 2] },
+      { Id: 'drops0', Values: [7] },
+    ],
+  });
 });
 
 afterEach(() => MOCKS.forEach((m) => m.reset()));
@@ -177,7 +209,7 @@ describe('Function: collectInfra', () => {
     const ctx = context();
     const snap = await collectInfra(ctx);
 
-    expect(okFields(snap)).toHaveLength(11);
+    expect(okFields(snap)).toHaveLength(12);
     expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(1);
     expect(
       eks
@@ -224,8 +256,37 @@ describe('Function: collectInfra', () => {
       ServiceCode: 'ec2',
       QuotaCode: 'L-1216C47A',
     });
+    // NAT gateways of the cluster's VPC, then one GetMetricData for the available ones (Sum over the window).
+    expect(ec2.commandCalls(DescribeNatGatewaysCommand)[0]?.args[0].input.Filter).toEqual([
+      { Name: 'vpc-id', Values: [IDS.vpcId] },
+    ]);
+    const metrics = cloudwatch.commandCalls(GetMetricDataCommand);
+    expect(metrics).toHaveLength(1);
+    expect(metrics[0]?.args[0].input).toMatchObject({
+      StartTime: new Date(NOW.getTime() - 3_600_000),
+      EndTime: NOW,
+      MetricDataQueries: [
+        {
+          Id: 'ports0',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/NATGateway',
+              MetricName: 'ErrorPortAllocation',
+              Dimensions: [{ Name: 'NatGatewayId', Value: 'nat-0a0de000000000a11' }],
+            },
+            Period: 3600,
+            Stat: 'Sum',
+          },
+        },
+        { Id: 'drops0', MetricStat: { Metric: { MetricName: 'PacketsDropCount' } } },
+      ],
+    });
+    expect(snap.nat).toMatchObject({
+      ok: true,
+      value: { metrics: { 'nat-0a0de000000000a11': { errorPortAllocation: 2, packetsDropCount: 7 } } },
+    });
     const all = allCalls();
-    expect(all).toHaveLength(14);
+    expect(all).toHaveLength(16);
     for (const call of all) expect(call.args[1]).toMatchObject({ abortSignal: ctx.signal });
   });
 
@@ -294,7 +355,8 @@ describe('Function: collectInfra', () => {
   });
 
   it.each([
-    ['ec2', ['instanceTypes', 'securityGroups', 'vpcEndpoints']],
+    ['ec2', ['instanceTypes', 'nat', 'securityGroups', 'vpcEndpoints']],
+    ['cloudwatch', ['nat']],
     ['rds', ['auroraCluster', 'auroraEvents', 'auroraInstances']],
     ['elbv2', ['targetGroups', 'targetHealth']],
     ['quotas', ['vcpuQuota']],

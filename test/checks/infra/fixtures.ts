@@ -1,4 +1,10 @@
-import type { InstanceTypeInfo, IpPermission, SecurityGroup, VpcEndpoint } from '@aws-sdk/client-ec2';
+import type {
+  InstanceTypeInfo,
+  IpPermission,
+  NatGateway,
+  SecurityGroup,
+  VpcEndpoint,
+} from '@aws-sdk/client-ec2';
 import type { Cluster, Nodegroup } from '@aws-sdk/client-eks';
 import type { TargetGroup, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { DBCluster, DBInstance, Event as RdsEvent } from '@aws-sdk/client-rds';
@@ -155,6 +161,18 @@ export function vcpuQuota(value: number): ServiceQuota {
   };
 }
 
+/** An available public NAT gateway of the sim VPC. */
+export function natGateway(id: string, p: Partial<NatGateway> = {}): NatGateway {
+  return {
+    NatGatewayId: id,
+    VpcId: IDS.vpcId,
+    SubnetId: 'subnet-0a0de000000000d44',
+    State: 'available',
+    ConnectivityType: 'public',
+    ...p,
+  };
+}
+
 /** A healthy snapshot of the sim deployment; every infra check passes on it. */
 export function healthySnapshot(): InfraSnapshot {
   const members = [`${IDS.auroraClusterId}-1`, `${IDS.auroraClusterId}-2`];
@@ -176,6 +194,15 @@ export function healthySnapshot(): InfraSnapshot {
       }),
     ]),
     vpcEndpoints: known({ vpcId: IDS.vpcId, endpoints: IDS.requiredVpcEndpoints.map((s) => vpcEndpoint(s)) }),
+    nat: known({
+      vpcId: IDS.vpcId,
+      gateways: [natGateway('nat-0a0de000000000a11'), natGateway('nat-0a0de000000000b22')],
+      metrics: {
+        'nat-0a0de000000000a11': { errorPortAllocation: 0, packetsDropCount: 12 },
+        'nat-0a0de000000000b22': { errorPortAllocation: 0, packetsDropCount: 0 },
+      },
+      windowMinutes: 60,
+    }),
     auroraCluster: known(dbCluster()),
     auroraInstances: known(members.map((m) => dbInstance(m))),
     auroraEvents: known([rdsEvent()]),
