@@ -88,6 +88,12 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     because: 'Pods stay Pending when the node group they need cannot add nodes.',
   },
   {
+    causes: [on('pvc-provisioning', 'ebs-quota', 'provisioning-failed')],
+    symptoms: [on('pods-pending', 'unbound-pvc')],
+    same: ['namespace'],
+    because: 'A pod waits on its unbound claim while the volume behind it cannot be created.',
+  },
+  {
     causes: [on('pods-pending')],
     symptoms: [
       on('coderd-ready', 'unschedulable', 'no-replica-available', 'replicas-unavailable'),

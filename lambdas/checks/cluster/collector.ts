@@ -45,6 +45,8 @@ export interface ClusterSnapshot {
    * not exist), from the shared DescribeNodegroup: where pending coderd, provisioner and workspace pods go.
    */
   nodegroups: Fact<Record<string, Nodegroup | undefined>>;
+  /** Warning events of the workspaces namespace: volume provisioning and attach failures among them. */
+  volumeEvents: Fact<CoreV1Event[]>;
   /** The cluster DNS deployment (eks.dnsDeployment), read by name; `null` when it does not exist. */
   dnsDeployment: Fact<V1Deployment | null>;
 }
@@ -118,7 +120,7 @@ export async function collectCluster(ctx: CollectContext): Promise<ClusterSnapsh
   };
 
   const dns = d.eks.dnsDeployment;
-  const [cluster, schedulingEvents, deployments, logs, nodegroups, dnsDeployment, ...pods] =
+  const [cluster, schedulingEvents, deployments, logs, nodegroups, dnsDeployment, volumeEvents, ...pods] =
     await Promise.all([
       settle(
         `eks:DescribeCluster ${d.eks.clusterName}`,
@@ -177,6 +179,11 @@ export async function collectCluster(ctx: CollectContext): Promise<ClusterSnapsh
         },
         signal,
       ),
+      settle(
+        `kubernetes warning events ${ns.workspaces}`,
+        async () => (await client).listEvents(ns.workspaces, 'type=Warning'),
+        signal,
+      ),
       ...namespaces.map((n) => settle(`kubernetes pods ${n}`, () => podReads.get(n)!, signal)),
     ]);
   return {
@@ -187,6 +194,7 @@ export async function collectCluster(ctx: CollectContext): Promise<ClusterSnapsh
     logs,
     nodegroups,
     dnsDeployment,
+    volumeEvents,
   };
 }
 

@@ -8,6 +8,7 @@ import oidcConfig from './oidc-config.js';
 import podsConfigErrors from './pods-config-errors.js';
 import podsPending from './pods-pending.js';
 import provisionersReady from './provisioners-ready.js';
+import pvcProvisioning from './pvc-provisioning.js';
 
 /**
  * Kubernetes side of the runbook, read through the auditor's EKS access entry (AmazonEKSViewPolicy scoped
@@ -29,5 +30,6 @@ export const clusterGroup = defineGroup<ClusterSnapshot>({
     oidcConfig,
     logErrorPatterns,
     clusterDns,
+    pvcProvisioning,
   ],
 });

@@ -178,4 +178,25 @@ export const CLUSTER_META = defineMetas('cluster', {
       degraded: { message: 'Fewer cluster DNS replicas are available than desired.', severity: 'medium' },
     },
   },
+  'pvc-provisioning': {
+    severity: 'high',
+    title: 'Workspace volumes are provisioned and attached',
+    description:
+      'Reads the warning events of the workspaces namespace within thresholds.logWindowMinutes: volumes the ' +
+      'EBS CSI driver could not create (ProvisioningFailed; VolumeLimitExceeded named as the EBS quota) or ' +
+      'attach (FailedAttachVolume), one finding per cause.',
+    risk: 'Workspaces whose home volume cannot be created or attached never start: at scale, the EBS quota is the usual wall.',
+    guideSection: GuideSection.ScaleTesting,
+    reasons: {
+      'ebs-quota': {
+        message: 'Workspace volumes cannot be created: the EBS storage quota of the region is reached.',
+        severity: 'high',
+      },
+      'provisioning-failed': { message: 'Workspace volumes cannot be created.', severity: 'high' },
+      'attach-failed': {
+        message: 'Workspace volumes cannot be attached to their nodes.',
+        severity: 'medium',
+      },
+    },
+  },
 });

@@ -187,6 +187,7 @@ export function snapshot(over: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
     logs: known([podLog('coder-a', '{"msg":"successfully connected to database"}\n')]),
     nodegroups: known({ 'coder-prod-ws': nodegroup() }),
     dnsDeployment: known(dnsDeployment()),
+    volumeEvents: known([]),
     ...over,
   };
 }

@@ -64,7 +64,8 @@ describe('Group: cluster (Kubernetes twin + mocked EKS)', () => {
     expect(s.duplicates).toEqual([]);
     expect(s.byOperation).toEqual({
       'kubernetes:listNamespacedDeployment': 1,
-      'kubernetes:listNamespacedEvent': 1,
+      // FailedScheduling events, and the warning events (volume provisioning and attach failures).
+      'kubernetes:listNamespacedEvent': 2,
       'kubernetes:listNamespacedPod': 3,
       'kubernetes:readNamespacedPodLog': 4,
       // The CoreDNS deployment, by name: all a Role with resourceNames lets the auditor read in kube-system.
