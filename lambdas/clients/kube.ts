@@ -235,7 +235,8 @@ export class KubeClient {
 
   /** Every event of a namespace (optionally filtered by a field selector). */
   public listEvents(namespace: string, fieldSelector?: string): Promise<CoreV1Event[]> {
-    return this.list('listNamespacedEvent', 'events', `${namespace}/events`, (cont) =>
+    const resource = `${namespace}/events${fieldSelector ? `?fieldSelector=${fieldSelector}` : ''}`;
+    return this.list('listNamespacedEvent', 'events', resource, (cont) =>
       this.core.listNamespacedEvent({ namespace, fieldSelector, limit: PAGE_SIZE, _continue: cont }),
     );
   }
