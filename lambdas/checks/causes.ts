@@ -250,6 +250,18 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     because:
       'coderd answers slowly when its database is saturated or slow, or fewer replicas carry the load.',
   },
+  {
+    causes: [on('coderd-resources', 'cpu-throttled', 'memory-near-limit')],
+    symptoms: [on('coder-api-latency')],
+    because:
+      'A coderd throttled at its CPU limit, or collecting garbage at its memory limit, answers slowly.',
+  },
+  {
+    causes: [on('coderd-resources', 'memory-near-limit')],
+    symptoms: [on('coderd-ready', 'oom-killed', 'restarting')],
+    same: ['workload'],
+    because: 'A coderd at its memory limit is OOM-killed at the next spike and restarts.',
+  },
   // coderd → NLB targets → /healthz through the access URL → the health report's access URL and websocket.
   {
     causes: [CODERD_DOWN],

@@ -1,6 +1,7 @@
 import {
   ApiException,
   AppsV1Api,
+  CustomObjectsApi,
   CoreV1Api,
   KubeConfig,
   ResponseContext,
@@ -118,6 +119,27 @@ const ITEM_SCHEMAS = {
     .passthrough(),
 } as const;
 
+/** A PodMetricsList (metrics.k8s.io/v1beta1): each item's containers with their usage quantities. */
+const PodMetricsList = z
+  .object({
+    items: z.array(
+      z
+        .object({
+          metadata: Meta,
+          containers: z.array(
+            z
+              .object({
+                name: z.string(),
+                usage: z.object({ cpu: z.string().optional(), memory: z.string().optional() }).passthrough(),
+              })
+              .passthrough(),
+          ),
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
+
 /** One list page: `items` must be a list of objects of the kind, with a continue token at most. */
 function listSchema(kind: keyof typeof ITEM_SCHEMAS) {
   return z
@@ -176,6 +198,14 @@ function cappedHttpLibrary(): HttpLibrary {
   });
 }
 
+/** metrics.k8s.io/v1beta1 PodMetrics: each container's current usage (`cpu` like `250m`/`12345678n`, `memory` like `1500Ki`). */
+export interface PodMetrics {
+  metadata: { name: string; namespace?: string };
+  timestamp?: string;
+  window?: string;
+  containers: Array<{ name: string; usage: { cpu?: string; memory?: string } }>;
+}
+
 /**
  * Read-only Kubernetes client for the cluster checks: the real @kubernetes/client-node over HTTPS, the
  * cluster CA pinned, an EKS bearer token, a client-side timeout and the group's abort signal on every
@@ -184,6 +214,7 @@ function cappedHttpLibrary(): HttpLibrary {
 export class KubeClient {
   private readonly core: CoreV1Api;
   private readonly apps: AppsV1Api;
+  private readonly custom: CustomObjectsApi;
   private readonly opts: KubeClientOptions;
 
   public constructor(opts: KubeClientOptions) {
@@ -224,6 +255,7 @@ export class KubeClient {
     });
     this.core = new CoreV1Api(config);
     this.apps = new AppsV1Api(config);
+    this.custom = new CustomObjectsApi(config);
   }
 
   /** Every pod of a namespace (optionally filtered by a label selector). */
@@ -253,6 +285,30 @@ export class KubeClient {
     return this.call('readNamespacedDeployment', `${namespace}/deployments/${name}`, () =>
       this.apps.readNamespacedDeployment({ namespace, name }),
     );
+  }
+
+  /**
+   * What the pods of a namespace use now, from the resource metrics API (metrics-server,
+   * `metrics.k8s.io/v1beta1` PodMetrics: what `kubectl top pods` reads). A pod without a sample is absent.
+   */
+  public async listPodMetrics(namespace: string, labelSelector?: string): Promise<PodMetrics[]> {
+    const resource = `${namespace}/pods.metrics.k8s.io`;
+    const out: unknown = await this.call('listNamespacedPodMetrics', resource, () =>
+      this.custom.listNamespacedCustomObject({
+        group: 'metrics.k8s.io',
+        version: 'v1beta1',
+        namespace,
+        plural: 'pods',
+        labelSelector,
+      }),
+    );
+    const checked = PodMetricsList.safeParse(out);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
+      throw new KubernetesShapeError('listNamespacedPodMetrics', resource, where);
+    }
+    return checked.data.items as PodMetrics[];
   }
 
   /** The log of one container (`pods/log`), at most `limitBytes` (default LOG_LIMIT_BYTES) long. */

@@ -194,6 +194,13 @@ export const KubernetesScenarioSchema = z
     events: z.record(objectKey, Event).default({}),
     /** Log lines of a pod's (first) container, keyed by `<namespace>/<pod>`. */
     logs: z.record(objectKey, z.array(LogLine)).default({}),
+    /**
+     * metrics-server samples by `<namespace>/<pod>`: each container's current usage, as the metrics API
+     * reports it (`cpu` in cores or millicores, `memory` with a binary suffix). Pods not listed have no sample.
+     */
+    metrics: z
+      .record(objectKey, z.record(dnsName, z.object({ cpu: z.string(), memory: z.string() }).strict()))
+      .default({}),
   })
   .strict();
 export type KubernetesScenario = z.output<typeof KubernetesScenarioSchema>;

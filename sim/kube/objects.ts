@@ -334,6 +334,8 @@ export interface KubeState {
   logs: Map<string, { at: Date; line: string }[]>;
   /** `<ns>/<pod>` → why its log cannot be read (the container has never started), if so. */
   logBlocked: Map<string, string>;
+  /** PodMetrics objects by namespace (metrics.k8s.io/v1beta1). */
+  podMetrics: Map<string, Wire[]>;
 }
 
 export function buildState(k: KubernetesScenario, now: Date): KubeState {
@@ -345,6 +347,7 @@ export function buildState(k: KubernetesScenario, now: Date): KubeState {
     events: new Map(),
     logs: new Map(),
     logBlocked: new Map(),
+    podMetrics: new Map(),
   };
   const push = (m: Map<string, Wire[]>, ns: string, o: Wire) => m.set(ns, [...(m.get(ns) ?? []), o]);
   for (const [key, d] of Object.entries(k.deployments)) {
@@ -367,6 +370,19 @@ export function buildState(k: KubernetesScenario, now: Date): KubeState {
   for (const [key, e] of Object.entries(k.events)) {
     const [ns, name] = key.split('/') as [string, string];
     push(s.events, ns, eventObject(ns, name, e, now));
+  }
+  for (const [key, containers] of Object.entries(k.metrics)) {
+    const [ns, name] = key.split('/') as [string, string];
+    const labels = (s.pods.get(ns) ?? []).find((p) => (p.metadata as Wire).name === name)?.metadata as
+      Wire | undefined;
+    push(s.podMetrics, ns, {
+      kind: 'PodMetrics',
+      apiVersion: 'metrics.k8s.io/v1beta1',
+      metadata: { name, namespace: ns, creationTimestamp: now.toISOString(), labels: labels?.labels ?? {} },
+      timestamp: new Date(now.getTime() - 15_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      window: '15.011s',
+      containers: Object.entries(containers).map(([c, usage]) => ({ name: c, usage })),
+    });
   }
   for (const [key, lines] of Object.entries(k.logs)) {
     s.logs.set(

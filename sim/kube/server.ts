@@ -93,6 +93,15 @@ function route(path: string): Route | undefined {
       group: '',
     };
   }
+  m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/pods$/.exec(path);
+  if (m)
+    return {
+      operation: 'listNamespacedPodMetrics',
+      verb: 'list',
+      resource: 'pods',
+      group: 'metrics.k8s.io',
+      namespace: m[1]!,
+    };
   m = /^\/apis\/apps\/v1\/deployments$/.exec(path);
   if (m)
     return {
@@ -199,6 +208,8 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
         return list('ConfigMapList', 'v1', []);
       case 'listNamespacedService':
         return list('ServiceList', 'v1', []);
+      case 'listNamespacedPodMetrics':
+        return list('PodMetricsList', 'metrics.k8s.io/v1beta1', byLabels(state.podMetrics.get(ns) ?? []));
       default:
         return send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
     }

@@ -27,6 +27,7 @@ const NOT_CHECKS = new Set([
   'cluster/log-patterns.ts',
   'cluster/pending-remediation.ts',
   'cluster/pods.ts',
+  'cluster/quantity.ts',
   'cluster/scheduling.ts',
   'coder/agents.ts',
   'coder/build-errors.ts',

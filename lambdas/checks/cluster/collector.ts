@@ -5,7 +5,7 @@ import { settle, type Fact } from '../../audit/fact.js';
 import type { CollectContext } from '../../audit/group.js';
 import { describeCluster, describeNodegroup } from '../../clients/eks.js';
 import { eksTokenProvider } from '../../clients/eks-token.js';
-import { KubeClient, KubernetesApiError, LOG_LIMIT_BYTES } from '../../clients/kube.js';
+import { KubeClient, KubernetesApiError, LOG_LIMIT_BYTES, type PodMetrics } from '../../clients/kube.js';
 import { mainContainer, neverStarted } from './pods.js';
 
 import { LOG_TAIL_LINES } from './limits.js';
@@ -45,6 +45,8 @@ export interface ClusterSnapshot {
    * not exist), from the shared DescribeNodegroup: where pending coderd, provisioner and workspace pods go.
    */
   nodegroups: Fact<Record<string, Nodegroup | undefined>>;
+  /** Current usage of the pods of the coderd namespace (metrics.k8s.io, what `kubectl top pods` reads). */
+  coderdMetrics: Fact<PodMetrics[]>;
   /** Warning events of the workspaces namespace: volume provisioning and attach failures among them. */
   volumeEvents: Fact<CoreV1Event[]>;
   /** The cluster DNS deployment (eks.dnsDeployment), read by name; `null` when it does not exist. */
@@ -120,72 +122,84 @@ export async function collectCluster(ctx: CollectContext): Promise<ClusterSnapsh
   };
 
   const dns = d.eks.dnsDeployment;
-  const [cluster, schedulingEvents, deployments, logs, nodegroups, dnsDeployment, volumeEvents, ...pods] =
-    await Promise.all([
-      settle(
-        `eks:DescribeCluster ${d.eks.clusterName}`,
-        async () => {
-          const out = await describeCluster(ctx);
-          return { vpcId: out.cluster?.resourcesVpcConfig?.vpcId };
-        },
-        signal,
-      ),
-      settle(
-        `kubernetes events ${ns.workspaces}`,
-        async () => (await client).listEvents(ns.workspaces, 'reason=FailedScheduling'),
-        signal,
-      ),
-      settle(
-        `kubernetes deployments ${ns.coderd}`,
-        async () => (await client).listDeployments(ns.coderd),
-        signal,
-      ),
-      settle(
-        `kubernetes logs ${ns.coderd},${ns.provisioner}`,
-        async () =>
-          (
-            await Promise.all([readLogs('coderd', ns.coderd), readLogs('provisioner', ns.provisioner)])
-          ).flat(),
-        signal,
-      ),
-      settle(
-        `eks:DescribeNodegroup ${d.eks.clusterName}/${nodegroupNames.join(',')}`,
-        async () =>
-          Object.fromEntries(
-            await Promise.all(
-              nodegroupNames.map(async (name) => {
-                try {
-                  return [name, (await describeNodegroup(ctx, name)).nodegroup] as const;
-                } catch (err) {
-                  if ((err as { name?: string }).name === 'ResourceNotFoundException')
-                    return [name, undefined] as const;
-                  throw err;
-                }
-              }),
-            ),
+  const [
+    cluster,
+    schedulingEvents,
+    deployments,
+    logs,
+    nodegroups,
+    dnsDeployment,
+    volumeEvents,
+    coderdMetrics,
+    ...pods
+  ] = await Promise.all([
+    settle(
+      `eks:DescribeCluster ${d.eks.clusterName}`,
+      async () => {
+        const out = await describeCluster(ctx);
+        return { vpcId: out.cluster?.resourcesVpcConfig?.vpcId };
+      },
+      signal,
+    ),
+    settle(
+      `kubernetes events ${ns.workspaces}`,
+      async () => (await client).listEvents(ns.workspaces, 'reason=FailedScheduling'),
+      signal,
+    ),
+    settle(
+      `kubernetes deployments ${ns.coderd}`,
+      async () => (await client).listDeployments(ns.coderd),
+      signal,
+    ),
+    settle(
+      `kubernetes logs ${ns.coderd},${ns.provisioner}`,
+      async () =>
+        (await Promise.all([readLogs('coderd', ns.coderd), readLogs('provisioner', ns.provisioner)])).flat(),
+      signal,
+    ),
+    settle(
+      `eks:DescribeNodegroup ${d.eks.clusterName}/${nodegroupNames.join(',')}`,
+      async () =>
+        Object.fromEntries(
+          await Promise.all(
+            nodegroupNames.map(async (name) => {
+              try {
+                return [name, (await describeNodegroup(ctx, name)).nodegroup] as const;
+              } catch (err) {
+                if ((err as { name?: string }).name === 'ResourceNotFoundException')
+                  return [name, undefined] as const;
+                throw err;
+              }
+            }),
           ),
-        signal,
-      ),
-      settle(
-        `kubernetes deployment ${dns.namespace}/${dns.name}`,
-        async () => {
-          try {
-            return await (await client).readDeployment(dns.namespace, dns.name);
-          } catch (err) {
-            // Not found is an answer (the DNS deployment is missing); anything else could not be read.
-            if (err instanceof KubernetesApiError && err.status === 404) return null;
-            throw err;
-          }
-        },
-        signal,
-      ),
-      settle(
-        `kubernetes warning events ${ns.workspaces}`,
-        async () => (await client).listEvents(ns.workspaces, 'type=Warning'),
-        signal,
-      ),
-      ...namespaces.map((n) => settle(`kubernetes pods ${n}`, () => podReads.get(n)!, signal)),
-    ]);
+        ),
+      signal,
+    ),
+    settle(
+      `kubernetes deployment ${dns.namespace}/${dns.name}`,
+      async () => {
+        try {
+          return await (await client).readDeployment(dns.namespace, dns.name);
+        } catch (err) {
+          // Not found is an answer (the DNS deployment is missing); anything else could not be read.
+          if (err instanceof KubernetesApiError && err.status === 404) return null;
+          throw err;
+        }
+      },
+      signal,
+    ),
+    settle(
+      `kubernetes warning events ${ns.workspaces}`,
+      async () => (await client).listEvents(ns.workspaces, 'type=Warning'),
+      signal,
+    ),
+    settle(
+      `kubernetes pod metrics ${ns.coderd}`,
+      async () => (await client).listPodMetrics(ns.coderd),
+      signal,
+    ),
+    ...namespaces.map((n) => settle(`kubernetes pods ${n}`, () => podReads.get(n)!, signal)),
+  ]);
   return {
     cluster,
     pods: Object.fromEntries(namespaces.map((n, i) => [n, pods[i]!])),
@@ -195,6 +209,7 @@ export async function collectCluster(ctx: CollectContext): Promise<ClusterSnapsh
     nodegroups,
     dnsDeployment,
     volumeEvents,
+    coderdMetrics,
   };
 }
 

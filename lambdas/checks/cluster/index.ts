@@ -1,6 +1,7 @@
 import { defineGroup } from '../../audit/group.js';
 import clusterDns from './cluster-dns.js';
 import coderdReady from './coderd-ready.js';
+import coderdResources from './coderd-resources.js';
 import type { ClusterSnapshot } from './collector.js';
 import logErrorPatterns from './log-error-patterns.js';
 import nodegroupTaintsTolerated from './nodegroup-taints-tolerated.js';
@@ -31,5 +32,6 @@ export const clusterGroup = defineGroup<ClusterSnapshot>({
     logErrorPatterns,
     clusterDns,
     pvcProvisioning,
+    coderdResources,
   ],
 });

@@ -199,4 +199,24 @@ export const CLUSTER_META = defineMetas('cluster', {
       },
     },
   },
+  'coderd-resources': {
+    severity: 'medium',
+    title: 'coderd has CPU and memory headroom',
+    description:
+      "Compares each coderd container's current usage (metrics.k8s.io, what kubectl top pods reads) with its " +
+      'limits: memory at or above 90% of the limit (high: the next spike is an OOM kill), CPU at or above 90% of ' +
+      'the limit (medium: the container is being throttled).',
+    risk: 'A coderd at its CPU limit is throttled (slow API, dropped websocket pings); at its memory limit it is OOM-killed.',
+    guideSection: GuideSection.ScaleTesting,
+    reasons: {
+      'memory-near-limit': {
+        message: 'A coderd container uses 90% or more of its memory limit.',
+        severity: 'high',
+      },
+      'cpu-throttled': {
+        message: 'A coderd container runs at 90% or more of its CPU limit.',
+        severity: 'medium',
+      },
+    },
+  },
 });

@@ -13,6 +13,7 @@ import { parseConfig, type DeploymentConfig, type DeploymentInput } from '../../
 import { known, type Fact } from '../../../lambdas/audit/fact.js';
 import type { Finding } from '../../../lambdas/audit/model.js';
 import { evaluateCheck } from '../../../lambdas/audit/runner.js';
+import type { PodMetrics } from '../../../lambdas/clients/kube.js';
 import type { ClusterSnapshot, PodLog } from '../../../lambdas/checks/cluster/collector.js';
 import { deepMerge } from '../../../sim/scenario.js';
 import { baseSimDeployment } from '../../../sim/deployment.js';
@@ -154,6 +155,14 @@ export function dnsDeployment(replicas = 2, available = replicas): V1Deployment 
   };
 }
 
+/** A metrics-server sample of a coderd pod's `coder` container. */
+export function podMetrics(pod: string, cpu: string, memory: string): PodMetrics {
+  return {
+    metadata: { name: pod, namespace: 'coder' },
+    containers: [{ name: 'coder', usage: { cpu, memory } }],
+  };
+}
+
 export function schedulingEvent(podName: string, message: string): CoreV1Event {
   return {
     metadata: { name: `${podName}.181a`, namespace: 'coder-ws' },
@@ -188,6 +197,10 @@ export function snapshot(over: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
     nodegroups: known({ 'coder-prod-ws': nodegroup() }),
     dnsDeployment: known(dnsDeployment()),
     volumeEvents: known([]),
+    coderdMetrics: known([
+      podMetrics('coder-a', '412345678n', '1318912Ki'),
+      podMetrics('coder-b', '388m', '1232Mi'),
+    ]),
     ...over,
   };
 }

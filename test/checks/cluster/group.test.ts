@@ -70,6 +70,8 @@ describe('Group: cluster (Kubernetes twin + mocked EKS)', () => {
       'kubernetes:readNamespacedPodLog': 4,
       // The CoreDNS deployment, by name: all a Role with resourceNames lets the auditor read in kube-system.
       'kubernetes:readNamespacedDeployment': 1,
+      // What kubectl top pods reads, for coderd's headroom.
+      'kubernetes:listNamespacedPodMetrics': 1,
     });
     expect(s.maxDepth).toBeLessThanOrEqual(3);
   });
