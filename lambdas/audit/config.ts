@@ -188,6 +188,14 @@ export const ThresholdsSchema = z
       .describe(
         'Minutes a provisioner job may wait in the queue before provisioner-queue reports it, and before template-versions reports a pending import.',
       ),
+    ebsQuotaWarnPercent: z
+      .number()
+      .min(1)
+      .max(100)
+      .default(80)
+      .describe(
+        "Share of the region's EBS storage quota (eks.volumeType) in use at which ebs-quota warns (medium); at 100% it fails (high).",
+      ),
     natWindowMinutes: z
       .number()
       .int()
@@ -421,6 +429,12 @@ export const DeploymentSchema = z
           .optional()
           .describe(
             'Kubernetes API URL override, for the simulated deployment. Default: the endpoint (and CA) that DescribeCluster returns.',
+          ),
+        volumeType: z
+          .enum(['gp3', 'gp2'])
+          .default('gp3')
+          .describe(
+            "EBS volume type of the workspaces' storage class: ebs-quota compares the region's volumes of this type with its storage quota.",
           ),
         dnsDeployment: z
           .object({

@@ -88,6 +88,11 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
     because: 'Pods stay Pending when the node group they need cannot add nodes.',
   },
   {
+    causes: [on('ebs-quota', 'exceeded')],
+    symptoms: [on('pvc-provisioning', 'ebs-quota')],
+    because: "CreateVolume fails with VolumeLimitExceeded once the type's storage quota is used up.",
+  },
+  {
     causes: [on('pvc-provisioning', 'ebs-quota', 'provisioning-failed')],
     symptoms: [on('pods-pending', 'unbound-pvc')],
     same: ['namespace'],

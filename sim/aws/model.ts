@@ -260,6 +260,19 @@ const Role = z
   })
   .strict();
 
+/**
+ * EBS volumes of the region, keyed by a label: `count` volumes of `sizeGiB` each (ids derived from the key),
+ * so that a scenario can fill a quota without listing thousands of volumes.
+ */
+const Volumes = z
+  .object({
+    type: z.enum(['gp2', 'gp3', 'io1', 'io2', 'st1', 'sc1', 'standard']).default('gp3'),
+    sizeGiB: z.number().int().positive(),
+    count: z.number().int().positive().default(1),
+    state: z.enum(['creating', 'available', 'in-use', 'deleting', 'deleted', 'error']).default('in-use'),
+  })
+  .strict();
+
 /** A NAT gateway (keyed by its id, `nat-...`). */
 const NatGateway = z
   .object({
@@ -326,9 +339,10 @@ export const AwsStateSchema = z
         natGateways: z
           .record(z.string().regex(/^nat-[0-9a-f]{8,17}$/, 'must be a NAT gateway id'), NatGateway)
           .default({}),
+        volumes: z.record(z.string(), Volumes).default({}),
       })
       .strict()
-      .default({ securityGroups: {}, vpcEndpoints: {}, instanceTypes: {}, natGateways: {} }),
+      .default({ securityGroups: {}, vpcEndpoints: {}, instanceTypes: {}, natGateways: {}, volumes: {} }),
     rds: z
       .object({
         cluster: DbCluster,

@@ -128,6 +128,7 @@ describe('Constant: CAUSAL_GRAPH', () => {
       ['db-connections-usage/saturated', 'coder-api-latency/slow'],
       ['nat-gateway-capacity/port-exhaustion', 'pods-config-errors/image-pull'],
       ['pvc-provisioning/ebs-quota', 'pods-pending/unbound-pvc'],
+      ['ebs-quota/exceeded', 'pvc-provisioning/ebs-quota'],
       ['coderd-resources/cpu-throttled', 'coder-api-latency/slow-tail'],
       ['pods-config-errors/image-pull', 'workspace-agents/timeout'],
       ['pods-pending/insufficient-resources', 'workspace-builds/timeout'],

@@ -18,6 +18,7 @@ const NOT_CHECKS = new Set([
   'meta.ts',
   'reads.ts',
   'infra/changes.ts',
+  'infra/ebs.ts',
   'infra/ip-permissions.ts',
   'infra/nat.ts',
   'infra/reads-issue12.ts',

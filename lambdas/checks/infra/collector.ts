@@ -27,6 +27,7 @@ import { settle, type Fact } from '../../audit/fact.js';
 import type { CollectContext } from '../../audit/group.js';
 import { describeCluster, describeNodegroup } from '../../clients/eks.js';
 
+import { readEbs, type EbsUsage } from './ebs.js';
 import { readNat, type NatReading } from './nat.js';
 import { VCPU_QUOTA } from './quotas.js';
 
@@ -58,6 +59,8 @@ export interface InfraSnapshot {
   vcpuQuota: Fact<ServiceQuota>;
   /** NAT gateways of the VPC and their port allocation errors and drops over thresholds.natWindowMinutes. */
   nat: Fact<NatReading>;
+  /** The EBS storage quota of eks.volumeType and the region's volumes of that type. */
+  ebs: Fact<EbsUsage>;
 }
 
 /**
@@ -132,6 +135,11 @@ export async function collectInfra(ctx: CollectContext): Promise<InfraSnapshot> 
       signal,
     ),
     nat: settle('ec2:DescribeNatGateways, cloudwatch:GetMetricData', async () => (await eks).nat, signal),
+    ebs: settle(
+      `ec2:DescribeVolumes, servicequotas:GetServiceQuota ebs ${d.eks.volumeType}`,
+      branch(() => readEbs(ctx)),
+      signal,
+    ),
   });
 }
 

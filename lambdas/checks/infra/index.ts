@@ -4,6 +4,7 @@ import auroraRecentEvents from './aurora-recent-events.js';
 import type { InfraSnapshot } from './collector.js';
 import dbSgAllowsNodes from './db-sg-allows-nodes.js';
 import dbSgOpenToWorld from './db-sg-open-to-world.js';
+import ebsQuota from './ebs-quota.js';
 import natGatewayCapacity from './nat-gateway-capacity.js';
 import ec2VcpuQuota from './ec2-vcpu-quota.js';
 import eksAccessEntriesEnabled from './eks-access-entries-enabled.js';
@@ -36,6 +37,7 @@ export const infraGroup = defineGroup<InfraSnapshot>({
     nlbHealthCheckConfig,
     ec2VcpuQuota,
     natGatewayCapacity,
+    ebsQuota,
   ],
   // Who changed each failing resource in the last 24 h (CloudTrail), after the checks ran.
   annotate: async (findings, ctx) => (await import('./changes.js')).annotateChanges(findings, ctx),

@@ -231,4 +231,24 @@ export const INFRA_META = defineMetas('infra', {
       'packet-drops': { message: 'A NAT gateway dropped many packets.', severity: 'medium' },
     },
   },
+  'ebs-quota': {
+    severity: 'high',
+    title: 'EBS storage quota has headroom',
+    description:
+      "Sums the region's EBS volumes of eks.volumeType (DescribeVolumes) and compares them with that type's " +
+      'storage quota (Service Quotas, ebs): at or above it is high, at or above thresholds.ebsQuotaWarnPercent ' +
+      'medium. Other workloads of the account share the quota.',
+    risk: 'Past the quota the EBS CSI driver cannot create home volumes: new workspaces never start.',
+    guideSection: GuideSection.ScaleTesting,
+    reasons: {
+      exceeded: {
+        message: 'The volumes of the workspace volume type fill its storage quota.',
+        severity: 'high',
+      },
+      'near-limit': {
+        message: 'The volumes of the workspace volume type use most of its storage quota.',
+        severity: 'medium',
+      },
+    },
+  },
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AwsIngressRule } from '../model.js';
 import {
   AwsError,
@@ -197,6 +198,7 @@ const OPERATIONS: Record<string, FormOperation> = {
   DescribeSecurityGroups: describeSecurityGroups,
   DescribeVpcEndpoints: describeVpcEndpoints,
   DescribeNatGateways: describeNatGateways,
+  DescribeVolumes: describeVolumes,
   DescribeInstanceTypes: describeInstanceTypes,
 };
 
@@ -249,6 +251,63 @@ function describeNatGateways(form: URLSearchParams, world: World): XmlFields {
         vpcId,
         connectivityType: g.connectivityType,
         tagSet: list('item', []),
+      })),
+    ),
+    nextToken: page.next,
+  };
+}
+
+/**
+ * DescribeVolumes (ec2/2016-11-15): `VolumeId.N`, filters (volume-type, status, size, volume-id; others
+ * unknown here are rejected), MaxResults 5..500, `volumeSet` items, paginated.
+ */
+function describeVolumes(form: URLSearchParams, world: World): XmlFields {
+  const filters = filterParam(form, 'Filter', 'Value');
+  checkFilters(filters, ['volume-type', 'status', 'size', 'volume-id', 'availability-zone', 'encrypted']);
+  const ids = listParam(form, 'VolumeId');
+  const all = Object.entries(world.state.ec2.volumes).flatMap(([key, v]) =>
+    Array.from({ length: v.count }, (_, i) => ({
+      id: `vol-${createHash('sha1').update(`${key}/${i}`).digest('hex').slice(0, 17)}`,
+      v,
+    })),
+  );
+  const rows = all.filter(
+    ({ id, v }) =>
+      (ids.length === 0 || ids.includes(id)) &&
+      matches(filters, 'volume-type', v.type) &&
+      matches(filters, 'status', v.state) &&
+      matches(filters, 'size', String(v.sizeGiB)) &&
+      matches(filters, 'volume-id', id),
+  );
+  // Pages of at most 50 (AWS may return fewer than MaxResults): large sets still need pagination.
+  const requested = intParam(form, 'MaxResults', { min: 5, max: 500, code: 'InvalidParameterValue' });
+  const offset = form.get('NextToken')
+    ? Number(/^sim-page-(\d+)$/.exec(Buffer.from(form.get('NextToken')!, 'base64url').toString())?.[1] ?? NaN)
+    : 0;
+  if (!Number.isInteger(offset)) throw invalidToken();
+  const size = Math.min(requested ?? 500, 50);
+  const items = rows.slice(offset, offset + size);
+  const next =
+    offset + items.length < rows.length
+      ? Buffer.from(`sim-page-${offset + items.length}`).toString('base64url')
+      : undefined;
+  const page = { items, next };
+  return {
+    volumeSet: list(
+      'item',
+      page.items.map(({ id, v }) => ({
+        volumeId: id,
+        size: v.sizeGiB,
+        snapshotId: '',
+        availabilityZone: `${world.region}a`,
+        status: v.state,
+        createTime: new Date(world.appliedAt.getTime() - 30 * 86_400_000),
+        attachmentSet: list('item', []),
+        volumeType: v.type,
+        iops: v.type === 'gp3' ? 3000 : undefined,
+        throughput: v.type === 'gp3' ? 125 : undefined,
+        encrypted: true,
+        multiAttachEnabled: false,
       })),
     ),
     nextToken: page.next,

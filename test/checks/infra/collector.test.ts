@@ -3,6 +3,7 @@ import {
   DescribeInstanceTypesCommand,
   DescribeNatGatewaysCommand,
   DescribeSecurityGroupsCommand,
+  DescribeVolumesCommand,
   DescribeVpcEndpointsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -138,7 +139,15 @@ function serve(snap: InfraSnapshot): void {
   elbv2.on(DescribeTargetHealthCommand).callsFake(async (i: { TargetGroupArn: string }) => ({
     TargetHealthDescriptions: v(snap.targetHealth)[i.TargetGroupArn],
   }));
-  quotas.on(GetServiceQuotaCommand).resolves({ Quota: v(snap.vcpuQuota) });
+  quotas.on(GetServiceQuotaCommand, { ServiceCode: 'ec2' }).resolves({ Quota: v(snap.vcpuQuota) });
+  const ebs = v(snap.ebs);
+  quotas.on(GetServiceQuotaCommand, { ServiceCode: 'ebs' }).resolves({ Quota: ebs.quota });
+  ec2.on(DescribeVolumesCommand).resolves({
+    Volumes: Array.from({ length: ebs.volumes }, (_, i) => ({
+      VolumeId: `vol-${i}`,
+      Size: ebs.usedGiB / ebs.volumes,
+    })),
+  });
   const nat = v(snap.nat);
   ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: nat.gateways });
   cloudwatch.on(GetMetricDataCommand).resolves({
@@ -188,6 +197,16 @@ beforeEach(() => {
     .on(DescribeTargetHealthCommand)
     .resolves({ TargetHealthDescriptions: [target('10.0.1.10', 'healthy')] });
   quotas.on(GetServiceQuotaCommand).resolves({ Quota: vcpuQuota(640) });
+  quotas.on(GetServiceQuotaCommand, { ServiceCode: 'ebs' }).resolves({
+    Quota: { ServiceCode: 'ebs', QuotaCode: 'L-7A658B76', Value: 50 },
+  });
+  ec2
+    .on(DescribeVolumesCommand)
+    .callsFake(async (input: { NextToken?: string }) =>
+      input.NextToken
+        ? { Volumes: [{ Size: 100 }] }
+        : { Volumes: [{ Size: 200 }, { Size: 300 }], NextToken: 'v2' },
+    );
   ec2.on(DescribeNatGatewaysCommand).resolves({
     NatGateways: [
       natGateway('nat-0a0de000000000a11'),
@@ -209,7 +228,7 @@ describe('Function: collectInfra', () => {
     const ctx = context();
     const snap = await collectInfra(ctx);
 
-    expect(okFields(snap)).toHaveLength(12);
+    expect(okFields(snap)).toHaveLength(13);
     expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(1);
     expect(
       eks
@@ -252,10 +271,12 @@ describe('Function: collectInfra', () => {
       IDS.targetGroupArn,
     ]);
     expect(elbv2.commandCalls(DescribeTargetHealthCommand)).toHaveLength(1);
-    expect(quotas.commandCalls(GetServiceQuotaCommand)[0]?.args[0].input).toEqual({
-      ServiceCode: 'ec2',
-      QuotaCode: 'L-1216C47A',
-    });
+    expect(quotas.commandCalls(GetServiceQuotaCommand).map((c) => c.args[0].input)).toEqual(
+      expect.arrayContaining([
+        { ServiceCode: 'ec2', QuotaCode: 'L-1216C47A' },
+        { ServiceCode: 'ebs', QuotaCode: 'L-7A658B76' },
+      ]),
+    );
     // NAT gateways of the cluster's VPC, then one GetMetricData for the available ones (Sum over the window).
     expect(ec2.commandCalls(DescribeNatGatewaysCommand)[0]?.args[0].input.Filter).toEqual([
       { Name: 'vpc-id', Values: [IDS.vpcId] },
@@ -285,8 +306,14 @@ describe('Function: collectInfra', () => {
       ok: true,
       value: { metrics: { 'nat-0a0de000000000a11': { errorPortAllocation: 2, packetsDropCount: 7 } } },
     });
+    // The gp3 volumes of the region (all pages) and the gp3 storage quota.
+    expect(ec2.commandCalls(DescribeVolumesCommand)[0]?.args[0].input).toMatchObject({
+      Filters: [{ Name: 'volume-type', Values: ['gp3'] }],
+      MaxResults: 500,
+    });
+    expect(snap.ebs).toMatchObject({ ok: true, value: { usedGiB: 600, volumes: 3, truncated: false } });
     const all = allCalls();
-    expect(all).toHaveLength(16);
+    expect(all).toHaveLength(19);
     for (const call of all) expect(call.args[1]).toMatchObject({ abortSignal: ctx.signal });
   });
 
@@ -302,7 +329,9 @@ describe('Function: collectInfra', () => {
     const pending = collectInfra(context());
     await new Promise((r) => setImmediate(r));
     const started = allCalls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
-    expect(started.sort()).toEqual(
+    // Every independent read has started (the volume pages, answered at once, follow: their first counts).
+    const firstPages = started.filter((op, i) => op !== 'DescribeVolumes' || started.indexOf(op) === i);
+    expect(firstPages.sort()).toEqual(
       [
         'DescribeCluster',
         'DescribeNodegroup',
@@ -315,6 +344,8 @@ describe('Function: collectInfra', () => {
         'DescribeTargetGroups',
         'DescribeTargetHealth',
         'GetServiceQuota',
+        'GetServiceQuota',
+        'DescribeVolumes',
       ].sort(),
     );
     release();
@@ -355,11 +386,11 @@ describe('Function: collectInfra', () => {
   });
 
   it.each([
-    ['ec2', ['instanceTypes', 'nat', 'securityGroups', 'vpcEndpoints']],
+    ['ec2', ['ebs', 'instanceTypes', 'nat', 'securityGroups', 'vpcEndpoints']],
     ['cloudwatch', ['nat']],
     ['rds', ['auroraCluster', 'auroraEvents', 'auroraInstances']],
     ['elbv2', ['targetGroups', 'targetHealth']],
-    ['quotas', ['vcpuQuota']],
+    ['quotas', ['ebs', 'vcpuQuota']],
     ['eks', ['cluster', 'nodegroups']],
   ] as const)('AccessDenied on %s fails only that service’s facts', async (service, failing) => {
     DENY[service]();

@@ -194,6 +194,18 @@ export function healthySnapshot(): InfraSnapshot {
       }),
     ]),
     vpcEndpoints: known({ vpcId: IDS.vpcId, endpoints: IDS.requiredVpcEndpoints.map((s) => vpcEndpoint(s)) }),
+    ebs: known({
+      volumeType: 'gp3',
+      quota: {
+        ServiceCode: 'ebs',
+        QuotaCode: 'L-7A658B76',
+        QuotaName: 'Storage for General Purpose SSD (gp3) volumes, in TiB',
+        Value: 50,
+      },
+      usedGiB: 6400,
+      volumes: 40,
+      truncated: false,
+    }),
     nat: known({
       vpcId: IDS.vpcId,
       gateways: [natGateway('nat-0a0de000000000a11'), natGateway('nat-0a0de000000000b22')],
