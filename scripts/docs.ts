@@ -1,11 +1,16 @@
 // Generated documentation: the README's configuration reference (from the JSON Schema of the configuration
-// file) and check catalogue (from the checks' metadata), docs/reasons.md (every check's reasons), and
-// config.schema.json itself. Run `npm run docs` after changing the configuration schema or a check's
+// file) and check catalogue (from the checks' metadata), docs/reasons.md (every check's reasons),
+// docs/runbook-coverage.md (which checks automate each runbook section) and config.schema.json itself. Run `npm run docs` after changing the configuration schema or a check's
 // metadata; tests keep all four current.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { catalogueMarkdown, causalGraphMarkdown, reasonsMarkdown } from '../cli/catalogue.js';
+import {
+  catalogueMarkdown,
+  causalGraphMarkdown,
+  reasonsMarkdown,
+  runbookCoverageMarkdown,
+} from '../cli/catalogue.js';
 import { configJsonSchema, type DeploymentConfig } from '../lambdas/audit/config.js';
 import { GROUP_IDS } from '../lambdas/audit/model.js';
 import { GROUP_READS } from '../lambdas/checks/reads.js';
@@ -49,6 +54,8 @@ const SCHEMA_FILE = join(ROOT, 'config.schema.json');
 export const EVENTS_SCHEMA_FILE = join(ROOT, 'docs', 'finding-events.schema.json');
 const REASONS_FILE = join(ROOT, 'docs/reasons.md');
 const CAUSES_FILE = join(ROOT, 'docs/root-causes.md');
+const RUNBOOK_FILE = join(ROOT, 'docs/coder-troubleshooting-guide.md');
+const COVERAGE_FILE = join(ROOT, 'docs/runbook-coverage.md');
 
 /** Bounds zod emits for every integer: not worth printing. */
 const SAFE = Number.MAX_SAFE_INTEGER;
@@ -297,6 +304,11 @@ export function writeDocs(): string[] {
   if (nextCauses !== causes) {
     writeFileSync(CAUSES_FILE, nextCauses);
     changed.push('docs/root-causes.md');
+  }
+  const coverage = runbookCoverageMarkdown(readFileSync(RUNBOOK_FILE, 'utf8'));
+  if (!existsSync(COVERAGE_FILE) || readFileSync(COVERAGE_FILE, 'utf8') !== coverage) {
+    writeFileSync(COVERAGE_FILE, coverage);
+    changed.push('docs/runbook-coverage.md');
   }
   const schema = JSON.stringify(configJsonSchema(), null, 2) + '\n';
   if (readFileSync(SCHEMA_FILE, 'utf8') !== schema) {

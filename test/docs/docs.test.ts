@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalogueMarkdown, causalGraphMarkdown, reasonsMarkdown } from '../../cli/catalogue.js';
+import {
+  catalogueMarkdown,
+  causalGraphMarkdown,
+  reasonsMarkdown,
+  runbookCoverageMarkdown,
+  runbookHeadings,
+} from '../../cli/catalogue.js';
 import { configJsonSchema } from '../../lambdas/audit/config.js';
-import { GuideSection } from '../../lambdas/audit/guide.js';
+import { GuideSection, NOT_CHECKED } from '../../lambdas/audit/guide.js';
 import { FINDING_EVENT_VERSION, findingEventsJsonSchema } from '../../lambdas/notify/event-schema.js';
 import { EVENT_VERSION } from '../../lambdas/notify/events.js';
 import { allChecks } from '../../lambdas/checks/index.js';
@@ -53,6 +59,24 @@ describe('Docs', () => {
     const doc = readFileSync(join(root, 'docs/root-causes.md'), 'utf8');
     expect(replaceRegion(doc, 'causal-graph', causalGraphMarkdown())).toBe(doc);
     expect(doc).toContain('## Links deliberately not made');
+  });
+
+  it('docs/runbook-coverage.md says how each runbook section is automated, or why not (npm run docs)', () => {
+    const doc = readFileSync(join(root, 'docs/runbook-coverage.md'), 'utf8');
+    expect(doc).toBe(runbookCoverageMarkdown(runbook));
+    // No section is left without a check or a reason; every reason names a real section.
+    expect(doc).not.toContain('NOT COVERED');
+    const titles = runbookHeadings(runbook).map((h) => h.title);
+    for (const t of Object.keys(NOT_CHECKED)) expect(titles, t).toContain(t);
+    for (const section of [
+      'Workspace Provisioning Timeouts',
+      'Contract Validation Failures',
+      'Template Not Appearing in Coder',
+      'Scale Testing Troubleshooting',
+      'Network Debugging',
+      'Coder CLI Debugging',
+    ])
+      expect(Object.values(GuideSection), section).toContain(section);
   });
 
   it('docs/reasons.md lists every reason of every check (npm run docs)', () => {
