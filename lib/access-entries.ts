@@ -5,6 +5,14 @@ import type { DeploymentConfig } from '../lambdas/audit/config.js';
 const EKS_VIEW_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy';
 
 /**
+ * The Kubernetes group every access entry of the auditor carries. Access policies cannot grant one named
+ * object, so cluster-dns reads the DNS deployment (kube-system/coredns by default) through an in-cluster Role
+ * (`get` on that deployment by name only) bound to this group: the README gives the two objects to apply.
+ * Without the binding, cluster-dns reports an error naming it, never a pass.
+ */
+export const AUDITOR_KUBERNETES_GROUP = 'coder-auditor';
+
+/**
  * The access entries of one principal: one per cluster (CloudFormation refuses a second entry for the same
  * cluster and principal, cfn-lint E3019), viewing the union of the Coder namespaces of every deployment on it.
  */
@@ -32,6 +40,7 @@ export function addAccessEntries(
         clusterName: cluster,
         principalArn,
         type: 'STANDARD',
+        kubernetesGroups: [AUDITOR_KUBERNETES_GROUP],
         accessPolicies: [{ policyArn: EKS_VIEW_POLICY, accessScope: { type: 'namespace', namespaces } }],
       }),
   );

@@ -120,8 +120,11 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
         'replicas-unavailable',
       ),
       on('provisioners-ready', 'crash-loop', 'not-ready'),
+      // `dial tcp: lookup <aurora endpoint> on 172.20.0.10:53: ... i/o timeout` reads as a database timeout.
+      where({ component: ['coderd'] }, 'log-error-patterns', 'database-timeout'),
     ],
-    because: 'Without cluster DNS coderd cannot resolve its database and provisioners cannot resolve coderd.',
+    because:
+      'Without cluster DNS coderd cannot resolve its database (its log shows the lookup timing out) and provisioners cannot resolve coderd.',
   },
   // Images: VPC endpoints → image pulls from the registries they serve → the pods' workloads.
   {

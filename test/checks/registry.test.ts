@@ -21,7 +21,6 @@ const NOT_CHECKS = new Set([
   'infra/ebs.ts',
   'infra/ip-permissions.ts',
   'infra/nat.ts',
-  'infra/reads-issue12.ts',
   'infra/quotas.ts',
   'cluster/limits.ts',
   'cluster/config-remediation.ts',

@@ -82,7 +82,7 @@ describe('Function: renderTable (who changed the root cause)', () => {
     expect(quiet).toContain('        no change in 24 h (CloudTrail)');
     const md = renderMarkdown(report([{ ...cause, changes: CHANGES }]));
     expect(md).toContain(
-      '- **changed by arn:aws:sts::123456789012:assumed-role/terraform-ci/gha-run-4821 at 2026-11-25T09:13:00Z (RevokeSecurityGroupIngress)**\n- Check: `db-sg-allows-nodes`',
+      '- **changed by arn:aws:sts::123456789012:assumed-role/terraform-ci/gha-run-4821 at 2026-11-25T09:13:00Z \\(RevokeSecurityGroupIngress\\)**\n- Check: `db-sg-allows-nodes`',
     );
   });
 });

@@ -158,7 +158,7 @@ describe('CLI: coder-audit run with mutes, overrides and standard outputs', () =
       /^HIGH {2}root cause \d of \d {2}nodegroup-capacity\/at-max: .*\(explains 1 more\)$/m,
     );
     expect(r.stdout).toMatch(
-      /FAIL {2}nodegroup-capacity .*\n {8}severity: low, reason: at-max\n {8}severity overridden from high: workspaces may queue at night\n/,
+      /FAIL {2}nodegroup-capacity .*\n(?: {8}no change in 24 h \(CloudTrail\)\n)? {8}severity: low, reason: at-max\n {8}severity overridden from high: workspaces may queue at night\n/,
     );
 
     const json = JSON.parse((await cli('run', '-c', config, '-q', '--format', 'json')).stdout) as AuditReport;

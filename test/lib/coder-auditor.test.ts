@@ -292,10 +292,11 @@ describe('Construct: CoderAuditor', () => {
       for (const a of attributes) expect(GATE_ATTRIBUTES).toContain(a);
     });
 
-    it('grants the cluster role view access to the Coder namespaces only', () => {
+    it('grants the cluster role view access to the Coder namespaces only, and the group of its DNS Role', () => {
       template.hasResourceProperties('AWS::EKS::AccessEntry', {
         ClusterName: 'coder-prod',
         Type: 'STANDARD',
+        KubernetesGroups: ['coder-auditor'],
         PrincipalArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClusterRole'), 'Arn'] },
         AccessPolicies: [
           {
@@ -468,6 +469,10 @@ describe('Construct: CoderAuditor', () => {
       'rds:DescribeEvents',
       'elasticloadbalancing:DescribeTargetGroups',
       'elasticloadbalancing:DescribeTargetHealth',
+      'ec2:DescribeNatGateways',
+      'ec2:DescribeVolumes',
+      'cloudwatch:GetMetricData',
+      'cloudtrail:LookupEvents',
     ]);
 
     it('allows every action, read or write, only on the configured or own resources (`*` only where IAM has no resource level)', () => {
@@ -496,7 +501,10 @@ describe('Construct: CoderAuditor', () => {
         [/^rds:DescribeDBClusters$/, (r) => r === readArn('rds', 'cluster:coder-prod-aurora')],
         // Aurora member ids are unknown at synth: the collector filters DescribeDBInstances by the cluster id.
         [/^rds:DescribeDBInstances$/, (r) => r === readArn('rds', 'db:*')],
-        [/^servicequotas:GetServiceQuota$/, (r) => r === readArn('servicequotas', 'ec2/*')],
+        [
+          /^servicequotas:GetServiceQuota$/,
+          (r) => r === readArn('servicequotas', 'ec2/*') || r === readArn('servicequotas', 'ebs/L-7A658B76'),
+        ],
         [
           /^secretsmanager:GetSecretValue$/,
           (r) => r === readArn('secretsmanager', 'secret:coder-auditor/prod/coder-token-??????'),

@@ -133,7 +133,7 @@ describe('Construct: CoderAuditorTarget', () => {
     expect(
       actions.filter(
         (a) =>
-          !/^(eks|ec2|rds|rds-db|elasticloadbalancing|servicequotas|secretsmanager):(Describe|Get|connect)|^events:PutEvents$/.test(
+          !/^(eks|ec2|rds|rds-db|elasticloadbalancing|servicequotas|secretsmanager|cloudwatch):(Describe|Get|connect)|^cloudtrail:LookupEvents$|^events:PutEvents$/.test(
             a,
           ),
       ),

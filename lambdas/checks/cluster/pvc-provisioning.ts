@@ -2,9 +2,10 @@ import type { CoreV1Event } from '@kubernetes/client-node';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { shq } from '../../audit/model.js';
+import { redactLine } from '../../audit/redact.js';
+import { quote } from '../../audit/untrusted.js';
 import type { ClusterSnapshot } from './collector.js';
 import { CLUSTER_META } from './meta.js';
-import { redact } from './redact.js';
 
 type Reason = keyof (typeof CLUSTER_META)['pvc-provisioning']['reasons'];
 
@@ -40,7 +41,7 @@ export default defineCheck<ClusterSnapshot>(
     }
     return [...byReason].map(([reason, events]): FindingInput => {
       const objects = [...new Set(events.map((e) => `${e.involvedObject.kind}/${e.involvedObject.name}`))];
-      const sample = redact(events[0]!.message ?? '', 240);
+      const sample = redactLine(events[0]!.message ?? '', 240);
       const quota = reason === 'ebs-quota';
       return {
         status: 'fail',
@@ -48,7 +49,7 @@ export default defineCheck<ClusterSnapshot>(
         resource,
         key: reason,
         scope: { namespace: ns, component: 'workspace' },
-        detail: `${events.reduce((n, e) => n + (e.count ?? 1), 0)} ${events[0]!.reason} event(s) for ${objects.length} object(s) in ${ns}: "${sample}"`,
+        detail: `${events.reduce((n, e) => n + (e.count ?? 1), 0)} ${events[0]!.reason} event(s) for ${objects.length} object(s) in ${ns}: ${quote(sample, 240)}`,
         evidence: { objects: objects.slice(0, 10), count: objects.length, sample },
         remediation: {
           text: quota

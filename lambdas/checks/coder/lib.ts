@@ -199,7 +199,7 @@ export function keyRotation(d: DeploymentConfig, key: ProvisionerKey, now: Date)
   return {
     needs: [Component.CoderApi],
     text:
-      `Create ${next} with the same tags and store it in the provisioners' key secret: the coder-provisioner ` +
+      `Create ${next} with the same tags and store it in the provisioners' key secret, named by the coder-provisioner ` +
       `Helm values provisionerDaemon.keySecretName (no chart default; ${secret} as in Coder's docs) and ` +
       `provisionerDaemon.keySecretKey (chart default ${field}); change both below if your values differ. ` +
       `Restart the provisioners in ${d.namespaces.provisioner}, wait until they run with ${next} ` +

@@ -1,15 +1,8 @@
 import { paginateDescribeVolumes } from '@aws-sdk/client-ec2';
 import { GetServiceQuotaCommand, type ServiceQuota } from '@aws-sdk/client-service-quotas';
+import { EBS_STORAGE_QUOTA } from './reads.js';
 import type { CollectContext } from '../../audit/group.js';
 
-/**
- * The Service Quotas code of each EBS volume type's regional storage quota, in TiB (service code `ebs`):
- * "Storage for General Purpose SSD (gp3) volumes, in TiB" is L-7A658B76 (default 50), gp2 L-D18FCD1D.
- */
-export const EBS_STORAGE_QUOTA: Readonly<Record<string, string>> = {
-  gp3: 'L-7A658B76',
-  gp2: 'L-D18FCD1D',
-};
 /** DescribeVolumes pages read at most (500 volumes a page). */
 export const MAX_VOLUME_PAGES = 40;
 
