@@ -278,7 +278,8 @@ export class KubeClient {
         } catch (err) {
           const e = toApiError(operation, resource, err);
           if (attempt >= attempts || !RETRYABLE.has(e.status) || this.opts.signal?.aborted) throw e;
-          await sleep(retryDelayMs(err, attempt), this.opts.signal);
+          const retryAfter = err instanceof HttpStatusError ? err.res.headers['retry-after'] : undefined;
+          await sleep(retryDelayMs(retryAfter, attempt), this.opts.signal);
         }
       }
     });
@@ -306,8 +307,7 @@ class RequestFailed extends Error {
 const MAX_RETRY_DELAY_MS = 2_000;
 
 /** Backoff: the server's Retry-After (seconds or an HTTP date; capped at 2 s), else 200 ms doubling. */
-export function retryDelayMs(err: unknown, attempt: number, now = Date.now()): number {
-  const header = err instanceof HttpStatusError ? err.res.headers['retry-after'] : undefined;
+export function retryDelayMs(header: string | undefined, attempt: number, now = Date.now()): number {
   if (header !== undefined && header.trim() !== '') {
     const seconds = Number(header);
     const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now;
