@@ -125,21 +125,26 @@ export const yamlWithoutSideEffects = {
   },
 };
 
+/**
+ * The esbuild options of one function's bundle (dist/lambdas/<role>/index.mjs and its chunks).
+ * @param {keyof typeof HANDLER_ENTRIES} role
+ */
+export function lambdaBundleOptions(role) {
+  return {
+    ...LAMBDA_BUILD_OPTIONS,
+    entryPoints: { index: join(ROOT, HANDLER_ENTRIES[role]) },
+    outdir: join(ROOT, 'dist/lambdas', role),
+    // Code split at the collectors' dynamic imports stays tree-shaken (a lazily wrapped module is not).
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    plugins: [inlineSdkSchemaKeys, yamlWithoutSideEffects],
+  };
+}
+
 async function buildLambdas(metafile) {
   return Promise.all(
-    Object.entries(HANDLER_ENTRIES).map(([role, entry]) =>
-      build({
-        ...LAMBDA_BUILD_OPTIONS,
-        entryPoints: { index: join(ROOT, entry) },
-        outdir: join(ROOT, 'dist/lambdas', role),
-        // Code split at the collectors' dynamic imports stays tree-shaken (a lazily wrapped module is not).
-        splitting: true,
-        chunkNames: 'chunks/[name]-[hash]',
-        outExtension: { '.js': '.mjs' },
-        plugins: [inlineSdkSchemaKeys, yamlWithoutSideEffects],
-        metafile,
-      }),
-    ),
+    Object.keys(HANDLER_ENTRIES).map((role) => build({ ...lambdaBundleOptions(role), metafile })),
   );
 }
 

@@ -21,6 +21,11 @@ import { makeAggregateHandler, type AggregateOutput } from '../lambdas/handlers/
 import type { PolicySource } from '../lambdas/handlers/policy.js';
 import type { AuditorEvent } from '../lambdas/notify/events.js';
 import { documentClient } from '../lambdas/handlers/dynamo.js';
+import { CLUSTER_CLIENTS } from '../lambdas/checks/cluster/clients.js';
+import { CODER_CLIENTS } from '../lambdas/checks/coder/clients.js';
+import { DATABASE_CLIENTS } from '../lambdas/checks/database/clients.js';
+import { INFRA_CLIENTS } from '../lambdas/checks/infra/clients.js';
+import type { AwsClientFactories } from '../lambdas/clients/aws.js';
 import { makeGroupHandler, type GroupEvent, type GroupHandler } from '../lambdas/handlers/group.js';
 import {
   makeNotifyHandler,
@@ -39,6 +44,14 @@ import { FindingsStore } from '../lambdas/store/findings-store.js';
 import { ResultStore } from '../lambdas/store/results.js';
 import type { Sim } from './index.js';
 import { ASL_FILE } from './paths.js';
+
+/** The SDK clients of each group's function (`lambdas/checks/<group>/clients.ts`). */
+const GROUP_CLIENTS: Record<GroupId, AwsClientFactories> = {
+  infra: INFRA_CLIENTS,
+  cluster: CLUSTER_CLIENTS,
+  database: DATABASE_CLIENTS,
+  coder: CODER_CLIENTS,
+};
 
 /** The workflow definition the CDK stack deploys. */
 export { ASL_FILE };
@@ -334,7 +347,13 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
   const owned: GroupHandler[] = [];
   const groupHandlers = Object.fromEntries(
     (Object.entries(GROUPS) as Array<[GroupId, CheckGroup<unknown>]>).map(([id, group]) => {
-      const own = makeGroupHandler(group, { deployments: deployment, results, telemetry: localTelemetry() });
+      const own = makeGroupHandler(group, {
+        deployments: deployment,
+        results,
+        telemetry: localTelemetry(),
+        // The SDK clients each group function bundles: the local run fails as Lambda would on a missing one.
+        awsClients: GROUP_CLIENTS[id],
+      });
       owned.push(own);
       const run = opts.groupHandlers?.[id] ?? own;
       const observed = async (event: GroupEvent): Promise<PackedGroupResult> => {

@@ -1,6 +1,7 @@
 import { GROUPS } from '../checks/index.js';
 import { tlsWarnings } from '../checks/tls.js';
 import { createAwsClients } from '../clients/aws.js';
+import { ALL_AWS_CLIENTS } from '../clients/aws-all.js';
 import { CallRecorder } from './calls.js';
 import { diagnose } from './diagnose.js';
 import type { DeploymentConfig } from './config.js';
@@ -24,7 +25,7 @@ export async function auditDeployment(
   opts: AuditOptions = {},
 ): Promise<AuditReport> {
   const calls = new CallRecorder();
-  const aws = createAwsClients(deployment, calls);
+  const aws = createAwsClients(deployment, calls, ALL_AWS_CLIENTS);
   try {
     // One clear line when the credentials do not work, instead of the same error from every AWS read.
     const credentials = await aws.credentialsProblem();

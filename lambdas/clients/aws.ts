@@ -1,12 +1,12 @@
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { EKSClient } from '@aws-sdk/client-eks';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { STSClient } from '@aws-sdk/client-sts';
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { EKSClient } from '@aws-sdk/client-eks';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type {
   AwsCredentialIdentity,
@@ -19,12 +19,10 @@ import type {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { CallRecorder } from '../audit/calls.js';
 import type { DeploymentConfig } from '../audit/config.js';
-import { describeError } from '../audit/errors.js';
+import { AuditError, describeError } from '../audit/errors.js';
 
-/** The AWS clients an audit uses, built once per audit from configuration. */
-export interface AwsClients {
-  region: string;
-  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
+/** The AWS service clients an audit may use, by the name the collectors use. */
+export interface AwsServiceClients {
   eks: EKSClient;
   ec2: EC2Client;
   rds: RDSClient;
@@ -36,6 +34,36 @@ export interface AwsClients {
   cloudtrail: CloudTrailClient;
   /** CloudWatch metrics (NAT gateway errors). */
   cloudwatch: CloudWatchClient;
+}
+export type AwsClientName = keyof AwsServiceClients;
+
+/** The service name each client's calls are recorded under. */
+const SERVICE_OF: Readonly<Record<AwsClientName, string>> = {
+  eks: 'eks',
+  ec2: 'ec2',
+  rds: 'rds',
+  elbv2: 'elbv2',
+  quotas: 'servicequotas',
+  secrets: 'secretsmanager',
+  sts: 'sts',
+  cloudtrail: 'cloudtrail',
+  cloudwatch: 'cloudwatch',
+};
+
+/**
+ * The SDK client classes a function may build, by name. A Lambda function passes only those of its group
+ * (`lambdas/checks/<group>/clients.ts`), so its bundle holds no other SDK client; a client it lacks is an
+ * error naming it, never a silent fallback.
+ */
+export type AwsClientFactories = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each SDK client has its own config type.
+  [K in AwsClientName]?: new (config: any) => AwsServiceClients[K];
+};
+
+/** The AWS clients an audit uses, built on first use from configuration. */
+export interface AwsClients extends AwsServiceClients {
+  region: string;
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   /**
    * Resolve the credentials once, before any check runs: what is wrong with them (no credentials found,
    * expired SSO session, role that cannot be assumed), or undefined when they work.
@@ -44,7 +72,8 @@ export interface AwsClients {
   destroy(): void;
 }
 
-interface SmithyClientLike {
+/** What the recorder and the tracer need of an SDK client. */
+export interface SmithyClientLike {
   middlewareStack: {
     add(
       mw: InitializeMiddleware<object, MetadataBearer>,
@@ -83,8 +112,17 @@ export function instrument<C extends SmithyClientLike>(
   return client;
 }
 
-/** Build the audit's AWS clients: region, endpoint override, credentials, retry mode and timeouts. */
-export function createAwsClients(deployment: DeploymentConfig, recorder: CallRecorder): AwsClients {
+/**
+ * The audit's AWS clients: region, endpoint override, credentials, retry mode and timeouts. Each client is
+ * built (and counted, and passed to `onCreate`, e.g. the tracer) the first time a collector uses it, from
+ * `factories`: a name without a factory throws.
+ */
+export function createAwsClients(
+  deployment: DeploymentConfig,
+  recorder: CallRecorder,
+  factories: AwsClientFactories,
+  onCreate?: (client: SmithyClientLike) => void,
+): AwsClients {
   const { aws, timeouts } = deployment;
   const endpoint = aws.endpoint ?? process.env.AWS_ENDPOINT_URL;
   const base = { region: aws.region, ...(endpoint ? { endpoint } : {}) };
@@ -117,21 +155,27 @@ export function createAwsClients(deployment: DeploymentConfig, recorder: CallRec
       throwOnRequestTimeout: true,
     }),
   } as const;
-  const clients = {
-    eks: instrument(new EKSClient(common), 'eks', recorder),
-    ec2: instrument(new EC2Client(common), 'ec2', recorder),
-    rds: instrument(new RDSClient(common), 'rds', recorder),
-    elbv2: instrument(new ElasticLoadBalancingV2Client(common), 'elbv2', recorder),
-    quotas: instrument(new ServiceQuotasClient(common), 'servicequotas', recorder),
-    secrets: instrument(new SecretsManagerClient(common), 'secretsmanager', recorder),
-    sts: instrument(new STSClient(common), 'sts', recorder),
-    cloudtrail: instrument(new CloudTrailClient(common), 'cloudtrail', recorder),
-    cloudwatch: instrument(new CloudWatchClient(common), 'cloudwatch', recorder),
+  const built = new Map<AwsClientName, SmithyClientLike>();
+  const clientOf = (name: AwsClientName): SmithyClientLike => {
+    let c = built.get(name);
+    if (!c) {
+      const Client = factories[name];
+      if (!Client) throw new AuditError(`no ${name} client in this function (its group does not declare it)`);
+      c = instrument(new Client(common) as SmithyClientLike, SERVICE_OF[name], recorder);
+      onCreate?.(c);
+      built.set(name, c);
+    }
+    return c;
   };
-  return {
+  const lazy = Object.fromEntries(
+    (Object.keys(SERVICE_OF) as AwsClientName[]).map((name) => [
+      name,
+      { get: () => clientOf(name), enumerable: true },
+    ]),
+  ) as PropertyDescriptorMap;
+  const base2 = {
     region: aws.region,
     credentials,
-    ...clients,
     async credentialsProblem() {
       if (typeof credentials !== 'function') return undefined;
       try {
@@ -142,7 +186,9 @@ export function createAwsClients(deployment: DeploymentConfig, recorder: CallRec
       }
     },
     destroy() {
-      for (const c of Object.values(clients)) c.destroy();
+      for (const c of built.values()) c.destroy();
+      built.clear();
     },
   };
+  return Object.defineProperties(base2, lazy) as AwsClients;
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { AuditError } from '../audit/errors.js';
 
 /** An answer was larger than what the auditor reads from that endpoint: an `error` finding, never a pass. */
@@ -18,33 +19,37 @@ export function bytesLabel(n: number): string {
 
 /**
  * Read a response body as UTF-8 text, at most `maxBytes`: a declared Content-Length above the cap is
- * refused before reading, and an endless or oversized body is cut off (the stream cancelled) as soon as it
- * passes the cap, so memory stays bounded whatever the server sends. Slow bodies are bounded by the
- * request's abort signal, which also covers the body.
+ * refused before reading, and an endless or oversized body is cut off (the socket destroyed) as soon as it
+ * passes the cap, so memory stays bounded whatever the server sends. Slow bodies are bounded by `signal`
+ * (the request's timeout and abort), which destroys the body with the signal's reason.
  */
 export async function readCapped(
-  res: { headers: { get(name: string): string | null }; body: ReadableStream<Uint8Array> | null },
+  res: IncomingMessage,
   maxBytes: number,
   what: string,
+  signal?: AbortSignal,
 ): Promise<string> {
-  const declared = Number(res.headers.get('content-length'));
+  const declared = Number(res.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel().catch(() => undefined);
+    res.destroy();
     throw new BodyTooLargeError(what, maxBytes);
   }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const onAbort = () => res.destroy(signal?.reason as Error);
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const chunks: Buffer[] = [];
   let total = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new BodyTooLargeError(what, maxBytes);
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        res.destroy();
+        throw new BodyTooLargeError(what, maxBytes);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(value);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return Buffer.concat(chunks).toString('utf8');
 }

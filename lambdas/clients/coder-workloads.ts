@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CoderClient, MAX_BODY_BYTES } from './coder.js';
 
 /**

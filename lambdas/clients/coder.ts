@@ -1,11 +1,13 @@
-import tls, { type SecureContext, TLSSocket } from 'node:tls';
+import http from 'node:http';
+import https from 'node:https';
+import tls, { type SecureContext, type TLSSocket } from 'node:tls';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Agent, buildConnector, fetch } from 'undici';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CallRecorder } from '../audit/calls.js';
 import type { DeploymentConfig } from '../audit/config.js';
 import { AuditError, describeError } from '../audit/errors.js';
-import { BodyTooLargeError, readCapped } from './body.js';
+import { BodyTooLargeError } from './body.js';
+import { getCapped, RedirectRefusedError, socketHost } from './http.js';
 
 /** The `coder` section of a deployment configuration. */
 export type CoderConfig = NonNullable<DeploymentConfig['coder']>;
@@ -296,7 +298,10 @@ function trusting(ca: string): SecureContext {
  */
 export class CoderClient {
   private readonly base: string;
-  private readonly agent: Agent;
+  /** Connections to HTTPS URLs (the access URL, the issuer): the extra CA, verification unless insecureTls. */
+  private readonly agent: https.Agent;
+  /** Connections to plain-HTTP URLs (a deployment without TLS). */
+  private readonly httpAgent = new http.Agent({ keepAlive: true });
   private tokenPromise: Promise<Token> | undefined;
   private readonly redactions: string[] = [];
   /** The certificate of the latest TLS handshake with each host. */
@@ -304,21 +309,22 @@ export class CoderClient {
 
   public constructor(private readonly opts: CoderClientOptions) {
     this.base = opts.coder.url.replace(/\/+$/, '');
-    const connector = buildConnector({
+    this.agent = new https.Agent({
+      keepAlive: true,
       ...(opts.ca ? { secureContext: trusting(opts.ca) } : {}),
       rejectUnauthorized: !opts.coder.insecureTls,
     });
     // Record the certificate of each full TLS handshake, by host: coder-healthz's request makes or reuses
     // one. A resumed session presents no certificate (getPeerCertificate() is empty), so it records nothing.
-    this.agent = new Agent({
-      connect: (o, callback) =>
-        connector(o, (...args) => {
-          const socket = args[1];
-          const cert = socket instanceof TLSSocket ? peerCertificate(socket) : undefined;
-          if (cert) this.certificates.set(o.hostname, cert);
-          callback(...args);
-        }),
-    });
+    const connect = this.agent.createConnection.bind(this.agent);
+    this.agent.createConnection = ((options: { host?: string }, callback: never) => {
+      const socket = connect(options, callback) as TLSSocket;
+      socket.once('secureConnect', () => {
+        const cert = peerCertificate(socket);
+        if (cert) this.certificates.set(options.host ?? '', cert);
+      });
+      return socket;
+    }) as typeof this.agent.createConnection;
   }
 
   /** Organization name or id the org-scoped routes use. */
@@ -332,7 +338,7 @@ export class CoderClient {
     return this.opts.calls.track('coder', op, this.base, async () => {
       const t0 = performance.now();
       const res = await this.send(op, `${this.base}/healthz`, {}, { maxBytes: MAX_BODY_BYTES.healthz });
-      const certificate = this.certificates.get(new URL(this.base).hostname);
+      const certificate = this.certificates.get(socketHost(new URL(this.base)));
       return {
         status: res.status,
         body: res.text.slice(0, 200),
@@ -461,7 +467,8 @@ export class CoderClient {
 
   /** Release the connection pool (in-flight requests are cut). */
   public async close(): Promise<void> {
-    await this.agent.destroy().catch(() => undefined);
+    this.agent.destroy();
+    this.httpAgent.destroy();
   }
 
   /** The session token, read once; the read is an AWS call the SDK middleware counts. */
@@ -517,31 +524,20 @@ export class CoderClient {
     const ms = o.timeoutMs ?? this.opts.callMs;
     const timeout = AbortSignal.timeout(ms);
     const signal = AbortSignal.any([this.opts.signal, timeout]);
-    let target = new URL(url);
     try {
-      for (let hop = 0; ; hop++) {
-        const res = await fetch(target, {
-          headers: { Accept: 'application/json', ...headers },
-          signal,
-          dispatcher: this.agent,
-          redirect: 'manual',
-        });
-        const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
-        if (location === null) {
-          return { status: res.status, text: await readCapped(res, o.maxBytes ?? MAX_BODY_BYTES.small, op) };
-        }
-        await res.body?.cancel().catch(() => undefined);
-        const next = new URL(location, target);
-        if (next.origin !== target.origin) {
-          throw new CoderRequestError(
-            this.redact(`${op}: redirected to another host (${next.origin}); refused`),
-          );
-        }
-        if (hop >= MAX_REDIRECTS) throw new CoderRequestError(`${op}: more than ${MAX_REDIRECTS} redirects`);
-        target = next;
-      }
+      return await getCapped(new URL(url), {
+        headers: { Accept: 'application/json', ...headers },
+        signal,
+        httpsAgent: this.agent,
+        httpAgent: this.httpAgent,
+        maxBytes: o.maxBytes ?? MAX_BODY_BYTES.small,
+        what: op,
+        maxRedirects: MAX_REDIRECTS,
+      });
     } catch (err) {
-      if (err instanceof CoderRequestError || err instanceof BodyTooLargeError) throw err;
+      if (err instanceof RedirectRefusedError)
+        throw new CoderRequestError(this.redact(`${op}: ${err.message}`));
+      if (err instanceof BodyTooLargeError) throw err;
       if (this.opts.signal.aborted) {
         throw new CoderRequestError(`${op}: aborted (${describeError(this.opts.signal.reason)})`);
       }
@@ -554,8 +550,8 @@ export class CoderClient {
             )
           : new CoderRequestError(message);
       }
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? describeError(err);
+      const e = err as { code?: string; cause?: { code?: string; message?: string } };
+      const why = e.code ?? e.cause?.code ?? e.cause?.message ?? describeError(err);
       throw new CoderRequestError(this.redact(`${op}: request failed: ${why}`));
     }
   }

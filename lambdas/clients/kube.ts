@@ -1,25 +1,10 @@
-import {
-  ApiException,
-  AppsV1Api,
-  CustomObjectsApi,
-  CoreV1Api,
-  KubeConfig,
-  ResponseContext,
-  ServerConfiguration,
-  createConfiguration,
-  wrapHttpLibrary,
-  type CoreV1Event,
-  type HttpLibrary,
-  type Middleware,
-  type RequestContext,
-  type V1Deployment,
-  type V1Pod,
-} from '@kubernetes/client-node';
-import { fetch } from 'undici';
-import { z } from 'zod';
+import https from 'node:https';
+import tls from 'node:tls';
+import * as z from 'zod';
 import type { CallRecorder } from '../audit/calls.js';
 import { AuditError, describeError } from '../audit/errors.js';
-import { readCapped } from './body.js';
+import { getCapped, type HttpAnswer } from './http.js';
+import type { CoreV1Event, V1Deployment, V1Pod } from './kube-types.js';
 
 /** Where the Kubernetes API is and how to authenticate to it. */
 export interface KubeClientOptions {
@@ -64,7 +49,6 @@ export class KubernetesApiError extends AuditError {
   }
 }
 
-const USER = 'coder-auditor';
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 const PAGE_SIZE = 250;
 /** Largest list page read (250 objects with their managedFields stay far below). */
@@ -85,117 +69,68 @@ export class KubernetesShapeError extends AuditError {
   }
 }
 
-/** The fields of each listed kind the checks rely on; the rest passes through unchecked. */
-const Meta = z.object({ name: z.string().min(1), namespace: z.string().optional() }).passthrough();
-const Containers = z.array(z.object({ name: z.string() }).passthrough());
-const ITEM_SCHEMAS = {
-  pods: z
-    .object({
-      metadata: Meta,
-      spec: z.object({ containers: Containers }).passthrough().optional(),
-      status: z
-        .object({
-          phase: z.string().optional(),
-          containerStatuses: z.array(z.object({ name: z.string() }).passthrough()).optional(),
-          conditions: z.array(z.object({ type: z.string() }).passthrough()).optional(),
-        })
-        .passthrough()
-        .optional(),
-    })
-    .passthrough(),
-  events: z
-    .object({ metadata: Meta, message: z.string().optional(), reason: z.string().optional() })
-    .passthrough(),
-  deployments: z
-    .object({
-      metadata: Meta,
-      spec: z
-        .object({
-          template: z.object({ spec: z.object({ containers: Containers }).passthrough() }).passthrough(),
-        })
-        .passthrough()
-        .optional(),
-    })
-    .passthrough(),
-} as const;
-
-/** A PodMetricsList (metrics.k8s.io/v1beta1): each item's containers with their usage quantities. */
-const PodMetricsList = z
-  .object({
-    items: z.array(
-      z
-        .object({
-          metadata: Meta,
-          containers: z.array(
-            z
-              .object({
-                name: z.string(),
-                usage: z.object({ cpu: z.string().optional(), memory: z.string().optional() }).passthrough(),
-              })
-              .passthrough(),
-          ),
-        })
-        .passthrough(),
-    ),
-  })
-  .passthrough();
-
-/** One list page: `items` must be a list of objects of the kind, with a continue token at most. */
-function listSchema(kind: keyof typeof ITEM_SCHEMAS) {
-  return z
-    .object({
-      items: z.array(ITEM_SCHEMAS[kind]),
-      metadata: z.object({ _continue: z.string().optional() }).passthrough().optional(),
-    })
-    .passthrough();
+/** What each list answers: the kind's objects (the fields the checks rely on checked, the rest passed through). */
+interface ListedKinds {
+  pods: V1Pod;
+  events: CoreV1Event;
+  deployments: V1Deployment;
 }
+type Kind = keyof ListedKinds;
 
 /**
- * The HTTP library of the generated client, replaced: undici with redirects followed only on the same
- * scheme, host and port (a redirect elsewhere is refused: an answer from another host is never taken for the
- * cluster's, and the bearer token never leaves it), and every body read with a cap (log reads: their
- * `limitBytes` plus a margin; lists: MAX_PAGE_BYTES).
+ * One list page of each kind: `items` a list of objects of the kind, a continue token at most. Built on the
+ * first list (zod schemas cost CPU to build; a cold start that lists nothing builds none).
  */
-function cappedHttpLibrary(): HttpLibrary {
-  return wrapHttpLibrary({
-    async send(request: RequestContext): Promise<ResponseContext> {
-      let url = new URL(request.getUrl());
-      const isLog = url.pathname.endsWith('/log');
-      const max = isLog
-        ? Number(url.searchParams.get('limitBytes') ?? LOG_LIMIT_BYTES) + 64 * 1024
-        : MAX_PAGE_BYTES;
-      for (let hop = 0; ; hop++) {
-        const res = await fetch(url, {
-          method: request.getHttpMethod().toString(),
-          body: request.getBody() as never,
-          headers: request.getHeaders(),
-          signal: request.getSignal() ?? null,
-          dispatcher: request.getDispatcher() as never,
-          redirect: 'manual',
-        });
-        const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
-        if (location !== null) {
-          await res.body?.cancel().catch(() => undefined);
-          const next = new URL(location, url);
-          if (next.origin !== url.origin) {
-            throw new AuditError(`redirected to another host (${next.origin}); refused`);
-          }
-          if (hop >= MAX_REDIRECTS) throw new AuditError(`more than ${MAX_REDIRECTS} redirects`);
-          url = next;
-          continue;
-        }
-        const text = await readCapped(res, max, `GET ${url.pathname}`);
-        const headers: Record<string, string> = {};
-        res.headers.forEach((value, name) => {
-          headers[name] = value;
-        });
-        return new ResponseContext(res.status, headers, {
-          text: async () => text,
-          binary: async () => Buffer.from(text),
-        } as never);
-      }
-    },
-  });
+let listSchemas: Record<Kind, z.ZodType> | undefined;
+function listSchema(kind: Kind): z.ZodType {
+  listSchemas ??= (() => {
+    const Meta = z.object({ name: z.string().min(1), namespace: z.string().optional() }).passthrough();
+    const Containers = z.array(z.object({ name: z.string() }).passthrough());
+    const items = {
+      pods: z
+        .object({
+          metadata: Meta,
+          spec: z.object({ containers: Containers }).passthrough().optional(),
+          status: z
+            .object({
+              phase: z.string().optional(),
+              containerStatuses: z.array(z.object({ name: z.string() }).passthrough()).optional(),
+              conditions: z.array(z.object({ type: z.string() }).passthrough()).optional(),
+            })
+            .passthrough()
+            .optional(),
+        })
+        .passthrough(),
+      events: z
+        .object({
+          metadata: Meta,
+          involvedObject: z.object({}).passthrough(),
+          message: z.string().optional(),
+          reason: z.string().optional(),
+        })
+        .passthrough(),
+      deployments: z
+        .object({
+          metadata: Meta,
+          spec: z
+            .object({
+              template: z.object({ spec: z.object({ containers: Containers }).passthrough() }).passthrough(),
+            })
+            .passthrough()
+            .optional(),
+        })
+        .passthrough(),
+    };
+    const page = (item: z.ZodType) =>
+      z
+        .object({
+          items: z.array(item),
+          metadata: z.object({ continue: z.string().optional() }).passthrough().optional(),
+        })
+        .passthrough();
+    return { pods: page(items.pods), events: page(items.events), deployments: page(items.deployments) };
+  })();
+  return listSchemas[kind];
 }
 
 /** metrics.k8s.io/v1beta1 PodMetrics: each container's current usage (`cpu` like `250m`/`12345678n`, `memory` like `1500Ki`). */
@@ -206,85 +141,89 @@ export interface PodMetrics {
   containers: Array<{ name: string; usage: { cpu?: string; memory?: string } }>;
 }
 
+/** Single objects read by name, and the PodMetricsList: the fields the checks rely on (built on first use). */
+let objectSchemas: { deployment: z.ZodType; podMetrics: z.ZodType } | undefined;
+function objectSchema(kind: 'deployment' | 'podMetrics'): z.ZodType {
+  objectSchemas ??= (() => {
+    const Meta = z.object({ name: z.string().min(1), namespace: z.string().optional() }).passthrough();
+    const usage = z.object({ cpu: z.string().optional(), memory: z.string().optional() }).passthrough();
+    return {
+      deployment: z.object({ metadata: Meta }).passthrough(),
+      podMetrics: z
+        .object({
+          items: z.array(
+            z
+              .object({
+                metadata: Meta,
+                containers: z.array(z.object({ name: z.string(), usage }).passthrough()),
+              })
+              .passthrough(),
+          ),
+        })
+        .passthrough(),
+    };
+  })();
+  return objectSchemas[kind];
+}
+
+/** A list page as the API sends it (ListMeta's `continue` names the next page). */
+interface ListPage<T> {
+  items: T[];
+  metadata?: { continue?: string };
+}
+
+/** The parameters of a list or log read, encoded as the API server's query parser expects. */
+type Query = Record<string, string | number | undefined>;
+
 /**
- * Read-only Kubernetes client for the cluster checks: the real @kubernetes/client-node over HTTPS, the
- * cluster CA pinned, an EKS bearer token, a client-side timeout and the group's abort signal on every
- * request, bounded retries of 429/5xx (honouring Retry-After), and every request counted by the recorder.
+ * Read-only Kubernetes client for the cluster checks: plain GETs over `node:https` with the cluster CA pinned
+ * (the only CA trusted; TLS always verified), an EKS bearer token per request, a client-side timeout and the
+ * group's abort signal on every request, bounded retries of 429/5xx (honouring Retry-After), pages of
+ * `limit=250` followed by their `continue` token, capped bodies, redirects followed on the same origin only,
+ * and every request counted by the recorder. Answers are the API's JSON: timestamps stay strings (see
+ * kube-types.ts).
  */
 export class KubeClient {
-  private readonly core: CoreV1Api;
-  private readonly apps: AppsV1Api;
-  private readonly custom: CustomObjectsApi;
   private readonly opts: KubeClientOptions;
+  private readonly base: string;
+  private readonly agent: https.Agent;
 
   public constructor(opts: KubeClientOptions) {
     this.opts = opts;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: 'eks',
-          server: opts.server,
-          caData: Buffer.from(opts.caPem, 'utf8').toString('base64'),
-          skipTLSVerify: false,
-        },
-      ],
-      users: [{ name: USER }],
-      contexts: [{ name: 'audit', cluster: 'eks', user: USER }],
-      currentContext: 'audit',
+    this.base = opts.server.replace(/\/+$/, '');
+    this.agent = new https.Agent({
+      keepAlive: true,
+      // Only the cluster CA: a certificate signed by a public root is not the cluster's.
+      secureContext: tls.createSecureContext({ ca: opts.caPem }),
+      rejectUnauthorized: true,
     });
-    kc.addAuthenticator({
-      isAuthProvider: (user) => user.name === USER,
-      applyAuthentication: async (_user, reqOpts) => {
-        reqOpts.headers = { ...reqOpts.headers, Authorization: `Bearer ${await opts.token()}` };
-      },
-    });
-    const deadline: Middleware = {
-      pre: async (rc: RequestContext) => {
-        const timeout = AbortSignal.timeout(opts.timeoutMs);
-        rc.setSignal(opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout);
-        return rc;
-      },
-      post: async (response) => response,
-    };
-    const config = createConfiguration({
-      baseServer: new ServerConfiguration(opts.server.replace(/\/+$/, ''), {}),
-      authMethods: { default: kc },
-      promiseMiddleware: [deadline],
-      httpApi: cappedHttpLibrary(),
-    });
-    this.core = new CoreV1Api(config);
-    this.apps = new AppsV1Api(config);
-    this.custom = new CustomObjectsApi(config);
   }
 
   /** Every pod of a namespace (optionally filtered by a label selector). */
   public listPods(namespace: string, labelSelector?: string): Promise<V1Pod[]> {
-    return this.list('listNamespacedPod', 'pods', `${namespace}/pods`, (cont) =>
-      this.core.listNamespacedPod({ namespace, labelSelector, limit: PAGE_SIZE, _continue: cont }),
-    );
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+    return this.list('listNamespacedPod', 'pods', `${namespace}/pods`, path, { labelSelector });
   }
 
   /** Every event of a namespace (optionally filtered by a field selector). */
   public listEvents(namespace: string, fieldSelector?: string): Promise<CoreV1Event[]> {
-    const resource = `${namespace}/events${fieldSelector ? `?fieldSelector=${fieldSelector}` : ''}`;
-    return this.list('listNamespacedEvent', 'events', resource, (cont) =>
-      this.core.listNamespacedEvent({ namespace, fieldSelector, limit: PAGE_SIZE, _continue: cont }),
-    );
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
+    const resource = fieldSelector
+      ? `${namespace}/events?fieldSelector=${fieldSelector}`
+      : `${namespace}/events`;
+    return this.list('listNamespacedEvent', 'events', resource, path, { fieldSelector });
   }
 
   /** Every deployment of a namespace. */
   public listDeployments(namespace: string): Promise<V1Deployment[]> {
-    return this.list('listNamespacedDeployment', 'deployments', `${namespace}/deployments`, (cont) =>
-      this.apps.listNamespacedDeployment({ namespace, limit: PAGE_SIZE, _continue: cont }),
-    );
+    const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments`;
+    return this.list('listNamespacedDeployment', 'deployments', `${namespace}/deployments`, path, {});
   }
 
   /** One deployment, by name (`get`: what a Role with resourceNames grants, unlike `list`). */
   public readDeployment(namespace: string, name: string): Promise<V1Deployment> {
-    return this.call('readNamespacedDeployment', `${namespace}/deployments/${name}`, () =>
-      this.apps.readNamespacedDeployment({ namespace, name }),
-    );
+    const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}`;
+    return this.read('readNamespacedDeployment', `${namespace}/deployments/${name}`, path, {}, 'deployment');
   }
 
   /**
@@ -292,57 +231,124 @@ export class KubeClient {
    * `metrics.k8s.io/v1beta1` PodMetrics: what `kubectl top pods` reads). A pod without a sample is absent.
    */
   public async listPodMetrics(namespace: string, labelSelector?: string): Promise<PodMetrics[]> {
+    const path = `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(namespace)}/pods`;
     const resource = `${namespace}/pods.metrics.k8s.io`;
-    const out: unknown = await this.call('listNamespacedPodMetrics', resource, () =>
-      this.custom.listNamespacedCustomObject({
-        group: 'metrics.k8s.io',
-        version: 'v1beta1',
-        namespace,
-        plural: 'pods',
-        labelSelector,
-      }),
+    const list = await this.read<{ items: PodMetrics[] }>(
+      'listNamespacedPodMetrics',
+      resource,
+      path,
+      { labelSelector },
+      'podMetrics',
     );
-    const checked = PodMetricsList.safeParse(out);
-    if (!checked.success) {
-      const issue = checked.error.issues[0];
-      const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
-      throw new KubernetesShapeError('listNamespacedPodMetrics', resource, where);
-    }
-    return checked.data.items as PodMetrics[];
+    return list.items;
   }
 
   /** The log of one container (`pods/log`), at most `limitBytes` (default LOG_LIMIT_BYTES) long. */
   public async readPodLog(namespace: string, name: string, o: PodLogOptions = {}): Promise<string> {
-    const text = await this.call('readNamespacedPodLog', `${namespace}/pods/${name}/log`, () =>
-      this.core.readNamespacedPodLog({ namespace, name, limitBytes: LOG_LIMIT_BYTES, ...o }),
+    const resource = `${namespace}/pods/${name}/log`;
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log`;
+    const limitBytes = o.limitBytes ?? LOG_LIMIT_BYTES;
+    const query: Query = {
+      container: o.container,
+      limitBytes,
+      sinceSeconds: o.sinceSeconds,
+      tailLines: o.tailLines,
+    };
+    const res = await this.call('readNamespacedPodLog', resource, () =>
+      // The API server "may return slightly more" than limitBytes (PodLogOptions): a margin, nothing beyond.
+      this.get(path, query, limitBytes + 64 * 1024, '*/*'),
     );
-    if (typeof text !== 'string') {
-      throw new KubernetesShapeError('readNamespacedPodLog', `${namespace}/pods/${name}/log`, 'not text');
-    }
-    return text;
+    return res.text;
   }
 
-  private async list<T>(
+  private async list<K extends Kind>(
     operation: string,
-    kind: keyof typeof ITEM_SCHEMAS,
+    kind: K,
     resource: string,
-    page: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { _continue?: string } }>,
-  ): Promise<T[]> {
-    const items: T[] = [];
-    const schema = listSchema(kind);
+    path: string,
+    query: Query,
+  ): Promise<Array<ListedKinds[K]>> {
+    const items: Array<ListedKinds[K]> = [];
     let cont: string | undefined;
     do {
-      const res = await this.call(operation, cont ? `${resource} page:${cont}` : resource, () => page(cont));
-      const checked = schema.safeParse(res);
+      const q = { ...query, limit: PAGE_SIZE, continue: cont };
+      const res = await this.call(operation, cont ? `${resource} page:${cont}` : resource, () =>
+        this.get(path, q, MAX_PAGE_BYTES, 'application/json'),
+      );
+      let doc: unknown;
+      try {
+        doc = JSON.parse(res.text);
+      } catch {
+        throw new KubernetesShapeError(operation, resource, 'not JSON');
+      }
+      const checked = listSchema(kind).safeParse(doc);
       if (!checked.success) {
         const issue = checked.error.issues[0];
         const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
         throw new KubernetesShapeError(operation, resource, where);
       }
-      items.push(...res.items);
-      cont = res.metadata?._continue || undefined;
+      const page = checked.data as ListPage<ListedKinds[K]>;
+      items.push(...page.items);
+      cont = page.metadata?.continue || undefined;
     } while (cont);
     return items;
+  }
+
+  /** One object (or unpaged list) read as JSON and checked against its schema. */
+  private async read<T>(
+    operation: string,
+    resource: string,
+    path: string,
+    query: Query,
+    kind: 'deployment' | 'podMetrics',
+  ): Promise<T> {
+    const res = await this.call(operation, resource, () =>
+      this.get(path, query, MAX_PAGE_BYTES, 'application/json'),
+    );
+    let doc: unknown;
+    try {
+      doc = JSON.parse(res.text);
+    } catch {
+      throw new KubernetesShapeError(operation, resource, 'not JSON');
+    }
+    const checked = objectSchema(kind).safeParse(doc);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
+      throw new KubernetesShapeError(operation, resource, where);
+    }
+    return checked.data as T;
+  }
+
+  /** One GET, authenticated; an answer that is not 2xx is a KubernetesApiError of its Status object. */
+  private async get(path: string, query: Query, maxBytes: number, accept: string): Promise<HttpAnswer> {
+    const url = new URL(`${this.base}${path}`);
+    for (const [k, v] of Object.entries(query))
+      if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+    const signal = this.opts.signal ? AbortSignal.any([timeout, this.opts.signal]) : timeout;
+    try {
+      const res = await getCapped(url, {
+        headers: {
+          Accept: accept,
+          Authorization: `Bearer ${await this.opts.token()}`,
+          'User-Agent': 'coder-auditor',
+        },
+        signal,
+        httpsAgent: this.agent,
+        maxBytes,
+        what: `GET ${url.pathname}`,
+        maxRedirects: MAX_REDIRECTS,
+      });
+      if (res.status < 200 || res.status > 299) throw new HttpStatusError(res);
+      return res;
+    } catch (err) {
+      if (err instanceof HttpStatusError) throw err;
+      if (this.opts.signal?.aborted) throw new RequestFailed('Aborted', 'aborted');
+      if (timeout.aborted) throw new RequestFailed('Timeout', 'no answer within the client timeout');
+      const cause = err instanceof Error && err.cause ? `: ${describeError(err.cause)}` : '';
+      throw new RequestFailed('NoResponse', `${describeError(err)}${cause}`);
+    }
   }
 
   private call<T>(operation: string, resource: string, fn: () => Promise<T>): Promise<T> {
@@ -354,18 +360,41 @@ export class KubeClient {
         } catch (err) {
           const e = toApiError(operation, resource, err);
           if (attempt >= attempts || !RETRYABLE.has(e.status) || this.opts.signal?.aborted) throw e;
-          await sleep(retryDelayMs(err, attempt), this.opts.signal);
+          const retryAfter = err instanceof HttpStatusError ? err.res.headers['retry-after'] : undefined;
+          await sleep(retryDelayMs(retryAfter, attempt), this.opts.signal);
         }
       }
     });
   }
 }
 
-/** Backoff: the server's Retry-After (capped at 2 s), else 200 ms doubling. */
-function retryDelayMs(err: unknown, attempt: number): number {
-  const headers = err instanceof ApiException ? (err.headers as Record<string, string>) : {};
-  const retryAfter = Number(headers['retry-after']);
-  if (Number.isFinite(retryAfter) && retryAfter >= 0) return Math.min(retryAfter * 1000, 2_000);
+/** A non-2xx answer (internal: becomes a KubernetesApiError). */
+class HttpStatusError extends Error {
+  public constructor(public readonly res: HttpAnswer) {
+    super(`HTTP ${res.status}`);
+  }
+}
+
+/** No answer (internal: becomes a KubernetesApiError with status 0). */
+class RequestFailed extends Error {
+  public constructor(
+    public readonly reason: 'Timeout' | 'Aborted' | 'NoResponse',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Longest wait before a retry, whatever Retry-After asks. */
+const MAX_RETRY_DELAY_MS = 2_000;
+
+/** Backoff: the server's Retry-After (seconds or an HTTP date; capped at 2 s), else 200 ms doubling. */
+export function retryDelayMs(header: string | undefined, attempt: number, now = Date.now()): number {
+  if (header !== undefined && header.trim() !== '') {
+    const seconds = Number(header);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now;
+    if (Number.isFinite(ms)) return Math.min(Math.max(ms, 0), MAX_RETRY_DELAY_MS);
+  }
   return 200 * 2 ** (attempt - 1);
 }
 
@@ -382,35 +411,30 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** A short, secret-free error: status, reason and the API's Status message (never headers or tokens). */
 function toApiError(operation: string, resource: string, err: unknown): KubernetesApiError {
   if (err instanceof KubernetesApiError) return err;
-  if (err instanceof ApiException) {
-    const status = Number(err.code);
-    const body = parseStatus(err.body);
+  if (err instanceof HttpStatusError) {
+    const status = err.res.status;
+    const body = parseStatus(err.res.text);
     const reason = body.reason ?? (status === 401 ? 'Unauthorized' : 'Error');
     return new KubernetesApiError(operation, resource, status, reason, body.message ?? reason);
   }
-  const name = err instanceof Error ? err.name : '';
-  if (name === 'TimeoutError') {
-    return new KubernetesApiError(operation, resource, 0, 'Timeout', 'no answer within the client timeout');
-  }
-  if (name === 'AbortError') return new KubernetesApiError(operation, resource, 0, 'Aborted', 'aborted');
-  const cause = err instanceof Error && err.cause ? `: ${describeError(err.cause)}` : '';
-  return new KubernetesApiError(operation, resource, 0, 'NoResponse', `${describeError(err)}${cause}`);
+  if (err instanceof RequestFailed)
+    return new KubernetesApiError(operation, resource, 0, err.reason, err.message);
+  return new KubernetesApiError(operation, resource, 0, 'NoResponse', describeError(err));
 }
 
-function parseStatus(body: unknown): { reason?: string; message?: string } {
-  let v = body;
-  if (typeof body === 'string') {
-    try {
-      v = JSON.parse(body);
-    } catch {
-      return { message: body.slice(0, 200) };
-    }
+/** The `reason` and `message` of the API's Status object (metav1.Status), when the body is one. */
+function parseStatus(body: string): { reason?: string; message?: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(body);
+  } catch {
+    return body ? { message: body.slice(0, 200) } : {};
   }
   if (v && typeof v === 'object') {
     const o = v as { reason?: unknown; message?: unknown };
     return {
-      ...(typeof o.reason === 'string' ? { reason: o.reason } : {}),
-      ...(typeof o.message === 'string' ? { message: o.message.slice(0, 300) } : {}),
+      ...(typeof o.reason === 'string' && o.reason ? { reason: o.reason } : {}),
+      ...(typeof o.message === 'string' && o.message ? { message: o.message.slice(0, 300) } : {}),
     };
   }
   return {};

@@ -8,7 +8,7 @@ import { AuditError } from '../audit/errors.js';
 import type { CheckGroup } from '../audit/group.js';
 import { Status, type GroupId } from '../audit/model.js';
 import { runGroup } from '../audit/runner.js';
-import { createAwsClients, type AwsClients } from '../clients/aws.js';
+import { createAwsClients, type AwsClientFactories, type AwsClients } from '../clients/aws.js';
 import { ResultStore } from '../store/results.js';
 import { documentClient } from './dynamo.js';
 import { packGroupResult, type PackedGroupResult } from './payload.js';
@@ -32,6 +32,8 @@ export interface GroupHandlerDeps {
   /** Largest result returned inline. @default MAX_INLINE_RESULT_BYTES */
   maxInlineBytes?: number;
   telemetry: Telemetry;
+  /** The SDK clients the group's collector may use (its `clients.ts`): a function bundles these only. */
+  awsClients: AwsClientFactories;
   /** @default () => new Date() */
   now?: () => Date;
 }
@@ -75,12 +77,7 @@ export function makeGroupHandler<S>(group: CheckGroup<S>, deps: GroupHandlerDeps
     let cached = clients.get(key);
     if (!cached) {
       const slot = new RecorderSlot();
-      const aws = createAwsClients(deployment, slot);
-      if (tracer) {
-        for (const c of [aws.eks, aws.ec2, aws.rds, aws.elbv2, aws.quotas, aws.secrets, aws.sts]) {
-          tracer.captureAWSv3Client(c);
-        }
-      }
+      const aws = createAwsClients(deployment, slot, deps.awsClients, (c) => tracer?.captureAWSv3Client(c));
       cached = { aws, slot };
       clients.set(key, cached);
     }
@@ -167,6 +164,7 @@ export function makeGroupHandler<S>(group: CheckGroup<S>, deps: GroupHandlerDeps
  */
 export function groupLambda<S>(
   group: CheckGroup<S>,
+  awsClients: AwsClientFactories,
 ): ReturnType<typeof lambdaEntry<GroupEvent, PackedGroupResult>> {
   const telemetry = lambdaTelemetry(`group-${group.id}`);
   let run: GroupHandler | undefined;
@@ -184,6 +182,7 @@ export function groupLambda<S>(
         tableName: requireEnv('TABLE_NAME'),
       }),
       telemetry,
+      awsClients,
     });
   };
   return lambdaEntry(telemetry, (event: GroupEvent) => (run ??= init())(event));

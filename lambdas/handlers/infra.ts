@@ -1,5 +1,6 @@
 import { infraGroup } from '../checks/infra/index.js';
+import { INFRA_CLIENTS } from '../checks/infra/clients.js';
 import { groupLambda } from './group.js';
 
 /** Lambda entry point of the `infra` check group (imports only this group, so its bundle stays small). */
-export const handler = groupLambda(infraGroup);
+export const handler = groupLambda(infraGroup, INFRA_CLIENTS);

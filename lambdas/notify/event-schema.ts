@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The detail of the EventBridge events the auditor puts on the default bus (source `coder.auditor`), one per

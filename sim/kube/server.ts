@@ -132,6 +132,44 @@ function matchesSelector(selector: string | null, get: (key: string) => string |
   });
 }
 
+const RESOURCE_VERSION = '48500';
+
+/**
+ * A list page as the API server cuts it (kubernetes/apiserver pkg/storage/etcd3/store.go GetList, continue
+ * tokens from pkg/storage/continue.go): `limit` items at most, and while more remain a `continue` token,
+ * base64url of {"v":"meta.k8s.io/v1","rv":<resourceVersion>,"start":"<next key>"}; `remainingItemCount`
+ * only without selectors. A token that does not decode is a 400 ("continue key is not valid").
+ */
+function paginate(items: Wire[], q: URLSearchParams): { items: Wire[]; meta: Wire } | { error: string } {
+  let start = 0;
+  const token = q.get('continue');
+  if (token) {
+    let key: unknown;
+    try {
+      key = (JSON.parse(Buffer.from(token, 'base64url').toString()) as { start?: unknown }).start;
+    } catch {
+      key = undefined;
+    }
+    if (typeof key !== 'string' || !key.endsWith('\u0000')) {
+      return { error: 'continue key is not valid: invalid start key' };
+    }
+    // The twin keeps its own (scenario) order: the page starts after the last object the token names.
+    const after = items.findIndex((o) => field(o, 'metadata.name') === key.slice(0, -1));
+    start = after + 1;
+  }
+  const limit = Number(q.get('limit') ?? 0);
+  const end = limit > 0 ? start + limit : items.length;
+  const meta: Wire = {};
+  if (end < items.length) {
+    const last = field(items[end - 1]!, 'metadata.name')!;
+    meta.continue = Buffer.from(
+      JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(RESOURCE_VERSION), start: `${last}\u0000` }),
+    ).toString('base64url');
+    if (!q.get('labelSelector') && !q.get('fieldSelector')) meta.remainingItemCount = items.length - end;
+  }
+  return { items: items.slice(start, end), meta };
+}
+
 function field(obj: Wire, path: string): string | undefined {
   let v: unknown = obj;
   for (const p of path.split('.')) v = v && typeof v === 'object' ? (v as Wire)[p] : undefined;
@@ -165,15 +203,24 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
     status(
       403,
       'Forbidden',
-      `${r.resource} is forbidden: User "${user}" cannot ${r.verb} resource "${r.resource}" in API group "${r.group}" ` +
+      // apimachinery errors.NewForbidden: `<resource>[.<group>][ "<name>"] is forbidden: ...` (no subresource).
+      `${r.resource.split('/')[0]}${r.group ? `.${r.group}` : ''}${r.name ? ` "${r.name}"` : ''} is forbidden: User "${user}" cannot ${r.verb} resource "${r.resource}" in API group "${r.group}" ` +
         (r.namespace ? `in the namespace "${r.namespace}"` : 'at the cluster scope'),
       { kind: r.resource.split('/')[0] },
     );
 
   const serve = (r: Route, url: URL, res: ServerResponse) => {
     const ns = r.namespace!;
-    const list = (kind: string, apiVersion: string, items: Wire[]) =>
-      send(res, 200, { kind, apiVersion, metadata: { resourceVersion: '48500' }, items });
+    const list = (kind: string, apiVersion: string, items: Wire[]) => {
+      const page = paginate(items, url.searchParams);
+      if ('error' in page) return send(res, 400, status(400, 'BadRequest', page.error));
+      send(res, 200, {
+        kind,
+        apiVersion,
+        metadata: { resourceVersion: RESOURCE_VERSION, ...page.meta },
+        items: page.items,
+      });
+    };
     const notFound = (kind: string) =>
       send(res, 404, status(404, 'NotFound', `${kind} "${r.name}" not found`, { name: r.name, kind }));
     const byLabels = (items: Wire[]) =>

@@ -1,3 +1,4 @@
+import { INFRA_CLIENTS } from '../../lambdas/checks/infra/clients.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCheck } from '../../lambdas/audit/check.js';
 import { AuditError } from '../../lambdas/audit/errors.js';
@@ -52,7 +53,12 @@ afterAll(async () => {
   destroy();
   await db?.stop();
 });
-const deps = () => ({ deployments: configDeployments(() => config), results, telemetry: localTelemetry() });
+const deps = () => ({
+  deployments: configDeployments(() => config),
+  results,
+  telemetry: localTelemetry(),
+  awsClients: INFRA_CLIENTS,
+});
 const event: GroupEvent = {
   deployment: 'prod',
   group: 'infra',

@@ -1,3 +1,4 @@
+import { CLUSTER_CLIENTS } from '../../lambdas/checks/cluster/clients.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -494,6 +495,7 @@ describe('Workflow: local execution with the real handlers', () => {
       await sim.apply(incident());
       const results = new ResultStore({ client: doc, tableName });
       const inline = makeGroupHandler(clusterGroup, {
+        awsClients: CLUSTER_CLIENTS,
         deployments: configDeployments(() => ({ deployments: [sim.deployment], schedule: 'rate(1 hour)' })),
         results,
         telemetry: localTelemetry(),

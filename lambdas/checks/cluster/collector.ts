@@ -1,5 +1,5 @@
 import type { Nodegroup } from '@aws-sdk/client-eks';
-import type { CoreV1Event, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Deployment, V1Pod } from '../../clients/kube-types.js';
 import { describeError } from '../../audit/errors.js';
 import { settle, type Fact } from '../../audit/fact.js';
 import type { CollectContext } from '../../audit/group.js';

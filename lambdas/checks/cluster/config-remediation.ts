@@ -1,4 +1,4 @@
-import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Pod } from '../../clients/kube-types.js';
 import { Component, shq, type Remediation } from '../../audit/model.js';
 import { CONFIG_REASONS, IMAGE_REASONS, mainContainer, neverStarted, podName, statuses } from './pods.js';
 

@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '../../clients/kube-types.js';
 import type { DeploymentConfig } from '../../audit/config.js';
 import { shq, type Remediation, type ScalingPlan } from '../../audit/model.js';
 import { describeNodegroupCommand, knownSizes, scalingPlan } from '../nodegroup-sizing.js';

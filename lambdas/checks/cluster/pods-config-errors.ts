@@ -1,4 +1,4 @@
-import type { V1ContainerStatus } from '@kubernetes/client-node';
+import type { V1ContainerStatus } from '../../clients/kube-types.js';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import type { ClusterSnapshot } from './collector.js';
 import { GuideSection } from '../../audit/guide.js';

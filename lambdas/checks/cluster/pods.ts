@@ -5,7 +5,7 @@ import type {
   V1EnvFromSource,
   V1EnvVar,
   V1Pod,
-} from '@kubernetes/client-node';
+} from '../../clients/kube-types.js';
 import { need, type Fact } from '../../audit/fact.js';
 import { isUnscheduled } from './scheduling.js';
 

@@ -1,4 +1,4 @@
-import type { CoreV1Event } from '@kubernetes/client-node';
+import type { CoreV1Event } from '../../clients/kube-types.js';
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
 import { shq } from '../../audit/model.js';

@@ -1,5 +1,10 @@
 import type { Nodegroup, Taint } from '@aws-sdk/client-eks';
-import type { CoreV1Event, V1NodeSelectorRequirement, V1Pod, V1Toleration } from '@kubernetes/client-node';
+import type {
+  CoreV1Event,
+  V1NodeSelectorRequirement,
+  V1Pod,
+  V1Toleration,
+} from '../../clients/kube-types.js';
 import type { Fact } from '../../audit/fact.js';
 
 /** Pure helpers about scheduling: the scheduler's FailedScheduling message, taints and tolerations. */
@@ -94,7 +99,7 @@ export function groupByCause(
       .filter(
         (e) => e.involvedObject.name === name && (e.involvedObject.namespace ?? namespace) === namespace,
       )
-      .sort((a, b) => +(b.lastTimestamp ?? 0) - +(a.lastTimestamp ?? 0))[0]?.message;
+      .sort((a, b) => lastSeenMs(b) - lastSeenMs(a))[0]?.message;
     if (!condition && event === undefined && !events.ok) {
       throw new Error(`could not read ${events.name}: ${events.error}`);
     }
@@ -105,6 +110,22 @@ export function groupByCause(
     }
   }
   return [...byCause.values()];
+}
+
+/**
+ * When an event was last seen, in epoch ms (0 when unknown). The kube-scheduler records its events through
+ * events.k8s.io/v1, whose core/v1 view has `lastTimestamp: null` and the time in `eventTime` (and, once
+ * repeated, `series.lastObservedTime`); older recorders set `lastTimestamp`. All are RFC 3339 strings.
+ */
+export function lastSeenMs(e: CoreV1Event): number {
+  const at =
+    e.series?.lastObservedTime ??
+    e.lastTimestamp ??
+    e.eventTime ??
+    e.firstTimestamp ??
+    e.metadata.creationTimestamp;
+  const ms = at ? Date.parse(at) : Number.NaN;
+  return Number.isNaN(ms) ? 0 : ms;
 }
 
 /** Kubernetes name of an EKS taint effect (`NO_SCHEDULE` → `NoSchedule`). */

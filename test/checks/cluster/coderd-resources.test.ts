@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '../../../lambdas/clients/kube-types.js';
 import { describe, expect, it } from 'vitest';
 import { known } from '../../../lambdas/audit/fact.js';
 import { evaluateCheck } from '../../../lambdas/audit/runner.js';

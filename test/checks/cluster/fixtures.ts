@@ -7,7 +7,7 @@ import type {
   V1EnvVar,
   V1Pod,
   V1Toleration,
-} from '@kubernetes/client-node';
+} from '../../../lambdas/clients/kube-types.js';
 import type { Check } from '../../../lambdas/audit/check.js';
 import { parseConfig, type DeploymentConfig, type DeploymentInput } from '../../../lambdas/audit/config.js';
 import { known, type Fact } from '../../../lambdas/audit/fact.js';
@@ -20,7 +20,12 @@ import { baseSimDeployment } from '../../../sim/deployment.js';
 import { WS_NODEGROUP } from './harness.js';
 
 export const NOW = new Date('2025-06-01T12:00:00Z');
-export const ago = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
+/**
+ * `minutes` before NOW as the API server writes a timestamp (metav1.Time: RFC 3339, seconds): a string, as the
+ * client returns it, never a Date.
+ */
+export const ago = (minutes: number): string =>
+  new Date(NOW.getTime() - minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function deploymentConfig(over: Record<string, unknown> = {}): DeploymentConfig {
   return parseConfig(deepMerge(baseSimDeployment(), over) as DeploymentInput).deployments[0]!;

@@ -1,4 +1,4 @@
-import type { CoreV1Event } from '@kubernetes/client-node';
+import type { CoreV1Event } from '../../../lambdas/clients/kube-types.js';
 import { describe, expect, it } from 'vitest';
 import { known } from '../../../lambdas/audit/fact.js';
 import { evaluateCheck } from '../../../lambdas/audit/runner.js';

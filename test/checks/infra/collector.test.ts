@@ -29,6 +29,7 @@ import type { Fact } from '../../../lambdas/audit/fact.js';
 import { runAudit } from '../../../lambdas/audit/runner.js';
 import { collectInfra, type InfraSnapshot } from '../../../lambdas/checks/infra/collector.js';
 import { infraGroup } from '../../../lambdas/checks/infra/index.js';
+import { ALL_AWS_CLIENTS } from '../../../lambdas/clients/aws-all.js';
 import { createAwsClients } from '../../../lambdas/clients/aws.js';
 import {
   IDS,
@@ -98,7 +99,7 @@ function context(
   const calls = new CallRecorder();
   return {
     deployment: d,
-    aws: createAwsClients(d, calls),
+    aws: createAwsClients(d, calls, ALL_AWS_CLIENTS),
     calls,
     signal: new AbortController().signal,
     now: NOW,

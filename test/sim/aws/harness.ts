@@ -1,6 +1,7 @@
 import { SimIam } from '../../../sim/aws/iam.js';
 import { parseConfig, type DeploymentConfig } from '../../../lambdas/audit/config.js';
 import { CallRecorder } from '../../../lambdas/audit/calls.js';
+import { ALL_AWS_CLIENTS } from '../../../lambdas/clients/aws-all.js';
 import { createAwsClients, type AwsClients } from '../../../lambdas/clients/aws.js';
 import { startAwsSim, type AwsSimPart } from '../../../sim/aws/server.js';
 import { baseSimDeployment, SIM_IDS } from '../../../sim/deployment.js';
@@ -59,7 +60,7 @@ export async function startTwin(
     part,
     deployment,
     clients(overrides) {
-      const c = createAwsClients(deployment(overrides), new CallRecorder());
+      const c = createAwsClients(deployment(overrides), new CallRecorder(), ALL_AWS_CLIENTS);
       made.push(c);
       return c;
     },

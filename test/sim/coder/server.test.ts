@@ -1,19 +1,18 @@
-import { Agent, fetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseCoderScenario, simUuid } from '../../../sim/coder/model.js';
 import { loadScenario } from '../../../sim/scenario.js';
 import { CANARY, startTwin, type Twin } from './twin.js';
+import { httpsGet } from '../../helpers/https-get.js';
 
 let twin: Twin;
-let agent: Agent;
 
 async function get(path: string, token?: string): Promise<{ status: number; body: unknown; text: string }> {
-  const res = await fetch(`${twin.url}${path}`, {
-    dispatcher: agent,
+  const res = await httpsGet(`${twin.url}${path}`, {
+    ca: twin.env.tls.ca,
     headers: token ? { 'Coder-Session-Token': token } : {},
     signal: AbortSignal.timeout(5_000),
   });
-  const text = await res.text();
+  const text = res.text;
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -26,11 +25,9 @@ const authed = (path: string) => get(path, twin.env.secrets.coderToken);
 
 beforeAll(async () => {
   twin = await startTwin();
-  agent = new Agent({ connect: { ca: twin.env.tls.ca } });
 });
 afterEach(() => twin.apply());
 afterAll(async () => {
-  await agent.close();
   await twin.stop();
 });
 
@@ -248,7 +245,7 @@ describe('Twin: coder', () => {
   it('hangs until the client gives up', async () => {
     await twin.apply({}, [{ service: 'coder', operation: 'GET /healthz', kind: 'hang', ms: 0, rate: 1 }]);
     await expect(
-      fetch(`${twin.url}/healthz`, { dispatcher: agent, signal: AbortSignal.timeout(200) }),
+      httpsGet(`${twin.url}/healthz`, { ca: twin.env.tls.ca, signal: AbortSignal.timeout(200) }),
     ).rejects.toMatchObject({
       name: 'TimeoutError',
     });

@@ -1,9 +1,8 @@
-import { Agent, fetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTwin, type Twin } from './twin.js';
+import { httpsGet } from '../../helpers/https-get.js';
 
 let twin: Twin;
-let agent: Agent;
 
 /** The JSON fields these tests read (the twin answers codersdk shapes). */
 interface Doc {
@@ -24,21 +23,19 @@ interface Doc {
 }
 
 async function authed(path: string): Promise<{ status: number; body: Doc & Doc[] }> {
-  const res = await fetch(`${twin.url}${path}`, {
-    dispatcher: agent,
+  const res = await httpsGet(`${twin.url}${path}`, {
+    ca: twin.env.tls.ca,
     headers: { 'Coder-Session-Token': twin.env.secrets.coderToken },
     signal: AbortSignal.timeout(5_000),
   });
-  return { status: res.status, body: (await res.json()) as Doc & Doc[] };
+  return { status: res.status, body: JSON.parse(res.text) as Doc & Doc[] };
 }
 
 beforeAll(async () => {
   twin = await startTwin();
-  agent = new Agent({ connect: { ca: twin.env.tls.ca } });
 });
 afterEach(() => twin.apply());
 afterAll(async () => {
-  await agent.close();
   await twin.stop();
 });
 

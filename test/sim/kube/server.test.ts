@@ -47,6 +47,31 @@ describe('Kubernetes twin', () => {
   });
   afterAll(async () => kube.stop());
 
+  describe('pagination', () => {
+    it('cuts lists at limit with a continue token and remainingItemCount, as the API server does', async () => {
+      const all = names(await get('/api/v1/namespaces/coder-ws/pods'));
+      expect(all.length).toBeGreaterThan(2);
+      const first = await get('/api/v1/namespaces/coder-ws/pods?limit=2');
+      const meta = first.json().metadata as { continue?: string; remainingItemCount?: number };
+      expect(names(first)).toEqual(all.slice(0, 2));
+      expect(meta.remainingItemCount).toBe(all.length - 2);
+      expect(JSON.parse(Buffer.from(meta.continue!, 'base64url').toString())).toMatchObject({
+        v: 'meta.k8s.io/v1',
+        start: `${all[1]}\u0000`,
+      });
+      const rest = await get(`/api/v1/namespaces/coder-ws/pods?limit=250&continue=${meta.continue}`);
+      expect(names(rest)).toEqual(all.slice(2));
+      expect(rest.json().metadata).not.toHaveProperty('continue');
+      // With a selector the server cannot count what remains: no remainingItemCount.
+      const selected = await get(
+        '/api/v1/namespaces/coder-ws/pods?limit=1&labelSelector=app.kubernetes.io%2Fpart-of%3Dcoder',
+      );
+      expect(selected.json().metadata).not.toHaveProperty('remainingItemCount');
+      const bad = await get('/api/v1/namespaces/coder-ws/pods?limit=2&continue=bm90LWEtdG9rZW4');
+      expect([bad.status, bad.json().reason]).toEqual([400, 'BadRequest']);
+    });
+  });
+
   describe('authentication', () => {
     it('answers 401 with a Status object without a valid EKS token', async () => {
       const url = Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString();
