@@ -1,5 +1,4 @@
 import { aggregate, type GroupResult } from '../lambdas/audit/aggregate.js';
-import type { CallSummary } from '../lambdas/audit/calls.js';
 import type { AuditReport } from '../lambdas/audit/runner.js';
 import { CATALOGUE } from '../lambdas/checks/catalogue.js';
 import type { AlertMessage } from '../lambdas/notify/render.js';
@@ -22,30 +21,6 @@ export interface DemoResult {
     storedOpen: number;
   };
   alerts: AlertMessage[];
-}
-
-/** Merge the call summaries of the group results (each group counts its own calls). */
-function mergeCalls(results: readonly GroupResult[]): CallSummary {
-  const byOperation: Record<string, number> = {};
-  let total = 0;
-  let sumMs = 0;
-  let maxDepth = 0;
-  const duplicates: string[] = [];
-  for (const r of results) {
-    if (!r.calls) continue;
-    total += r.calls.total;
-    sumMs += r.calls.sumMs;
-    maxDepth = Math.max(maxDepth, r.calls.maxDepth);
-    duplicates.push(...r.calls.duplicates);
-    for (const [op, n] of Object.entries(r.calls.byOperation)) byOperation[op] = (byOperation[op] ?? 0) + n;
-  }
-  return {
-    total,
-    byOperation: Object.fromEntries(Object.entries(byOperation).sort()),
-    sumMs,
-    maxDepth,
-    duplicates,
-  };
 }
 
 /**
@@ -90,15 +65,8 @@ export async function runDemo(opts: {
     const store = new FindingsStore({ client: documentClient(client), tableName });
     const open = await store.list({ deployment: sim.deployment.id, open: true });
     return {
-      report: {
-        deployment: audit.deployment,
-        startedAt: audit.startedAt,
-        finishedAt: audit.finishedAt,
-        findings: audit.findings,
-        rootCauses: audit.rootCauses,
-        summary: audit.summary,
-        calls: mergeCalls(results),
-      },
+      // The same report the Aggregate function stored and alerted on, printed as the CLI prints its own.
+      report: audit,
       workflow: {
         executionId: run.executionId,
         transitions: run.transitions,

@@ -1,12 +1,11 @@
 import { CAUSAL_GRAPH } from '../checks/causes.js';
-import type { CallSummary } from './calls.js';
-import { linkRootCauses as link, type CausalLink, type RootCause } from './causality.js';
+import { mergeCalls, type CallSummary } from './calls.js';
+import { linkRootCauses as link, type CausalLink } from './causality.js';
 import { diagnose } from './diagnose.js';
 import { GuideSection } from './guide.js';
 import { SEVERITIES, Status, type Finding, type GroupId } from './model.js';
-import { applyMutes, type DisabledCheck, type Policy } from './mutes.js';
-import { errorFindingOf, sortFindings, summarize, type AuditSummary } from './runner.js';
-import type { MuteRule } from './config.js';
+import { applyMutes, type Policy } from './mutes.js';
+import { errorFindingOf, sortFindings, summarize, type AuditReport, type AuditSummary } from './runner.js';
 import { groupCheckId, type CheckCatalogue } from '../checks/catalogue.js';
 
 /** What one check-group task returns to the workflow (or what its Catch turns a failure into). */
@@ -22,32 +21,12 @@ export interface GroupResult {
   skipped?: string;
 }
 
-/** One audit of one deployment, merged from its group results: what the store and the alert consume. */
-export interface AggregatedAudit {
-  deployment: string;
-  executionId: string;
-  startedAt: string;
-  finishedAt: string;
-  findings: Finding[];
-  /** The failing findings no other explains, each with its symptoms, most severe first. */
-  rootCauses: RootCause[];
-  summary: AuditSummary;
-  /** Group → error text for groups that failed as a whole. */
-  groupErrors: Record<string, string>;
-  /** Group → call summary, for the groups that reported one. */
-  calls?: Record<string, CallSummary>;
-  /** What the configured policy said about itself: expired and unmatched mutes (absent without any). */
-  mutes?: MuteNotices;
-  /** Checks the configuration disabled for the deployment (their findings are dropped). */
-  disabled?: DisabledCheck[];
-}
-
-/** Expired and unmatched mutes of one run, and their report lines. */
-export interface MuteNotices {
-  expired: MuteRule[];
-  unmatched: MuteRule[];
-  notices: string[];
-}
+/**
+ * An audit merged by Aggregate from its group results: the one report type (`AuditReport`) with what a
+ * workflow run always has, its execution and its failed groups.
+ */
+export type AggregatedAudit = AuditReport &
+  Required<Pick<AuditReport, 'executionId' | 'groupErrors' | 'rootCauses' | 'callsByGroup'>>;
 
 export interface AggregateInput {
   deployment: string;
@@ -104,14 +83,17 @@ export function aggregate(input: AggregateInput): AggregatedAudit {
     if (r.calls) calls[r.group] = r.calls;
   }
   let applied = sortFindings(dedupe(merged));
-  let policy: Pick<AggregatedAudit, 'mutes' | 'disabled'> = {};
+  let policy: Pick<AuditReport, 'mutes' | 'disabled' | 'notices'> = {};
   if (input.policy) {
     // The clock of the policy is the run's start: a replay of the same execution mutes the same findings.
     const outcome = applyMutes(applied, input.policy, new Date(input.startedAt));
     applied = sortFindings(outcome.findings);
     policy = {
       ...(outcome.notices.length
-        ? { mutes: { expired: outcome.expired, unmatched: outcome.unmatched, notices: outcome.notices } }
+        ? {
+            mutes: { expired: outcome.expired, unmatched: outcome.unmatched, notices: outcome.notices },
+            notices: outcome.notices,
+          }
         : {}),
       ...(outcome.disabled.length ? { disabled: outcome.disabled } : {}),
     };
@@ -125,8 +107,9 @@ export function aggregate(input: AggregateInput): AggregatedAudit {
     findings,
     rootCauses,
     summary: summarize(findings, groupsSummary),
+    calls: mergeCalls(Object.values(calls)),
     groupErrors,
-    ...(Object.keys(calls).length > 0 ? { calls } : {}),
+    callsByGroup: calls,
     ...policy,
   };
 }

@@ -53,10 +53,13 @@ export async function auditDeployment(
     // The configured policy first, so that the diagnosis weighs overridden severities and knows what is
     // muted; then, as the serverless aggregate does: point symptoms at their root cause, reconcile the fixes.
     let applied = report.findings;
+    let mutes: AuditReport['mutes'];
     if (opts.policy) {
       const outcome = applyMutes(report.findings, opts.policy, new Date(report.startedAt));
       applied = sortFindings(outcome.findings);
       notices.push(...outcome.notices);
+      if (outcome.notices.length)
+        mutes = { expired: outcome.expired, unmatched: outcome.unmatched, notices: outcome.notices };
     }
     const { findings, rootCauses } = diagnose(applied);
     return {
@@ -65,6 +68,7 @@ export async function auditDeployment(
       rootCauses,
       summary: summarize(findings, report.summary.groups),
       ...(notices.length ? { notices } : {}),
+      ...(mutes ? { mutes } : {}),
       ...(disabled.length ? { disabled } : {}),
     };
   } finally {

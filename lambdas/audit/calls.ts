@@ -123,3 +123,29 @@ export class CallRecorder {
     };
   }
 }
+
+/**
+ * One summary of several recorders' (the groups' own, in a workflow run): counts and durations add up, the
+ * longest chain is the longest of any (the groups run in parallel).
+ */
+export function mergeCalls(summaries: readonly CallSummary[]): CallSummary {
+  const byOperation: Record<string, number> = {};
+  let total = 0;
+  let sumMs = 0;
+  let maxDepth = 0;
+  const duplicates: string[] = [];
+  for (const c of summaries) {
+    total += c.total;
+    sumMs += c.sumMs;
+    maxDepth = Math.max(maxDepth, c.maxDepth);
+    duplicates.push(...c.duplicates);
+    for (const [op, n] of Object.entries(c.byOperation)) byOperation[op] = (byOperation[op] ?? 0) + n;
+  }
+  return {
+    total,
+    byOperation: Object.fromEntries(Object.entries(byOperation).sort()),
+    sumMs,
+    maxDepth,
+    duplicates,
+  };
+}

@@ -1,9 +1,10 @@
 import { CallRecorder, type CallSummary } from './calls.js';
 import type { RootCause } from './causality.js';
 import type { Check, CheckMeta, FindingInput } from './check.js';
-import type { DeploymentConfig } from './config.js';
+import type { DeploymentConfig, MuteRule } from './config.js';
 import { DeadlineError, describeError } from './errors.js';
 import type { CheckGroup, CollectContext } from './group.js';
+import type { DisabledCheck } from './mutes.js';
 import { redactDeep, redactLine, redactText } from './redact.js';
 import {
   SEVERITIES,
@@ -29,6 +30,11 @@ export interface AuditSummary {
 }
 
 /** Result of auditing one deployment: the stable JSON document the CLI prints. */
+/**
+ * The one report of an audit of one deployment: what the CLI prints and writes, what the workflow's
+ * Aggregate function stores and alerts on, and what the demo returns. A workflow run adds `executionId`,
+ * `groupErrors` and `callsByGroup`.
+ */
 export interface AuditReport {
   deployment: string;
   startedAt: string;
@@ -40,14 +46,30 @@ export interface AuditReport {
    */
   rootCauses?: RootCause[];
   summary: AuditSummary;
+  /** Every call the audit made (a workflow run: the sum of its groups'). */
   calls: CallSummary;
   /**
    * Problems of the audit itself that explain many `error` findings at once (e.g. no AWS credentials), and
    * configured mutes that need a person: expired, or matching nothing any more.
    */
   notices?: string[];
+  /** Expired and unmatched mutes (absent without any): the store remembers them between runs. */
+  mutes?: MuteNotices;
   /** Checks the configuration disabled for this deployment (not run), with the reason given. */
-  disabled?: Array<{ check: string; reason: string }>;
+  disabled?: DisabledCheck[];
+  /** Workflow runs: the Step Functions execution that ran the audit. */
+  executionId?: string;
+  /** Workflow runs: group → error text for groups that failed as a whole (empty when none did). */
+  groupErrors?: Record<string, string>;
+  /** Workflow runs: group → its calls (the groups run in separate functions). */
+  callsByGroup?: Record<string, CallSummary>;
+}
+
+/** Expired and unmatched mutes of one run, and their report lines. */
+export interface MuteNotices {
+  expired: MuteRule[];
+  unmatched: MuteRule[];
+  notices: string[];
 }
 
 export type ProgressEvent =

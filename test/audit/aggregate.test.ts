@@ -52,6 +52,53 @@ describe('Function: aggregate', () => {
     expect(out).toMatchObject({ deployment: 'prod', executionId: 'exec-1', startedAt: T0 });
   });
 
+  it('gives the one report type: calls summed over the groups, kept per group, mute notices among the notices', () => {
+    const calls = (n: number, op: string, depth: number) => ({
+      total: n,
+      byOperation: { [op]: n },
+      sumMs: 10 * n,
+      maxDepth: depth,
+      duplicates: [],
+    });
+    const out = aggregate({
+      deployment: 'prod',
+      executionId: 'exec-1',
+      startedAt: T0,
+      finishedAt: T0,
+      results: [
+        result('infra', {
+          findings: [finding('db-size', 'fail', { severity: 'low' })],
+          calls: calls(3, 'ec2:X', 2),
+        }),
+        result('coder', { calls: calls(2, 'coder:GET', 4) }),
+      ],
+      catalogue: CATALOGUE,
+      policy: {
+        mutes: [
+          {
+            check: 'db-size',
+            resource: '*',
+            reason: 'accepted',
+            owner: 'dba',
+            expires: '2020-01-01',
+          },
+        ],
+        overrides: [],
+      },
+    });
+    expect(out.calls).toEqual({
+      total: 5,
+      byOperation: { 'coder:GET': 2, 'ec2:X': 3 },
+      sumMs: 50,
+      maxDepth: 4,
+      duplicates: [],
+    });
+    expect(Object.keys(out.callsByGroup).sort()).toEqual(['coder', 'infra']);
+    expect(out.notices).toHaveLength(1);
+    expect(out.notices![0]).toContain('expired');
+    expect(out.mutes?.notices).toEqual(out.notices);
+  });
+
   it('turns a group that failed as a whole into one error finding per check', () => {
     const out = aggregate({
       deployment: 'prod',
