@@ -275,19 +275,7 @@ export class KubeClient {
       const res = await this.call(operation, cont ? `${resource} page:${cont}` : resource, () =>
         this.get(path, q, MAX_PAGE_BYTES, 'application/json'),
       );
-      let doc: unknown;
-      try {
-        doc = JSON.parse(res.text);
-      } catch {
-        throw new KubernetesShapeError(operation, resource, 'not JSON');
-      }
-      const checked = listSchema(kind).safeParse(doc);
-      if (!checked.success) {
-        const issue = checked.error.issues[0];
-        const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
-        throw new KubernetesShapeError(operation, resource, where);
-      }
-      const page = checked.data as ListPage<ListedKinds[K]>;
+      const page = checkedJson<ListPage<ListedKinds[K]>>(operation, resource, res.text, listSchema(kind));
       items.push(...page.items);
       cont = page.metadata?.continue || undefined;
     } while (cont);
@@ -305,19 +293,7 @@ export class KubeClient {
     const res = await this.call(operation, resource, () =>
       this.get(path, query, MAX_PAGE_BYTES, 'application/json'),
     );
-    let doc: unknown;
-    try {
-      doc = JSON.parse(res.text);
-    } catch {
-      throw new KubernetesShapeError(operation, resource, 'not JSON');
-    }
-    const checked = objectSchema(kind).safeParse(doc);
-    if (!checked.success) {
-      const issue = checked.error.issues[0];
-      const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
-      throw new KubernetesShapeError(operation, resource, where);
-    }
-    return checked.data as T;
+    return checkedJson<T>(operation, resource, res.text, objectSchema(kind));
   }
 
   /** One GET, authenticated; an answer that is not 2xx is a KubernetesApiError of its Status object. */
@@ -366,6 +342,23 @@ export class KubeClient {
       }
     });
   }
+}
+
+/** An answer's JSON, checked against the schema of what it should be: else a KubernetesShapeError. */
+function checkedJson<T>(operation: string, resource: string, text: string, schema: z.ZodType): T {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new KubernetesShapeError(operation, resource, 'not JSON');
+  }
+  const checked = schema.safeParse(doc);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
+    throw new KubernetesShapeError(operation, resource, where);
+  }
+  return checked.data as T;
 }
 
 /** A non-2xx answer (internal: becomes a KubernetesApiError). */

@@ -1,3 +1,4 @@
+import { SIM_SERVICES } from '../../sim/faults.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,17 +79,9 @@ describe('End to end: scenarios', () => {
       for (const op of Object.keys(report.calls.byOperation)) ops.add(op);
     }
     const prefix: Record<string, string> = { elbv2: 'elasticloadbalancing' };
-    const aws = new Set([
-      'eks',
-      'ec2',
-      'rds',
-      'elbv2',
-      'servicequotas',
-      'secretsmanager',
-      'sts',
-      'cloudtrail',
-      'cloudwatch',
-    ]);
+    // Every simulated AWS service (the others: Kubernetes, PostgreSQL, Coder and the IdP).
+    const notAws = new Set(['kubernetes', 'postgres', 'coder', 'oidc']);
+    const aws = new Set<string>(SIM_SERVICES.filter((s) => !notAws.has(s)));
     const called = [...ops]
       .map((op) => op.split(':') as [string, string])
       .filter(([service]) => aws.has(service))
