@@ -1,4 +1,5 @@
 import { SimIam } from '../../../sim/aws/iam.js';
+import { SimParameterStore } from '../../../sim/aws/parameters.js';
 import { parseConfig, type DeploymentConfig } from '../../../lambdas/audit/config.js';
 import { CallRecorder } from '../../../lambdas/audit/calls.js';
 import { createAwsClients, type AwsClients } from '../../../lambdas/clients/aws.js';
@@ -39,6 +40,7 @@ export function simEnv(): SimEnv {
       },
       accountId: '123456789012',
     }),
+    parameters: new SimParameterStore(),
     dataDir: '/nonexistent',
   };
 }
