@@ -236,7 +236,6 @@ export function measureFunctions(runs = 7): FunctionFigures[] {
     PATH: process.env.PATH,
     TABLE_NAME: 'bench',
     TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench',
-    CONFIG_PARAMETER_PREFIX: '/coder-auditor/bench',
     AWS_REGION: 'us-east-1',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   };
