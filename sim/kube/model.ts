@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../../lambdas/audit/errors.js';
 import { formatIssues } from '../../lambdas/audit/config.js';
+import { AccessEntriesSchema } from './access.js';
 
 /**
  * The `kubernetes:` section of a scenario: the objects the Kubernetes twin serves. Collections are maps keyed
@@ -175,11 +176,12 @@ export function slogHuman(
 
 export const KubernetesScenarioSchema = z
   .object({
-    /** Namespaces the auditor's access entry may read (AmazonEKSViewPolicy scoped to them). */
-    accessScope: z
-      .object({ namespaces: z.array(dnsName).min(1) })
-      .strict()
-      .default({ namespaces: ['coder', 'coder-prov', 'coder-ws'] }),
+    /**
+     * The cluster's EKS access entries (principal ARN, access policies with their scopes, as
+     * `AWS::EKS::AccessEntry` has them). Absent: those the auditor's stacks create for the simulated
+     * deployment (see `clusterAccessEntries` in sim/kube/access.ts).
+     */
+    accessEntries: AccessEntriesSchema.optional(),
     deployments: z.record(objectKey, Deployment).default({}),
     pods: z.record(objectKey, Pod).default({}),
     events: z.record(objectKey, Event).default({}),

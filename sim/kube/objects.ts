@@ -324,7 +324,6 @@ export function eventObject(ns: string, name: string, e: SimEvent, now: Date): W
 
 /** The served state: wire objects per namespace, built once per scenario apply. */
 export interface KubeState {
-  namespaces: Set<string>;
   pods: Map<string, Wire[]>;
   deployments: Map<string, Wire[]>;
   events: Map<string, Wire[]>;
@@ -336,7 +335,6 @@ export interface KubeState {
 
 export function buildState(k: KubernetesScenario, now: Date): KubeState {
   const s: KubeState = {
-    namespaces: new Set(k.accessScope.namespaces),
     pods: new Map(),
     deployments: new Map(),
     events: new Map(),
