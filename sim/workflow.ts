@@ -485,7 +485,11 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
       return out;
     } catch (err) {
       const e = err as Error;
-      throw new IntegrationError(`${service}.${e.name}`, e.message);
+      // An AWS SDK integration names its errors `<Service>.<Name>Exception`, adding the suffix a service's own
+      // name lacks (developer guide, "AWS SDK service integrations": SSM's InternalServerError is
+      // Ssm.InternalServerErrorException); the optimized DynamoDB integration keeps the service's names.
+      const name = service === 'DynamoDB' || e.name.endsWith('Exception') ? e.name : `${e.name}Exception`;
+      throw new IntegrationError(`${service}.${name}`, e.message);
     }
   };
   const services: Record<string, (state: string, input: Json) => Promise<unknown>> = {

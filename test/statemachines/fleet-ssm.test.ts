@@ -161,4 +161,33 @@ describe('Workflow: SSM throughput of a fleet wave', () => {
     }
     expect(audited).toBe(0);
   });
+
+  it("Compliance 2: a batch read throttled by the account's other SSM traffic is retried (Ssm.ThrottlingException), then audited", async () => {
+    // Another application of the account spent this second's 40 reads.
+    for (let i = 0; i < 40; i++) sim.env.parameters.admit(sim.env.accountId, 'GetParameter');
+    let attempts = 0;
+    const run = await runLocalWorkflow({
+      sim,
+      tableEndpoint: db.endpoint,
+      tableName: await newTable(),
+      fleet,
+      input: { deployments: ['dep-0', 'dep-1'] },
+      groupHandlers: Object.fromEntries(GROUPS.map((g) => [g, quietGroup(g)])),
+      beforeTask: async (state) => {
+        // The next second starts before the state's retry.
+        if (state === 'ReadConfiguration' && ++attempts === 2) {
+          const next = new Date('2030-01-01T10:00:01Z');
+          sim.env.parameters.clock = () => next;
+        }
+      },
+    });
+    expect(attempts).toBe(2);
+    expect(run.audits.map((a) => [a.deployment, a.failed ?? false])).toEqual([
+      ['dep-0', false],
+      ['dep-1', false],
+    ]);
+    // The first attempt's request and the SDK's two retries were throttled; the state's retry was served.
+    expect(run.ssmThrottles).toBe(3);
+    expect(run.ssmCalls).toEqual({ GetParameters: 4 });
+  });
 });
