@@ -108,6 +108,10 @@ describe('Workflow: statemachines/audit.asl.json', () => {
     expect(read.Catch).toEqual([
       expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'ConfigurationUnread' }),
     ]);
+    // Each parameter found is one audit; its document is parsed once, by the batch Map's ItemSelector.
+    expect(batch.Deployments!.ItemSelector).toMatchObject({
+      'document.$': 'States.StringToJson($$.Map.Item.Value.Value)',
+    });
     // The functions get the document in their payload: no function reads SSM.
     expect(groups.CheckGroup!.Parameters!.Payload).toMatchObject({ 'document.$': '$.document' });
     expect(child.Aggregate!.Parameters!.Payload).toMatchObject({ 'document.$': '$.document' });
