@@ -3,9 +3,6 @@ import { ConfigError } from '../audit/errors.js';
 import { policyFor, type Policy } from '../audit/mutes.js';
 import type { PolicySource } from './policy.js';
 
-/** Where a function finds a deployment's configuration at run time. */
-export type DeploymentSource = (id: string) => Promise<DeploymentConfig>;
-
 export { deploymentParameterName, type PolicySource } from './policy.js';
 /** SSM parameter of the fleet: the JSON array of the deployment ids the schedule audits. */
 export const fleetParameterName = (prefix: string): string => `${prefix}/fleet`;
@@ -81,11 +78,6 @@ export function eventDeployment(id: unknown, doc: unknown): { deployment: Deploy
 /** Mutes and overrides of an in-memory configuration (local runs, tests). */
 export function configPolicies(config: () => AuditConfig): PolicySource {
   return async (id) => policyFor(config(), findDeployment(config(), id).id);
-}
-
-/** Deployments of an in-memory configuration (local runs, tests). */
-export function configDeployments(config: () => AuditConfig): DeploymentSource {
-  return async (id) => findDeployment(config(), id);
 }
 
 /** The configured deployment with this id, or a ConfigError naming the configured ids. */
