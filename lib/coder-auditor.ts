@@ -210,7 +210,7 @@ export class CoderAuditor extends Construct {
     this.workflow = new AuditorWorkflow(this, 'Workflow', {
       functions: this.functions,
       table: this.table,
-      fleetParameter: this.configuration.fleetParameter,
+      configuration: this.configuration,
       groupTaskTimeoutSeconds: this.groupTaskTimeoutSeconds,
       maxConcurrency: r.maxConcurrency,
       maxDeployments: Math.max(deployments.length, MAX_DEPLOYMENTS),

@@ -34,9 +34,10 @@ export function deploymentParameterValue(
 }
 
 /**
- * The configuration the functions read at run time (Powertools Parameters, cached 5 minutes), outside
- * their code and environment: one SSM parameter per deployment and one with the fleet's ids, which the
- * workflow reads. Changing the fleet changes parameters, never the functions.
+ * The configuration read at run time, outside the functions' code and environment: one SSM parameter per
+ * deployment and one with the fleet's ids. The workflow reads them (the fleet once per execution, the
+ * deployments with one GetParameters per child of ten) and passes each deployment's document to its
+ * functions. Changing the fleet changes parameters, never the functions.
  */
 export class AuditorConfiguration extends Construct {
   public readonly prefix: string;
@@ -68,12 +69,20 @@ export class AuditorConfiguration extends Construct {
     });
   }
 
-  /** Let a function read the deployments' parameters (all of them: the fleet may change). */
+  /** Prefix of the deployments' parameter names (the ASL's `DeploymentParameterPrefix`). */
+  public get deploymentParameterPrefix(): string {
+    return deploymentParameterName(this.prefix, '');
+  }
+
+  /**
+   * Let the workflow read the deployments' parameters (all of them: the fleet may change), in batches of
+   * ten with GetParameters: the functions get their deployment's document in their payload.
+   */
   public grantReadDeployments(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadDeploymentConfiguration',
-        actions: ['ssm:GetParameter'],
+        actions: ['ssm:GetParameters'],
         resources: [
           Stack.of(this).formatArn({
             service: 'ssm',

@@ -76,7 +76,8 @@ export class AuditorFunctions extends Construct {
     this.props = props;
     const { table } = props;
     const runbook: Record<string, string> = props.runbookUrl ? { RUNBOOK_URL: props.runbookUrl } : {};
-    const groupEnv = { CONFIG_PARAMETER_PREFIX: props.configuration.prefix, TABLE_NAME: table.tableName };
+    // No function reads SSM: the workflow passes each deployment's document (one GetParameters per batch).
+    const groupEnv = { TABLE_NAME: table.tableName };
     const make = (
       role: FunctionRole,
       o: { vpc?: boolean; memory?: number; timeout: Duration; env: Record<string, string> },
@@ -94,10 +95,9 @@ export class AuditorFunctions extends Construct {
       coder: make('coder', { vpc: true, timeout: props.groupTimeout, env: groupEnv }),
       aggregate: make('aggregate', {
         timeout: Duration.seconds(60),
-        // Its deployment's parameter holds the mutes and overrides it applies before the diagnosis.
+        // Its deployment's document (in the event) holds the mutes and overrides it applies first.
         env: {
           TABLE_NAME: table.tableName,
-          CONFIG_PARAMETER_PREFIX: props.configuration.prefix,
           STILL_OPEN_AFTER_HOURS: String(props.stillOpenAfterHours ?? 24),
           ...runbook,
         },
@@ -108,7 +108,6 @@ export class AuditorFunctions extends Construct {
       }),
     };
     for (const g of GROUP_IDS) {
-      props.configuration.grantReadDeployments(this.functions[g]);
       // Results too large for the workflow go to the table, as result chunks only.
       this.functions[g].addToRolePolicy(
         new iam.PolicyStatement({
@@ -119,7 +118,6 @@ export class AuditorFunctions extends Construct {
         }),
       );
     }
-    props.configuration.grantReadDeployments(this.functions.aggregate);
     // One event per finding change, on this account's and region's default bus only.
     this.functions.aggregate.addToRolePolicy(
       new iam.PolicyStatement({

@@ -118,14 +118,6 @@ export function acknowledge(
         `Lambda creates, deletes and assigns addresses to the function's ENIs with its execution role; their ids are not known before. CreateNetworkInterface is also limited to the configured subnets and the function's security group, and a Deny on lambda:SourceFunctionArn keeps the function code itself from every ENI write (${SOURCE_FUNCTION_ARN_DOC}).`,
       );
     }
-    // The group functions read their deployment; Aggregate reads its mutes and overrides from the same place.
-    if (['infra', 'cluster', 'database', 'coder', 'aggregate'].includes(role)) {
-      ack(
-        policy,
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${here.region}:${here.account}:parameter${o.configurationPrefix}/deployments/*]`,
-        "The deployments' configuration parameters of this auditor only (the fleet may change without a redeploy); read-only.",
-      );
-    }
   }
   for (const d of o.deployments.filter((x) => !x.aws.roleArn)) {
     ack(
@@ -184,6 +176,11 @@ export function acknowledge(
       "Invoking the qualified ARN (versions/aliases) of the auditor's own function.",
     );
   }
+  ack(
+    smPolicy,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${here.region}:${here.account}:parameter${o.configurationPrefix}/deployments/*]`,
+    "The deployments' configuration parameters of this auditor only (the fleet may change without a redeploy), read by the child executions with GetParameters; read-only.",
+  );
   ack(
     smPolicy,
     'AwsSolutions-IAM5[Resource::*]',

@@ -3,9 +3,9 @@ import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { AuditorConfiguration } from './configuration.js';
 import type { FunctionRole } from './paths.js';
 import { ASL_PATH } from './paths.js';
 
@@ -35,7 +35,8 @@ export function fleetMapSettings(maxConcurrency: number): { batchSize: number; c
 export interface AuditorWorkflowProps {
   readonly functions: Record<FunctionRole, LambdaFunction>;
   readonly table: { tableName: string; tableArn: string };
-  readonly fleetParameter: ssm.IStringParameter;
+  /** The fleet's and the deployments' SSM parameters, which the workflow reads. */
+  readonly configuration: AuditorConfiguration;
   /** `TimeoutSeconds` of the group tasks. */
   readonly groupTaskTimeoutSeconds: number;
   /** Deployments audited at once (batches of the Distributed Map times its MaxConcurrency). */
@@ -102,7 +103,8 @@ export class AuditorWorkflow extends Construct {
         AggregateFunctionArn: f.aggregate.functionArn,
         NotifyFunctionArn: f.notify.functionArn,
         TableName: props.table.tableName,
-        FleetParameterName: props.fleetParameter.parameterName,
+        FleetParameterName: props.configuration.fleetParameter.parameterName,
+        DeploymentParameterPrefix: props.configuration.deploymentParameterPrefix,
         GroupTaskTimeoutSeconds: String(props.groupTaskTimeoutSeconds),
       },
       // Level ALL without execution data: every state event is logged (children included), payloads are
@@ -127,7 +129,8 @@ export class AuditorWorkflow extends Construct {
         },
       }),
     );
-    props.fleetParameter.grantRead(sm);
+    props.configuration.fleetParameter.grantRead(sm);
+    props.configuration.grantReadDeployments(sm);
     // The Distributed Map starts, describes and stops the child executions of this state machine.
     const own = stack.formatArn({
       service: 'states',

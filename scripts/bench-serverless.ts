@@ -28,7 +28,9 @@ import { ASL_FILE, runLocalWorkflow, type LocalFunction, type LocalWorkflowResul
  * - KMS (https://aws.amazon.com/kms/pricing/): $1 a month per customer managed key (yearly automatic
  *   rotation adds $1 a month for each of the first two rotations: $2 in year two, $3 from year three).
  * - SSM Parameter Store (https://aws.amazon.com/systems-manager/pricing/): standard parameters and standard
- *   throughput at no charge; an advanced parameter (above 4 KB) $0.05 a month.
+ *   throughput at no charge (API interactions are charged only with higher throughput enabled, $0.05 per
+ *   10,000); an advanced parameter (above 4 KB) $0.05 a month. The workflow stays within the standard
+ *   throughput by construction (one GetParameters per ten deployments), so its reads cost nothing.
  */
 export const PRICES = {
   lambdaGbSecond: 0.0000133334,
@@ -183,6 +185,12 @@ export interface FleetFigures {
   auditedInFleetRun: number;
   /** Largest state input or output of any execution (bytes; the limit is 262,144). */
   maxPayloadBytes: number;
+  /**
+   * SSM requests of the fleet run by operation (the fleet's ids once, then one GetParameters per child of
+   * ten deployments; no function reads SSM), and how many the SSM twin refused for throughput (40 TPS).
+   */
+  ssmCalls: Record<string, number>;
+  ssmThrottles: number;
   /** Per function: invocations per execution, of which cold starts. */
   invocations: Partial<Record<LocalFunction, { total: number; cold: number; ms: number }>>;
   costPerDeploymentMonthUsd: number;
@@ -236,7 +244,6 @@ export function measureFunctions(runs = 7): FunctionFigures[] {
     PATH: process.env.PATH,
     TABLE_NAME: 'bench',
     TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench',
-    CONFIG_PARAMETER_PREFIX: '/coder-auditor/bench',
     AWS_REGION: 'us-east-1',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   };
@@ -517,6 +524,8 @@ export async function benchServerless(
     childExecutions: run.childMs.length,
     auditedInFleetRun: audited,
     maxPayloadBytes: run.maxPayloadBytes,
+    ssmCalls: run.ssmCalls,
+    ssmThrottles: run.ssmThrottles,
     invocations: cost.invocations,
     costPerDeploymentMonthUsd: round(cost.perDeployment),
     costBreakdownUsd: Object.fromEntries(Object.entries(cost.breakdown).map(([k, v]) => [k, round(v)])),
@@ -544,6 +553,13 @@ export async function benchServerless(
   );
   print(
     `  ${figures.transitions} billed transitions, ${figures.childExecutions} Express child execution(s); largest state payload ${figures.maxPayloadBytes} bytes of 262144; ${figures.auditedInFleetRun} deployment(s) audited`,
+  );
+  print(
+    `  SSM calls: ${
+      Object.entries(figures.ssmCalls)
+        .map(([op, k]) => `${op} ${k}`)
+        .join(', ') || 'none'
+    }; throttled ${figures.ssmThrottles}`,
   );
   print(
     `  invocations (cold): ${Object.entries(figures.invocations)

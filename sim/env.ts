@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeploymentInput } from '../lambdas/audit/config.js';
 import type { SimIam } from './aws/iam.js';
+import type { SimParameterStore } from './aws/parameters.js';
 import type { FaultInjector } from './faults.js';
 import type { Scenario } from './scenario.js';
 
@@ -52,6 +53,8 @@ export interface SimEnv {
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** Every key pair the sim accepts (the user's, and role sessions STS issued), with whose it is. */
   iam: SimIam;
+  /** SSM Parameter Store of every account (the auditor's configuration), with its read throughput. */
+  parameters: SimParameterStore;
   /** Scratch directory owned by this sim (e.g. the PostgreSQL data dir). */
   dataDir: string;
 }

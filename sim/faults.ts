@@ -8,6 +8,7 @@ export const SIM_SERVICES = [
   'elbv2',
   'servicequotas',
   'secretsmanager',
+  'ssm',
   'sts',
   'cloudtrail',
   'cloudwatch',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseConfig, type DeploymentConfig } from '../lambdas/audit/config.js';
 import type { GroupId } from '../lambdas/audit/model.js';
 import { SimIam } from './aws/iam.js';
+import { SimParameterStore } from './aws/parameters.js';
 import { startAwsSim } from './aws/server.js';
 import { startCoderSim } from './coder/server.js';
 import { baseSimDeployment, SIM_IDS } from './deployment.js';
@@ -52,6 +53,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     accountId: SIM_IDS.accountId,
     credentials,
     iam: new SimIam({ ...credentials, accountId: SIM_IDS.accountId }),
+    parameters: new SimParameterStore(),
     dataDir,
   };
   const now = new Date();

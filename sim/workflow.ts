@@ -7,6 +7,7 @@ import {
   type GetItemCommandInput,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { Context } from 'aws-lambda';
 import type { GroupResult } from '../lambdas/audit/aggregate.js';
@@ -18,7 +19,8 @@ import { coderGroup } from '../lambdas/checks/coder/index.js';
 import { databaseGroup } from '../lambdas/checks/database/index.js';
 import { infraGroup } from '../lambdas/checks/infra/index.js';
 import { makeAggregateHandler, type AggregateOutput } from '../lambdas/handlers/aggregate.js';
-import type { PolicySource } from '../lambdas/handlers/policy.js';
+import { deploymentParameterName, type PolicySource } from '../lambdas/handlers/policy.js';
+import { deploymentDocument, fleetParameterName } from '../lambdas/handlers/runtime.js';
 import type { AuditorEvent } from '../lambdas/notify/events.js';
 import { documentClient } from '../lambdas/handlers/dynamo.js';
 import { CLUSTER_CLIENTS } from '../lambdas/checks/cluster/clients.js';
@@ -42,6 +44,7 @@ import {
 import { localTelemetry } from '../lambdas/handlers/telemetry.js';
 import { FindingsStore } from '../lambdas/store/findings-store.js';
 import { ResultStore } from '../lambdas/store/results.js';
+import { SimParameterStore } from './aws/parameters.js';
 import type { Sim } from './index.js';
 import { ASL_FILE } from './paths.js';
 
@@ -59,6 +62,8 @@ export { ASL_FILE };
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 const STATE_MACHINE = 'coder-auditor-local';
+/** Where the local stack's configuration lives in the SSM twin (the stack's `/coder-auditor/<stack>`). */
+export const LOCAL_PARAMETER_PREFIX = '/coder-auditor/local';
 const fnArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:coder-auditor-${name}`;
 /** The Distributed Map state of the parent, emulated here (aws-local-stepfunctions runs Maps inline). */
 const FLEET_MAP = 'AuditFleet';
@@ -118,12 +123,13 @@ export interface LocalWorkflowOptions {
    */
   input?: { deployments?: string[]; debounce?: boolean; trigger?: string; release?: Json };
   /**
-   * The fleet: the deployments the functions know (their SSM parameters) and the ids the parent reads when
-   * the input names none. @default every input id on the simulated deployment (`sim.deployment` renamed)
+   * The fleet: written to the SSM twin before the run as the stack writes it (one parameter per
+   * deployment, and the fleet's ids, which the parent reads when the input names none).
+   * @default every input id on the simulated deployment (`sim.deployment` renamed)
    */
   fleet?: () => DeploymentConfig[];
   /**
-   * Each deployment's mutes and overrides, as the Aggregate function reads them from its parameter.
+   * Each deployment's mutes and overrides, written into its parameter (Aggregate applies them).
    * @default none
    */
   policies?: PolicySource;
@@ -141,7 +147,7 @@ export interface LocalWorkflowOptions {
   startTime?: Date;
   /** Wrap a Lambda task's handler, e.g. to make the Aggregate task of one deployment fail. */
   intercept?: (state: LambdaTaskState, payload: unknown, next: () => Promise<unknown>) => Promise<unknown>;
-  /** Called before a service-integration task (DynamoDB, SSM) of the parent runs, with its state name. */
+  /** Called before a service-integration task (DynamoDB, SSM) runs, with its state name. */
   beforeTask?: (state: string) => Promise<void>;
   /** The `GroupTaskTimeoutSeconds` substitution (the stack derives it from the groups' deadline). @default 180 */
   groupTaskTimeoutSeconds?: number;
@@ -189,6 +195,10 @@ export interface LocalWorkflowResult {
   lambdaPeakConcurrency: Partial<Record<LocalFunction, number>>;
   /** DynamoDB commands sent by the store, the result store and the integrations, by command name. */
   dynamoCalls: Record<string, number>;
+  /** SSM requests the workflow sent (attempts, SDK retries included), by operation. */
+  ssmCalls: Record<string, number>;
+  /** SSM requests the twin refused for throughput (`ThrottlingException`) during the run. */
+  ssmThrottles: number;
   /** JSON bytes of every state's input and output: what `includeExecutionData` logging would ingest. */
   executionDataBytes: number;
   /**
@@ -302,12 +312,65 @@ interface Observed {
 }
 
 /**
+ * Write the fleet's configuration to the SSM twin as the stack writes it (lib/configuration.ts): one
+ * parameter per deployment with its mutes and overrides, and the fleet's ids. Locally the document keeps
+ * the database's CA file (the sim's own CA; in Lambda the runtime's bundle is trusted instead).
+ */
+export async function writeConfiguration(
+  store: SimParameterStore,
+  account: string,
+  fleet: readonly DeploymentConfig[],
+  policies?: PolicySource,
+): Promise<void> {
+  store.deleteUnder(account, `${LOCAL_PARAMETER_PREFIX}/`);
+  for (const d of fleet) {
+    const policy = policies ? await policies(d.id) : {};
+    const doc = { ...deploymentDocument(d, policy), ...(d.database ? { database: d.database } : {}) };
+    store.put(account, deploymentParameterName(LOCAL_PARAMETER_PREFIX, d.id), JSON.stringify(doc));
+  }
+  store.put(account, fleetParameterName(LOCAL_PARAMETER_PREFIX), JSON.stringify(fleet.map((d) => d.id)));
+}
+
+/**
+ * The audits of the child outputs: each batch's `audits`, then one failed entry per deployment of the batch
+ * whose parameter is missing (`missing`) or whose configuration could not be read (`unread`); a failed child
+ * execution stays one `{Error, Cause}` for its whole batch.
+ */
+function batchAudits(batches: unknown[]): LocalWorkflowResult['audits'] {
+  const idOf = (name: string) => name.slice(name.lastIndexOf('/') + 1);
+  return batches.flatMap((raw) => {
+    const b = raw as {
+      audits?: LocalWorkflowResult['audits'];
+      missing?: string[];
+      unread?: string[];
+      error?: string;
+    };
+    if (!b.audits) return [raw as LocalWorkflowResult['audits'][number]];
+    return [
+      ...b.audits,
+      ...(b.missing ?? []).map((n) => ({
+        deployment: idOf(n),
+        failed: true,
+        Error: 'ParameterNotFound',
+        Cause: n,
+      })),
+      ...(b.unread ?? []).map((id) => ({
+        deployment: id,
+        failed: true,
+        Error: b.error ?? 'ConfigurationUnread',
+      })),
+    ];
+  });
+}
+
+/**
  * Execute the real `statemachines/audit.asl.json` with aws-local-stepfunctions, as Step Functions would:
  * the Standard parent runs locally, its Distributed Map starts one child execution per batch of deployments
  * (each its own execution, with the tolerated-failure threshold), every state payload is held to 256 KiB
  * (`States.DataLimitExceeded` ends the execution it occurs in). Lambda tasks run the real handlers
  * in-process against the simulated deployment; the DynamoDB integrations, the stores and the Notify
- * function's idempotency records use dynalite; SSM is the fleet given here; SNS is an in-memory publisher.
+ * function's idempotency records use dynalite; the configuration is written to the SSM twin and read from it
+ * by the SSM integrations with the real SDK (its throughput enforced); SNS is an in-memory publisher.
  * Waits and retry pauses are zeroed.
  */
 export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<LocalWorkflowResult> {
@@ -332,12 +395,13 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
         ...opts.sim.deployment,
         id,
       })));
-  const deployment = async (id: string): Promise<DeploymentConfig> => {
-    const found = fleet().find((d) => d.id === id);
-    if (!found)
-      throw new Error(`unknown deployment "${id}": no parameter /coder-auditor/local/deployments/${id}`);
-    return found;
-  };
+  const ssm = new SSMClient({
+    endpoint: opts.sim.deployment.aws.endpoint,
+    region: opts.sim.env.region,
+    credentials: opts.sim.env.credentials,
+  });
+  const parameters = opts.sim.env.parameters;
+  await writeConfiguration(parameters, opts.sim.env.accountId, fleet(), opts.policies);
   const alerts: AlertMessage[] = [];
   const events: AuditorEvent[] = [];
   const startTime = opts.startTime ?? new Date();
@@ -348,7 +412,6 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
   const groupHandlers = Object.fromEntries(
     (Object.entries(GROUPS) as Array<[GroupId, CheckGroup<unknown>]>).map(([id, group]) => {
       const own = makeGroupHandler(group, {
-        deployments: deployment,
         results,
         telemetry: localTelemetry(),
         // The SDK clients each group function bundles: the local run fails as Lambda would on a missing one.
@@ -424,13 +487,27 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     },
     { step: 'initialize', name: 'countDynamoCalls' },
   );
+  const ssmCalls: Record<string, number> = {};
+  ssm.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      ssmCalls[name] = (ssmCalls[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'countSsmCalls' },
+  );
+  const throttledBefore = SimParameterStore.total(parameters.throttled);
   const integration = async <T>(service: string, send: () => Promise<T & { $metadata?: unknown }>) => {
     try {
       const { $metadata: _, ...out } = await send();
       return out;
     } catch (err) {
       const e = err as Error;
-      throw new IntegrationError(`${service}.${e.name}`, e.message);
+      // An AWS SDK integration names its errors `<Service>.<Name>Exception`, adding the suffix a service's own
+      // name lacks (developer guide, "AWS SDK service integrations": SSM's InternalServerError is
+      // Ssm.InternalServerErrorException); the optimized DynamoDB integration keeps the service's names.
+      const name = service === 'DynamoDB' || e.name.endsWith('Exception') ? e.name : `${e.name}Exception`;
+      throw new IntegrationError(`${service}.${name}`, e.message);
     }
   };
   const services: Record<string, (state: string, input: Json) => Promise<unknown>> = {
@@ -444,9 +521,27 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     },
     'arn:aws:states:::dynamodb:getItem': (_state, p) =>
       integration('DynamoDB', () => ddbClient.send(new GetItemCommand(p as unknown as GetItemCommandInput))),
-    'arn:aws:states:::aws-sdk:ssm:getParameter': async (_state, p) => ({
-      Parameter: { Name: p.Name, Type: 'String', Value: JSON.stringify(fleet().map((d) => d.id)) },
-    }),
+    'arn:aws:states:::aws-sdk:ssm:getParameter': (_state, p) =>
+      integration('Ssm', () => ssm.send(new GetParameterCommand({ Name: p.Name as string }))),
+    'arn:aws:states:::aws-sdk:ssm:getParameters': (_state, p) =>
+      integration('Ssm', () => ssm.send(new GetParametersCommand({ Names: p.Names as string[] }))),
+  };
+  /** Service-integration tasks of a definition's states (nested Maps included), by state name. */
+  const integrations = (states: Record<string, Json>): Record<string, Handler> => {
+    const out: Record<string, Handler> = {};
+    for (const [state, def] of Object.entries(states)) {
+      const service = services[def.Resource as string];
+      if (def.Type === 'Task' && service) {
+        out[state] = async (p) => {
+          await opts.beforeTask?.(state);
+          return service(state, p as Json);
+        };
+      }
+      const inner = (def.ItemProcessor ?? def.Iterator) as { States?: Record<string, Json> } | undefined;
+      if (inner?.States && def !== definition.States[FLEET_MAP])
+        Object.assign(out, integrations(inner.States));
+    }
+    return out;
   };
 
   const definition = withLiteralTimeouts(
@@ -459,7 +554,8 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
         AggregateFunctionArn: fnArn('aggregate'),
         NotifyFunctionArn: fnArn('notify'),
         TableName: opts.tableName,
-        FleetParameterName: '/coder-auditor/local/fleet',
+        FleetParameterName: fleetParameterName(LOCAL_PARAMETER_PREFIX),
+        DeploymentParameterPrefix: deploymentParameterName(LOCAL_PARAMETER_PREFIX, ''),
         GroupTaskTimeoutSeconds: String(opts.groupTaskTimeoutSeconds ?? 180),
       },
       opts.definitionFile,
@@ -562,7 +658,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
   };
   const { ProcessorConfig: _pc, ...childStates } = map.ItemProcessor as Json;
   const childDefinition = childStates as unknown as StateMachineDefinition;
-  const childHandlers: Record<string, Handler> = {};
+  const childHandlers: Record<string, Handler> = integrations(childStates.States as Record<string, Json>);
   for (const state of Object.keys(lambda) as LambdaTaskState[]) {
     childHandlers[state] = async (raw) => {
       const payload = (raw as { Payload: Json }).Payload;
@@ -574,8 +670,13 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     const out: Json = {};
     for (const [key, path] of Object.entries(map.ItemSelector)) {
       const name = key.replace(/\.\$$/, '');
-      out[name] =
-        path === '$$.Map.Item.Value'
+      // The one intrinsic the ItemSelector uses: States.Format('<literal>{}', $$.Map.Item.Value).
+      const format = /^States\.Format\('([^'{}]*)\{\}([^'{}]*)', \$\$\.Map\.Item\.Value\)$/.exec(
+        String(path),
+      );
+      out[name] = format
+        ? `${format[1]}${String(item)}${format[2]}`
+        : path === '$$.Map.Item.Value'
           ? item
           : path === '$$.Execution.Id'
             ? executionId
@@ -655,16 +756,10 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
       [FLEET_MAP]: { ...mapRest, Type: 'Task', Resource: 'arn:aws:states:::local:distributedMap' },
     },
   } as unknown as StateMachineDefinition;
-  const parentHandlers: Record<string, Handler> = { [FLEET_MAP]: distributedMap };
-  for (const [state, def] of Object.entries(definition.States)) {
-    const service = services[def.Resource as string];
-    if (def.Type === 'Task' && service) {
-      parentHandlers[state] = async (p) => {
-        await opts.beforeTask?.(state);
-        return service(state, p as Json);
-      };
-    }
-  }
+  const parentHandlers: Record<string, Handler> = {
+    ...integrations(definition.States),
+    [FLEET_MAP]: distributedMap,
+  };
 
   // On AWS each function loads its code in its own sandbox (INIT) before its invocation runs; here one
   // process hosts them all, and a module load blocks the event loop: load every collector first, so that
@@ -678,10 +773,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
       executionId,
       startTime,
       output: out,
-      audits:
-        typeof out?.audits === 'string'
-          ? ((JSON.parse(out.audits) as unknown[]).flat() as LocalWorkflowResult['audits'])
-          : [],
+      audits: typeof out?.audits === 'string' ? batchAudits(JSON.parse(out.audits) as unknown[]) : [],
       transitions: observed.transitions + childrenStarted,
       childMs,
       childTransitions,
@@ -693,6 +785,8 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
       lambdaInvocations,
       lambdaPeakConcurrency,
       dynamoCalls,
+      ssmCalls,
+      ssmThrottles: SimParameterStore.total(parameters.throttled) - throttledBefore,
       executionDataBytes,
       stateEvents,
       parentStateEvents: observed.events,
@@ -700,6 +794,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     };
   } finally {
     ddbClient.destroy();
+    ssm.destroy();
     for (const handler of owned) handler.close();
   }
 }

@@ -1,7 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { aggregate } from '../audit/aggregate.js';
 import { AuditError, describeError } from '../audit/errors.js';
 import { SEVERITIES, Status } from '../audit/model.js';
@@ -11,13 +9,19 @@ import { renderAlert } from '../notify/render.js';
 import { FindingsStore } from '../store/findings-store.js';
 import { ResultStore } from '../store/results.js';
 import { documentClient } from './dynamo.js';
-import { parameterPolicies, type PolicySource } from './policy.js';
+import { policyOfDocument } from './policy.js';
 import { unpackGroupResults, type PackedGroupResult } from './payload.js';
 import { count, countBy, lambdaEntry, lambdaTelemetry, requireEnv, type Telemetry } from './telemetry.js';
 
 /** What the workflow sends the Aggregate task: the four group results of one deployment. */
 export interface AggregateEvent {
   deployment: string;
+  /**
+   * The deployment's configuration document (its SSM parameter, read by the child execution): its mutes
+   * and overrides are applied before the diagnosis, with the run's `startedAt` as the clock. Without it
+   * nothing is muted.
+   */
+  document?: unknown;
   executionId: string;
   startedAt: string;
   /** Inline, or by reference when a result was too large for the workflow. */
@@ -50,11 +54,6 @@ export interface AggregateHandlerDeps {
   telemetry: Telemetry;
   runbookUrl?: string;
   /**
-   * The deployment's mutes and overrides (its SSM parameter in Lambda), applied before the diagnosis with
-   * the run's `startedAt` as the clock. Without it nothing is muted.
-   */
-  policies?: PolicySource;
-  /**
    * Puts the run's events on the default bus (`putAuditorEvents` in Lambda); skipped when absent. Sent
    * until the run's alert is marked notified, so a replay before that sends them again: consumers
    * de-duplicate on `detail.eventId`.
@@ -83,7 +82,10 @@ export function makeAggregateHandler(
     }
     logger.appendKeys({ deployment: event.deployment, executionId: event.executionId });
     const now = deps.now ?? (() => new Date());
-    const policy = deps.policies ? await deps.policies(event.deployment) : undefined;
+    const policy =
+      event.document === undefined
+        ? undefined
+        : policyOfDocument(event.document, `configuration of deployment ${event.deployment}`);
     const audit = aggregate({
       deployment: event.deployment,
       executionId: event.executionId,
@@ -165,7 +167,6 @@ let run: ((event: AggregateEvent) => Promise<AggregateOutput>) | undefined;
 /** Built on the first invocation (not at import, so the local workflow can import this module). */
 function init(): (event: AggregateEvent) => Promise<AggregateOutput> {
   const ddb = new DynamoDBClient({});
-  const ssm = new SSMClient({});
   const client = documentClient(telemetry.tracer?.captureAWSv3Client(ddb) ?? ddb);
   const tableName = requireEnv('TABLE_NAME');
   const stillOpen = Number(process.env.STILL_OPEN_AFTER_HOURS ?? '24');
@@ -179,15 +180,10 @@ function init(): (event: AggregateEvent) => Promise<AggregateOutput> {
   const events = telemetry.tracer?.captureAWSv3Client(eb) ?? eb;
   const results = new ResultStore({ client, tableName });
   const runbookUrl = process.env.RUNBOOK_URL;
-  const policies = parameterPolicies({
-    prefix: requireEnv('CONFIG_PARAMETER_PREFIX'),
-    provider: new SSMProvider({ awsSdkV3Client: telemetry.tracer?.captureAWSv3Client(ssm) ?? ssm }),
-  });
   return makeAggregateHandler({
     store,
     results,
     telemetry,
-    policies,
     putEvents: (e) => putAuditorEvents(events, e),
     ...(runbookUrl ? { runbookUrl } : {}),
   });
@@ -195,7 +191,7 @@ function init(): (event: AggregateEvent) => Promise<AggregateOutput> {
 
 /**
  * Lambda entry point: table from `TABLE_NAME`, runbook link from `RUNBOOK_URL`, mutes and overrides from
- * the deployment's parameter under `CONFIG_PARAMETER_PREFIX`, "still open" after `STILL_OPEN_AFTER_HOURS`
+ * the deployment's document in the event, "still open" after `STILL_OPEN_AFTER_HOURS`
  * (default 24; 0 turns it off); events to the default bus.
  */
 export const handler = lambdaEntry(telemetry, (event: AggregateEvent) => (run ??= init())(event));

@@ -1,6 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { CallRecorder } from '../audit/calls.js';
 import type { GroupResult } from '../audit/aggregate.js';
 import type { DeploymentConfig } from '../audit/config.js';
@@ -12,12 +10,17 @@ import { createAwsClients, type AwsClientFactories, type AwsClients } from '../c
 import { ResultStore } from '../store/results.js';
 import { documentClient } from './dynamo.js';
 import { packGroupResult, type PackedGroupResult } from './payload.js';
-import { parameterDeployments, type DeploymentSource } from './runtime.js';
+import { eventDeployment } from './runtime.js';
 import { count, lambdaEntry, lambdaTelemetry, millis, requireEnv, type Telemetry } from './telemetry.js';
 
 /** What the workflow sends a check-group task. */
 export interface GroupEvent {
   deployment: string;
+  /**
+   * The deployment's configuration document (its SSM parameter), read by the child execution for its whole
+   * batch with one GetParameters call: the function validates it and calls SSM itself no more.
+   */
+  document: unknown;
   group: GroupId;
   /** Execution ARN (`$$.Execution.Id`): logged, never used as a clock. */
   executionId: string;
@@ -25,8 +28,6 @@ export interface GroupEvent {
 }
 
 export interface GroupHandlerDeps {
-  /** A deployment's validated configuration (SSM Parameter Store in Lambda, cached). */
-  deployments: DeploymentSource;
   /** Where a result too large for the workflow goes (by reference). */
   results: ResultStore;
   /** Largest result returned inline. @default MAX_INLINE_RESULT_BYTES */
@@ -89,7 +90,7 @@ export function makeGroupHandler<S>(group: CheckGroup<S>, deps: GroupHandlerDeps
     if (event?.group !== group.id) {
       throw new AuditError(`this function runs the ${group.id} group, not ${JSON.stringify(event?.group)}`);
     }
-    const deployment = await deps.deployments(event.deployment);
+    const { deployment } = eventDeployment(event.deployment, event.document);
     logger.appendKeys({ deployment: deployment.id, group: group.id, executionId: event.executionId });
     deps.telemetry.tracer?.putAnnotation('deployment', deployment.id);
     const skipped = group.skipReason(deployment);
@@ -158,9 +159,9 @@ export function makeGroupHandler<S>(group: CheckGroup<S>, deps: GroupHandlerDeps
 }
 
 /**
- * The Lambda entry point of one check group: each deployment's configuration from SSM Parameter Store
- * (`CONFIG_PARAMETER_PREFIX`, Powertools Parameters, cached), large results to the findings table
- * (`TABLE_NAME`). Clients are built on the first invocation.
+ * The Lambda entry point of one check group: each deployment's configuration comes in the event (the
+ * workflow reads it), large results go to the findings table (`TABLE_NAME`). Clients are built on the first
+ * invocation.
  */
 export function groupLambda<S>(
   group: CheckGroup<S>,
@@ -169,14 +170,9 @@ export function groupLambda<S>(
   const telemetry = lambdaTelemetry(`group-${group.id}`);
   let run: GroupHandler | undefined;
   const init = (): GroupHandler => {
-    const ssm = new SSMClient({});
     const ddb = new DynamoDBClient({});
     const tracer = telemetry.tracer;
     return makeGroupHandler(group, {
-      deployments: parameterDeployments({
-        prefix: requireEnv('CONFIG_PARAMETER_PREFIX'),
-        provider: new SSMProvider({ awsSdkV3Client: tracer?.captureAWSv3Client(ssm) ?? ssm }),
-      }),
       results: new ResultStore({
         client: documentClient(tracer?.captureAWSv3Client(ddb) ?? ddb),
         tableName: requireEnv('TABLE_NAME'),

@@ -1,13 +1,9 @@
-import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { MuteRule, OverrideRule } from '../audit/config.js';
-import { ConfigError, describeError } from '../audit/errors.js';
+import { ConfigError } from '../audit/errors.js';
 import type { Policy } from '../audit/mutes.js';
 
 /** Where a function finds a deployment's mutes and overrides at run time. */
 export type PolicySource = (id: string) => Promise<Policy>;
-
-/** Seconds a function keeps a deployment's configuration before reading it again. */
-export const CONFIG_MAX_AGE_SECONDS = 300;
 
 /** SSM parameter of one deployment's configuration (JSON, one per deployment: 4 KB standard tier each). */
 export const deploymentParameterName = (prefix: string, id: string): string => `${prefix}/deployments/${id}`;
@@ -18,7 +14,7 @@ const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isS
 
 /**
  * The mutes and overrides of one deployment's parameter document (`deploymentDocument`). The document was
- * validated by the configuration schema at synth, and the group functions validate it again on every read;
+ * validated by the configuration schema at synth, and the group functions validate it again on every run;
  * this guard only checks the fields the Aggregate function uses, so that its bundle does without the
  * schema (zod and the catalogue's check code), as its bundle test requires.
  */
@@ -50,49 +46,4 @@ export function policyOfDocument(doc: unknown, source: string): Policy {
     if (!ok) throw bad(`overrides[${i}] needs check, reason and a valid severity or disabled`);
   });
   return { mutes: mutes as MuteRule[], overrides: overrides as OverrideRule[] };
-}
-
-/**
- * The mutes and overrides of a deployment, from its SSM parameter (Powertools Parameters, cached {@link
- * CONFIG_MAX_AGE_SECONDS}): the Aggregate function applies them before the diagnosis.
- */
-export function parameterPolicies(opts: ParameterSource): PolicySource {
-  return async (id) => {
-    const { doc, name } = await readDeploymentParameter(opts, id);
-    return policyOfDocument(doc, `parameter ${name}`);
-  };
-}
-
-/** Where the deployments' SSM parameters are read from. */
-export interface ParameterSource {
-  prefix: string;
-  provider: Pick<SSMProvider, 'get'>;
-  maxAgeSeconds?: number;
-}
-
-/**
- * The JSON document of one deployment's SSM parameter (Powertools Parameters, cached {@link
- * CONFIG_MAX_AGE_SECONDS}) and the parameter's name; an invalid id, an unreadable or a missing parameter is a
- * ConfigError. Shared by the group functions (the deployment) and Aggregate (its mutes and overrides).
- */
-export async function readDeploymentParameter(
-  opts: ParameterSource,
-  id: unknown,
-): Promise<{ doc: unknown; name: string }> {
-  if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(id))
-    throw new ConfigError(`invalid deployment id ${JSON.stringify(id)}`);
-  const name = deploymentParameterName(opts.prefix, id);
-  let doc: unknown;
-  try {
-    doc = await opts.provider.get(name, {
-      transform: 'json',
-      maxAge: opts.maxAgeSeconds ?? CONFIG_MAX_AGE_SECONDS,
-    });
-  } catch (err) {
-    throw new ConfigError(
-      `cannot read the configuration of deployment ${id} (${name}): ${describeError(err)}`,
-    );
-  }
-  if (doc === undefined) throw new ConfigError(`unknown deployment "${id}": no parameter ${name}`);
-  return { doc, name };
 }

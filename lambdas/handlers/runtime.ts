@@ -1,13 +1,9 @@
-import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { parseConfig, type AuditConfig, type DeploymentConfig } from '../audit/config.js';
 import { ConfigError } from '../audit/errors.js';
 import { policyFor, type Policy } from '../audit/mutes.js';
-import { readDeploymentParameter, type ParameterSource, type PolicySource } from './policy.js';
+import type { PolicySource } from './policy.js';
 
-/** Where a function finds a deployment's configuration at run time. */
-export type DeploymentSource = (id: string) => Promise<DeploymentConfig>;
-
-export { CONFIG_MAX_AGE_SECONDS, deploymentParameterName, type PolicySource } from './policy.js';
+export { deploymentParameterName, type PolicySource } from './policy.js';
 /** SSM parameter of the fleet: the JSON array of the deployment ids the schedule audits. */
 export const fleetParameterName = (prefix: string): string => `${prefix}/fleet`;
 
@@ -65,39 +61,23 @@ export function parseDeploymentDocument(
 }
 
 /**
- * Deployments read from SSM Parameter Store through Powertools Parameters (cached {@link
- * CONFIG_MAX_AGE_SECONDS}), each validated by the same zod schema as at synth: changing the fleet changes
- * parameters, never the functions.
+ * The deployment of a document the workflow passed (its SSM parameter, read by the child execution with one
+ * GetParameters per batch), validated by the same zod schema as at synth; a document that is not the named
+ * deployment's is a ConfigError.
  */
-export function parameterDeployments(opts: {
-  prefix: string;
-  provider: Pick<SSMProvider, 'get'>;
-  maxAgeSeconds?: number;
-}): DeploymentSource {
-  const read = parameterDocuments(opts);
-  return async (id) => (await read(id)).deployment;
-}
-
-function parameterDocuments(
-  opts: ParameterSource,
-): (id: string) => Promise<{ deployment: DeploymentConfig; policy: Policy }> {
-  return async (id) => {
-    const { doc, name } = await readDeploymentParameter(opts, id);
-    const parsed = parseDeploymentDocument(doc, `parameter ${name}`);
-    if (parsed.deployment.id !== id)
-      throw new ConfigError(`parameter ${name} holds deployment "${parsed.deployment.id}"`);
-    return parsed;
-  };
+export function eventDeployment(id: unknown, doc: unknown): { deployment: DeploymentConfig; policy: Policy } {
+  if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(id))
+    throw new ConfigError(`invalid deployment id ${JSON.stringify(id)}`);
+  if (doc === undefined) throw new ConfigError(`no configuration document for deployment "${id}"`);
+  const parsed = parseDeploymentDocument(doc, `configuration of deployment ${id}`);
+  if (parsed.deployment.id !== id)
+    throw new ConfigError(`the configuration document of "${id}" holds deployment "${parsed.deployment.id}"`);
+  return parsed;
 }
 
 /** Mutes and overrides of an in-memory configuration (local runs, tests). */
 export function configPolicies(config: () => AuditConfig): PolicySource {
   return async (id) => policyFor(config(), findDeployment(config(), id).id);
-}
-
-/** Deployments of an in-memory configuration (local runs, tests). */
-export function configDeployments(config: () => AuditConfig): DeploymentSource {
-  return async (id) => findDeployment(config(), id);
 }
 
 /** The configured deployment with this id, or a ConfigError naming the configured ids. */

@@ -43,16 +43,19 @@ export type SimRole = NonNullable<AwsState['iam']>['roles'][string];
  */
 export class SimIam {
   private readonly principals = new Map<string, SimPrincipal>();
+  /** ARN of the sim's IAM user (the principal of its static key pair). */
+  public readonly userArn: string;
 
   public constructor(
     user: { accessKeyId: string; secretAccessKey: string; accountId: string },
     private readonly clock: () => Date = () => new Date(),
   ) {
+    this.userArn = `arn:aws:iam::${user.accountId}:user/coder-auditor-sim`;
     this.principals.set(user.accessKeyId, {
       identity: {
         UserId: 'AIDASIMULATEDAUDITOR1',
         Account: user.accountId,
-        Arn: `arn:aws:iam::${user.accountId}:user/coder-auditor-sim`,
+        Arn: this.userArn,
       },
       secretAccessKey: user.secretAccessKey,
     });

@@ -3,6 +3,7 @@ import type { SimSecrets } from '../env.js';
 import type { SimService } from '../faults.js';
 import type { SimIam, SimPrincipal, SimRole } from './iam.js';
 import type { AwsState } from './model.js';
+import type { SimParameterStore } from './parameters.js';
 
 /**
  * Wire protocols of the AWS services the twin answers, as the SDK v3 clients in node_modules speak them:
@@ -44,6 +45,8 @@ export interface World {
   /** The `now` of the last start/apply: scenario ages are relative to it. */
   appliedAt: Date;
   secrets: SimSecrets;
+  /** Parameter Store of every account (SSM twin), with its read throughput. */
+  parameters: SimParameterStore;
   cluster: { endpoint: string; caPem: string };
 }
 

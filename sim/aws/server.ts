@@ -25,6 +25,7 @@ import { elbv2Service } from './services/elbv2.js';
 import { rdsService } from './services/rds.js';
 import { secretsManagerService } from './services/secretsmanager.js';
 import { serviceQuotasService } from './services/servicequotas.js';
+import { ssmService } from './services/ssm.js';
 import { stsService } from './services/sts.js';
 import type { SimPrincipal } from './iam.js';
 import { parseAuthorization, verifySignature } from './sigv4.js';
@@ -47,6 +48,7 @@ function services(): ReadonlyMap<string, AwsService> {
       elbv2Service,
       serviceQuotasService,
       secretsManagerService,
+      ssmService,
       stsService,
       cloudTrailService(),
       cloudWatchService,
@@ -79,7 +81,8 @@ function defaultClusterEndpoint(scenario: Scenario): string {
 
 /**
  * Start the AWS twin on 127.0.0.1 (random port): EKS, EC2, RDS, ELBv2, Service Quotas, Secrets Manager,
- * STS and CloudTrail in their real wire protocols, so the production SDK clients run unchanged against it.
+ * SSM Parameter Store, STS, CloudTrail and CloudWatch in their real wire protocols, so the production SDK
+ * clients run unchanged against it.
  */
 export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): Promise<AwsSimPart> {
   let wired: { endpoint: string; caPem: string } | undefined;
@@ -103,6 +106,7 @@ export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): P
         role: (account, name) => accounts.states.get(account)?.iam.roles[name],
         appliedAt: accounts.appliedAt,
         secrets: env.secrets,
+        parameters: env.parameters,
         cluster: wired ?? { endpoint: defaultClusterEndpoint(accounts.scenario), caPem: env.tls.ca },
       }
     );

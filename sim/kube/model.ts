@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../../lambdas/audit/errors.js';
 import { formatIssues } from '../../lambdas/audit/config.js';
+import { AccessEntriesSchema } from './access.js';
 
 /**
  * The `kubernetes:` section of a scenario: the objects the Kubernetes twin serves. Collections are maps keyed
@@ -175,20 +176,34 @@ export function slogHuman(
 
 export const KubernetesScenarioSchema = z
   .object({
-    /** Namespaces the auditor's access entry may read (AmazonEKSViewPolicy scoped to them). */
-    accessScope: z
-      .object({
-        namespaces: z.array(dnsName).min(1),
-        /**
-         * Named objects outside those namespaces a Role grants `get` on (resourceNames), e.g. the CoreDNS
-         * deployment in kube-system: `get` of that one object only, never `list`.
-         */
-        grants: z
-          .array(z.object({ namespace: dnsName, resource: z.string(), name: dnsName }).strict())
-          .default([]),
-      })
-      .strict()
-      .default({ namespaces: ['coder', 'coder-prov', 'coder-ws'], grants: [] }),
+    /**
+     * The cluster's EKS access entries (principal ARN, access policies with their scopes, as
+     * `AWS::EKS::AccessEntry` has them). Absent: those the auditor's stacks create for the simulated
+     * deployment (see `clusterAccessEntries` in sim/kube/access.ts).
+     */
+    accessEntries: AccessEntriesSchema.optional(),
+    /**
+     * In-cluster RBAC: Role rules bound to a Kubernetes group an access entry carries (`kubernetesGroups`),
+     * e.g. `get` of the CoreDNS deployment in kube-system by name (resourceNames: that one object, never a
+     * `list`), or `list` of metrics.k8s.io pods in the coderd namespace (no access policy grants those).
+     */
+    roleGrants: z
+      .array(
+        z
+          .object({
+            /** The Kubernetes group the RoleBinding names (an access entry's `kubernetesGroups`). */
+            group: z.string().min(1),
+            namespace: dnsName,
+            /** API group of the rule (`''` core, `apps`, `metrics.k8s.io`). */
+            apiGroup: z.string().default(''),
+            resource: z.string(),
+            /** The rule's resourceNames: absent for every object (a `list` needs that). */
+            names: z.array(dnsName).optional(),
+            verbs: z.array(z.enum(['get', 'list', 'watch'])).default(['get']),
+          })
+          .strict(),
+      )
+      .default([]),
     deployments: z.record(objectKey, Deployment).default({}),
     pods: z.record(objectKey, Pod).default({}),
     events: z.record(objectKey, Event).default({}),

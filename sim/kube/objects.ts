@@ -324,9 +324,6 @@ export function eventObject(ns: string, name: string, e: SimEvent, now: Date): W
 
 /** The served state: wire objects per namespace, built once per scenario apply. */
 export interface KubeState {
-  namespaces: Set<string>;
-  /** `<namespace>/<resource>/<name>` a Role grants `get` on, outside `namespaces`. */
-  grants: string[];
   pods: Map<string, Wire[]>;
   deployments: Map<string, Wire[]>;
   events: Map<string, Wire[]>;
@@ -340,8 +337,6 @@ export interface KubeState {
 
 export function buildState(k: KubernetesScenario, now: Date): KubeState {
   const s: KubeState = {
-    namespaces: new Set(k.accessScope.namespaces),
-    grants: k.accessScope.grants.map((g) => `${g.namespace}/${g.resource}/${g.name}`),
     pods: new Map(),
     deployments: new Map(),
     events: new Map(),

@@ -6,9 +6,10 @@ import { listenLocal } from '../listen.js';
 import { delay } from '../faults.js';
 import { sendHostileBody } from '../hostile.js';
 import type { Scenario } from '../scenario.js';
+import { allows, clusterAccessEntries, eksIdentity, type AccessRequest } from './access.js';
 import { verifyEksToken } from './auth.js';
 import { parseKubernetesScenario } from './model.js';
-import { buildState, type KubeState, type Wire } from './objects.js';
+import { buildState, type Wire } from './objects.js';
 
 /** The Kubernetes twin: what the orchestrator hands to the AWS twin so that DescribeCluster returns it. */
 export interface KubeSimPart extends SimPart {
@@ -91,6 +92,8 @@ function route(path: string): Route | undefined {
       verb: name ? 'get' : 'list',
       resource: kind,
       group: '',
+      // The API server authorises a namespace object within itself (RequestInfo's namespace is its name).
+      ...(kind === 'namespaces' && name ? { namespace: name } : {}),
     };
   }
   m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/pods$/.exec(path);
@@ -178,10 +181,17 @@ function field(obj: Wire, path: string): string | undefined {
 
 /** Start the Kubernetes API twin on loopback (HTTPS, random port). */
 export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): Promise<KubeSimPart> {
-  let state: KubeState = buildState(parseKubernetesScenario(scenario.kubernetes, scenario.name), now);
+  const load = (s: Scenario, at: Date) => {
+    const k = parseKubernetesScenario(s.kubernetes, s.name);
+    return {
+      state: buildState(k, at),
+      entries: clusterAccessEntries(s, env.iam, k.accessEntries),
+      roleGrants: k.roleGrants,
+    };
+  };
+  let { state, entries, roleGrants } = load(scenario, now);
   let port = 0;
   const stopping = new AbortController();
-  const user = `arn:aws:sts::${env.accountId}:assumed-role/coder-auditor/coder-audit`;
 
   const send = (
     res: ServerResponse,
@@ -199,7 +209,8 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
     res.end(text);
   };
 
-  const forbidden = (r: Route) =>
+  /** The Status of a refused request, as the API server words it for the user EKS named. */
+  const forbidden = (user: string, r: AccessRequest & { name?: string }) =>
     status(
       403,
       'Forbidden',
@@ -208,6 +219,11 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
         (r.namespace ? `in the namespace "${r.namespace}"` : 'at the cluster scope'),
       { kind: r.resource.split('/')[0] },
     );
+  /** The verb of a request: reads are get/list (the route's), writes by their HTTP method. */
+  const verbOf = (method: string | undefined, r: Route): string =>
+    ({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: r.name ? 'delete' : 'deletecollection' })[
+      method ?? 'GET'
+    ] ?? r.verb;
 
   const serve = (r: Route, url: URL, res: ServerResponse) => {
     const ns = r.namespace!;
@@ -316,6 +332,11 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
       now: new Date(),
     });
     if (!verdict.ok) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    // EKS maps the token's IAM principal to the cluster's access entry: none, and it is not authenticated.
+    const principal = env.iam.principal(verdict.accessKeyId);
+    const identity = principal && principal !== 'expired' ? eksIdentity(principal) : undefined;
+    const entry = identity && entries.find((e) => e.principalArn === identity.principalArn);
+    if (!identity || !entry) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     if (url.pathname === '/version') {
       return send(res, 200, {
         major: '1',
@@ -350,7 +371,7 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
           status(503, 'ServiceUnavailable', 'the server is currently unable to handle the request'),
         );
       case 'accessDenied':
-        return send(res, 403, forbidden(r));
+        return send(res, 403, forbidden(identity.username, r));
       case 'malformed':
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end('{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":');
@@ -375,13 +396,22 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
       }
       default:
     }
-    if (req.method !== 'GET') return send(res, 403, forbidden({ ...r, verb: 'get' }));
-    // RBAC: AmazonEKSViewPolicy on the scoped namespaces (no secrets); elsewhere only a Role's
-    // resourceNames grant, which allows `get` of that object and nothing else.
-    const granted = r.verb === 'get' && state.grants.includes(`${r.namespace}/${r.resource}/${r.name ?? ''}`);
-    if (!r.namespace || r.resource === 'secrets' || (!state.namespaces.has(r.namespace) && !granted)) {
-      return send(res, 403, forbidden(r));
-    }
+    const asked = { ...r, verb: verbOf(req.method, r) };
+    // Access policies within their scopes, or an in-cluster Role rule bound to one of the entry's Kubernetes
+    // groups (with resourceNames: those objects only, so never a list).
+    const roleGranted = roleGrants.some(
+      (g) =>
+        (entry.kubernetesGroups ?? []).includes(g.group) &&
+        g.namespace === r.namespace &&
+        g.apiGroup === r.group &&
+        g.resource === r.resource &&
+        g.verbs.includes(asked.verb as 'get') &&
+        (g.names === undefined || (r.name !== undefined && g.names.includes(r.name))),
+    );
+    if (!roleGranted && !allows(entry, asked)) return send(res, 403, forbidden(identity.username, asked));
+    // The twin serves reads only (an access policy that allowed a write would still be answered 405).
+    if (asked.verb !== r.verb)
+      return send(res, 405, status(405, 'MethodNotAllowed', 'the server does not allow this method'));
     return serve(r, url, res);
   };
 
@@ -399,7 +429,7 @@ export async function startKubeSim(env: SimEnv, scenario: Scenario, now: Date): 
     caPem: env.tls.ca,
     config: {},
     async apply(next: Scenario, at: Date) {
-      state = buildState(parseKubernetesScenario(next.kubernetes, next.name), at);
+      ({ state, entries, roleGrants } = load(next, at));
     },
     async stop() {
       stopping.abort();

@@ -17,6 +17,7 @@ const NOT_CHECKS = new Set([
   'collector.ts',
   'meta.ts',
   'reads.ts',
+  'clients.ts',
   'infra/changes.ts',
   'infra/ebs.ts',
   'infra/ip-permissions.ts',

@@ -357,7 +357,7 @@ describe('Class: KubeClient (behaviours the twin is scripted for)', () => {
     expect([forbidden.status, forbidden.reason]).toEqual([403, 'Forbidden']);
     expect(forbidden.message).toBe(
       'kubernetes listNamespacedDeployment kube-system/deployments: HTTP 403 Forbidden: deployments.apps is ' +
-        `forbidden: User "arn:aws:sts::${env.accountId}:assumed-role/coder-auditor/coder-audit" cannot list ` +
+        `forbidden: User "${env.iam.userArn}" cannot list ` +
         'resource "deployments" in API group "apps" in the namespace "kube-system"',
     );
     for (const e of [unauthorized, forbidden]) expect(e.message).not.toContain(token);

@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentConfig } from '../../lambdas/audit/config.js';
+import { viewEntry } from '../../lambdas/audit/access-entries.js';
 import { FindingsStore } from '../../lambdas/store/findings-store.js';
 import { SIM_IDS } from '../../sim/deployment.js';
 import { startSim, type Sim } from '../../sim/index.js';
@@ -12,11 +13,13 @@ import { createFindingsTable, localClients, startDynalite, type Dynalite } from 
 /**
  * Two accounts in one simulated deployment, audited by one execution of the workflow: the sim's own
  * account with its static credentials, and another account through its read-only role (AssumeRole with
- * an external id, as `CoderAuditorTarget` creates it). The functions read both configurations from the
- * fleet's parameters.
+ * an external id, as `CoderAuditorTarget` creates it). The workflow reads both configurations from the
+ * fleet's parameters. The one Kubernetes twin plays both accounts' clusters: each principal is
+ * authenticated by its own access entry (the sim's user, and the other account's role).
  */
 const OTHER = '210987654321';
 const ROLE = `arn:aws:iam::${OTHER}:role/coder-auditor-read-only`;
+const NAMESPACES = ['coder', 'coder-prov', 'coder-ws'];
 
 function twoAccounts(): Scenario {
   const healthy = loadScenario('healthy');
@@ -120,5 +123,23 @@ describe('End to end: two accounts, one workflow', () => {
     expect(errors.map((f) => f.detail).join('\n')).toContain(
       `is not authorized to perform: sts:AssumeRole on resource: ${ROLE}`,
     );
+  });
+
+  it("Noncompliance 2: without its own access entry, the other account's role is not authenticated by the cluster", async () => {
+    // The cluster keeps the entry of the sim's principal only (as if CoderAuditorTarget had not created one).
+    const scenario = twoAccounts();
+    await sim.apply({
+      ...scenario,
+      kubernetes: { ...scenario.kubernetes, accessEntries: [viewEntry(sim.env.iam.userArn, NAMESPACES)] },
+    });
+    try {
+      const { open } = await audit(fleet());
+      expect((await open('sim')).filter((f) => f.result === 'error')).toEqual([]);
+      const errors = (await open('sim-b')).filter((f) => f.result === 'error');
+      expect(errors.map((f) => f.checkId)).toContain('pods-pending');
+      expect(errors.find((f) => f.checkId === 'pods-pending')!.detail).toContain('401 Unauthorized');
+    } finally {
+      await sim.apply(twoAccounts());
+    }
   });
 });

@@ -11,7 +11,6 @@ import {
   payloadBytes,
   unpackGroupResults,
 } from '../../lambdas/handlers/payload.js';
-import { configDeployments } from '../../lambdas/handlers/runtime.js';
 import { localTelemetry } from '../../lambdas/handlers/telemetry.js';
 import { ResultStore } from '../../lambdas/store/results.js';
 import { testDeployment } from '../fixtures/deployment.js';
@@ -53,14 +52,10 @@ afterAll(async () => {
   destroy();
   await db?.stop();
 });
-const deps = () => ({
-  deployments: configDeployments(() => config),
-  results,
-  telemetry: localTelemetry(),
-  awsClients: INFRA_CLIENTS,
-});
+const deps = () => ({ results, telemetry: localTelemetry(), awsClients: INFRA_CLIENTS });
 const event: GroupEvent = {
   deployment: 'prod',
+  document: config.deployments[0],
   group: 'infra',
   executionId: 'arn:aws:states:us-east-1:123456789012:execution:sm:e1',
   startedAt: '2025-01-01T00:00:00.000Z',
@@ -120,7 +115,10 @@ describe('Function: makeGroupHandler', () => {
     });
     const handler = makeGroupHandler(group, deps());
     await expect(handler({ ...event, group: 'coder' })).rejects.toThrow(AuditError);
-    await expect(handler({ ...event, deployment: 'staging' })).rejects.toThrow('unknown deployment');
+    await expect(handler({ ...event, deployment: 'staging' })).rejects.toThrow(
+      'the configuration document of "staging" holds deployment "prod"',
+    );
+    await expect(handler({ ...event, document: undefined })).rejects.toThrow('no configuration document');
   });
 });
 

@@ -1,49 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambdas/audit/errors.js';
-import {
-  deploymentParameterName,
-  findDeployment,
-  functionDeployment,
-  parameterDeployments,
-} from '../../lambdas/handlers/runtime.js';
+import { eventDeployment, findDeployment, functionDeployment } from '../../lambdas/handlers/runtime.js';
 import { testDeployment } from '../fixtures/deployment.js';
 
-/** An SSM provider holding parameters as Powertools returns them with `transform: 'json'`. */
-const provider = (params: Record<string, unknown>) => {
-  const asked: Array<{ name: string; maxAge?: number }> = [];
-  return {
-    asked,
-    get: async (name: string, opts?: { transform?: string; maxAge?: number }) => {
-      asked.push({ name, ...(opts?.maxAge !== undefined ? { maxAge: opts.maxAge } : {}) });
-      expect(opts?.transform).toBe('json');
-      return params[name];
-    },
-  };
-};
-
-describe('Function: parameterDeployments', () => {
-  const prefix = '/coder-auditor/Test';
-  it('Compliance: reads the deployment parameter, cached, and validates it with the configuration schema', async () => {
-    const p = provider({ [deploymentParameterName(prefix, 'prod')]: functionDeployment(testDeployment()) });
-    const d = await parameterDeployments({ prefix, provider: p as never })('prod');
-    expect(d.id).toBe('prod');
-    expect(d.thresholds.pendingPodMinutes).toBe(15);
-    expect(p.asked).toEqual([{ name: '/coder-auditor/Test/deployments/prod', maxAge: 300 }]);
+describe('Function: eventDeployment', () => {
+  it('Compliance: validates the document the workflow passed with the configuration schema', () => {
+    const { deployment } = eventDeployment('prod', functionDeployment(testDeployment()));
+    expect(deployment.id).toBe('prod');
+    expect(deployment.thresholds.pendingPodMinutes).toBe(15);
   });
 
-  it('Noncompliance 1: a missing parameter, an invalid document or another id is a ConfigError naming it', async () => {
+  it('Noncompliance 1: no document, an invalid document or another id is a ConfigError naming it', () => {
     const { eks: _eks, ...noEks } = testDeployment();
-    const p = provider({
-      [deploymentParameterName(prefix, 'bad')]: { ...noEks, id: 'bad' },
-      [deploymentParameterName(prefix, 'other')]: testDeployment(),
-    });
-    const read = parameterDeployments({ prefix, provider: p as never });
-    await expect(read('staging')).rejects.toThrow('unknown deployment "staging"');
-    await expect(read('bad')).rejects.toThrow(
-      /invalid parameter \/coder-auditor\/Test\/deployments\/bad:\n\s+deployments\[0\]\.eks: is required/,
+    expect(() => eventDeployment('staging', undefined)).toThrow(
+      'no configuration document for deployment "staging"',
     );
-    await expect(read('other')).rejects.toThrow('holds deployment "prod"');
-    await expect(read('../x')).rejects.toBeInstanceOf(ConfigError);
+    expect(() => eventDeployment('bad', { ...noEks, id: 'bad' })).toThrow(
+      /invalid configuration of deployment bad:\n\s+deployments\[0\]\.eks: is required/,
+    );
+    expect(() => eventDeployment('other', testDeployment())).toThrow('holds deployment "prod"');
+    expect(() => eventDeployment('../x', testDeployment())).toThrow(ConfigError);
   });
 });
 

@@ -67,13 +67,16 @@ describe('Construct: CoderAuditor', () => {
         'coder-auditor: coder',
         'coder-auditor: database',
       ]);
-      // The configuration lives in SSM Parameter Store, read at run time: no deployment in any environment.
-      template.hasResourceProperties('AWS::Lambda::Function', {
-        Description: 'coder-auditor: infra',
-        Environment: { Variables: Match.objectLike({ CONFIG_PARAMETER_PREFIX: '/coder-auditor/Test' }) },
+      // The configuration lives in SSM Parameter Store, read at run time by the workflow (which passes each
+      // deployment's document to its functions): no deployment, and no SSM, in any function's environment.
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        DefinitionSubstitutions: Match.objectLike({
+          DeploymentParameterPrefix: '/coder-auditor/Test/deployments/',
+        }),
       });
       const envs = JSON.stringify(Object.values(fns).map((f) => f.Properties.Environment));
       expect(envs).not.toContain('coder-prod');
+      expect(envs).not.toContain('CONFIG_PARAMETER_PREFIX');
       template.hasResourceProperties('AWS::SSM::Parameter', {
         Name: '/coder-auditor/Test/deployments/prod',
         Type: 'String',
@@ -151,9 +154,6 @@ describe('Construct: CoderAuditor', () => {
       ]);
       // The group functions parse the same document with the configuration schema: it must stay valid.
       expect(() => parseConfig(prod)).not.toThrow();
-      const fns = Object.values(t.findResources('AWS::Lambda::Function'));
-      const aggregate = fns.find((f) => f.Properties.Description === 'coder-auditor: aggregate')!;
-      expect(aggregate.Properties.Environment.Variables.CONFIG_PARAMETER_PREFIX).toBe('/coder-auditor/Test');
     });
 
     it('keeps findings in an on-demand, encrypted table with PITR, TTL and the open-by-severity index', () => {
@@ -517,14 +517,15 @@ describe('Construct: CoderAuditor', () => {
           /^dynamodb:(GetItem|Query|PutItem|UpdateItem|DeleteItem)$/,
           (r) => r === `{"Fn::GetAtt":["${id(a.table)}","Arn"]}`,
         ],
+        [/^ssm:GetParameter$/, (r) => r.includes(id(a.configuration.fleetParameter))],
         [
-          /^ssm:GetParameter$/,
+          /^ssm:GetParameters$/,
           (r) =>
             r === readArnHere('ssm', 'parameter/coder-auditor/Test/deployments/*') ||
             r.includes(id(a.configuration.fleetParameter)),
         ],
         [
-          /^ssm:(DescribeParameters|GetParameters|GetParameterHistory)$/,
+          /^ssm:(DescribeParameters|GetParameterHistory)$/,
           (r) => r.includes(id(a.configuration.fleetParameter)),
         ],
         [
@@ -669,8 +670,9 @@ describe('Construct: CoderAuditor', () => {
               ),
           ),
         ].sort();
-      // What every group function also does: read its deployment's parameter, send a large result by reference.
-      const own = ['dynamodb:PutItem', 'ssm:GetParameter'];
+      // What every group function also does: send a large result by reference (its deployment's document
+      // comes in its payload: no SSM).
+      const own = ['dynamodb:PutItem'];
       const declared = (g: keyof typeof GROUP_READS, skip: string[] = []) =>
         [
           ...new Set([

@@ -20,6 +20,7 @@ function deployed(): { States: Record<string, Record<string, unknown>> } {
     NotifyFunctionArn: fn('Notify'),
     TableName: 'Fleet-Findings',
     FleetParameterName: '/coder-auditor/Fleet/fleet',
+    DeploymentParameterPrefix: '/coder-auditor/Fleet/deployments/',
     GroupTaskTimeoutSeconds: '190',
   }) as unknown as { States: Record<string, Record<string, unknown>> };
 }

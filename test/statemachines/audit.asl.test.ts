@@ -14,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterGroup } from '../../lambdas/checks/cluster/index.js';
 import { makeGroupHandler } from '../../lambdas/handlers/group.js';
 import { STATE_PAYLOAD_LIMIT_BYTES } from '../../lambdas/handlers/payload.js';
-import { configDeployments } from '../../lambdas/handlers/runtime.js';
 import { localTelemetry } from '../../lambdas/handlers/telemetry.js';
 import { FindingsStore } from '../../lambdas/store/findings-store.js';
 import { ResultStore } from '../../lambdas/store/results.js';
@@ -43,9 +42,10 @@ interface AslState {
   Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
   ItemProcessor?: {
     ProcessorConfig?: { Mode: string; ExecutionType?: string };
+    StartAt?: string;
     States: Record<string, AslState>;
   };
-  Parameters?: Record<string, unknown>;
+  Parameters?: Record<string, unknown> & { Payload?: Record<string, unknown> };
 }
 const aslText = readFileSync(ASL_FILE, 'utf8');
 const asl = JSON.parse(aslText) as {
@@ -68,6 +68,7 @@ describe('Workflow: statemachines/audit.asl.json', () => {
       'ClusterFunctionArn',
       'CoderFunctionArn',
       'DatabaseFunctionArn',
+      'DeploymentParameterPrefix',
       'FleetParameterName',
       'GroupTaskTimeoutSeconds',
       'InfraFunctionArn',
@@ -83,11 +84,38 @@ describe('Workflow: statemachines/audit.asl.json', () => {
     // Each child started is a billed transition of the parent: ten deployments per child.
     expect(fleet.ItemBatcher).toEqual({ MaxItemsPerBatch: 10 });
     // A child audits its batch in parallel (an inline Map runs at most 40 iterations at once).
-    expect(batch.Deployments).toMatchObject({ Type: 'Map', ItemsPath: '$.Items', MaxConcurrency: 0 });
+    expect(batch.Deployments).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.config.parameters',
+      MaxConcurrency: 0,
+    });
     expect(batch.Deployments!.ItemProcessor!.ProcessorConfig).toEqual({ Mode: 'INLINE' });
     expect(fleet.ToleratedFailurePercentage).toBe(100);
     // The child works on the parent's execution id (idempotency of a replay), not its own.
     expect(fleet.ItemSelector).toMatchObject({ 'executionId.$': '$$.Execution.Id' });
+  });
+
+  it("reads a batch's configuration with one SSM GetParameters (at most 10 names), retried on throttling", () => {
+    expect(fleet.ItemProcessor!.StartAt).toBe('ReadConfiguration');
+    const read = batch.ReadConfiguration!;
+    expect(read.Resource).toBe('arn:aws:states:::aws-sdk:ssm:getParameters');
+    expect(read.Parameters).toEqual({ 'Names.$': '$.Items[*].parameter' });
+    expect(fleet.ItemSelector).toMatchObject({
+      'parameter.$': "States.Format('${DeploymentParameterPrefix}{}', $$.Map.Item.Value)",
+    });
+    // GetParameters takes at most 10 names: a batch never holds more.
+    expect(fleet.ItemBatcher!.MaxItemsPerBatch).toBeLessThanOrEqual(10);
+    expect(read.Retry!.flatMap((r) => r.ErrorEquals)).toContain('Ssm.ThrottlingException');
+    expect(read.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'ConfigurationUnread' }),
+    ]);
+    // Each parameter found is one audit; its document is parsed once, by the batch Map's ItemSelector.
+    expect(batch.Deployments!.ItemSelector).toMatchObject({
+      'document.$': 'States.StringToJson($$.Map.Item.Value.Value)',
+    });
+    // The functions get the document in their payload: no function reads SSM.
+    expect(groups.CheckGroup!.Parameters!.Payload).toMatchObject({ 'document.$': '$.document' });
+    expect(child.Aggregate!.Parameters!.Payload).toMatchObject({ 'document.$': '$.document' });
   });
 
   it('runs the check groups as one Map of one task, retried on Lambda errors with jitter and caught', () => {
@@ -496,7 +524,6 @@ describe('Workflow: local execution with the real handlers', () => {
       const results = new ResultStore({ client: doc, tableName });
       const inline = makeGroupHandler(clusterGroup, {
         awsClients: CLUSTER_CLIENTS,
-        deployments: configDeployments(() => ({ deployments: [sim.deployment], schedule: 'rate(1 hour)' })),
         results,
         telemetry: localTelemetry(),
         maxInlineBytes: Number.POSITIVE_INFINITY,

@@ -5,7 +5,7 @@ import { aggregate, type GroupResult } from '../../lambdas/audit/aggregate.js';
 import type { MuteRule, OverrideRule } from '../../lambdas/audit/config.js';
 import type { Finding } from '../../lambdas/audit/model.js';
 import { makeAggregateHandler } from '../../lambdas/handlers/aggregate.js';
-import { parameterPolicies } from '../../lambdas/handlers/policy.js';
+import { policyOfDocument } from '../../lambdas/handlers/policy.js';
 import { deploymentDocument } from '../../lambdas/handlers/runtime.js';
 import { localTelemetry } from '../../lambdas/handlers/telemetry.js';
 import { FindingsStore } from '../../lambdas/store/findings-store.js';
@@ -15,8 +15,8 @@ import { testDeployment } from '../fixtures/deployment.js';
 import { createFindingsTable, localClients, startDynalite, type Dynalite } from '../helpers/dynalite.js';
 import { finding } from './fixtures.js';
 
-// The serverless path of mutes: the Aggregate handler reads the deployment's parameter (as the stack writes
-// it), applies its mutes at the run's start, and the store, on DynamoDB's wire protocol (dynalite), keeps
+// The serverless path of mutes: the Aggregate handler gets the deployment's parameter document (as the stack
+// writes it, passed by the workflow), applies its mutes at the run's start, and the store, on DynamoDB's wire protocol (dynalite), keeps
 // the mute on the finding item and decides what the alert says.
 
 const T1 = '2030-01-01T10:00:00.000Z';
@@ -63,20 +63,15 @@ const stale: MuteRule = {
   expires: '2099-01-01',
 };
 
-/** A handler reading its policy from an SSM parameter written as the stack writes it. */
+/** A handler given the deployment's parameter document, written as the stack writes it. */
 function setup(mutes: MuteRule[], overrides: OverrideRule[] = []) {
-  const prefix = '/coder-auditor/test';
   const value = JSON.stringify(deploymentDocument(testDeployment(), { mutes, overrides }));
-  const provider = {
-    get: async (name: string) => (name === `${prefix}/deployments/prod` ? JSON.parse(value) : undefined),
-  };
   const store = new FindingsStore({ client: doc, tableName: table, foldUnnotified: true });
   const handler = makeAggregateHandler({
     store,
     results: { get: async () => [] },
     telemetry: localTelemetry(),
     catalogue: {},
-    policies: parameterPolicies({ prefix, provider: provider as never }),
     now: () => new Date('2030-01-02T00:00:00Z'),
   });
   const run = async (executionId: string, startedAt: string, findings: Finding[]) => {
@@ -87,7 +82,13 @@ function setup(mutes: MuteRule[], overrides: OverrideRule[] = []) {
       findings: findings.filter((f) => f.group === group),
       ms: 1,
     }));
-    const out = await handler({ deployment: 'prod', executionId, startedAt, results });
+    const out = await handler({
+      deployment: 'prod',
+      document: JSON.parse(value) as unknown,
+      executionId,
+      startedAt,
+      results,
+    });
     // recordRun is idempotent: a second call replays the recorded outcome (what the alert is made of).
     const outcome = await store.recordRun(
       aggregate({
@@ -96,7 +97,7 @@ function setup(mutes: MuteRule[], overrides: OverrideRule[] = []) {
         startedAt,
         results,
         catalogue: {},
-        policy: await parameterPolicies({ prefix, provider: provider as never })('prod'),
+        policy: policyOfDocument(JSON.parse(value), 'test document'),
       }),
     );
     // The Notify task marks a sent alert: later runs do not fold it in again.

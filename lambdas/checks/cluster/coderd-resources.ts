@@ -1,4 +1,5 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
+import { AuditError } from '../../audit/errors.js';
 import { need } from '../../audit/fact.js';
 import { shq } from '../../audit/model.js';
 import type { ClusterSnapshot } from './collector.js';
@@ -11,7 +12,15 @@ export default defineCheck<ClusterSnapshot>(CLUSTER_META['coderd-resources'], (s
   const ns = d.namespaces.coderd;
   const name = d.coderd.deploymentName;
   const dep = need(snap.deployments).find((x) => x.metadata?.name === name);
-  const metrics = need(snap.coderdMetrics);
+  const fact = snap.coderdMetrics;
+  if (!fact.ok && /\b403\b|forbidden/i.test(fact.error)) {
+    // AmazonEKSViewPolicy grants nothing in metrics.k8s.io: the auditor's Role must (README).
+    throw new AuditError(
+      `the access entry cannot list pods.metrics.k8s.io in ${ns} (${fact.error}): bind the auditor's ` +
+        'Kubernetes group to a Role granting get and list on metrics.k8s.io pods there (README, Kubernetes access entry)',
+    );
+  }
+  const metrics = need(fact);
   const pods = dep ? podsIn(snap.pods, ns).filter((p) => selects(dep, p)) : [];
   const resource = `k8s:${ns}/deployment/${name}`;
   const scope = { namespace: ns, workload: `deployment/${name}`, component: 'coderd' };

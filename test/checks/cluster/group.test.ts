@@ -5,6 +5,7 @@ import { LOG_TAIL_LINES, collectCluster } from '../../../lambdas/checks/cluster/
 import { clusterGroup } from '../../../lambdas/checks/cluster/index.js';
 import clusterDns from '../../../lambdas/checks/cluster/cluster-dns.js';
 import logErrorPatterns from '../../../lambdas/checks/cluster/log-error-patterns.js';
+import { viewEntry } from '../../../lambdas/audit/access-entries.js';
 import { loadScenario } from '../../../sim/scenario.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -137,6 +138,30 @@ describe('Group: cluster (Kubernetes twin + mocked EKS)', () => {
     expect(pending).toHaveLength(1);
     expect(pending[0]).toMatchObject({ status: 'error' });
     expect(pending[0]!.detail).toContain('403 Forbidden');
+  });
+
+  it('an access entry scoped to coder and coder-prov: the workspace reads error with the words of the API server', async () => {
+    const healthy = loadScenario('healthy');
+    const user = h.env.iam.userArn;
+    await h.kube.apply(
+      {
+        ...healthy,
+        kubernetes: { ...healthy.kubernetes, accessEntries: [viewEntry(user, ['coder', 'coder-prov'])] },
+      },
+      new Date(),
+    );
+    try {
+      const findings = await runGroup(clusterGroup, clusterGroup.checks, h.context());
+      const pending = findings.filter((f) => f.checkId === 'pods-pending');
+      expect(pending).toEqual([expect.objectContaining({ status: 'error' })]);
+      expect(pending[0]!.detail).toContain(
+        `pods is forbidden: User "${user}" cannot list resource "pods" in API group "" in the namespace "coder-ws"`,
+      );
+      // What the entry covers is still read: coderd is judged, not errored.
+      expect(findings.find((f) => f.checkId === 'coderd-ready')?.status).toBe('pass');
+    } finally {
+      await h.kube.apply(healthy, new Date());
+    }
   });
 
   it('a hanging API server yields error findings within the group deadline', async () => {

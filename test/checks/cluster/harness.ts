@@ -1,4 +1,5 @@
 import { SimIam } from '../../../sim/aws/iam.js';
+import { SimParameterStore } from '../../../sim/aws/parameters.js';
 import {
   DescribeClusterCommand,
   DescribeNodegroupCommand,
@@ -35,6 +36,7 @@ export function kubeEnv(): SimEnv {
       },
       accountId: '123456789012',
     }),
+    parameters: new SimParameterStore(),
     dataDir: '/tmp',
   };
 }

@@ -1,4 +1,5 @@
 import { SimIam } from '../../../sim/aws/iam.js';
+import { SimParameterStore } from '../../../sim/aws/parameters.js';
 import { parseConfig, type DeploymentConfig } from '../../../lambdas/audit/config.js';
 import { CallRecorder } from '../../../lambdas/audit/calls.js';
 import { ALL_AWS_CLIENTS } from '../../../lambdas/clients/aws-all.js';
@@ -40,6 +41,7 @@ export function simEnv(): SimEnv {
       },
       accountId: '123456789012',
     }),
+    parameters: new SimParameterStore(),
     dataDir: '/nonexistent',
   };
 }

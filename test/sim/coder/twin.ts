@@ -1,4 +1,5 @@
 import { SimIam } from '../../../sim/aws/iam.js';
+import { SimParameterStore } from '../../../sim/aws/parameters.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CallRecorder } from '../../../lambdas/audit/calls.js';
@@ -47,6 +48,7 @@ export async function startTwin(over: Partial<DeploymentInput> = {}): Promise<Tw
       ...{ accessKeyId: 'AKIASIMULATED0000001', secretAccessKey: 'x' },
       accountId: '123456789012',
     }),
+    parameters: new SimParameterStore(),
     dataDir: '/tmp',
   };
   const part = await startCoderSim(env, scenarioWith(), new Date());

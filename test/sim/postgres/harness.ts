@@ -1,4 +1,5 @@
 import { SimIam } from '../../../sim/aws/iam.js';
+import { SimParameterStore } from '../../../sim/aws/parameters.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,7 @@ export async function startPgHarness(
       ...{ accessKeyId: 'AKIASIMULATED0000001', secretAccessKey: 'simulated/secret' },
       accountId: '123456789012',
     }),
+    parameters: new SimParameterStore(),
     dataDir,
   };
   const part = await startPostgresSim(env, scenario, new Date());
