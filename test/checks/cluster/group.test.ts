@@ -4,6 +4,7 @@ import { runGroup } from '../../../lambdas/audit/runner.js';
 import { LOG_TAIL_LINES, collectCluster } from '../../../lambdas/checks/cluster/collector.js';
 import { clusterGroup } from '../../../lambdas/checks/cluster/index.js';
 import clusterDns from '../../../lambdas/checks/cluster/cluster-dns.js';
+import coderdResources from '../../../lambdas/checks/cluster/coderd-resources.js';
 import logErrorPatterns from '../../../lambdas/checks/cluster/log-error-patterns.js';
 import { viewEntry } from '../../../lambdas/audit/access-entries.js';
 import { loadScenario } from '../../../sim/scenario.js';
@@ -77,19 +78,20 @@ describe('Group: cluster (Kubernetes twin + mocked EKS)', () => {
     expect(s.maxDepth).toBeLessThanOrEqual(3);
   });
 
-  it('reads the DNS deployment through a Role on that one object: get works, list of kube-system does not', async () => {
+  it('reads the DNS deployment and the coderd pod metrics through the Roles of the auditor group only', async () => {
     await h.kube.apply(loadScenario('healthy'), new Date());
-    const [dns] = await runGroup(clusterGroup, [clusterDns], h.context());
+    const [dns, headroom] = await runGroup(clusterGroup, [clusterDns, coderdResources], h.context());
     expect(dns).toMatchObject({ status: 'pass', evidence: { desired: 2, available: 2 } });
+    expect(headroom).toMatchObject({ status: 'pass' });
+    // Without the Roles (or the group on the entry), AmazonEKSViewPolicy reads neither: errors, never passes.
     const scenario = loadScenario('healthy');
-    const k8s = scenario.kubernetes as { accessScope: Record<string, unknown> };
-    await h.kube.apply(
-      { ...scenario, kubernetes: { ...k8s, accessScope: { ...k8s.accessScope, grants: [] } } },
-      new Date(),
-    );
-    const [denied] = await runGroup(clusterGroup, [clusterDns], h.context());
+    const k8s = scenario.kubernetes as Record<string, unknown>;
+    await h.kube.apply({ ...scenario, kubernetes: { ...k8s, roleGrants: [] } }, new Date());
+    const [denied, blind] = await runGroup(clusterGroup, [clusterDns, coderdResources], h.context());
     expect(denied).toMatchObject({ status: 'error' });
     expect(denied!.detail).toMatch(/cannot get deployment coredns in kube-system.*403/);
+    expect(blind).toMatchObject({ status: 'error' });
+    expect(blind!.detail).toMatch(/cannot list pods\.metrics\.k8s\.io in coder.*403.*Role/);
   });
 
   it('a busy coderd: the log read keeps the most recent lines (tailLines) and says it was truncated', async () => {
