@@ -21,6 +21,16 @@ function where<C extends CheckId>(
   return { ...on(check, ...reasons), where: filter };
 }
 
+/** coderd exits, restarts or stays unready: what losing a dependency it needs at start does to it. */
+const CODERD_EXITS = on(
+  'coderd-ready',
+  'crash-loop',
+  'not-ready',
+  'restarting',
+  'no-replica-available',
+  'replicas-unavailable',
+);
+
 /** Reasons of a check that mean the database does not serve coderd. */
 const DB_DOWN = {
   sg: on('db-sg-allows-nodes'),
@@ -111,14 +121,7 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
   {
     causes: [on('cluster-dns', 'missing', 'unavailable')],
     symptoms: [
-      on(
-        'coderd-ready',
-        'crash-loop',
-        'not-ready',
-        'restarting',
-        'no-replica-available',
-        'replicas-unavailable',
-      ),
+      CODERD_EXITS,
       on('provisioners-ready', 'crash-loop', 'not-ready'),
       // `dial tcp: lookup <aurora endpoint> on 172.20.0.10:53: ... i/o timeout` reads as a database timeout.
       where({ component: ['coderd'] }, 'log-error-patterns', 'database-timeout'),
@@ -177,16 +180,7 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
   },
   {
     causes: [DB_DOWN.sg, DB_DOWN.aurora, DB_DOWN.connectivity],
-    symptoms: [
-      on(
-        'coderd-ready',
-        'crash-loop',
-        'not-ready',
-        'restarting',
-        'no-replica-available',
-        'replicas-unavailable',
-      ),
-    ],
+    symptoms: [CODERD_EXITS],
     because: 'coderd exits or stays unready without its database (Aurora on 5432).',
   },
   {
