@@ -478,24 +478,9 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     Notify: (p) => timed('notify', () => notifyHandler(p as never, lambdaContext('notify', 30_000))),
   };
 
-  const dynamoCalls: Record<string, number> = {};
-  ddbClient.middlewareStack.add(
-    (next, context) => (args) => {
-      const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
-      dynamoCalls[name] = (dynamoCalls[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countDynamoCalls' },
-  );
-  const ssmCalls: Record<string, number> = {};
-  ssm.middlewareStack.add(
-    (next, context) => (args) => {
-      const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
-      ssmCalls[name] = (ssmCalls[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'finalizeRequest', name: 'countSsmCalls' },
-  );
+  const dynamoCalls = countCommands(ddbClient, 'initialize');
+  // Counted per request sent (retries of a throttled read included), as SSM's rate counts them.
+  const ssmCalls = countCommands(ssm, 'finalizeRequest');
   const throttledBefore = SimParameterStore.total(parameters.throttled);
   const integration = async <T>(service: string, send: () => Promise<T & { $metadata?: unknown }>) => {
     try {
@@ -797,4 +782,23 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     ssm.destroy();
     for (const handler of owned) handler.close();
   }
+}
+
+/** Commands a client sends, by name: once per command (`initialize`) or per request sent (`finalizeRequest`). */
+function countCommands(
+  client: { middlewareStack: { add: (...args: never[]) => void } },
+  step: 'initialize' | 'finalizeRequest',
+): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const counter =
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
+      const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      counts[name] = (counts[name] ?? 0) + 1;
+      return next(args);
+    };
+  (client.middlewareStack.add as (mw: unknown, opts: unknown) => void)(counter, {
+    step,
+    name: `count-${step}`,
+  });
+  return counts;
 }

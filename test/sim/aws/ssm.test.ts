@@ -1,3 +1,4 @@
+import { rejection } from '../../helpers/rejection.js';
 import { GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SimParameterStore } from '../../../sim/aws/parameters.js';
@@ -25,16 +26,6 @@ const ssm = (maxAttempts = 1) =>
     credentials: twin.env.credentials,
     maxAttempts,
   });
-
-async function rejection(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('Service: SSM Parameter Store twin', () => {
   it('GetParameters returns the parameters found and names the others, whatever the order asked', async () => {

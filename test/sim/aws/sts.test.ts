@@ -1,3 +1,4 @@
+import { rejection } from '../../helpers/rejection.js';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,16 +44,6 @@ function sts(credentials = twin.env.credentials): STSClient {
     credentials,
     maxAttempts: 1,
   });
-}
-
-async function rejection(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('Service: STS twin', () => {
