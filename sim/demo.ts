@@ -1,6 +1,4 @@
-import { aggregate, type GroupResult } from '../lambdas/audit/aggregate.js';
 import type { AuditReport } from '../lambdas/audit/runner.js';
-import { CATALOGUE } from '../lambdas/checks/catalogue.js';
 import type { AlertMessage } from '../lambdas/notify/render.js';
 import { FindingsStore } from '../lambdas/store/findings-store.js';
 import { documentClient } from '../lambdas/handlers/dynamo.js';
@@ -38,7 +36,6 @@ export async function runDemo(opts: {
   try {
     const tableName = 'coder-auditor-findings';
     await createFindingsTable(client, tableName);
-    const results: GroupResult[] = [];
     log(
       `Running the audit workflow (statemachines/audit.asl.json) locally for deployment ${sim.deployment.id}`,
     );
@@ -47,25 +44,21 @@ export async function runDemo(opts: {
       tableEndpoint: dynamo.endpoint,
       tableName,
       onGroupResult: (r) => {
-        results.push(r);
         log(
           `  ✓ ${r.group}: ${r.skipped ? `skipped (${r.skipped})` : `${r.findings.length} findings in ${r.ms} ms`}`,
         );
       },
       ...(opts.runbookUrl ? { runbookUrl: opts.runbookUrl } : {}),
     });
-    const audit = aggregate({
-      deployment: sim.deployment.id,
-      executionId: run.executionId,
-      startedAt: run.startTime.toISOString(),
-      finishedAt: new Date(run.startTime.getTime() + run.ms).toISOString(),
-      results,
-      catalogue: CATALOGUE,
-    });
+    // The report the workflow's Aggregate task recorded and alerted on, as it is.
+    const audit = run.reports.find((r) => r.deployment === sim.deployment.id);
+    if (!audit)
+      throw new Error(
+        `the workflow recorded no audit of ${sim.deployment.id}: ${JSON.stringify(run.audits)}`,
+      );
     const store = new FindingsStore({ client: documentClient(client), tableName });
     const open = await store.list({ deployment: sim.deployment.id, open: true });
     return {
-      // The same report the Aggregate function stored and alerted on, printed as the CLI prints its own.
       report: audit,
       workflow: {
         executionId: run.executionId,

@@ -1,3 +1,4 @@
+import type { AggregatedAudit } from '../lambdas/audit/aggregate.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
@@ -182,6 +183,8 @@ export interface LocalWorkflowResult {
   childTransitions: number;
   /** Largest state input or output (and task result) of any execution, in bytes of JSON. */
   maxPayloadBytes: number;
+  /** The reports the Aggregate task recorded, one per deployment audited (in completion order). */
+  reports: AggregatedAudit[];
   /** Alerts captured instead of publishing to SNS. */
   alerts: AlertMessage[];
   /** Events the Aggregate task put (when no `putEvents` was given). */
@@ -427,6 +430,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
       return [id, observed];
     }),
   ) as Record<GroupId, (event: GroupEvent) => Promise<PackedGroupResult>>;
+  const reports: AggregatedAudit[] = [];
   const aggregateHandler = makeAggregateHandler({
     store,
     results,
@@ -434,6 +438,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
     ...runbook,
     ...(opts.policies ? { policies: opts.policies } : {}),
     putEvents: opts.putEvents ?? (async (e) => events.push(...e)),
+    onAudit: (audit) => reports.push(audit),
   });
   const notifyHandler = makeNotifyHandler({
     store,
@@ -763,6 +768,7 @@ export async function runLocalWorkflow(opts: LocalWorkflowOptions): Promise<Loca
       childMs,
       childTransitions,
       maxPayloadBytes,
+      reports,
       alerts,
       events,
       ms: Math.round(performance.now() - t0),

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { aggregate } from '../audit/aggregate.js';
+import { aggregate, type AggregatedAudit } from '../audit/aggregate.js';
 import { AuditError, describeError } from '../audit/errors.js';
 import { SEVERITIES, Status } from '../audit/model.js';
 import { CATALOGUE, type CheckCatalogue } from '../checks/catalogue.js';
@@ -65,6 +65,8 @@ export interface AggregateHandlerDeps {
   now?: () => Date;
   /** Age from which a debounce lock counts as abandoned. @default GATE_STALE_AFTER_MS */
   gateStaleAfterMs?: number;
+  /** Sees each report once it is recorded (local runs: the demo prints the report the run stored). */
+  onAudit?: (audit: AggregatedAudit) => void;
 }
 
 /**
@@ -96,6 +98,7 @@ export function makeAggregateHandler(
       ...(policy ? { policy } : {}),
     });
     const outcome = await deps.store.recordRun(audit);
+    deps.onAudit?.(audit);
     const alert = renderAlert(outcome, deps.runbookUrl ? { runbookUrl: deps.runbookUrl } : {});
     const changed = !outcome.notified && alert !== undefined;
     if (deps.putEvents && !outcome.notified) {
