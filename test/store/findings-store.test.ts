@@ -1,14 +1,7 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { FindingsStore, RunNotRecordedError, TABLE_SCHEMA } from '../../lambdas/store/findings-store.js';
-import { createFindingsTable, localClients, startDynalite, type Dynalite } from '../helpers/dynalite.js';
+import { findingsTables } from '../helpers/dynalite.js';
 import { audit, finding } from './fixtures.js';
 
 const T1 = '2030-01-01T10:00:00.000Z';
@@ -16,29 +9,15 @@ const T2 = '2030-01-01T11:00:00.000Z';
 const T3 = '2030-01-01T12:00:00.000Z';
 const T4 = '2030-01-01T13:00:00.000Z';
 
-let db: Dynalite;
-let client: DynamoDBClient;
-let doc: DynamoDBDocumentClient;
-let table: string;
-let tableNo = 0;
-
-beforeAll(async () => {
-  db = await startDynalite();
-  ({ client, doc } = localClients(db.endpoint));
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await db?.stop();
-});
-
-beforeEach(async () => {
-  table = `findings-${++tableNo}`;
-  await createFindingsTable(client, table);
-});
+const t = findingsTables('findings');
 
 const store = (over: Partial<ConstructorParameters<typeof FindingsStore>[0]> = {}): FindingsStore =>
-  new FindingsStore({ client: doc, tableName: table, now: () => new Date('2030-01-01T10:05:00Z'), ...over });
+  new FindingsStore({
+    client: t.doc,
+    tableName: t.table,
+    now: () => new Date('2030-01-01T10:05:00Z'),
+    ...over,
+  });
 
 const sg = finding('db-sg-allows-nodes', 'fail', { severity: 'critical', resource: 'sg-0123456789abcdef0' });
 const ready = finding('coderd-ready', 'fail', {
@@ -154,15 +133,15 @@ describe('Class: FindingsStore', () => {
       const first = await s.recordRun(run);
       // The run item and its pointer are lost; every finding write had been applied.
       const pk = 'DEP#prod';
-      await doc.send(new DeleteCommand({ TableName: table, Key: { pk, sk: `RUN#${T2}#exec-2` } }));
-      await doc.send(new DeleteCommand({ TableName: table, Key: { pk, sk: 'EXE#exec-2' } }));
+      await t.doc.send(new DeleteCommand({ TableName: t.table, Key: { pk, sk: `RUN#${T2}#exec-2` } }));
+      await t.doc.send(new DeleteCommand({ TableName: t.table, Key: { pk, sk: 'EXE#exec-2' } }));
 
       const replay = await s.recordRun(run);
 
       expect(replay).toEqual({ ...first, replay: true });
       expect((await s.list({ deployment: 'prod', open: true })).map((f) => f.occurrences)).toEqual([2, 1]);
-      const runItem = await doc.send(
-        new GetCommand({ TableName: table, Key: { pk, sk: `RUN#${T2}#exec-2` } }),
+      const runItem = await t.doc.send(
+        new GetCommand({ TableName: t.table, Key: { pk, sk: `RUN#${T2}#exec-2` } }),
       );
       expect(runItem.Item?.changes).toMatchObject({
         opened: [ready.fingerprint],
@@ -348,8 +327,8 @@ describe('Class: FindingsStore', () => {
       await s.markNotified('prod', 'exec-1');
       // exec-2 crashed for good after applying its findings: its item markers hold the change.
       await s.recordRun(audit('exec-2', T2, [pending, ready]));
-      await doc.send(
-        new DeleteCommand({ TableName: table, Key: { pk: 'DEP#prod', sk: `RUN#${T2}#exec-2` } }),
+      await t.doc.send(
+        new DeleteCommand({ TableName: t.table, Key: { pk: 'DEP#prod', sk: `RUN#${T2}#exec-2` } }),
       );
       const next = await s.recordRun(audit('exec-3', T3, [pending, ready]));
       expect(next.changes.opened.map((f) => f.checkId)).toEqual(['coderd-ready']);
@@ -391,13 +370,13 @@ describe('Class: FindingsStore', () => {
       const s = store();
       const gate = { pk: 'DEP#prod', sk: 'GATE' };
       const lock = (lockedAt: string) =>
-        doc.send(new PutCommand({ TableName: table, Item: { ...gate, lockedBy: 'exec-x', lockedAt } }));
+        t.doc.send(new PutCommand({ TableName: t.table, Item: { ...gate, lockedBy: 'exec-x', lockedAt } }));
       await lock('2030-01-01T10:00:00.000Z');
       expect(await s.clearStaleGate('prod', '2029-12-31T23:00:00.000Z')).toBe(false);
-      const held = await doc.send(new GetCommand({ TableName: table, Key: gate }));
+      const held = await t.doc.send(new GetCommand({ TableName: t.table, Key: gate }));
       expect(held.Item?.lockedBy).toBe('exec-x');
       expect(await s.clearStaleGate('prod', '2030-01-01T10:30:00.000Z')).toBe(true);
-      const freed = await doc.send(new GetCommand({ TableName: table, Key: gate }));
+      const freed = await t.doc.send(new GetCommand({ TableName: t.table, Key: gate }));
       expect(freed.Item?.lockedBy).toBeUndefined();
       expect(await s.clearStaleGate('prod', '2030-01-01T10:30:00.000Z')).toBe(false);
     });
@@ -405,12 +384,12 @@ describe('Class: FindingsStore', () => {
     it('keeps a lock taken long ago while deploy events keep arriving (trailing debounce)', async () => {
       const s = store();
       const gate = { pk: 'DEP#prod', sk: 'GATE', lockedBy: 'exec-x', lockedAt: '2030-01-01T09:00:00.000Z' };
-      await doc.send(
-        new PutCommand({ TableName: table, Item: { ...gate, lastEventAt: '2030-01-01T09:58:00.000Z' } }),
+      await t.doc.send(
+        new PutCommand({ TableName: t.table, Item: { ...gate, lastEventAt: '2030-01-01T09:58:00.000Z' } }),
       );
       expect(await s.clearStaleGate('prod', '2030-01-01T09:45:00.000Z')).toBe(false);
-      await doc.send(
-        new PutCommand({ TableName: table, Item: { ...gate, lastEventAt: '2030-01-01T09:30:00.000Z' } }),
+      await t.doc.send(
+        new PutCommand({ TableName: t.table, Item: { ...gate, lastEventAt: '2030-01-01T09:30:00.000Z' } }),
       );
       expect(await s.clearStaleGate('prod', '2030-01-01T09:45:00.000Z')).toBe(true);
     });
@@ -455,9 +434,9 @@ describe('Class: FindingsStore', () => {
 
     it('keeps the index sparse: resolved findings leave it', async () => {
       const index = TABLE_SCHEMA.openBySeverityIndex;
-      const out = await doc.send(
+      const out = await t.doc.send(
         new QueryCommand({
-          TableName: table,
+          TableName: t.table,
           IndexName: index.name,
           KeyConditionExpression: '#pk = :open',
           ExpressionAttributeNames: { '#pk': index.partitionKey },

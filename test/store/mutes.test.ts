@@ -1,6 +1,5 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { aggregate, type GroupResult } from '../../lambdas/audit/aggregate.js';
 import type { MuteRule, OverrideRule } from '../../lambdas/audit/config.js';
 import type { Finding } from '../../lambdas/audit/model.js';
@@ -12,7 +11,7 @@ import { FindingsStore } from '../../lambdas/store/findings-store.js';
 import { deploymentKey, runKey, type RunItem } from '../../lambdas/store/items.js';
 import { renderAlert } from '../../lambdas/notify/render.js';
 import { testDeployment } from '../fixtures/deployment.js';
-import { createFindingsTable, localClients, startDynalite, type Dynalite } from '../helpers/dynalite.js';
+import { findingsTables } from '../helpers/dynalite.js';
 import { finding } from './fixtures.js';
 
 // The serverless path of mutes: the Aggregate handler gets the deployment's parameter document (as the stack
@@ -24,24 +23,7 @@ const T2 = '2030-01-01T11:00:00.000Z';
 const T3 = '2030-01-01T12:00:00.000Z';
 const T4 = '2030-01-01T13:00:00.000Z';
 
-let db: Dynalite;
-let client: DynamoDBClient;
-let doc: DynamoDBDocumentClient;
-let table: string;
-let tableNo = 0;
-
-beforeAll(async () => {
-  db = await startDynalite();
-  ({ client, doc } = localClients(db.endpoint));
-});
-afterAll(async () => {
-  client?.destroy();
-  await db?.stop();
-});
-beforeEach(async () => {
-  table = `mutes-${++tableNo}`;
-  await createFindingsTable(client, table);
-});
+const t = findingsTables('mutes');
 
 const pending = finding('pods-pending', 'fail', { severity: 'medium', resource: 'k8s:coder-ws/pod/ws-1' });
 const sg = finding('db-sg-allows-nodes', 'fail', { severity: 'critical', resource: 'sg-0123456789abcdef0' });
@@ -66,7 +48,7 @@ const stale: MuteRule = {
 /** A handler given the deployment's parameter document, written as the stack writes it. */
 function setup(mutes: MuteRule[], overrides: OverrideRule[] = []) {
   const value = JSON.stringify(deploymentDocument(testDeployment(), { mutes, overrides }));
-  const store = new FindingsStore({ client: doc, tableName: table, foldUnnotified: true });
+  const store = new FindingsStore({ client: t.doc, tableName: t.table, foldUnnotified: true });
   const handler = makeAggregateHandler({
     store,
     results: { get: async () => [] },
@@ -108,9 +90,9 @@ function setup(mutes: MuteRule[], overrides: OverrideRule[] = []) {
     (await store.list({ deployment: 'prod' })).find((s) => s.fingerprint === f.fingerprint);
   const runItem = async (executionId: string, startedAt: string) =>
     (
-      await doc.send(
+      await t.doc.send(
         new GetCommand({
-          TableName: table,
+          TableName: t.table,
           Key: { pk: deploymentKey('prod'), sk: runKey(startedAt, executionId) },
         }),
       )
