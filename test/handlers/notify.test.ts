@@ -45,13 +45,17 @@ const alert: AlertMessage = {
   attributes: { severity: 'critical', deployment: 'prod' },
 };
 const event = { deployment: 'prod', executionId: 'exec-1' };
-/** A Lambda context with `ms` left before the function times out. */
+/**
+ * A Lambda context with `ms` left before the function times out. The time left never reads 0 while the
+ * handler starts: Powertools writes no in-progress expiry for 0 (it tests the value for truthiness), and a
+ * "1 ms left" context read a millisecond late on a loaded machine would otherwise hold its claim for days.
+ */
 const context = (ms = 30_000): Context => {
   const deadline = Date.now() + ms;
   return {
     functionName: 'coder-auditor-notify',
     awsRequestId: 'r-1',
-    getRemainingTimeInMillis: () => deadline - Date.now(),
+    getRemainingTimeInMillis: () => Math.max(1, deadline - Date.now()),
   } as unknown as Context;
 };
 
@@ -181,6 +185,7 @@ describe('Function: makeNotifyHandler with Powertools Idempotency on the finding
     // Retry only once the claim's in-progress expiry (now + the 1 ms left) has passed on the clock: on a fast
     // machine the retry can otherwise come within that millisecond and rightly find the claim still held.
     const record = await persistence.getRecord(second as never);
+    expect(record.inProgressExpiryTimestamp).toBeGreaterThan(0);
     const expiry = record.inProgressExpiryTimestamp ?? 0;
     while (Date.now() <= expiry + 1) await new Promise((r) => setTimeout(r, 5));
     expect(await handler(second, context())).toMatchObject({ notified: true, messageId: 'm-2' });
