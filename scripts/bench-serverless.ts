@@ -246,6 +246,8 @@ export function measureFunctions(runs = 7): FunctionFigures[] {
     TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench',
     AWS_REGION: 'us-east-1',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    // As in Lambda: the function's name is set and tracing is on, so the entry imports the tracer too.
+    AWS_LAMBDA_FUNCTION_NAME: 'coder-auditor-bench',
   };
   return FUNCTION_ROLES.map((role) => {
     const files = bundleFiles(role);

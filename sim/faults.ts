@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pause } from '../lambdas/clients/pause.js';
 
 /** Services of the simulated deployment that faults can target. */
 export const SIM_SERVICES = [
@@ -119,14 +120,5 @@ export class FaultInjector {
   }
 }
 
-/** Sleep that a stopping server can cut short. */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-}
+/** Sleep that a stopping server can cut short (its stop signal keeps no listener per request). */
+export const delay = pause;

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import type { CallRecorder } from '../audit/calls.js';
 import { AuditError, describeError } from '../audit/errors.js';
 import { getCapped, type HttpAnswer } from './http.js';
+import { pause } from './pause.js';
 import type { CoreV1Event, V1Deployment, V1Pod } from './kube-types.js';
 
 /** Where the Kubernetes API is and how to authenticate to it. */
@@ -337,7 +338,7 @@ export class KubeClient {
           const e = toApiError(operation, resource, err);
           if (attempt >= attempts || !RETRYABLE.has(e.status) || this.opts.signal?.aborted) throw e;
           const retryAfter = err instanceof HttpStatusError ? err.res.headers['retry-after'] : undefined;
-          await sleep(retryDelayMs(retryAfter, attempt), this.opts.signal);
+          await pause(retryDelayMs(retryAfter, attempt), this.opts.signal);
         }
       }
     });
@@ -389,16 +390,6 @@ export function retryDelayMs(header: string | undefined, attempt: number, now = 
     if (Number.isFinite(ms)) return Math.min(Math.max(ms, 0), MAX_RETRY_DELAY_MS);
   }
   return 200 * 2 ** (attempt - 1);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 }
 
 /** A short, secret-free error: status, reason and the API's Status message (never headers or tokens). */

@@ -164,7 +164,7 @@ export function makeAggregateHandler(
   };
 }
 
-const telemetry = lambdaTelemetry('aggregate');
+const telemetry = await lambdaTelemetry('aggregate');
 let run: ((event: AggregateEvent) => Promise<AggregateOutput>) | undefined;
 
 /** Built on the first invocation (not at import, so the local workflow can import this module). */

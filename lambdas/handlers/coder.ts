@@ -3,4 +3,4 @@ import { CODER_CLIENTS } from '../checks/coder/clients.js';
 import { groupLambda } from './group.js';
 
 /** Lambda entry point of the `coder` check group (imports only this group, so its bundle stays small). */
-export const handler = groupLambda(coderGroup, CODER_CLIENTS);
+export const handler = await groupLambda(coderGroup, CODER_CLIENTS);

@@ -3,4 +3,4 @@ import { DATABASE_CLIENTS } from '../checks/database/clients.js';
 import { groupLambda } from './group.js';
 
 /** Lambda entry point of the `database` check group (imports only this group, so its bundle stays small). */
-export const handler = groupLambda(databaseGroup, DATABASE_CLIENTS);
+export const handler = await groupLambda(databaseGroup, DATABASE_CLIENTS);

@@ -163,11 +163,11 @@ export function makeGroupHandler<S>(group: CheckGroup<S>, deps: GroupHandlerDeps
  * workflow reads it), large results go to the findings table (`TABLE_NAME`). Clients are built on the first
  * invocation.
  */
-export function groupLambda<S>(
+export async function groupLambda<S>(
   group: CheckGroup<S>,
   awsClients: AwsClientFactories,
-): ReturnType<typeof lambdaEntry<GroupEvent, PackedGroupResult>> {
-  const telemetry = lambdaTelemetry(`group-${group.id}`);
+): Promise<ReturnType<typeof lambdaEntry<GroupEvent, PackedGroupResult>>> {
+  const telemetry = await lambdaTelemetry(`group-${group.id}`);
   let run: GroupHandler | undefined;
   const init = (): GroupHandler => {
     const ddb = new DynamoDBClient({});

@@ -3,4 +3,4 @@ import { INFRA_CLIENTS } from '../checks/infra/clients.js';
 import { groupLambda } from './group.js';
 
 /** Lambda entry point of the `infra` check group (imports only this group, so its bundle stays small). */
-export const handler = groupLambda(infraGroup, INFRA_CLIENTS);
+export const handler = await groupLambda(infraGroup, INFRA_CLIENTS);

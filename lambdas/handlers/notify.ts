@@ -108,7 +108,7 @@ export function makeNotifyHandler(
   };
 }
 
-const telemetry = lambdaTelemetry('notify');
+const telemetry = await lambdaTelemetry('notify');
 let run: ((event: NotifyEvent, context?: Context) => Promise<NotifyOutput>) | undefined;
 
 /** Built on the first invocation (not at import, so the local workflow can import this module). */

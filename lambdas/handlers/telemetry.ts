@@ -3,7 +3,7 @@
 import { Console } from 'node:console';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { ConfigError, describeError } from '../audit/errors.js';
 
@@ -22,17 +22,37 @@ export interface Telemetry {
   tracer?: Tracer;
 }
 
-/** Telemetry of a Lambda function: logger, metrics and tracer named after the function's role. */
-export function lambdaTelemetry(role: string): Telemetry {
-  return {
+/**
+ * Whether this process traces: in a Lambda function (`AWS_LAMBDA_FUNCTION_NAME`), unless
+ * `POWERTOOLS_TRACE_ENABLED` is `false` (Powertools' own switch).
+ */
+export function tracingOn(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false';
+}
+
+/**
+ * Telemetry of a Lambda function: logger, metrics and tracer named after the function's role. The tracer
+ * is imported only when tracing is on: importing it loads the X-Ray SDK, whose cls-hooked context enables an
+ * async hook with destroy tracking on every promise of the process (about a tenth of the CPU of an audit).
+ * The handler modules call this at import, and the local workflow and the CLI import them too.
+ */
+export async function lambdaTelemetry(
+  role: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Telemetry> {
+  const telemetry: Telemetry = {
     logger: new Logger({ serviceName: SERVICE_NAME, persistentKeys: { role } }),
     metrics: new Metrics({
       namespace: METRICS_NAMESPACE,
       serviceName: SERVICE_NAME,
       defaultDimensions: { role },
     }),
-    tracer: new Tracer({ serviceName: SERVICE_NAME }),
   };
+  if (tracingOn(env)) {
+    const { Tracer } = await import('@aws-lambda-powertools/tracer');
+    telemetry.tracer = new Tracer({ serviceName: SERVICE_NAME });
+  }
+  return telemetry;
 }
 
 /** Telemetry for in-process runs (local workflow, tests): a logger at `LOG_LEVEL` (default silent). */

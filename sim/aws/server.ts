@@ -198,9 +198,12 @@ export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): P
       reply = { status: 500, headers: { 'content-type': 'text/plain' }, body: `aws twin error: ${msg}` };
     }
     if (reply === 'hang') {
+      // Never answer; the client gives up (the socket closes), or the sim stops.
       await new Promise<void>((resolve) => {
-        if (stopping.signal.aborted) resolve();
-        stopping.signal.addEventListener('abort', () => resolve());
+        if (stopping.signal.aborted) return resolve();
+        const done = () => (stopping.signal.removeEventListener('abort', done), resolve());
+        stopping.signal.addEventListener('abort', done, { once: true });
+        req.socket.once('close', done);
       });
       reply = 'refuse';
     }

@@ -333,8 +333,9 @@ export async function startCoderSim(env: SimEnv, scenario: Scenario, now: Date):
       case 'hang':
         // Never answer; the client gives up, or the sim stops.
         await new Promise<void>((resolve) => {
-          stopping.signal.addEventListener('abort', () => resolve(), { once: true });
-          req.socket.once('close', () => resolve());
+          const done = () => (stopping.signal.removeEventListener('abort', done), resolve());
+          stopping.signal.addEventListener('abort', done, { once: true });
+          req.socket.once('close', done);
         });
         req.socket.destroy();
         return;

@@ -1,6 +1,7 @@
 import { LookupEventsCommand, type Event } from '@aws-sdk/client-cloudtrail';
 import type { DeploymentConfig } from '../../audit/config.js';
 import { describeError } from '../../audit/errors.js';
+import { pause } from '../../clients/pause.js';
 import type { CollectContext } from '../../audit/group.js';
 import {
   SEVERITIES,
@@ -69,15 +70,6 @@ function toChange(e: Event): ResourceChange {
     eventName: clean(e.EventName ?? 'unknown', 100),
     eventId: clean(e.EventId ?? '', 100),
   };
-}
-
-/** Wait `ms`, or until `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 }
 
 /**
