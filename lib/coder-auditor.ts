@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { AuditConfig, DeploymentConfig } from '../lambdas/audit/config.js';
 import type { GroupId } from '../lambdas/audit/model.js';
@@ -118,6 +118,7 @@ interface Resolved {
   deployTriggers: boolean;
   maxConcurrency: number;
   logRetention: logs.RetentionDays;
+  workflowLogLevel: sfn.LogLevel;
   alarmPeriod: Duration;
   subscriptions: RouteSubscription[];
   runbookUrl?: string;
@@ -215,6 +216,7 @@ export class CoderAuditor extends Construct {
       maxConcurrency: r.maxConcurrency,
       maxDeployments: Math.max(deployments.length, MAX_DEPLOYMENTS),
       logRetention: r.logRetention,
+      logLevel: r.workflowLogLevel,
       removalPolicy: r.removalPolicy,
     });
     this.stateMachine = this.workflow.stateMachine;
@@ -242,6 +244,7 @@ export class CoderAuditor extends Construct {
       deployments,
       dbResourceIds: config.serverless?.dbResourceIds ?? {},
       stateMachine: this.stateMachine,
+      workflowLogLevel: r.workflowLogLevel,
       deadLetterQueue: this.deadLetterQueue,
       configurationPrefix: this.configuration.prefix,
     });
@@ -402,6 +405,7 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
     deployTriggers,
     maxConcurrency,
     logRetention,
+    workflowLogLevel: sfn.LogLevel[sl?.workflowLogLevel ?? 'ERROR'],
     alarmPeriod: alarm.period!,
     subscriptions,
     ...(runbookUrl ? { runbookUrl } : {}),

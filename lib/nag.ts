@@ -86,6 +86,8 @@ export function acknowledge(
     deployments: readonly DeploymentConfig[];
     dbResourceIds: Record<string, string>;
     stateMachine: sfn.StateMachine;
+    /** The workflow's log level (`sfn.LogLevel`). */
+    workflowLogLevel: string;
     deadLetterQueue: sqs.Queue;
     configurationPrefix: string;
   },
@@ -168,6 +170,12 @@ export function acknowledge(
     'AwsSolutions-SQS3',
     'This queue is itself the dead-letter queue of the schedule and rule targets; an alarm reports any message in it.',
   );
+  if (o.workflowLogLevel !== 'ALL')
+    ack(
+      o.stateMachine,
+      'AwsSolutions-SF1',
+      `Logged at ${o.workflowLogLevel} (serverless.workflowLogLevel): failed states and executions are logged; every state event of every deployment (ALL) would be the largest variable cost of a fleet audit. The Standard parent's history stays in Step Functions.`,
+    );
   const smPolicy = o.stateMachine.role;
   for (const fn of Object.values(o.functions)) {
     ack(

@@ -45,6 +45,8 @@ export interface AuditorWorkflowProps {
   readonly maxDeployments: number;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /** Log level of the executions, parent and Express children. @default sfn.LogLevel.ERROR */
+  readonly logLevel?: sfn.LogLevel;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -107,9 +109,14 @@ export class AuditorWorkflow extends Construct {
         DeploymentParameterPrefix: props.configuration.deploymentParameterPrefix,
         GroupTaskTimeoutSeconds: String(props.groupTaskTimeoutSeconds),
       },
-      // Level ALL without execution data: every state event is logged (children included), payloads are
-      // not (they would be most of the cost at fleet scale; a Standard parent keeps its history anyway).
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      // ERROR by default, without execution data: failed states and executions are logged (children
+      // included), payloads never. ALL logs every state event, about 60 per deployment and run, which at
+      // fleet scale is the largest variable cost; a Standard parent keeps its history anyway.
+      logs: {
+        destination: logGroup,
+        level: props.logLevel ?? sfn.LogLevel.ERROR,
+        includeExecutionData: false,
+      },
       tracingEnabled: true,
     });
     for (const fn of Object.values(f)) fn.grantInvoke(this.stateMachine);

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FUNCTION_ROLES, lambdaAssetDir, type FunctionRole } from '../lib/paths.js';
+import { ServerlessSchema, ThresholdsSchema } from '../lambdas/audit/config.js';
 import { startSim } from '../sim/index.js';
 import { createFindingsTable, localClients, startDynalite } from '../sim/dynamodb.js';
 import { ASL_FILE, runLocalWorkflow, type LocalFunction, type LocalWorkflowResult } from '../sim/workflow.js';
@@ -31,6 +32,13 @@ import { ASL_FILE, runLocalWorkflow, type LocalFunction, type LocalWorkflowResul
  *   throughput at no charge (API interactions are charged only with higher throughput enabled, $0.05 per
  *   10,000); an advanced parameter (above 4 KB) $0.05 a month. The workflow stays within the standard
  *   throughput by construction (one GetParameters per ten deployments), so its reads cost nothing.
+ * - What the audit reads, where it is billed: CloudWatch GetMetricData $0.01 per 1,000 metrics requested
+ *   (https://aws.amazon.com/cloudwatch/pricing/, "API requests"; no free tier for GetMetricData), Secrets
+ *   Manager $0.05 per 10,000 API calls (https://aws.amazon.com/secrets-manager/pricing/). EKS, EC2, RDS,
+ *   ELB, Service Quotas, STS and CloudTrail LookupEvents (management events) reads are free.
+ * - X-Ray (https://aws.amazon.com/xray/pricing/): $5.00 per million traces recorded. A Lambda function with
+ *   active tracing joins the trace of the execution that invoked it (it respects the upstream header), so
+ *   an execution is one trace; counted: the parent and every Express child, each sampled.
  */
 export const PRICES = {
   lambdaGbSecond: 0.0000133334,
@@ -47,7 +55,19 @@ export const PRICES = {
   alarmMetric: 0.1,
   standardParameter: 0,
   advancedParameter: 0.05,
+  cloudwatchMetricRequested: 0.01 / 1000,
+  secretsManagerCall: 0.05 / 10_000,
+  xrayTrace: 5 / 1e6,
 } as const;
+/** The workflow's log level (the configuration's default, serverless.workflowLogLevel). */
+export const WORKFLOW_LOG_LEVEL = ServerlessSchema.parse({}).workflowLogLevel;
+/** Scheduled audits read the NAT gateway metrics every this many hours (the configuration's default). */
+export const NAT_READ_EVERY_HOURS = ThresholdsSchema.parse({}).natReadEveryHours;
+/** What AWS bills the audit's reads by, per `service:Operation` of the AWS twin's meter (its unit's price). */
+export const PAID_READS: Readonly<Record<string, number>> = {
+  'cloudwatch:GetMetricData': PRICES.cloudwatchMetricRequested,
+  'secretsmanager:GetSecretValue': PRICES.secretsManagerCall,
+};
 /** Hourly audits in an average month. */
 export const RUNS_PER_MONTH = (24 * 365) / 12;
 /** Alarm metrics of the stack: failed/timed-out/aborted parent + failed/timed-out children, silence, DLQ. */
@@ -84,10 +104,11 @@ export const ASSUMPTIONS: readonly string[] = [
   `a cold start bills its INIT: runtime start-up (${MODEL.runtimeInitMs} ms, assumed) plus the measured cold module load of the bundle`,
   "invocation durations: measured on one deployment alone (no other audit competing for this machine's CPU, as each Lambda invocation has its own), with the added latency on every simulated call; Lambda gives a 256 MB function about 1/7 of a vCPU (1,769 MB = 1 vCPU), so CPU-bound parts may run slower there than here",
   'Express children: one request each; duration of a batch = that of one deployment (its audits run in parallel), rounded up to 100 ms; memory 50 MB + definition + largest payload x Map iterations, in 64 MB chunks',
-  `logs: ${MODEL.logBytesPerHistoryEvent} bytes per Step Functions history event (level ALL, no execution data), our log lines as measured plus ${MODEL.logBytesContextPerLine} bytes of Lambda context each, ${MODEL.logBytesPlatformPerInvocation} bytes of platform lines per invocation`,
+  `logs: the workflow at level ${WORKFLOW_LOG_LEVEL} (serverless.workflowLogLevel; no execution data): at ALL, ${MODEL.logBytesPerHistoryEvent} bytes per history event, at ERROR only failed states (none in the steady state), our log lines as measured plus ${MODEL.logBytesContextPerLine} bytes of Lambda context each, ${MODEL.logBytesPlatformPerInvocation} bytes of platform lines per invocation`,
   `DynamoDB: 1 KB items (1 WRU per write), ${MODEL.readUnitsPerRead} RRU per read`,
   `alerts: ${MODEL.alertsPerDeploymentMonth} per deployment a month, each a cold Notify invocation, an SNS publish and one e-mail`,
   "counts: the shape of an execution (parent transitions and history events, child executions, largest payload) from the local run over the fleet; what each deployment's audit does (invocations, DynamoDB requests, its history events and log lines) from one deployment alone in the steady state, times the fleet: locally the fleet's audits share one machine and one simulated platform (one PostgreSQL with its connection slots), so they interfere as separate deployments on AWS do not; the fleet run gets generous client budgets (30 s per call, 120 s per group) for the same reason",
+  `paid reads: what one deployment's audit was billed by the AWS twin's meter (GetMetricData per metric requested, GetSecretValue per call), every run, except the NAT gateway metrics, which the sim reads every run and a deployment on the defaults every ${NAT_READ_EVERY_HOURS} hours (thresholds.natReadEveryHours); X-Ray: one trace per execution, parent and each Express child`,
   `per stack, spread over the fleet: one KMS key ($1, first year), ${ALARM_METRICS} alarm metrics ($0.10 each), standard SSM parameters (no charge; the fleet parameter turns advanced above 4 KB)`,
 ];
 
@@ -127,6 +148,8 @@ export interface DeploymentCounts {
   /** Bytes of the functions' own log lines, and their count. */
   logBytes: number;
   logLines: number;
+  /** Billed units of the audit's AWS reads, per `service:Operation` (the AWS twin's meter). */
+  billed: Record<string, number>;
 }
 
 /** The per-deployment counts of a steady-state run over one deployment. */
@@ -137,6 +160,7 @@ export function deploymentCounts(run: MeasuredRun): DeploymentCounts {
     childEvents: run.stateEvents - run.parentStateEvents,
     logBytes: run.logBytes,
     logLines: run.logLines,
+    billed: run.billed,
   };
 }
 
@@ -162,8 +186,15 @@ export interface IsolatedDurations {
   parentMs: number;
 }
 
-/** A measured execution with the bytes and lines its functions logged. */
-export type MeasuredRun = LocalWorkflowResult & { logBytes: number; logLines: number };
+/**
+ * A measured execution with the bytes and lines its functions logged, and the units the AWS twin billed
+ * during it (per `service:Operation`).
+ */
+export type MeasuredRun = LocalWorkflowResult & {
+  logBytes: number;
+  logLines: number;
+  billed: Record<string, number>;
+};
 
 export interface FleetFigures {
   deployments: number;
@@ -200,6 +231,8 @@ export interface FleetFigures {
    * function has about 1/7 of a vCPU, this machine a whole core).
    */
   costIfLambdaTwiceAsSlowUsd: number;
+  /** What one deployment's audit does (steady state, alone): the per-deployment inputs of the cost model. */
+  perDeployment: DeploymentCounts;
   assumptions: readonly string[];
   functions: FunctionFigures[];
 }
@@ -309,8 +342,14 @@ async function measureFleet(
     const fleet = () => ids.map((id) => ({ ...sim.deployment, id, timeouts }));
     const opts = { sim, tableEndpoint: db.endpoint, tableName, input: { trigger: 'schedule' }, fleet };
     const measured = async (): Promise<MeasuredRun> => {
+      const before = sim.awsBilled();
       const { value, bytes, lines } = await countingLogs(() => runLocalWorkflow(opts));
-      return { ...value, logBytes: bytes, logLines: lines };
+      const billed = Object.fromEntries(
+        Object.entries(sim.awsBilled())
+          .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
+          .filter(([, v]) => v > 0),
+      );
+      return { ...value, logBytes: bytes, logLines: lines, billed };
     };
     const warmup = await measured();
     const out: MeasuredRun[] = [];
@@ -376,6 +415,7 @@ export function costModel(
   one: DeploymentCounts,
   durations: IsolatedDurations,
   functions: readonly FunctionFigures[],
+  logLevel: string = WORKFLOW_LOG_LEVEL,
 ): {
   perDeployment: number;
   breakdown: Record<string, number>;
@@ -423,12 +463,22 @@ export function costModel(
   const reads = sum(['Get', 'GetItem', 'Query', 'BatchGetItem']);
   const dynamodb =
     n * deployments * (writes * PRICES.ddbWrite + reads * MODEL.readUnitsPerRead * PRICES.ddbRead);
+  // At ALL every history event is logged; at ERROR only failed states and executions (none in the steady
+  // state: a failing check is a finding, not a failed state).
+  const historyEvents = logLevel === 'ALL' ? fleet.parentEvents + deployments * one.childEvents : 0;
   const logBytes =
-    (fleet.parentEvents + deployments * one.childEvents) * MODEL.logBytesPerHistoryEvent +
+    historyEvents * MODEL.logBytesPerHistoryEvent +
     deployments * (one.logBytes + one.logLines * MODEL.logBytesContextPerLine) +
     requests * MODEL.logBytesPlatformPerInvocation;
   const logs = ((n * logBytes) / 1e9) * PRICES.logsGb;
   const sns = alerts * (PRICES.snsPublish + PRICES.snsEmail);
+  // The sim reads the NAT metrics every run; a deployment on the defaults, every natReadEveryHours hours.
+  const share = (op: string) => (op === 'cloudwatch:GetMetricData' ? 1 / NAT_READ_EVERY_HOURS : 1);
+  const paidReads =
+    n *
+    deployments *
+    Object.entries(one.billed).reduce((a, [op, units]) => a + units * share(op) * (PAID_READS[op] ?? 0), 0);
+  const xray = n * (1 + children) * PRICES.xrayTrace;
   // The fleet parameter holds the ids (JSON, ~8 bytes each); above 4 KB it needs the advanced tier.
   const fleetBytes = deployments * 8;
   const fixed =
@@ -442,6 +492,8 @@ export function costModel(
     dynamodb,
     logs,
     sns,
+    paidReads,
+    xray,
     perStackFixed: fixed,
   };
   const total = Object.values(breakdown).reduce((a, b) => a + b, 0);
@@ -532,6 +584,7 @@ export async function benchServerless(
     costPerDeploymentMonthUsd: round(cost.perDeployment),
     costBreakdownUsd: Object.fromEntries(Object.entries(cost.breakdown).map(([k, v]) => [k, round(v)])),
     costIfLambdaTwiceAsSlowUsd: round(slower.perDeployment),
+    perDeployment: counts[1],
     assumptions: ASSUMPTIONS,
     functions,
   };

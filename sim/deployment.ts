@@ -36,6 +36,14 @@ export function baseSimDeployment(): Record<string, unknown> {
     timeouts: { callMs: 2_000, groupMs: 8_000 },
     // The sim shares a loaded test box: a latency threshold below the call timeout would make a healthy
     // deployment fail by chance. Only a latency fault (or a scenario that lowers them) makes a check slow.
-    thresholds: { healthzLatencyWarnMs: 2_000, dbLatencyWarnMs: 2_000, apiLatencyWarnMs: 2_000 },
+    // Scheduled audits of the sim read the NAT metrics every run (the default is every 6 hours, by the UTC
+    // hour): what a local workflow run finds must not depend on the hour it runs. The benchmark's cost model
+    // scales the metrics it measured by the default cadence.
+    thresholds: {
+      healthzLatencyWarnMs: 2_000,
+      dbLatencyWarnMs: 2_000,
+      apiLatencyWarnMs: 2_000,
+      natReadEveryHours: 1,
+    },
   };
 }

@@ -33,6 +33,11 @@ export interface Sim {
   env: SimEnv;
   /** Switch every part to another scenario (state and faults) without restarting. */
   apply(scenario: string | Scenario): Promise<void>;
+  /**
+   * What the AWS twin has billed so far, per `service:Operation`, in each service's unit (successful requests;
+   * CloudWatch GetMetricData: metrics requested). Empty without the AWS part.
+   */
+  awsBilled(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -74,7 +79,11 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
   }
   // The Kubernetes API is found the way production finds it: through EKS DescribeCluster.
   const awsPart = parts.find((p) => p.name === 'aws') as
-    (SimPart & { setClusterEndpoint?: (url: string, ca: string) => void }) | undefined;
+    | (SimPart & {
+        setClusterEndpoint?: (url: string, ca: string) => void;
+        billed?: ReadonlyMap<string, number>;
+      })
+    | undefined;
   const kubePart = parts.find((p) => p.name === 'kube' || p.name === 'kubernetes') as
     (SimPart & { url?: string; caPem?: string }) | undefined;
   if (awsPart?.setClusterEndpoint && kubePart?.url && kubePart.caPem)
@@ -102,6 +111,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
       sim.scenario = scenario;
       sim.deployment = buildDeployment(scenario);
     },
+    awsBilled: () => Object.fromEntries(awsPart?.billed ?? []),
     stop,
   };
   return sim;

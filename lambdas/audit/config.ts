@@ -202,7 +202,18 @@ export const ThresholdsSchema = z
       .min(5)
       .max(1440)
       .default(60)
-      .describe('Minutes of AWS/NATGateway metrics nat-gateway-capacity sums (5 to 1440).'),
+      .describe(
+        'Minutes of AWS/NATGateway metrics nat-gateway-capacity sums (5 to 1440); a scheduled read sums at least the natReadEveryHours since the one before.',
+      ),
+    natReadEveryHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24)
+      .default(6)
+      .describe(
+        'Hours between two reads of the NAT gateway metrics by the scheduled audits (UTC hours divisible by it; 1 reads every run). GetMetricData bills $0.01 per 1,000 metrics, two per gateway: about $0.015 a month per gateway read hourly, more than the rest of a fleet audit. coder-audit run always reads.',
+      ),
     natPacketDropsWarn: z
       .number()
       .int()
@@ -599,6 +610,12 @@ export const ServerlessSchema = z
       .default(90)
       .describe(
         "Retention, in days, of the functions' and the workflow's log groups; a CloudWatch Logs value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365...).",
+      ),
+    workflowLogLevel: z
+      .enum(['ALL', 'ERROR', 'FATAL'])
+      .default('ERROR')
+      .describe(
+        "Step Functions log level of the workflow and its Express children (no execution data either way). ERROR logs failed states and executions; ALL logs every state event, about 60 per deployment and run: $0.008 per deployment-month, a sixth of a fleet audit's cost. The Standard parent's history stays in Step Functions for 90 days at any level; set ALL while debugging the children.",
       ),
     /** Obsolete: the per-deployment audits already run as Express child executions. */
     expressWorkflow: z

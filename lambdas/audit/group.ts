@@ -12,6 +12,11 @@ export interface CollectContext {
   /** Aborts at the group deadline; pass it to every call and to `settle`. */
   signal: AbortSignal;
   now: Date;
+  /**
+   * An audit run by hand (the CLI, `auditDeployment`), not by the schedule: reads that scheduled audits
+   * make on a cadence to save cost (NAT gateway metrics) are made every time.
+   */
+  byHand?: boolean;
   /** Progress/debug messages; never pass secrets. */
   log: (message: string) => void;
   /**

@@ -287,6 +287,7 @@ export async function runAudit(opts: RunOptions): Promise<AuditReport> {
           aws: opts.aws,
           calls,
           now: started,
+          byHand: true,
           log: opts.log ?? (() => {}),
           once,
         }),

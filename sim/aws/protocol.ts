@@ -54,6 +54,11 @@ export interface World {
 export interface Route {
   operation: string;
   run(world: World): unknown;
+  /**
+   * What AWS bills for this request when it succeeds, in the service's unit (CloudWatch GetMetricData: the
+   * metrics requested). @default 1 (per request)
+   */
+  units?: number;
 }
 
 /** One AWS service of the twin. */

@@ -36,6 +36,11 @@ export interface AwsSimPart extends SimPart {
   setClusterEndpoint(url: string, caPem: string): void;
   /** Requests received per `service:Operation` (retries included), for tests and the benchmark. */
   readonly requests: ReadonlyMap<string, number>;
+  /**
+   * Billed units per `service:Operation`: successful requests, in the service's unit (GetMetricData: metrics
+   * requested), for the benchmark's cost model.
+   */
+  readonly billed: ReadonlyMap<string, number>;
 }
 
 /** Services by the name in the SigV4 credential scope; one per twin (CloudTrail counts its own rate). */
@@ -113,6 +118,7 @@ export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): P
   };
   const SERVICES = services();
   const requests = new Map<string, number>();
+  const billed = new Map<string, number>();
   const stopping = new AbortController();
 
   async function answer(req: IncomingMessage, body: string): Promise<Reply | 'refuse' | 'hang'> {
@@ -180,6 +186,7 @@ export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): P
       if (!(err instanceof AwsError)) throw err;
       return failure(service, err, requestId);
     }
+    billed.set(key, (billed.get(key) ?? 0) + (route.units ?? 1));
     if (decision.failure === 'malformed') {
       return { ...reply, body: reply.body.slice(0, Math.floor(reply.body.length / 2)) };
     }
@@ -225,6 +232,7 @@ export async function startAwsSim(env: SimEnv, scenario: Scenario, now: Date): P
     name: 'aws',
     config: { aws: { endpoint: `http://127.0.0.1:${port}` } },
     requests,
+    billed,
     setClusterEndpoint(endpoint, caPem) {
       wired = { endpoint, caPem };
     },

@@ -229,7 +229,8 @@ describe('Construct: CoderAuditor', () => {
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
         StateMachineType: 'STANDARD',
         TracingConfiguration: { Enabled: true },
-        LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+        // ERROR by default (serverless.workflowLogLevel): every state event of a fleet would cost the most.
+        LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: false }),
         DefinitionSubstitutions: Match.objectLike({
           InfraFunctionArn: Match.anyValue(),
           ClusterFunctionArn: Match.anyValue(),
@@ -709,6 +710,18 @@ describe('Construct: CoderAuditor', () => {
     it('passes cdk-nag AwsSolutions with every finding acknowledged', () => {
       const { app } = synth(loadConfig(EXAMPLE), true);
       expect(() => app.synth()).not.toThrow();
+    });
+
+    it('logs every state event with serverless.workflowLogLevel ALL, and passes cdk-nag then too', () => {
+      const config = withChanges((doc) => {
+        doc.serverless = { ...(doc.serverless as object), workflowLogLevel: 'ALL' };
+      });
+      const { app, template } = synth(config, true);
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+      });
+      expect(() => app.synth()).not.toThrow();
+      // At the default (ERROR) the same cdk-nag run passes through the SF1 acknowledgement (test above).
     });
 
     it('reports every invalid combination in one error', () => {

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   MEMORY_MB,
   MODEL,
+  NAT_READ_EVERY_HOURS,
   PRICES,
   RUNS_PER_MONTH,
+  WORKFLOW_LOG_LEVEL,
   costModel,
   expressBilledMemoryMb,
   isolatedDurations,
@@ -30,6 +32,8 @@ const one: DeploymentCounts = {
   childEvents: 100,
   logBytes: 2_000,
   logLines: 5,
+  // Two NAT gateways read (two metrics each), two secrets; reads AWS does not bill count for nothing.
+  billed: { 'cloudwatch:GetMetricData': 4, 'secretsmanager:GetSecretValue': 2, 'eks:DescribeCluster': 3 },
 };
 /** One execution over 100 deployments: ten children of ten, `inFlight` at once. */
 function fleet(inFlight: number): FleetCounts {
@@ -59,7 +63,7 @@ describe('Function: costModel', () => {
   });
 
   it('bills the Standard parent per transition and each Express child per request and 100 ms of 64 MB', () => {
-    const { breakdown } = costModel(fleet(50), one, durations, functions);
+    const { breakdown } = costModel(fleet(50), one, durations, functions, 'ALL');
     expect(breakdown.stepFunctionsStandard).toBeCloseTo(
       (RUNS_PER_MONTH * 16 * PRICES.sfnTransition) / 100,
       12,
@@ -75,8 +79,26 @@ describe('Function: costModel', () => {
       5 * MODEL.logBytesContextPerLine +
       5 * MODEL.logBytesPlatformPerInvocation;
     expect(breakdown.logs).toBeCloseTo(((RUNS_PER_MONTH * bytes) / 1e9) * PRICES.logsGb, 12);
+    // At the default level (ERROR) no history event of a steady run is logged: the functions' lines remain.
+    expect(WORKFLOW_LOG_LEVEL).toBe('ERROR');
+    const quiet = costModel(fleet(50), one, durations, functions).breakdown.logs!;
+    const linesOnly = 2_000 + 5 * MODEL.logBytesContextPerLine + 5 * MODEL.logBytesPlatformPerInvocation;
+    expect(quiet).toBeCloseTo(((RUNS_PER_MONTH * linesOnly) / 1e9) * PRICES.logsGb, 12);
     // The stack's fixed costs spread over the fleet.
     expect(breakdown.perStackFixed).toBeCloseTo((PRICES.kmsKey + 7 * PRICES.alarmMetric) / 100, 12);
+  });
+
+  it('bills the reads AWS charges for (metrics requested, secrets read) every run, and a trace per execution', () => {
+    const { breakdown, perDeployment } = costModel(fleet(50), one, durations, functions);
+    // The NAT metrics (measured every run in the sim) are read every natReadEveryHours (6) by default.
+    expect(NAT_READ_EVERY_HOURS).toBe(6);
+    const reads = (4 / 6) * PRICES.cloudwatchMetricRequested + 2 * PRICES.secretsManagerCall;
+    expect(breakdown.paidReads).toBeCloseTo(RUNS_PER_MONTH * reads, 12);
+    // Read hourly, two gateways would cost $0.029 per deployment-month: more than the rest of the audit.
+    expect(RUNS_PER_MONTH * 4 * PRICES.cloudwatchMetricRequested).toBeGreaterThan(0.029);
+    expect(breakdown.xray).toBeCloseTo((RUNS_PER_MONTH * 11 * PRICES.xrayTrace) / 100, 12);
+    const without = costModel(fleet(50), { ...one, billed: {} }, durations, functions).perDeployment;
+    expect(perDeployment - without).toBeCloseTo(breakdown.paidReads!, 12);
   });
 });
 

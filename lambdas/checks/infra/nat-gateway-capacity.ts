@@ -1,12 +1,29 @@
 import { defineCheck, type FindingInput } from '../../audit/check.js';
 import { need } from '../../audit/fact.js';
-import { shq } from '../../audit/model.js';
+import { shq, SkipReason } from '../../audit/model.js';
 import type { InfraSnapshot } from './collector.js';
 import { INFRA_META } from './meta.js';
 
 /** Compliant when no available NAT gateway of the VPC had a port allocation error or many drops in the window. */
 export default defineCheck<InfraSnapshot>(INFRA_META['nat-gateway-capacity'], (snap, { deployment: d }) => {
-  const { vpcId, gateways, metrics, windowMinutes } = need(snap.nat);
+  const { vpcId, gateways, metrics, windowMinutes, notDue } = need(snap.nat);
+  if (notDue) {
+    const detail =
+      `Not read in this scheduled audit: NAT gateway metrics are read every ${notDue.everyHours} hours ` +
+      `(thresholds.natReadEveryHours; GetMetricData bills each metric), next at ${notDue.nextReadAt}, over the ` +
+      'hours since the last read. What the last read found stays open until then; coder-audit run reads them now.';
+    const evidence = { everyHours: notDue.everyHours, nextReadAt: notDue.nextReadAt };
+    return [
+      {
+        status: 'skipped',
+        reason: SkipReason.NotApplicable,
+        resource: vpcId,
+        detail,
+        evidence,
+        key: 'not-due',
+      },
+    ];
+  }
   const dropsWarn = d.thresholds.natPacketDropsWarn;
   const available = gateways.filter((g) => g.State === 'available' && g.NatGatewayId);
   if (available.length === 0) {

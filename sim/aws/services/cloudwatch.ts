@@ -129,6 +129,15 @@ export const cloudWatchService: AwsService = {
   route(req: AwsRequest): Route | undefined {
     if (req.headers['x-amz-target'] !== TARGET) return undefined;
     if (!String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.0')) return undefined;
-    return { operation: 'GetMetricData', run: (world) => getMetricData(jsonBody(req), world) };
+    // Billed per metric requested ($0.01 per 1,000, CloudWatch pricing), not per request. A body that does
+    // not parse is reported by run(), as the service's error.
+    let units: number;
+    try {
+      const queries = jsonBody(req).MetricDataQueries;
+      units = Array.isArray(queries) ? queries.filter((q: Query | null) => q?.MetricStat).length : 0;
+    } catch {
+      units = 0;
+    }
+    return { operation: 'GetMetricData', units, run: (world) => getMetricData(jsonBody(req), world) };
   },
 };

@@ -103,6 +103,7 @@ function context(
     calls,
     signal: new AbortController().signal,
     now: NOW,
+    byHand: true,
     log: () => {},
     once: <T>(key: string, read: () => Promise<T>) => {
       if (!memo.has(key)) memo.set(key, read());

@@ -43,6 +43,8 @@ describe('Twin: CloudWatch GetMetricData (awsJson1_0, query compatible)', () => 
     expect(drops.Timestamps![0]!.getTime()).toBeGreaterThan(drops.Timestamps!.at(-1)!.getTime());
     expect(out.MetricDataResults!.find((r) => r.Id === 'none')).toMatchObject({ Values: [], Timestamps: [] });
     expect(twin.seen('cloudwatch:GetMetricData')).toBe(1);
+    // CloudWatch bills GetMetricData per metric requested, not per request.
+    expect(twin.billed('cloudwatch:GetMetricData')).toBe(2);
   });
 
   it('rejects a Period that is not a multiple of 60 and an invalid id, with the query error code', async () => {
@@ -59,6 +61,8 @@ describe('Twin: CloudWatch GetMetricData (awsJson1_0, query compatible)', () => 
       new GetMetricDataCommand({ MetricDataQueries: [query('Ports', 'ErrorPortAllocation')], ...hour() }),
     );
     await expect(badId).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+    // A refused request bills nothing.
+    expect(twin.billed('cloudwatch:GetMetricData')).toBe(2);
   });
 });
 

@@ -20,6 +20,8 @@ export interface AwsTwin {
   clients(overrides?: Record<string, unknown>): AwsClients;
   /** Requests the twin received for `service:Operation`. */
   seen(key: string): number;
+  /** Units billed for `service:Operation` (successful requests, in the service's unit). */
+  billed(key: string): number;
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startTwin(
       return c;
     },
     seen: (key) => part.requests.get(key) ?? 0,
+    billed: (key) => part.billed.get(key) ?? 0,
     async stop() {
       for (const c of made) c.destroy();
       await part.stop();
