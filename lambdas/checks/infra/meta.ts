@@ -220,7 +220,8 @@ export const INFRA_META = defineMetas('infra', {
     description:
       "Sums each available NAT gateway's AWS/NATGateway ErrorPortAllocation and PacketsDropCount (CloudWatch) " +
       "over thresholds.natWindowMinutes in the deployment's VPC: any port allocation error fails (high), drops " +
-      'above thresholds.natPacketDropsWarn warn (medium).',
+      'above thresholds.natPacketDropsWarn warn (medium). Scheduled audits read every thresholds.natReadEveryHours ' +
+      'hours (GetMetricData bills per metric) over the hours since the last read, and skip in between.',
     risk: 'A NAT gateway out of source ports drops new connections: image pulls, provider calls and package installs time out at scale.',
     guideSection: GuideSection.ScaleTesting,
     reasons: {
