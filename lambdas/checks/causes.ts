@@ -137,10 +137,10 @@ export const CAUSAL_GRAPH: readonly CausalLink[] = [
       "Private nodes pull images of the region's ECR through the ecr.api and ecr.dkr endpoints, layers through s3.",
   },
   {
-    causes: [on('nat-gateway-capacity', 'port-exhaustion', 'packet-drops')],
+    causes: [on('nat-gateway-capacity', 'port-exhaustion', 'packet-drops', 'blackhole-route')],
     symptoms: [on('pods-config-errors', 'image-pull')],
     because:
-      'Pulls from registries outside the VPC (Docker Hub, GHCR) go through the NAT gateway: out of ports, it drops them.',
+      'Pulls from registries outside the VPC (Docker Hub, GHCR) go through the NAT gateway: out of ports, or gone from the route, it drops them.',
   },
   {
     causes: [on('pods-config-errors')],

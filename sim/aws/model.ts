@@ -286,6 +286,39 @@ const NatGateway = z
   .strict();
 
 /**
+ * A route table (keyed by its id, `rtb-...`): the VPC's main table (`main`, which every subnet without an
+ * explicit association uses), the subnets explicitly associated with it, and its routes besides the VPC's local
+ * one. A route to a NAT gateway that no longer exists (or is not available) is a blackhole, as in EC2.
+ */
+const RouteTable = z
+  .object({
+    vpcId: vpcId.optional(),
+    main: z.boolean().default(false),
+    subnets: z.array(subnetId).default([]),
+    routes: z
+      .array(
+        z
+          .object({
+            destination: cidr4,
+            natGatewayId: z
+              .string()
+              .regex(/^nat-[0-9a-f]{8,17}$/)
+              .optional(),
+            gatewayId: z
+              .string()
+              .regex(/^(igw|vgw|vpce)-[0-9a-f]{8,17}$/)
+              .optional(),
+          })
+          .strict()
+          .refine((r) => (r.natGatewayId === undefined) !== (r.gatewayId === undefined), {
+            message: 'a route targets one of natGatewayId, gatewayId',
+          }),
+      )
+      .default([]),
+  })
+  .strict();
+
+/**
  * A CloudWatch metric series: namespace, name, dimensions, and its data points (`ageMinutes` before the
  * scenario's now, one value each; a period aggregates the points inside it).
  */
@@ -340,9 +373,19 @@ export const AwsStateSchema = z
           .record(z.string().regex(/^nat-[0-9a-f]{8,17}$/, 'must be a NAT gateway id'), NatGateway)
           .default({}),
         volumes: z.record(z.string(), Volumes).default({}),
+        routeTables: z
+          .record(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, 'must be a route table id'), RouteTable)
+          .default({}),
       })
       .strict()
-      .default({ securityGroups: {}, vpcEndpoints: {}, instanceTypes: {}, natGateways: {}, volumes: {} }),
+      .default({
+        securityGroups: {},
+        vpcEndpoints: {},
+        instanceTypes: {},
+        natGateways: {},
+        volumes: {},
+        routeTables: {},
+      }),
     rds: z
       .object({
         cluster: DbCluster,

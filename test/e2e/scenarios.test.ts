@@ -70,6 +70,22 @@ describe('End to end: scenarios', () => {
     expect(changeLine(capacity.changes!)).toBe('no change in 24 h (CloudTrail)');
   });
 
+  it('names who deleted the NAT gateway a blackhole route still points to (CloudTrail DeleteNatGateway)', async () => {
+    await sim.apply('nat-gateway-deleted');
+    const report = await auditDeployment(sim.deployment);
+    const hole = report.findings.find((f) => f.checkId === 'nat-gateway-capacity' && f.status === 'fail')!;
+    expect(hole).toMatchObject({ reason: 'blackhole-route', resource: 'rtb-0a0de0000000000a1' });
+    expect(changeLine(hole.changes!)).toMatch(
+      /^changed by arn:aws:sts::123456789012:assumed-role\/finops-cleanup\/idle-resources-sweep at \S+Z \(DeleteNatGateway\)$/,
+    );
+    // The other zone's gateway, still routed, is read and passes.
+    expect(
+      report.findings
+        .filter((f) => f.checkId === 'nat-gateway-capacity' && f.status === 'pass')
+        .map((f) => f.resource),
+    ).toEqual(['nat-0a0de000000000b22']);
+  });
+
   it('calls exactly the AWS actions the README policy grants (read-only)', async () => {
     // A healthy audit, and one with failing AWS resources (CloudTrail is read only about those).
     const ops = new Set<string>();

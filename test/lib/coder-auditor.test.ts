@@ -471,6 +471,7 @@ describe('Construct: CoderAuditor', () => {
       'elasticloadbalancing:DescribeTargetGroups',
       'elasticloadbalancing:DescribeTargetHealth',
       'ec2:DescribeNatGateways',
+      'ec2:DescribeRouteTables',
       'ec2:DescribeVolumes',
       'cloudwatch:GetMetricData',
       'cloudtrail:LookupEvents',

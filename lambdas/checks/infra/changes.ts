@@ -45,6 +45,11 @@ export function changeTarget(f: Finding, d: DeploymentConfig): string | undefine
     case 'eks-cluster-active':
     case 'eks-access-entries-enabled':
       return d.eks.clusterName;
+    case 'nat-gateway-capacity': {
+      // A blackhole route: who deleted the gateway it names (DeleteNatGateway); else the gateway itself.
+      const id = f.evidence.natGatewayId;
+      return typeof id === 'string' ? id : f.resource;
+    }
     default:
       return undefined;
   }

@@ -57,7 +57,10 @@ export interface InfraSnapshot {
   targetHealth: Fact<Record<string, TargetHealthDescription[] | undefined>>;
   /** The EC2 On-Demand Standard vCPU quota of the region. */
   vcpuQuota: Fact<ServiceQuota>;
-  /** NAT gateways of the VPC and their port allocation errors and drops over thresholds.natWindowMinutes. */
+  /**
+   * NAT gateways on the routes of the cluster's subnets, their port allocation errors and drops over the
+   * window, and routes to gateways that are gone.
+   */
   nat: Fact<NatReading>;
   /** The EBS storage quota of eks.volumeType and the region's volumes of that type. */
   ebs: Fact<EbsUsage>;
@@ -76,6 +79,18 @@ export async function collectInfra(ctx: CollectContext): Promise<InfraSnapshot> 
     <T>(read: () => Promise<T>) =>
     () =>
       ctx.calls.branch(read);
+  const nodes = ctx.calls.branch(async () => {
+    const nodegroups = names.map((n) =>
+      shared(describeNodegroup(ctx, n).then((o) => o.nodegroup, notFound('ResourceNotFoundException'))),
+    );
+    return { nodegroups, instanceTypes: shared(readInstanceTypes(ctx, nodegroups)) };
+  });
+  // The node groups' subnets (what could be read): the NAT gateways that matter are on their routes.
+  const nodegroupSubnets = nodes.then(async ({ nodegroups }) =>
+    (await Promise.allSettled(nodegroups)).flatMap((r) =>
+      r.status === 'fulfilled' ? (r.value?.subnets ?? []) : [],
+    ),
+  );
   const eks = ctx.calls.branch(async () => {
     const cluster = shared(
       describeCluster(ctx).then((o) => o.cluster, notFound('ResourceNotFoundException')),
@@ -83,14 +98,8 @@ export async function collectInfra(ctx: CollectContext): Promise<InfraSnapshot> 
     return {
       cluster,
       vpcEndpoints: shared(readVpcEndpoints(ctx, cluster)),
-      nat: shared(readNat(ctx, cluster)),
+      nat: shared(readNat(ctx, cluster, nodegroupSubnets)),
     };
-  });
-  const nodes = ctx.calls.branch(async () => {
-    const nodegroups = names.map((n) =>
-      shared(describeNodegroup(ctx, n).then((o) => o.nodegroup, notFound('ResourceNotFoundException'))),
-    );
-    return { nodegroups, instanceTypes: shared(readInstanceTypes(ctx, nodegroups)) };
   });
   const aurora = shared(ctx.calls.branch(() => readAuroraCluster(ctx)));
   const clusterId = d.aurora.clusterId;
@@ -134,7 +143,11 @@ export async function collectInfra(ctx: CollectContext): Promise<InfraSnapshot> 
       branch(() => readVcpuQuota(ctx)),
       signal,
     ),
-    nat: settle('ec2:DescribeNatGateways, cloudwatch:GetMetricData', async () => (await eks).nat, signal),
+    nat: settle(
+      'ec2:DescribeRouteTables, ec2:DescribeNatGateways, cloudwatch:GetMetricData',
+      async () => (await eks).nat,
+      signal,
+    ),
     ebs: settle(
       `ec2:DescribeVolumes, servicequotas:GetServiceQuota ebs ${d.eks.volumeType}`,
       branch(() => readEbs(ctx)),

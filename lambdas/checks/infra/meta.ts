@@ -218,9 +218,11 @@ export const INFRA_META = defineMetas('infra', {
     severity: 'high',
     title: 'NAT gateways have port capacity',
     description:
-      "Sums each available NAT gateway's AWS/NATGateway ErrorPortAllocation and PacketsDropCount (CloudWatch) " +
-      "over thresholds.natWindowMinutes in the deployment's VPC: any port allocation error fails (high), drops " +
-      'above thresholds.natPacketDropsWarn warn (medium). Scheduled audits read every thresholds.natReadEveryHours ' +
+      "Follows the routes of the cluster's and its node groups' subnets (DescribeRouteTables; the main table for " +
+      "a subnet without its own) to their NAT gateways and sums each available one's AWS/NATGateway " +
+      'ErrorPortAllocation and PacketsDropCount (CloudWatch) over thresholds.natWindowMinutes: any port ' +
+      'allocation error fails (high), drops above thresholds.natPacketDropsWarn warn (medium), a route to a gateway ' +
+      'that is gone (blackhole) fails (high). Scheduled audits read every thresholds.natReadEveryHours ' +
       'hours (GetMetricData bills per metric) over the hours since the last read, and skip in between.',
     risk: 'A NAT gateway out of source ports drops new connections: image pulls, provider calls and package installs time out at scale.',
     guideSection: GuideSection.ScaleTesting,
@@ -230,6 +232,11 @@ export const INFRA_META = defineMetas('infra', {
         severity: 'high',
       },
       'packet-drops': { message: 'A NAT gateway dropped many packets.', severity: 'medium' },
+      'blackhole-route': {
+        message:
+          "The cluster's subnets route to a NAT gateway that is gone (blackhole): their egress is dropped.",
+        severity: 'high',
+      },
     },
   },
   'ebs-quota': {

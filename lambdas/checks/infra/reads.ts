@@ -31,6 +31,7 @@ export const INFRA_READS: readonly AwsRead[] = [
       'ec2:DescribeVpcEndpoints',
       'ec2:DescribeInstanceTypes',
       'ec2:DescribeNatGateways',
+      'ec2:DescribeRouteTables',
       'ec2:DescribeVolumes',
     ],
     resources: () => ['*'],

@@ -198,9 +198,98 @@ const OPERATIONS: Record<string, FormOperation> = {
   DescribeSecurityGroups: describeSecurityGroups,
   DescribeVpcEndpoints: describeVpcEndpoints,
   DescribeNatGateways: describeNatGateways,
+  DescribeRouteTables: describeRouteTables,
   DescribeVolumes: describeVolumes,
   DescribeInstanceTypes: describeInstanceTypes,
 };
+
+/**
+ * DescribeRouteTables (ec2/2016-11-15, API reference "DescribeRouteTables"): `RouteTableId.N`, filters vpc-id,
+ * route-table-id, association.subnet-id, association.main, route.nat-gateway-id (others rejected here),
+ * MaxResults 5..100, `routeTableSet` items with `routeSet` and `associationSet`, paginated. As in EC2, a subnet
+ * without an explicit association uses the main table and is not listed ("This command does not return the
+ * subnet ID for implicit associations"); the local route comes first; a route to a NAT gateway that does not
+ * exist or is not available is in state `blackhole`.
+ */
+function describeRouteTables(form: URLSearchParams, world: World): XmlFields {
+  const tables = world.state.ec2.routeTables;
+  const ids = listParam(form, 'RouteTableId');
+  const filters = filterParam(form, 'Filter', 'Value');
+  checkFilters(filters, [
+    'vpc-id',
+    'route-table-id',
+    'association.subnet-id',
+    'association.main',
+    'route.nat-gateway-id',
+  ]);
+  const missing = ids.filter((id) => !tables[id]);
+  if (missing.length)
+    throw new AwsError('InvalidRouteTableID.NotFound', `The routeTable ID '${missing[0]}' does not exist`);
+  const defaultVpc = world.state.eks?.cluster.vpcId;
+  const anyOf = (name: string, values: readonly string[]) =>
+    !filters.has(name) || values.some((v) => filters.get(name)!.includes(v));
+  const rows = Object.entries(tables)
+    .map(([id, t]) => ({ id, t, vpcId: t.vpcId ?? defaultVpc }))
+    .filter(
+      ({ id, t, vpcId }) =>
+        (ids.length === 0 || ids.includes(id)) &&
+        matches(filters, 'vpc-id', vpcId) &&
+        matches(filters, 'route-table-id', id) &&
+        anyOf('association.subnet-id', t.subnets) &&
+        // Tables without an association are not returned for association.main (the API reference).
+        (!filters.has('association.main') ||
+          ((t.main || t.subnets.length > 0) && anyOf('association.main', [String(t.main)]))) &&
+        anyOf(
+          'route.nat-gateway-id',
+          t.routes.flatMap((r) => (r.natGatewayId ? [r.natGatewayId] : [])),
+        ),
+    );
+  const page = paginate(
+    rows,
+    form.get('NextToken'),
+    intParam(form, 'MaxResults', { min: 5, max: 100, code: 'InvalidParameterValue' }),
+    invalidToken,
+  );
+  const gateways = world.state.ec2.natGateways;
+  const association = (tableId: string, n: number, fields: XmlFields): XmlFields => ({
+    routeTableAssociationId: `rtbassoc-${tableId.slice(4, 16)}${String(n).padStart(5, '0')}`,
+    routeTableId: tableId,
+    ...fields,
+    associationState: { state: 'associated' },
+  });
+  return {
+    routeTableSet: list(
+      'item',
+      page.items.map(({ id, t, vpcId }) => ({
+        routeTableId: id,
+        vpcId,
+        ownerId: world.accountId,
+        routeSet: list('item', [
+          // The twin models no VPC CIDR: the local route stands for it.
+          {
+            destinationCidrBlock: '10.0.0.0/16',
+            gatewayId: 'local',
+            state: 'active',
+            origin: 'CreateRouteTable',
+          },
+          ...t.routes.map((r) => ({
+            destinationCidrBlock: r.destination,
+            ...(r.natGatewayId ? { natGatewayId: r.natGatewayId } : { gatewayId: r.gatewayId }),
+            state: r.natGatewayId && gateways[r.natGatewayId]?.state !== 'available' ? 'blackhole' : 'active',
+            origin: 'CreateRoute',
+          })),
+        ]),
+        associationSet: list('item', [
+          ...(t.main ? [association(id, 0, { main: true })] : []),
+          ...t.subnets.map((s, i) => association(id, i + 1, { main: false, subnetId: s })),
+        ]),
+        propagatingVgwSet: list('item', []),
+        tagSet: list('item', []),
+      })),
+    ),
+    nextToken: page.next,
+  };
+}
 
 /**
  * DescribeNatGateways (ec2/2016-11-15): `NatGatewayId.N`, filters nat-gateway-id, state, subnet-id, vpc-id

@@ -163,5 +163,11 @@ describe('Function: changeTarget', () => {
     });
     expect(changeTarget(vpce, d)).toBe(IDS.vpcId);
     expect(changeTarget(finding('ec2-vcpu-quota', 'fail') as Finding, d)).toBeUndefined();
+    // A route to a deleted NAT gateway: the gateway (DeleteNatGateway names it), not the route table.
+    const hole = finding('nat-gateway-capacity', 'fail', {
+      resource: 'rtb-0a0de0000000000a1',
+      evidence: { natGatewayId: 'nat-0a0de000000000a11' },
+    });
+    expect(changeTarget(hole, d)).toBe('nat-0a0de000000000a11');
   });
 });

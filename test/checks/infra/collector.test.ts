@@ -2,6 +2,7 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import {
   DescribeInstanceTypesCommand,
   DescribeNatGatewaysCommand,
+  DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeVolumesCommand,
   DescribeVpcEndpointsCommand,
@@ -152,6 +153,14 @@ function serve(snap: InfraSnapshot): void {
   });
   const nat = v(snap.nat);
   ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: nat.gateways });
+  // One private route table per gateway, associated with the subnets the snapshot routes through it.
+  ec2.on(DescribeRouteTablesCommand).resolves({
+    RouteTables: Object.entries(nat.routedSubnets).map(([id, subnets], i) => ({
+      RouteTableId: `rtb-0${i}`,
+      Associations: subnets.map((s) => ({ SubnetId: s, Main: false })),
+      Routes: [{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: id, State: 'active' }],
+    })),
+  });
   cloudwatch.on(GetMetricDataCommand).resolves({
     MetricDataResults: nat.gateways.flatMap((g, i) => [
       { Id: `ports${i}`, Values: [nat.metrics[g.NatGatewayId!]!.errorPortAllocation] },
@@ -213,6 +222,34 @@ beforeEach(() => {
     NatGateways: [
       natGateway('nat-0a0de000000000a11'),
       natGateway('nat-0a0de000000000b22', { State: 'failed' }),
+      natGateway('nat-0a0de000000000c33'),
+    ],
+  });
+  // subnet-0a has no table of its own (the main one: nat a11); subnet-0b routes to b22. The VPC's third
+  // gateway is on no route of the cluster: it is not read.
+  ec2.on(DescribeRouteTablesCommand).resolves({
+    RouteTables: [
+      {
+        RouteTableId: 'rtb-0main',
+        Associations: [{ Main: true }],
+        Routes: [
+          { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0a0de000000000a11', State: 'active' },
+        ],
+      },
+      {
+        RouteTableId: 'rtb-0b',
+        Associations: [{ SubnetId: 'subnet-0b', Main: false }],
+        Routes: [
+          { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0a0de000000000b22', State: 'active' },
+        ],
+      },
+      {
+        RouteTableId: 'rtb-0c',
+        Associations: [{ SubnetId: 'subnet-0c', Main: false }],
+        Routes: [
+          { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0a0de000000000c33', State: 'active' },
+        ],
+      },
     ],
   });
   cloudwatch.on(GetMetricDataCommand).resolves({
@@ -279,7 +316,11 @@ describe('Function: collectInfra', () => {
         { ServiceCode: 'ebs', QuotaCode: 'L-7A658B76' },
       ]),
     );
-    // NAT gateways of the cluster's VPC, then one GetMetricData for the available ones (Sum over the window).
+    // The VPC's route tables and NAT gateways (in parallel), then one GetMetricData for the available
+    // gateways on the routes of the cluster's subnets (Sum over the window).
+    expect(ec2.commandCalls(DescribeRouteTablesCommand)[0]?.args[0].input.Filters).toEqual([
+      { Name: 'vpc-id', Values: [IDS.vpcId] },
+    ]);
     expect(ec2.commandCalls(DescribeNatGatewaysCommand)[0]?.args[0].input.Filter).toEqual([
       { Name: 'vpc-id', Values: [IDS.vpcId] },
     ]);
@@ -306,8 +347,17 @@ describe('Function: collectInfra', () => {
     });
     expect(snap.nat).toMatchObject({
       ok: true,
-      value: { metrics: { 'nat-0a0de000000000a11': { errorPortAllocation: 2, packetsDropCount: 7 } } },
+      value: {
+        metrics: { 'nat-0a0de000000000a11': { errorPortAllocation: 2, packetsDropCount: 7 } },
+        // subnet-0a by the main table, subnet-0b by its own; nat c33 (subnet-0c's) is not the cluster's.
+        routedSubnets: { 'nat-0a0de000000000a11': ['subnet-0a'], 'nat-0a0de000000000b22': ['subnet-0b'] },
+        blackholes: [],
+      },
     });
+    expect(snap.nat.ok && snap.nat.value.gateways.map((g) => g.NatGatewayId)).toEqual([
+      'nat-0a0de000000000a11',
+      'nat-0a0de000000000b22',
+    ]);
     // The gp3 volumes of the region (all pages) and the gp3 storage quota.
     expect(ec2.commandCalls(DescribeVolumesCommand)[0]?.args[0].input).toMatchObject({
       Filters: [{ Name: 'volume-type', Values: ['gp3'] }],
@@ -315,7 +365,7 @@ describe('Function: collectInfra', () => {
     });
     expect(snap.ebs).toMatchObject({ ok: true, value: { usedGiB: 600, volumes: 3, truncated: false } });
     const all = allCalls();
-    expect(all).toHaveLength(19);
+    expect(all).toHaveLength(20);
     for (const call of all) expect(call.args[1]).toMatchObject({ abortSignal: ctx.signal });
   });
 

@@ -214,6 +214,12 @@ export function healthySnapshot(): InfraSnapshot {
         'nat-0a0de000000000b22': { errorPortAllocation: 0, packetsDropCount: 0 },
       },
       windowMinutes: 60,
+      subnets: ['subnet-0a', 'subnet-0b'],
+      routedSubnets: {
+        'nat-0a0de000000000a11': ['subnet-0a'],
+        'nat-0a0de000000000b22': ['subnet-0b'],
+      },
+      blackholes: [],
     }),
     auroraCluster: known(dbCluster()),
     auroraInstances: known(members.map((m) => dbInstance(m))),

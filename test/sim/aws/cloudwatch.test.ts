@@ -1,5 +1,10 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeNatGatewaysCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeNatGatewaysCommand,
+  DescribeRouteTablesCommand,
+  paginateDescribeRouteTables,
+  type RouteTable,
+} from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../../sim/scenario.js';
 import { startTwin, type AwsTwin } from './harness.js';
@@ -87,5 +92,71 @@ describe('Twin: EC2 DescribeNatGateways', () => {
     await expect(
       ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'zone', Values: ['a'] }] })),
     ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+  });
+});
+
+describe('Twin: EC2 DescribeRouteTables', () => {
+  it("lists the VPC's tables with the local route first, and no association for a subnet on the main table", async () => {
+    const ec2 = twin.clients().ec2;
+    // Two tables a page (the twin's page size): the caller must follow NextToken.
+    const tables: RouteTable[] = [];
+    for await (const page of paginateDescribeRouteTables(
+      { client: ec2 },
+      { Filters: [{ Name: 'vpc-id', Values: ['vpc-0c0de0000000000a1'] }] },
+    ))
+      tables.push(...(page.RouteTables ?? []));
+    const out = { RouteTables: tables };
+    const byId = new Map(out.RouteTables!.map((t) => [t.RouteTableId!, t]));
+    expect([...byId.keys()].sort()).toEqual([
+      'rtb-0a0de0000000000a0',
+      'rtb-0a0de0000000000a1',
+      'rtb-0a0de0000000000b2',
+    ]);
+    const main = byId.get('rtb-0a0de0000000000a0')!;
+    expect(main.Associations).toEqual([expect.objectContaining({ Main: true })]);
+    expect(main.Associations![0]!.SubnetId).toBeUndefined();
+    const a = byId.get('rtb-0a0de0000000000a1')!;
+    expect(a.Associations!.map((x) => [x.SubnetId, x.Main])).toEqual([
+      ['subnet-0a0de000000000a11', false],
+      ['subnet-0a0de000000000c33', false],
+    ]);
+    expect(a.Routes!.map((r) => [r.DestinationCidrBlock, r.GatewayId ?? r.NatGatewayId, r.State])).toEqual([
+      ['10.0.0.0/16', 'local', 'active'],
+      ['0.0.0.0/0', NAT, 'active'],
+    ]);
+    // Filtering on a subnet finds only explicit associations.
+    const bySubnet = await ec2.send(
+      new DescribeRouteTablesCommand({
+        Filters: [{ Name: 'association.subnet-id', Values: ['subnet-0a0de000000000d44'] }],
+      }),
+    );
+    expect(bySubnet.RouteTables).toEqual([]);
+  });
+
+  it('rejects MaxResults outside 5..100 and an unknown filter, as EC2 does', async () => {
+    const ec2 = twin.clients({ aws: { maxAttempts: 1 } }).ec2;
+    await expect(ec2.send(new DescribeRouteTablesCommand({ MaxResults: 101 }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
+    await expect(
+      ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'zone', Values: ['a'] }] })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    const paged = await ec2.send(new DescribeRouteTablesCommand({ MaxResults: 5 }));
+    expect(paged.RouteTables).toHaveLength(2);
+    expect(paged.NextToken).toBeDefined();
+  });
+});
+
+describe('Twin: a NAT gateway deleted under its route (scenario nat-gateway-deleted)', () => {
+  it('turns the route into a blackhole', async () => {
+    const other = await startTwin(loadScenario('nat-gateway-deleted'));
+    try {
+      const out = await other
+        .clients()
+        .ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: ['rtb-0a0de0000000000a1'] }));
+      expect(out.RouteTables![0]!.Routes!.at(-1)).toMatchObject({ NatGatewayId: NAT, State: 'blackhole' });
+    } finally {
+      await other.stop();
+    }
   });
 });
