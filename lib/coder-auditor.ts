@@ -348,6 +348,21 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
   }
   const alarm = alarmPeriod(schedule, sl?.alarmPeriodMinutes);
   if (alarm.problem) problems.push(alarm.problem);
+  // Scheduled audits read the NAT metrics in UTC hours divisible by natReadEveryHours: a schedule slower than
+  // hourly may never audit in such an hour, and the check would never read.
+  const rate = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(schedule.trim());
+  const scheduleMinutes = rate
+    ? Number(rate[1]) * (rate[2]!.startsWith('minute') ? 1 : rate[2]!.startsWith('hour') ? 60 : 1440)
+    : sl?.alarmPeriodMinutes;
+  if (scheduleMinutes !== undefined && scheduleMinutes > 60) {
+    config.deployments.forEach((d, i) => {
+      const every = d.thresholds.natReadEveryHours;
+      if (every > 1)
+        problems.push(
+          `deployments[${i}].thresholds.natReadEveryHours: ${every} reads the NAT gateway metrics in UTC hours divisible by ${every}, which a schedule every ${scheduleMinutes} minutes may never audit in; set it to 1 (a read every run)`,
+        );
+    });
+  }
   const days = sl?.logRetentionDays ?? 90;
   const logRetention = props.logRetention ?? (days as logs.RetentionDays);
   if (!props.logRetention && !Object.values(logs.RetentionDays).includes(days)) {

@@ -212,7 +212,7 @@ export const ThresholdsSchema = z
       .max(24)
       .default(6)
       .describe(
-        'Hours between two reads of the NAT gateway metrics by the scheduled audits (UTC hours divisible by it; 1 reads every run). GetMetricData bills $0.01 per 1,000 metrics, two per gateway: about $0.015 a month per gateway read hourly, more than the rest of a fleet audit. coder-audit run always reads.',
+        'Hours between two reads of the NAT gateway metrics by the scheduled audits (UTC hours divisible by it; 1 reads every run). GetMetricData bills $0.01 per 1,000 metrics, two per gateway: about $0.015 a month per gateway read hourly, more than the rest of a fleet audit. coder-audit run always reads. With a schedule slower than hourly set it to 1 (the stack refuses more: such a schedule may never audit in those hours).',
       ),
     natPacketDropsWarn: z
       .number()

@@ -725,6 +725,27 @@ describe('Construct: CoderAuditor', () => {
       // At the default (ERROR) the same cdk-nag run passes through the SF1 acknowledgement (test above).
     });
 
+    it('refuses a NAT cadence that a schedule slower than hourly may never meet', () => {
+      const config = withChanges((doc) => {
+        doc.schedule = 'rate(2 hours)';
+      });
+      expect(() => new CoderAuditorStack(new App(), 'Slow', { config })).toThrow(
+        'deployments[0].thresholds.natReadEveryHours: 6 reads the NAT gateway metrics in UTC hours divisible by 6, which a schedule every 120 minutes may never audit in; set it to 1 (a read every run)',
+      );
+      const everyRun = withChanges((doc) => {
+        doc.schedule = 'rate(2 hours)';
+        const d = (doc.deployments as Array<Record<string, unknown>>)[0]!;
+        d.thresholds = { ...(d.thresholds as object), natReadEveryHours: 1 };
+      });
+      expect(() => synth(everyRun)).not.toThrow();
+      // An hourly schedule meets every cadence, also with a longer alarm period.
+      const hourly = withChanges((doc) => {
+        doc.schedule = 'rate(60 minutes)';
+        (doc.serverless as Record<string, unknown>).alarmPeriodMinutes = 180;
+      });
+      expect(() => synth(hourly)).not.toThrow();
+    });
+
     it('reports every invalid combination in one error', () => {
       const config = withChanges((doc) => {
         const d = (doc.deployments as Array<Record<string, Record<string, unknown>>>)[0]!;
@@ -764,13 +785,20 @@ describe('Construct: CoderAuditor', () => {
         synth(config).template.findResources('AWS::CloudWatch::Alarm', {
           Properties: { MetricName: 'ExecutionsSucceeded' },
         });
+      // A schedule slower than hourly reads the NAT metrics on every run (see below).
+      const everyRun = (doc: Record<string, unknown>) => {
+        const d = (doc.deployments as Array<Record<string, unknown>>)[0]!;
+        d.thresholds = { ...(d.thresholds as object), natReadEveryHours: 1 };
+      };
       const daily = withChanges((doc) => {
         doc.schedule = 'cron(0 3 * * ? *)';
         (doc.serverless as Record<string, unknown>).alarmPeriodMinutes = 1440;
+        everyRun(doc);
       });
       expect(Object.values(period(daily))[0]!.Properties.Period).toBe(86_400);
       const everyTwoDays = withChanges((doc) => {
         doc.schedule = 'rate(2 days)';
+        everyRun(doc);
       });
       expect(Object.values(period(everyTwoDays))[0]!.Properties.Period).toBe(172_800);
     });
