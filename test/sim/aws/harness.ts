@@ -48,11 +48,13 @@ export function simEnv(): SimEnv {
   };
 }
 
+/** Start the AWS twin; scenario ages (metric points, events) count back from `now`. */
 export async function startTwin(
   scenario: Scenario = loadScenario('healthy'),
   env = simEnv(),
+  now = new Date(),
 ): Promise<AwsTwin> {
-  const part = await startAwsSim(env, scenario, new Date());
+  const part = await startAwsSim(env, scenario, now);
   const made: AwsClients[] = [];
   const deployment = (overrides: Record<string, unknown> = {}) => {
     let doc = deepMerge(baseSimDeployment(), part.config);
