@@ -251,6 +251,13 @@ export class CoderAuditor extends Construct {
   }
 }
 
+/** The minutes between two runs of a `rate(...)` schedule; undefined for a cron(...) or at(...) one. */
+export function rateMinutes(schedule: string): number | undefined {
+  const m = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(schedule.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * (m[2]!.startsWith('minute') ? 1 : m[2]!.startsWith('hour') ? 60 : 1440);
+}
+
 /**
  * Period of the "no successful audit" alarm: `serverless.alarmPeriodMinutes`, else the schedule's rate (at
  * least 5 minutes). A `cron(...)` or `at(...)` schedule has no period to derive, and a period beyond
@@ -263,14 +270,13 @@ export function alarmPeriod(
   let minutes = periodMinutes;
   let field = 'serverless.alarmPeriodMinutes';
   if (minutes === undefined) {
-    const m = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(schedule.trim());
-    if (!m) {
+    const rate = rateMinutes(schedule);
+    if (rate === undefined) {
       return {
         problem: `serverless.alarmPeriodMinutes: required with the schedule "${schedule}" (only a rate(...) gives the period of the "no successful audit" alarm)`,
       };
     }
-    const n = Number(m[1]);
-    minutes = Math.max(5, m[2]!.startsWith('minute') ? n : m[2]!.startsWith('hour') ? n * 60 : n * 1440);
+    minutes = Math.max(5, rate);
     field = `schedule "${schedule}"`;
   }
   if (minutes > MAX_ALARM_PERIOD_MINUTES) {
@@ -350,10 +356,7 @@ function resolveProps(scope: Construct, props: CoderAuditorProps): Resolved {
   if (alarm.problem) problems.push(alarm.problem);
   // Scheduled audits read the NAT metrics in UTC hours divisible by natReadEveryHours: a schedule slower than
   // hourly may never audit in such an hour, and the check would never read.
-  const rate = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(schedule.trim());
-  const scheduleMinutes = rate
-    ? Number(rate[1]) * (rate[2]!.startsWith('minute') ? 1 : rate[2]!.startsWith('hour') ? 60 : 1440)
-    : sl?.alarmPeriodMinutes;
+  const scheduleMinutes = rateMinutes(schedule) ?? sl?.alarmPeriodMinutes;
   if (scheduleMinutes !== undefined && scheduleMinutes > 60) {
     config.deployments.forEach((d, i) => {
       const every = d.thresholds.natReadEveryHours;

@@ -29,6 +29,7 @@ import { describeCluster, describeNodegroup } from '../../clients/eks.js';
 
 import { readEbs, type EbsUsage } from './ebs.js';
 import { readNat, type NatReading } from './nat.js';
+import { opts, pages } from './pages.js';
 import { VCPU_QUOTA } from './quotas.js';
 
 export { VCPU_QUOTA };
@@ -282,17 +283,6 @@ async function awaitAll<T extends Record<string, Promise<unknown>>>(
   return Object.fromEntries(Object.keys(facts).map((k, i) => [k, values[i]])) as {
     [K in keyof T]: Awaited<T[K]>;
   };
-}
-
-function opts(ctx: CollectContext): { abortSignal: AbortSignal } {
-  return { abortSignal: ctx.signal };
-}
-
-/** Concatenate the items of every page. */
-async function pages<P, T>(paginator: AsyncIterable<P>, items: (page: P) => T[] | undefined): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of paginator) out.push(...(items(page) ?? []));
-  return out;
 }
 
 /** A rejection handler: `undefined` for a "does not exist" error named `name`, rethrow anything else. */

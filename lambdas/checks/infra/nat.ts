@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { Cluster } from '@aws-sdk/client-eks';
 import type { CollectContext } from '../../audit/group.js';
+import { opts, pages } from './pages.js';
 
 /**
  * The NAT gateways the cluster's subnets route through and their AWS/NATGateway error counts over the window.
@@ -120,25 +121,15 @@ export async function readNat(
   return { vpcId, gateways, metrics, windowMinutes, ...scope };
 }
 
-async function readGateways(ctx: CollectContext, vpcId: string): Promise<NatGateway[]> {
-  const gateways: NatGateway[] = [];
+function readGateways(ctx: CollectContext, vpcId: string): Promise<NatGateway[]> {
   const input = { Filter: [{ Name: 'vpc-id', Values: [vpcId] }] };
-  for await (const page of paginateDescribeNatGateways({ client: ctx.aws.ec2 }, input, {
-    abortSignal: ctx.signal,
-  }))
-    gateways.push(...(page.NatGateways ?? []));
-  return gateways;
+  return pages(paginateDescribeNatGateways({ client: ctx.aws.ec2 }, input, opts(ctx)), (p) => p.NatGateways);
 }
 
 /** Every route table of the VPC: a subnet without an explicit association uses the main one. */
-async function readRouteTables(ctx: CollectContext, vpcId: string): Promise<RouteTable[]> {
-  const tables: RouteTable[] = [];
+function readRouteTables(ctx: CollectContext, vpcId: string): Promise<RouteTable[]> {
   const input = { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] };
-  for await (const page of paginateDescribeRouteTables({ client: ctx.aws.ec2 }, input, {
-    abortSignal: ctx.signal,
-  }))
-    tables.push(...(page.RouteTables ?? []));
-  return tables;
+  return pages(paginateDescribeRouteTables({ client: ctx.aws.ec2 }, input, opts(ctx)), (p) => p.RouteTables);
 }
 
 /**

@@ -131,13 +131,18 @@ export const cloudWatchService: AwsService = {
     if (!String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.0')) return undefined;
     // Billed per metric requested ($0.01 per 1,000, CloudWatch pricing), not per request. A body that does
     // not parse is reported by run(), as the service's error.
-    let units: number;
+    let input: Record<string, unknown> | undefined;
     try {
-      const queries = jsonBody(req).MetricDataQueries;
-      units = Array.isArray(queries) ? queries.filter((q: Query | null) => q?.MetricStat).length : 0;
+      input = jsonBody(req);
     } catch {
-      units = 0;
+      input = undefined;
     }
-    return { operation: 'GetMetricData', units, run: (world) => getMetricData(jsonBody(req), world) };
+    const queries = input?.MetricDataQueries;
+    const units = Array.isArray(queries) ? queries.filter((q: Query | null) => q?.MetricStat).length : 0;
+    return {
+      operation: 'GetMetricData',
+      units,
+      run: (world) => getMetricData(input ?? jsonBody(req), world),
+    };
   },
 };
