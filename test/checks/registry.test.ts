@@ -22,6 +22,7 @@ const NOT_CHECKS = new Set([
   'infra/ebs.ts',
   'infra/ip-permissions.ts',
   'infra/nat.ts',
+  'infra/pages.ts',
   'infra/quotas.ts',
   'cluster/limits.ts',
   'cluster/config-remediation.ts',
